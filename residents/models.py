@@ -1,0 +1,349 @@
+"""The resident and unit archive (业主档案): estates, buildings, units, people and who lives where."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from servicecenter.crypto import decrypt_text, encrypt_text, keyed_hash
+from servicecenter.scoping import ScopedQuerySet
+from servicecenter.validators import (
+    mask_id_number,
+    mask_mobile,
+    mask_phone_list,
+    normalize_id_number,
+    validate_mobile,
+)
+
+
+def resident_unit_ids(user):
+    """Subquery of the ids of the units the user currently occupies (any occupancy role)."""
+    return Occupancy.objects.current().filter(person__user=user).values("unit_id")
+
+
+class Estate(models.Model):
+    class Kind(models.TextChoices):
+        RESIDENTIAL = "residential", _("Residential compound")
+        OFFICE = "office", _("Office tower")
+        MALL = "mall", _("Shopping mall")
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        unique=True,
+        help_text=_("Short code used in ticket and receipt numbers, e.g. LJY."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.RESIDENTIAL)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("service centre phone"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "pk"
+
+        def for_resident(self, user):
+            return self.filter(buildings__units__in=resident_unit_ids(user)).distinct()
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("estate")
+        verbose_name_plural = _("estates")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("estate"))
+    code = models.CharField(_("number"), max_length=20, help_text=_("As used in unit numbers, e.g. 3 in 3-2-1101."))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    has_elevator = models.BooleanField(_("has elevator"), default=True)
+
+    class QuerySet(ScopedQuerySet):
+        def for_resident(self, user):
+            return self.filter(units__in=resident_unit_ids(user)).distinct()
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["estate", "code"]
+        constraints = [models.UniqueConstraint(fields=["estate", "code"], name="building_code_unique_per_estate")]
+
+    def __str__(self) -> str:
+        return self.name or _("Building %(code)s") % {"code": self.code}
+
+
+class Unit(models.Model):
+    class Use(models.TextChoices):
+        RESIDENTIAL = "residential", pgettext_lazy("unit use", "Residential")
+        COMMERCIAL = "commercial", pgettext_lazy("unit use", "Commercial")
+        PARKING = "parking", pgettext_lazy("unit use", "Parking")
+        STORAGE = "storage", pgettext_lazy("unit use", "Storage")
+
+    class State(models.TextChoices):
+        UNSOLD = "unsold", pgettext_lazy("unit state", "Unsold")
+        VACANT = "vacant", pgettext_lazy("unit state", "Vacant")
+        HANDED_OVER = "handed_over", pgettext_lazy("unit state", "Handed over")
+        OCCUPIED = "occupied", pgettext_lazy("unit state", "Occupied")
+        RENOVATING = "renovating", pgettext_lazy("unit state", "Renovating")
+
+    # Denormalised from the building so that every scoped query filters one table.
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="units", verbose_name=_("estate"))
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building"))
+    entrance = models.CharField(_("entrance"), max_length=10, blank=True, help_text=_("单元, e.g. 2 in 3-2-1101."))
+    number = models.CharField(_("room number"), max_length=20)
+    code = models.CharField(_("unit"), max_length=50, editable=False, db_index=True)
+    floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
+    area = models.DecimalField(_("area (m²)"), max_digits=10, decimal_places=2)
+    use = models.CharField(_("use"), max_length=20, choices=Use.choices, default=Use.RESIDENTIAL)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.UNSOLD)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class QuerySet(ScopedQuerySet):
+        def for_resident(self, user):
+            return self.filter(pk__in=resident_unit_ids(user))
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["estate", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "code"], name="unit_code_unique_per_estate"),
+            models.CheckConstraint(condition=Q(area__gte=0), name="unit_area_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @staticmethod
+    def compose_code(building_code: str, entrance: str, number: str) -> str:
+        return "-".join(part for part in (building_code, entrance, number) if part)
+
+    def save(self, *args, **kwargs):
+        self.estate_id = self.building.estate_id
+        self.code = self.compose_code(self.building.code, self.entrance, self.number)
+        super().save(*args, **kwargs)
+
+
+class Person(models.Model):
+    """Someone in the estate's archive. The ID number is kept encrypted with a keyed hash for lookup."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="persons", verbose_name=_("estate"))
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True, validators=[validate_mobile])
+    other_phones = models.CharField(_("other phones"), max_length=200, blank=True, help_text=_("Separate with commas."))
+    id_number_ciphertext = models.TextField(editable=False, blank=True)
+    id_number_hash = models.CharField(max_length=64, editable=False, null=True, blank=True)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False, blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=100, blank=True)
+    emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=20, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="persons",
+        verbose_name=_("portal login"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class QuerySet(ScopedQuerySet):
+        def for_resident(self, user):
+            return self.filter(user=user)
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        ordering = ["name", "pk"]
+        permissions = [
+            ("view_sensitive", _("Can reveal full ID and phone numbers")),
+            ("verify_id_number", _("Can check an ID number presented at the desk")),
+            ("import_archive", _("Can import and export the archive")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "id_number_hash"],
+                condition=Q(id_number_hash__isnull=False),
+                name="person_id_number_unique_per_estate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_id_number(self, value: str) -> None:
+        number = normalize_id_number(value)
+        self.id_number_ciphertext = encrypt_text(number)
+        self.id_number_hash = keyed_hash(number) if number else None
+        self.id_number_masked = mask_id_number(number)
+
+    def decrypted_id_number(self) -> str:
+        """Full ID number. Call only through residents.services.reveal_person, which logs the access."""
+        return decrypt_text(self.id_number_ciphertext)
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
+    def other_phones_masked(self) -> str:
+        return mask_phone_list(self.other_phones)
+
+    @property
+    def emergency_contact_phone_masked(self) -> str:
+        return mask_mobile(self.emergency_contact_phone)
+
+
+class OccupancyQuerySet(ScopedQuerySet):
+    estate_lookup = "unit__estate"
+
+    def current(self, on=None):
+        day = on or timezone.localdate()
+        return self.filter(Q(start_date__lte=day) | Q(start_date__isnull=True)).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day)
+        )
+
+    def for_resident(self, user):
+        return self.filter(person__user=user)
+
+
+class Occupancy(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        CO_OWNER = "co_owner", _("Co-owner")
+        TENANT = "tenant", _("Tenant")
+        HOUSEHOLD_MEMBER = "household_member", _("Household member")
+        SHOP_TENANT = "shop_tenant", _("Shop tenant")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("person"))
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("unit"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OWNER)
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("end"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OccupancyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("occupancy")
+        verbose_name_plural = _("occupancies")
+        ordering = ["unit", "role", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="occupancy_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "unit", "role"],
+                condition=Q(end_date__isnull=True),
+                name="occupancy_one_open_per_person_unit_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.unit} · {self.get_role_display()}"
+
+    @property
+    def is_current(self) -> bool:
+        today = timezone.localdate()
+        return (self.start_date is None or self.start_date <= today) and (
+            self.end_date is None or self.end_date >= today
+        )
+
+
+def archive_upload_path(instance: ArchiveDocument, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"archive/{instance.estate_id}/{timezone.now():%Y/%m}/{timezone.now():%d%H%M%S%f}.{suffix}"
+
+
+class ArchiveDocument(models.Model):
+    class Kind(models.TextChoices):
+        ID_COPY = "id_copy", _("ID copy")
+        SALE_CONTRACT = "sale_contract", _("Sale contract")
+        MOVE_IN_NOTICE = "move_in_notice", _("Move-in notice")
+        INSPECTION = "inspection", _("Inspection sign-off")
+        COVENANT = "covenant", _("Management covenant")
+        RENOVATION = "renovation", _("Renovation document")
+        OTHER = "other", _("Other")
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="documents", verbose_name=_("estate"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("unit")
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("person")
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=archive_upload_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class QuerySet(ScopedQuerySet):
+        def for_resident(self, user):
+            return self.filter(Q(unit__in=resident_unit_ids(user)) | Q(person__user=user))
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("archive document")
+        verbose_name_plural = _("archive documents")
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | Q(person__isnull=False), name="document_belongs_to_unit_or_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SensitiveAccessLog(models.Model):
+    """Every look at a person's full identifiers, and every ID check at the desk."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("Revealed full numbers")
+        VERIFY_ID = "verify_id", _("Checked an ID number")
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_logs", verbose_name=_("whose"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    matched = models.BooleanField(_("matched"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sensitive data access")
+        verbose_name_plural = _("sensitive data access log")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} → {self.person} ({self.get_action_display()})"

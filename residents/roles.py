@@ -1,0 +1,40 @@
+from staff.roles import CLERK, COMPANY, FRONTDESK, HOUSEKEEPER, MANAGER, RESIDENT, SUPERVISOR, TECHNICIAN
+
+_READ = [
+    "residents.view_estate",
+    "residents.view_building",
+    "residents.view_unit",
+    "residents.view_person",
+    "residents.view_occupancy",
+    "residents.view_archivedocument",
+]
+_EDIT_PEOPLE = [
+    "residents.add_person",
+    "residents.change_person",
+    "residents.add_occupancy",
+    "residents.change_occupancy",
+    "residents.add_archivedocument",
+]
+
+ROLE_PERMISSIONS = {
+    RESIDENT: [],
+    FRONTDESK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number"],
+    CLERK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number"],
+    HOUSEKEEPER: [*_READ, *_EDIT_PEOPLE, "residents.view_sensitive", "residents.verify_id_number"],
+    TECHNICIAN: ["residents.view_estate", "residents.view_building", "residents.view_unit"],
+    SUPERVISOR: [*_READ, *_EDIT_PEOPLE, "residents.view_sensitive", "residents.verify_id_number"],
+    MANAGER: [
+        *_READ,
+        *_EDIT_PEOPLE,
+        "residents.view_sensitive",
+        "residents.verify_id_number",
+        "residents.import_archive",
+        "residents.add_building",
+        "residents.change_building",
+        "residents.add_unit",
+        "residents.change_unit",
+        "residents.change_estate",
+        "residents.view_sensitiveaccesslog",
+    ],
+    COMPANY: [*_READ, "residents.view_sensitiveaccesslog"],
+}

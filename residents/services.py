@@ -1,0 +1,239 @@
+"""Writes to the resident and unit archive. Views, API, admin, imports and commands all call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residents.models import ArchiveDocument, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from servicecenter.crypto import keyed_hash
+from servicecenter.exceptions import DomainError
+from servicecenter.uploads import sniff_upload
+from servicecenter.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
+
+PERSON_FIELDS = (
+    "name",
+    "mobile",
+    "other_phones",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "notes",
+)
+
+
+def _clean_person_values(values: dict) -> dict:
+    """Normalise and validate person fields; raise ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(values)
+    if "name" in cleaned:
+        cleaned["name"] = (cleaned["name"] or "").strip()
+        if not cleaned["name"]:
+            errors.setdefault("name", []).append(_("Enter the person's name."))
+    for field in ("mobile", "emergency_contact_phone"):
+        if cleaned.get(field):
+            cleaned[field] = normalize_mobile(cleaned[field])
+            try:
+                validate_mobile(cleaned[field])
+            except ValidationError as exc:
+                errors.setdefault(field, []).extend(exc.messages)
+    if cleaned.get("other_phones"):
+        cleaned["other_phones"] = ", ".join(p.strip() for p in cleaned["other_phones"].split(",") if p.strip())
+    if cleaned.get("id_number"):
+        cleaned["id_number"] = normalize_id_number(cleaned["id_number"])
+        try:
+            validate_id_number(cleaned["id_number"])
+        except ValidationError as exc:
+            errors.setdefault("id_number", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _save_person(person: Person) -> Person:
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        if "person_id_number_unique_per_estate" in str(exc) or "id_number_hash" in str(exc):
+            raise ValidationError(
+                {"id_number": [_("A person with this ID number is already in this estate's archive.")]}
+            ) from exc
+        raise
+    return person
+
+
+@transaction.atomic
+def create_person(*, actor, estate: Estate, name: str, id_number: str = "", **fields) -> Person:
+    cleaned = _clean_person_values({"name": name, "id_number": id_number, **fields})
+    person = Person(estate=estate, **{k: v for k, v in cleaned.items() if k in PERSON_FIELDS})
+    if cleaned.get("id_number"):
+        person.set_id_number(cleaned["id_number"])
+    return _save_person(person)
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, id_number: str | None = None, **fields) -> Person:
+    """Change a person's details. `id_number=None` keeps the stored one; "" clears it."""
+    values = {k: v for k, v in fields.items() if k in PERSON_FIELDS}
+    if id_number:
+        values["id_number"] = id_number
+    cleaned = _clean_person_values(values)
+    for key in PERSON_FIELDS:
+        if key in cleaned:
+            setattr(person, key, cleaned[key])
+    if id_number is not None:
+        person.set_id_number(cleaned.get("id_number", ""))
+    return _save_person(person)
+
+
+@transaction.atomic
+def add_occupancy(
+    *, actor, unit: Unit, person: Person, role: str, start_date: date | None = None, end_date: date | None = None
+) -> Occupancy:
+    if person.estate_id != unit.estate_id:
+        raise DomainError(_("The person and the unit belong to different estates."))
+    if role not in Occupancy.Role.values:
+        raise DomainError(_("Unknown occupancy role."))
+    if start_date and end_date and end_date < start_date:
+        raise DomainError(_("The end date is before the start date."))
+    if (
+        end_date is None
+        and Occupancy.objects.filter(person=person, unit=unit, role=role, end_date__isnull=True).exists()
+    ):
+        raise DomainError(_("This person already has this role in this unit."))
+    occupancy = Occupancy.objects.create(
+        person=person, unit=unit, role=role, start_date=start_date or timezone.localdate(), end_date=end_date
+    )
+    if unit.state in (Unit.State.VACANT, Unit.State.HANDED_OVER) and role != Occupancy.Role.OWNER:
+        unit.state = Unit.State.OCCUPIED
+        unit.save(update_fields=["state"])
+    return occupancy
+
+
+@transaction.atomic
+def end_occupancy(*, actor, occupancy: Occupancy, end_date: date | None = None) -> Occupancy:
+    occupancy = Occupancy.objects.select_for_update().get(pk=occupancy.pk)
+    end_date = end_date or timezone.localdate()
+    if occupancy.end_date is not None:
+        raise DomainError(_("This occupancy has already ended."))
+    if occupancy.start_date and end_date < occupancy.start_date:
+        raise DomainError(_("The end date is before the start date."))
+    occupancy.end_date = end_date
+    occupancy.save(update_fields=["end_date"])
+    return occupancy
+
+
+@dataclass(frozen=True)
+class RevealedNumbers:
+    id_number: str
+    mobile: str
+    other_phones: str
+    emergency_contact_phone: str
+
+
+def reveal_person(
+    *, actor, person: Person, reason: str, ip_address: str | None = None, now: datetime | None = None
+) -> RevealedNumbers:
+    """Show one person's full numbers to a user allowed to see them, and log that they did."""
+    if not actor.has_perm("residents.view_sensitive"):
+        raise PermissionDenied(_("You are not allowed to see full ID and phone numbers."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why you need the full numbers; it is written to the access log.")]})
+    SensitiveAccessLog.objects.create(
+        estate_id=person.estate_id,
+        actor=actor,
+        person=person,
+        action=SensitiveAccessLog.Action.REVEAL,
+        reason=reason[:200],
+        ip_address=ip_address,
+        created_at=now or timezone.now(),
+    )
+    return RevealedNumbers(
+        id_number=person.decrypted_id_number(),
+        mobile=person.mobile,
+        other_phones=person.other_phones,
+        emergency_contact_phone=person.emergency_contact_phone,
+    )
+
+
+class RateLimited(DomainError):
+    status_code = 429
+
+
+def verify_person_id_number(
+    *, actor, person: Person, presented: str, ip_address: str | None = None, now: datetime | None = None
+) -> bool:
+    """Does the ID number presented at the desk match the stored one? Answers yes/no only.
+
+    Rate-limited per user so that the desk check cannot be used to guess stored numbers.
+    """
+    if not actor.has_perm("residents.verify_id_number"):
+        raise PermissionDenied(_("You are not allowed to check ID numbers."))
+    limit = settings.ID_VERIFY_RATE_LIMIT
+    key = f"id-verify:{actor.pk}"
+    cache.add(key, 0, timeout=600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry expired between add and incr
+        cache.set(key, 1, timeout=600)
+        count = 1
+    if count > limit:
+        raise RateLimited(
+            _("Too many ID checks; please wait a few minutes and try again."), code="rate_limited"
+        )
+    matched = bool(person.id_number_hash) and keyed_hash(normalize_id_number(presented)) == person.id_number_hash
+    SensitiveAccessLog.objects.create(
+        estate_id=person.estate_id,
+        actor=actor,
+        person=person,
+        action=SensitiveAccessLog.Action.VERIFY_ID,
+        matched=matched,
+        ip_address=ip_address,
+        created_at=now or timezone.now(),
+    )
+    return matched
+
+
+@transaction.atomic
+def upload_document(
+    *,
+    actor,
+    uploaded: UploadedFile,
+    title: str,
+    kind: str = ArchiveDocument.Kind.OTHER,
+    unit: Unit | None = None,
+    person: Person | None = None,
+) -> ArchiveDocument:
+    if unit is None and person is None:
+        raise DomainError(_("A document belongs to a unit or a person."))
+    if unit is not None and person is not None and unit.estate_id != person.estate_id:
+        raise DomainError(_("The person and the unit belong to different estates."))
+    content_type = sniff_upload(uploaded)
+    document = ArchiveDocument(
+        estate_id=(unit or person).estate_id,
+        unit=unit,
+        person=person,
+        kind=kind,
+        title=(title or uploaded.name)[:200],
+        original_name=uploaded.name[:255],
+        content_type=content_type,
+        size=uploaded.size,
+        uploaded_by=actor,
+    )
+    document.file.save(uploaded.name, uploaded, save=False)
+    document.save()
+    return document

@@ -1,0 +1,17 @@
+"""One router for the whole API. Each app lists its viewsets in `<app>/api/routes.py` as ROUTES."""
+
+from importlib import import_module
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+
+for app in ("residents", "staff", "tickets", "billing", "renovations"):
+    try:
+        routes = import_module(f"{app}.api.routes")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app}.api.routes" and exc.name != f"{app}.api":
+            raise
+        continue
+    for prefix, viewset, basename in routes.ROUTES:
+        router.register(prefix, viewset, basename=basename)

@@ -1,0 +1,19 @@
+from servicecenter.navigation import nav_for
+from servicecenter.scoping import access_for
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    access = access_for(user)
+    if not access.is_staff_member:
+        return {"is_resident_user": access.is_resident}
+    from staff.models import Notification
+
+    return {
+        "nav_items": nav_for(user),
+        "is_staff_member": True,
+        # Read lazily: pages that never render the bell never run the query.
+        "unread_notifications": lambda: Notification.objects.filter(recipient=user).unread().count(),
+    }

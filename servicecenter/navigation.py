@@ -1,0 +1,45 @@
+"""The staff menu: one list, filtered by the user's permissions and by which pages exist."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None
+    section: str = ""
+
+
+STAFF_NAV = [
+    NavItem(_("Dashboard"), "home"),
+    NavItem(pgettext_lazy("menu", "New ticket"), "tickets:create", "tickets.add_ticket"),
+    NavItem(pgettext_lazy("menu", "Tickets"), "tickets:list", "tickets.view_ticket"),
+    NavItem(pgettext_lazy("menu", "My work"), "tickets:my_work", "tickets.view_ticket"),
+    NavItem(pgettext_lazy("menu", "Callbacks"), "tickets:callbacks", "tickets.view_callback"),
+    NavItem(pgettext_lazy("menu", "Cashier"), "billing:cashier", "billing.add_payment"),
+    NavItem(pgettext_lazy("menu", "Bills"), "billing:bill_list", "billing.view_bill"),
+    NavItem(pgettext_lazy("menu", "Arrears"), "billing:arrears", "billing.view_bill"),
+    NavItem(pgettext_lazy("menu", "Renovations"), "renovations:list", "renovations.view_renovation"),
+    NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
+    NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),
+    NavItem(pgettext_lazy("menu", "Import"), "residents:import", "residents.import_archive"),
+    NavItem(pgettext_lazy("menu", "Access log"), "residents:access_log", "residents.view_sensitiveaccesslog"),
+]
+
+
+def nav_for(user) -> list[dict]:
+    items = []
+    for item in STAFF_NAV:
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": item.label, "url": url, "url_name": item.url_name})
+    return items

@@ -1,0 +1,82 @@
+"""Who may see what: the one mechanism that scopes every query, page, API list and admin.
+
+Staff see the estates of their staff profile; the `company` role (permission
+`staff.view_all_estates`) and superusers see every estate; residents see only what belongs to
+the units they currently occupy. Models opt in by using `ScopedQuerySet` (or a subclass) as their
+manager and naming the path to their estate in `estate_lookup`; they describe what a resident may
+see by overriding `for_resident`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+_CACHE_ATTR = "_servicecenter_access"
+
+
+@dataclass(frozen=True)
+class Access:
+    all_estates: bool = False
+    estate_ids: frozenset[int] = field(default_factory=frozenset)
+    is_staff_member: bool = False
+    is_resident: bool = False
+
+    @property
+    def sees_nothing(self) -> bool:
+        return not (self.all_estates or self.estate_ids or self.is_resident)
+
+
+def access_for(user) -> Access:
+    """The user's reach, computed once per request object and cached on the user."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Access()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from staff.models import StaffProfile
+
+    profile = StaffProfile.objects.filter(user=user).first()
+    if user.is_superuser or user.has_perm("staff.view_all_estates"):
+        access = Access(all_estates=True, is_staff_member=True)
+    elif profile is not None:
+        access = Access(
+            estate_ids=frozenset(profile.estates.values_list("pk", flat=True)), is_staff_member=True
+        )
+    else:
+        access = Access(is_resident=user.groups.filter(name="resident").exists())
+    setattr(user, _CACHE_ATTR, access)
+    return access
+
+
+def forget_access(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+class ScopedQuerySet(models.QuerySet):
+    estate_lookup = "estate"
+
+    def visible_to(self, user) -> ScopedQuerySet:
+        access = access_for(user)
+        if access.all_estates:
+            return self
+        if access.is_staff_member:
+            return self.filter(**{f"{self.estate_lookup}__in": sorted(access.estate_ids)})
+        if access.is_resident:
+            return self.for_resident(user)
+        return self.none()
+
+    def in_estate(self, estate) -> ScopedQuerySet:
+        return self.filter(**{self.estate_lookup: estate})
+
+    def for_resident(self, user) -> ScopedQuerySet:
+        """What a resident may see of this model. Nothing, unless the model says otherwise."""
+        return self.none()
+
+
+def estates_visible_to(user):
+    from residents.models import Estate
+
+    return Estate.objects.visible_to(user)

@@ -1,0 +1,22 @@
+"""Test-only knobs on top of the real settings: eager Celery, a fast hasher, a local cache."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+
+from servicecenter.settings import *  # noqa: E402,F403
+from servicecenter.settings import VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "test-media")},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LANGUAGE_CODE = "en"
+SECURE_SSL_REDIRECT = False

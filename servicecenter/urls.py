@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from billing import urls as billing_urls
+from renovations import urls as renovations_urls
+from residents import urls as residents_urls
+from servicecenter import portal_views, views
+from servicecenter.api_router import router
+from staff import urls as staff_urls
+from tickets import urls as tickets_urls
+
+portal_patterns = [
+    path("", portal_views.portal_home, name="home"),
+    *residents_urls.portal_patterns,
+    *tickets_urls.portal_patterns,
+    *billing_urls.portal_patterns,
+    *renovations_urls.portal_patterns,
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("archive/", include((residents_urls.desk_patterns, "residents"))),
+    path("tickets/", include((tickets_urls.desk_patterns, "tickets"))),
+    path("billing/", include((billing_urls.desk_patterns, "billing"))),
+    path("renovations/", include((renovations_urls.desk_patterns, "renovations"))),
+    path("staff/", include((staff_urls.desk_patterns, "staff"))),
+    path("portal/", include((portal_patterns, "portal"))),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+]

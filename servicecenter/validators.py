@@ -1,0 +1,73 @@
+"""Validators for mainland Chinese identifiers, with messages in the user's language."""
+
+import re
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_id_number(value: str) -> str:
+    return (value or "").strip().replace(" ", "").upper()
+
+
+def normalize_mobile(value: str) -> str:
+    digits = re.sub(r"[\s\-]", "", value or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
+def id_number_checksum(first17: str) -> str:
+    return _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def validate_id_number(value: str) -> None:
+    """A mainland resident ID: 18 characters, a real birth date, and the ISO 7064 check character."""
+    number = normalize_id_number(value)
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValidationError(
+            _("An ID number has 18 characters: 17 digits and a final digit or X."), code="id_format"
+        )
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_birth") from None
+    if birth.year < 1900 or birth > timezone.localdate():
+        raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_birth")
+    if id_number_checksum(number[:17]) != number[17]:
+        raise ValidationError(
+            _("This ID number's check character is wrong; please check it for a typing mistake."),
+            code="id_checksum",
+        )
+
+
+def validate_mobile(value: str) -> None:
+    if not _MOBILE_RE.match(normalize_mobile(value)):
+        raise ValidationError(
+            _("Enter a mainland mobile number: 11 digits starting with 13–19."), code="mobile_format"
+        )
+
+
+def mask_mobile(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_phone_list(value: str) -> str:
+    return ", ".join(mask_mobile(p.strip()) for p in (value or "").split(",") if p.strip())

@@ -1,0 +1,74 @@
+"""Roles are Django groups. Each app lists what its roles may do in its own `roles.py`.
+
+`sync_role_groups()` makes the groups match those lists. A data migration calls it when the
+project is first migrated, and a post_migrate hook calls it again so that permissions added by
+later migrations reach their groups.
+"""
+
+from importlib import import_module
+
+from django.utils.translation import gettext_lazy as _
+
+RESIDENT = "resident"
+FRONTDESK = "frontdesk"
+CLERK = "clerk"
+HOUSEKEEPER = "housekeeper"
+TECHNICIAN = "technician"
+SUPERVISOR = "supervisor"
+MANAGER = "manager"
+COMPANY = "company"
+
+ROLES = [RESIDENT, FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, SUPERVISOR, MANAGER, COMPANY]
+STAFF_ROLES = [r for r in ROLES if r != RESIDENT]
+ROLE_LABELS = {
+    RESIDENT: _("Resident"),
+    FRONTDESK: _("Front desk"),
+    CLERK: _("Clerk"),
+    HOUSEKEEPER: _("Housekeeper"),
+    TECHNICIAN: _("Technician"),
+    SUPERVISOR: _("Duty supervisor"),
+    MANAGER: _("Manager"),
+    COMPANY: _("Company quality department"),
+}
+
+ROLE_PERMISSIONS = {
+    SUPERVISOR: ["staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
+    MANAGER: [
+        "staff.view_team", "staff.add_team", "staff.change_team",
+        "staff.view_staffprofile", "staff.change_staffprofile",
+        "staff.view_zone", "staff.add_zone", "staff.change_zone",
+    ],
+    COMPANY: ["staff.view_all_estates", "staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
+}
+
+APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations"]
+
+
+def collect_role_permissions() -> dict[str, set[str]]:
+    collected: dict[str, set[str]] = {role: set() for role in ROLES}
+    for app in APPS_WITH_ROLES:
+        try:
+            module = import_module(f"{app}.roles")
+        except ModuleNotFoundError:
+            continue
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            collected[role].update(perms)
+    # The company quality department reads everything the manager reads.
+    collected[COMPANY].update(p for p in collected[MANAGER] if ".view_" in p)
+    return collected
+
+
+def sync_role_groups(group_model, permission_model) -> None:
+    """Create the role groups and grant each the permissions its apps list (idempotent)."""
+    wanted = collect_role_permissions()
+    for role in ROLES:
+        group, _created = group_model.objects.get_or_create(name=role)
+        keys = [p.split(".", 1) for p in wanted[role]]
+        perms = [
+            perm
+            for perm in permission_model.objects.select_related("content_type").filter(
+                codename__in=[codename for _app, codename in keys]
+            )
+            if f"{perm.content_type.app_label}.{perm.codename}" in wanted[role]
+        ]
+        group.permissions.set(perms)
