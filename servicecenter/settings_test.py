@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("DEBUG", "true")
 
 from servicecenter.settings import *  # noqa: E402,F403
-from servicecenter.settings import VAR_DIR  # noqa: E402
+from servicecenter.settings import STATIC_ROOT, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
@@ -20,3 +20,5 @@ STORAGES = {
 }
 LANGUAGE_CODE = "en"
 SECURE_SSL_REDIRECT = False
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing folder otherwise

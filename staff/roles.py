@@ -53,8 +53,10 @@ def collect_role_permissions() -> dict[str, set[str]]:
             continue
         for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
             collected[role].update(perms)
-    # The company quality department reads everything the manager reads.
-    collected[COMPANY].update(p for p in collected[MANAGER] if ".view_" in p)
+    # The company quality department reads what the manager reads, but needs no one's full ID number.
+    collected[COMPANY].update(
+        p for p in collected[MANAGER] if p.split(".", 1)[1].startswith("view_") and not p.endswith(".view_sensitive")
+    )
     return collected
 
 

@@ -51,6 +51,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     estate = factory.SubFactory(EstateFactory)
     name = factory.Sequence(lambda n: f"住户{n}")

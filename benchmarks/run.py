@@ -1,0 +1,88 @@
+"""`make bench`: build a large portfolio on PostgreSQL and print latency/query figures.
+
+    make bench                          # full size (50,000 units, every app's scenarios)
+    make bench BENCH_ARGS="--scale 0.1" # a tenth of the data, for a quick look
+    make bench BENCH_ARGS="--only residents,tickets --reuse"
+
+The database named by DATABASE_URL (default servicecenter_bench on 127.0.0.1) is dropped and
+re-created unless --reuse is given.
+"""
+
+import argparse
+import os
+import sys
+import time
+from importlib import import_module
+from pathlib import Path
+
+APPS = ["residents", "tickets", "billing", "renovations"]
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    from dj_database_url import parse
+
+    config = parse(url)
+    admin = psycopg2.connect(
+        dbname="postgres", user=config["USER"], password=config["PASSWORD"], host=config["HOST"], port=config["PORT"] or 5432
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"])))
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+    admin.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data size")
+    parser.add_argument("--repeat", type=int, default=30, help="measured requests per scenario")
+    parser.add_argument("--only", default="", help="comma-separated apps to run (default: all)")
+    parser.add_argument("--reuse", action="store_true", help="keep the existing benchmark database and data")
+    args = parser.parse_args()
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import benchmarks.settings  # noqa: F401  (sets DATABASE_URL default)
+
+    url = os.environ["DATABASE_URL"]
+    if not url.startswith("postgres"):
+        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    if not args.reuse:
+        _recreate_database(url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from benchmarks.harness import Bench
+
+    call_command("migrate", verbosity=0, interactive=False)
+    bench = Bench(scale=args.scale, repeat=args.repeat)
+    bench.data["reuse"] = args.reuse
+    wanted = [a for a in args.only.split(",") if a] or APPS
+    started = time.perf_counter()
+    for app in APPS:
+        if app not in wanted and app != "residents":
+            continue
+        try:
+            module = import_module(f"benchmarks.{app}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"benchmarks.{app}":
+                raise
+            continue
+        if app == "residents":
+            # Builds the shared portfolio that every other app measures on, even when not measured itself.
+            module.run(bench, measure="residents" in wanted)
+        else:
+            module.run(bench)
+    bench.report(Path("bench-results"))
+    print(f"total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

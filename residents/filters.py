@@ -1,0 +1,82 @@
+"""One FilterSet per list, shared by the API and the desk pages."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from residents.models import Building, Occupancy, Person, SensitiveAccessLog, Unit
+from servicecenter.validators import normalize_mobile
+
+
+class UnitFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Unit"))
+    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+    building = django_filters.NumberFilter(field_name="building_id", label=_("Building"))
+    state = django_filters.ChoiceFilter(choices=Unit.State.choices, label=_("State"))
+    use = django_filters.ChoiceFilter(choices=Unit.Use.choices, label=_("Use"))
+
+    class Meta:
+        model = Unit
+        fields = ["q", "estate", "building", "state", "use"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(code__istartswith=value.strip()) if value.strip() else queryset
+
+
+class BuildingFilter(django_filters.FilterSet):
+    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+
+    class Meta:
+        model = Building
+        fields = ["estate"]
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Name or phone"))
+    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+    unit = django_filters.NumberFilter(method="filter_unit", label=_("Unit"))
+
+    class Meta:
+        model = Person
+        fields = ["q", "estate", "unit"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        digits = normalize_mobile(value)
+        if digits.isdigit() and len(digits) >= 4:
+            return queryset.filter(Q(mobile__contains=digits) | Q(other_phones__contains=digits))
+        return queryset.filter(name__icontains=value)
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(occupancies__unit_id=value).distinct()
+
+
+class OccupancyFilter(django_filters.FilterSet):
+    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+    person = django_filters.NumberFilter(field_name="person_id", label=_("Person"))
+    role = django_filters.ChoiceFilter(choices=Occupancy.Role.choices, label=_("Role"))
+    current = django_filters.BooleanFilter(method="filter_current", label=_("Current only"))
+
+    class Meta:
+        model = Occupancy
+        fields = ["unit", "person", "role", "current"]
+
+    def filter_current(self, queryset, name, value):
+        if value is None:
+            return queryset
+        current_ids = Occupancy.objects.current().values("pk")
+        return queryset.filter(pk__in=current_ids) if value else queryset.exclude(pk__in=current_ids)
+
+
+class AccessLogFilter(django_filters.FilterSet):
+    action = django_filters.ChoiceFilter(choices=SensitiveAccessLog.Action.choices, label=_("Action"))
+    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Who"))
+    person = django_filters.NumberFilter(field_name="person_id", label=_("Whose"))
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
+
+    class Meta:
+        model = SensitiveAccessLog
+        fields = ["action", "actor", "person", "since", "until"]

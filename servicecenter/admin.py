@@ -1,0 +1,118 @@
+"""The admin site's titles, and the mixin that scopes every app's admin to the user's estates."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
+
+from servicecenter.scoping import ScopedQuerySet, access_for
+
+admin.site.site_header = _("Service centre administration")
+admin.site.site_title = _("Service centre administration")
+admin.site.index_title = _("Archive, staff and settings")
+
+
+def is_scoped_model(model) -> bool:
+    return isinstance(model._default_manager.all(), ScopedQuerySet)
+
+
+def _crosses_many_valued_relation(model, lookup: str) -> bool:
+    """Does filtering on `lookup` join a to-many relation (so rows could repeat)?"""
+    try:
+        fields = get_fields_from_path(model, lookup)
+    except (FieldDoesNotExist, NotRelationField):
+        return False
+    return any(
+        getattr(field, "many_to_many", False) or getattr(field, "one_to_many", False) for field in fields
+    )
+
+
+def scope_queryset(queryset, user, estate_lookup: str | None = None):
+    """The rows of `queryset` the user may see.
+
+    Models with a ScopedQuerySet use their own `visible_to`. Other models name the path to their
+    estate in `estate_lookup`. A model with neither is shown only to users who see every estate,
+    so that forgetting to scope an admin hides data instead of leaking it.
+    """
+    access = access_for(user)
+    if estate_lookup is None and isinstance(queryset, ScopedQuerySet):
+        scoped = queryset.visible_to(user)
+        lookup = queryset.estate_lookup
+    elif access.all_estates:
+        return queryset
+    elif estate_lookup is not None and access.is_staff_member:
+        scoped = queryset.filter(**{f"{estate_lookup}__in": sorted(access.estate_ids)})
+        lookup = estate_lookup
+    else:
+        return queryset.none()
+    if not access.all_estates and _crosses_many_valued_relation(queryset.model, lookup):
+        scoped = scoped.distinct()
+    return scoped
+
+
+class EstateScopedAdminMixin:
+    """Put first in the bases of a ModelAdmin or inline:
+
+        class UnitAdmin(EstateScopedAdminMixin, admin.ModelAdmin): ...
+
+    - the changelist, change, delete and history pages see only rows of the user's estates (others
+      are "not found"), through `visible_to(request.user)`, or `estate_lookup` for a model whose
+      manager is not a ScopedQuerySet (e.g. `estate_lookup = "notification__estate"`);
+    - foreign-key and many-to-many choices (selects, autocompletes, raw-id validation) offer only
+      rows of scoped related models the user may see;
+    - a many-to-many save keeps the links to rows the user cannot see (otherwise editing a
+      profile on two estates from one of them would silently drop the other);
+    - related-field list filters offer only values present in the user's rows.
+    """
+
+    estate_lookup: str | None = None
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user, self.estate_lookup)
+
+    def get_field_queryset(self, db, db_field, request):
+        # Both formfield_for_foreignkey and formfield_for_manytomany ask here for their choices.
+        queryset = super().get_field_queryset(db, db_field, request)
+        related_model = db_field.remote_field.model
+        if not is_scoped_model(related_model):
+            return queryset
+        if queryset is None:
+            queryset = related_model._default_manager.using(db).all()
+        return queryset.visible_to(request.user)
+
+    def get_list_filter(self, request):
+        return [self._scoped_list_filter(entry) for entry in super().get_list_filter(request)]
+
+    def _scoped_list_filter(self, entry):
+        if not isinstance(entry, str):
+            return entry
+        try:
+            field = get_fields_from_path(self.model, entry)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            return entry
+        if field.is_relation and field.related_model is not None and is_scoped_model(field.related_model):
+            # The plain related filter lists every row of the related table, other estates' too.
+            return (entry, admin.RelatedOnlyFieldListFilter)
+        return entry
+
+    def save_related(self, request, form, formsets, change):
+        hidden = self._hidden_many_to_many(request, form) if change else {}
+        super().save_related(request, form, formsets, change)
+        for name, pks in hidden.items():
+            if pks:
+                getattr(form.instance, name).add(*pks)
+
+    def _hidden_many_to_many(self, request, form) -> dict[str, list]:
+        hidden = {}
+        for field in form.instance._meta.many_to_many:
+            if field.name not in form.cleaned_data or not is_scoped_model(field.related_model):
+                continue
+            if not field.remote_field.through._meta.auto_created:
+                continue  # saved through an inline, which is scoped on its own
+            visible = field.related_model._default_manager.visible_to(request.user).values("pk")
+            hidden[field.name] = list(
+                getattr(form.instance, field.name).exclude(pk__in=visible).values_list("pk", flat=True)
+            )
+        return hidden
