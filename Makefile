@@ -27,7 +27,6 @@ seed: migrate
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
 
 run: seed
-	$(PY) manage.py compilemessages --ignore=.venv -v 0 2>/dev/null || true
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) -m servicecenter.devserver --host $(HOST) --port $(PORT)
 
@@ -42,8 +41,10 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Extract strings into locale/zh_Hans (then translate the new entries) and compile the catalogues.
 messages: setup
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans -d django --no-obsolete --ignore='tests/*' --ignore='benchmarks/*' --ignore='staticfiles/*'
+	$(PY) manage.py makemessages -l zh_Hans -d djangojs --no-obsolete --ignore='tests/*' --ignore='staticfiles/*'
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup
