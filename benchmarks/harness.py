@@ -117,11 +117,15 @@ class Bench:
         **extra,
     ) -> Row:
         floor = self._floor_ms(client)
-        timings, queries = self._samples(client, method, path, data, extra, expect, data_factory, repeat or self.repeat)
+        timings, queries = self._samples(
+            client, method, path, data, extra, expect, data_factory, repeat or self.repeat
+        )
         timings.sort()
         median = statistics.median(timings)
         p95 = timings[min(len(timings) - 1, int(round(0.95 * (len(timings) - 1))))]
-        row = Row(self._section, label, round(median, 2), round(p95, 2), max(queries), round(median / floor, 1))
+        row = Row(
+            self._section, label, round(median, 2), round(p95, 2), max(queries), round(median / floor, 1)
+        )
         self.rows.append(row)
         print(
             f"   {label:<48} median {row.median_ms:8.2f} ms   p95 {row.p95_ms:8.2f} ms   "
@@ -141,7 +145,9 @@ class Bench:
 
     def report(self, out_dir: Path) -> None:
         print("\n" + "=" * 110)
-        print(f"{'section':<14} {'measurement':<48} {'median ms':>10} {'p95 ms':>9} {'queries':>8} {'×floor':>7} {'s':>8}")
+        print(
+            f"{'section':<14} {'measurement':<48} {'median ms':>10} {'p95 ms':>9} {'queries':>8} {'×floor':>7} {'s':>8}"
+        )
         print("-" * 110)
         for user_pk, ms in self._floors.items():
             print(f"{'floor':<14} {'trivial view, user ' + str(user_pk):<48} {ms:>10.2f}")

@@ -70,12 +70,17 @@ def build_portfolio(bench, units_total: int) -> None:
         unit_ids = list(Unit.objects.filter(estate=estate).order_by("pk").values_list("pk", flat=True))
         person_ids = list(Person.objects.filter(estate=estate).order_by("pk").values_list("pk", flat=True))
         Occupancy.objects.bulk_create(
-            [Occupancy(unit_id=u, person_id=p, role=Occupancy.Role.OWNER) for u, p in zip(unit_ids, person_ids, strict=True)],
+            [
+                Occupancy(unit_id=u, person_id=p, role=Occupancy.Role.OWNER)
+                for u, p in zip(unit_ids, person_ids, strict=True)
+            ],
             batch_size=5000,
         )
         other_building = Building.objects.create(estate=other, code="A", name="A座")
         Unit.objects.create(estate=other, building=other_building, number="0801", area=Decimal("120.00"))
-        bench.note(f"portfolio: {units_total:,} units, persons and occupancies in {time.perf_counter() - started:.1f} s")
+        bench.note(
+            f"portfolio: {units_total:,} units, persons and occupancies in {time.perf_counter() - started:.1f} s"
+        )
 
     for kind in Team.Kind.values:
         Team.objects.get_or_create(estate=estate, name=f"bench-{kind}", defaults={"kind": kind})
@@ -109,8 +114,13 @@ def run(bench, measure: bool = True) -> None:
     unit_id = bench.data["unit_ids"][len(bench.data["unit_ids"]) // 2]
     estate = bench.data["estate"]
     bench.measure("unit list, first page", frontdesk, "get", "/archive/units/")
-    bench.measure("unit list, filtered by building", frontdesk, "get", "/archive/units/",
-                  data={"building": Building.objects.filter(estate=estate).order_by("pk").last().pk})
+    bench.measure(
+        "unit list, filtered by building",
+        frontdesk,
+        "get",
+        "/archive/units/",
+        data={"building": Building.objects.filter(estate=estate).order_by("pk").last().pk},
+    )
     bench.measure("unit page", frontdesk, "get", f"/archive/units/{unit_id}/")
     bench.measure("search by phone digits", frontdesk, "get", "/search/", data={"q": "1234567"})
     bench.measure("search by unit code", frontdesk, "get", "/search/", data={"q": "17-3-201"})

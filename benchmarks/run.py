@@ -20,23 +20,30 @@ APPS = ["residents", "tickets", "billing", "renovations"]
 
 def _recreate_database(url: str) -> None:
     import psycopg2
-    from psycopg2 import sql
-
     from dj_database_url import parse
+    from psycopg2 import sql
 
     config = parse(url)
     admin = psycopg2.connect(
-        dbname="postgres", user=config["USER"], password=config["PASSWORD"], host=config["HOST"], port=config["PORT"] or 5432
+        dbname="postgres",
+        user=config["USER"],
+        password=config["PASSWORD"],
+        host=config["HOST"],
+        port=config["PORT"] or 5432,
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"])))
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"]))
+        )
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
     admin.close()
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data size")
     parser.add_argument("--repeat", type=int, default=30, help="measured requests per scenario")
     parser.add_argument("--only", default="", help="comma-separated apps to run (default: all)")

@@ -143,7 +143,7 @@ def _seed_people(estate: Estate, rng: random.Random) -> None:
     persons: list[Person] = []
     roles: list[tuple[int, str]] = []
     used_mobiles: set[str] = set()
-    for unit_index, unit in enumerate(units):
+    for unit_index in range(len(units)):
         household = [Occupancy.Role.OWNER]
         if rng.random() < 0.25:
             household.append(Occupancy.Role.CO_OWNER if rng.random() < 0.5 else Occupancy.Role.TENANT)

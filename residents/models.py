@@ -61,8 +61,12 @@ class Estate(models.Model):
 
 
 class Building(models.Model):
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("estate"))
-    code = models.CharField(_("number"), max_length=20, help_text=_("As used in unit numbers, e.g. 3 in 3-2-1101."))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("estate")
+    )
+    code = models.CharField(
+        _("number"), max_length=20, help_text=_("As used in unit numbers, e.g. 3 in 3-2-1101.")
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
     has_elevator = models.BooleanField(_("has elevator"), default=True)
@@ -77,7 +81,9 @@ class Building(models.Model):
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
         ordering = ["estate", "code"]
-        constraints = [models.UniqueConstraint(fields=["estate", "code"], name="building_code_unique_per_estate")]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "code"], name="building_code_unique_per_estate")
+        ]
 
     def __str__(self) -> str:
         return self.name or _("Building %(code)s") % {"code": self.code}
@@ -98,9 +104,15 @@ class Unit(models.Model):
         RENOVATING = "renovating", pgettext_lazy("unit state", "Renovating")
 
     # Denormalised from the building so that every scoped query filters one table.
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="units", verbose_name=_("estate"))
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building"))
-    entrance = models.CharField(_("entrance"), max_length=10, blank=True, help_text=_("单元, e.g. 2 in 3-2-1101."))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="units", verbose_name=_("estate")
+    )
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
+    )
+    entrance = models.CharField(
+        _("entrance"), max_length=10, blank=True, help_text=_("单元, e.g. 2 in 3-2-1101.")
+    )
     number = models.CharField(_("room number"), max_length=20)
     code = models.CharField(_("unit"), max_length=50, editable=False, db_index=True)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
@@ -127,25 +139,32 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    @staticmethod
-    def compose_code(building_code: str, entrance: str, number: str) -> str:
-        return "-".join(part for part in (building_code, entrance, number) if part)
-
     def save(self, *args, **kwargs):
         self.estate_id = self.building.estate_id
         self.code = self.compose_code(self.building.code, self.entrance, self.number)
         super().save(*args, **kwargs)
 
+    @staticmethod
+    def compose_code(building_code: str, entrance: str, number: str) -> str:
+        return "-".join(part for part in (building_code, entrance, number) if part)
+
 
 class Person(models.Model):
     """Someone in the estate's archive. The ID number is kept encrypted with a keyed hash for lookup."""
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="persons", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="persons", verbose_name=_("estate")
+    )
     name = models.CharField(_("name"), max_length=100, db_index=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True, db_index=True, validators=[validate_mobile])
-    other_phones = models.CharField(_("other phones"), max_length=200, blank=True, help_text=_("Separate with commas."))
+    mobile = models.CharField(
+        _("mobile"), max_length=20, blank=True, db_index=True, validators=[validate_mobile]
+    )
+    other_phones = models.CharField(
+        _("other phones"), max_length=200, blank=True, help_text=_("Separate with commas.")
+    )
     id_number_ciphertext = models.TextField(editable=False, blank=True)
-    id_number_hash = models.CharField(max_length=64, editable=False, null=True, blank=True)
+    # NULL, not "", for people without an ID number: NULLs stay outside the uniqueness constraint.
+    id_number_hash = models.CharField(max_length=64, editable=False, null=True, blank=True)  # noqa: DJ001
     id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False, blank=True)
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=100, blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=20, blank=True)
@@ -231,8 +250,12 @@ class Occupancy(models.Model):
         HOUSEHOLD_MEMBER = "household_member", _("Household member")
         SHOP_TENANT = "shop_tenant", _("Shop tenant")
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("person"))
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("unit"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("person")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("unit")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OWNER)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
@@ -246,7 +269,9 @@ class Occupancy(models.Model):
         ordering = ["unit", "role", "start_date"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="occupancy_ends_after_start",
             ),
             models.UniqueConstraint(
@@ -282,12 +307,24 @@ class ArchiveDocument(models.Model):
         RENOVATION = "renovation", _("Renovation document")
         OTHER = "other", _("Other")
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="documents", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="documents", verbose_name=_("estate")
+    )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("unit")
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("unit"),
     )
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="documents", verbose_name=_("person")
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("person"),
     )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(_("title"), max_length=200)
@@ -312,7 +349,8 @@ class ArchiveDocument(models.Model):
         ordering = ["-uploaded_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(unit__isnull=False) | Q(person__isnull=False), name="document_belongs_to_unit_or_person"
+                condition=Q(unit__isnull=False) | Q(person__isnull=False),
+                name="document_belongs_to_unit_or_person",
             )
         ]
 
@@ -331,7 +369,9 @@ class SensitiveAccessLog(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_logs", verbose_name=_("whose"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="access_logs", verbose_name=_("whose")
+    )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     matched = models.BooleanField(_("matched"), null=True, blank=True)

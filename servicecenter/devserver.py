@@ -24,12 +24,21 @@ def main() -> int:
     celery = [python, "-m", "celery", "-A", "servicecenter"]
     commands = {
         "web": [python, "manage.py", "runserver", f"{args.host}:{args.port}", "--noreload"],
-        "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"],
+        "worker": [
+            *celery,
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         "beat": [*celery, "beat", "--loglevel=INFO", f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}"],
     }
     processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
-    print(f"\nservicecenter is running on http://{args.host}:{args.port}/  (Ctrl-C stops web, worker and beat)\n",
-          flush=True)
+    print(
+        f"\nservicecenter is running on http://{args.host}:{args.port}/  (Ctrl-C stops web, worker and beat)\n",
+        flush=True,
+    )
 
     def stop(*_):
         for process in processes.values():

@@ -27,7 +27,9 @@ _UNIT_PANELS: list[Panel] = []
 _PORTAL_PANELS: list[Panel] = []
 
 
-def register_unit_panel(*, order: int, template: str, context: Callable, permission: str | None = None) -> None:
+def register_unit_panel(
+    *, order: int, template: str, context: Callable, permission: str | None = None
+) -> None:
     _register(_UNIT_PANELS, Panel(order, template, context, permission))
 
 

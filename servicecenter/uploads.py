@@ -45,9 +45,12 @@ def sniff_upload(uploaded, *, allowed: dict[str, str] | None = None, max_bytes: 
     return kind.mime
 
 
-def serve_private_file(field_file, *, content_type: str, download_name: str, inline: bool = True) -> FileResponse:
-    response = FileResponse(field_file.open("rb"), content_type=content_type, as_attachment=not inline,
-                            filename=download_name)
+def serve_private_file(
+    field_file, *, content_type: str, download_name: str, inline: bool = True
+) -> FileResponse:
+    response = FileResponse(
+        field_file.open("rb"), content_type=content_type, as_attachment=not inline, filename=download_name
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

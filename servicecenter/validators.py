@@ -38,7 +38,9 @@ def validate_id_number(value: str) -> None:
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_birth") from None
+        raise ValidationError(
+            _("The birth date inside this ID number does not exist."), code="id_birth"
+        ) from None
     if birth.year < 1900 or birth > timezone.localdate():
         raise ValidationError(_("The birth date inside this ID number does not exist."), code="id_birth")
     if id_number_checksum(number[:17]) != number[17]:

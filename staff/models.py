@@ -18,7 +18,9 @@ class Team(models.Model):
         LANDSCAPING = "landscaping", _("Landscaping")
         CUSTOMER_SERVICE = "customer_service", _("Customer service")
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="teams", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="teams", verbose_name=_("estate")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
 
@@ -36,9 +38,14 @@ class Team(models.Model):
 
 class StaffProfile(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
     )
-    estates = models.ManyToManyField("residents.Estate", related_name="staff_profiles", verbose_name=_("estates"))
+    estates = models.ManyToManyField(
+        "residents.Estate", related_name="staff_profiles", verbose_name=_("estates")
+    )
     team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team")
     )
@@ -62,7 +69,9 @@ class StaffProfile(models.Model):
 class Zone(models.Model):
     """A housekeeper's area of responsibility (责任片区): a set of buildings of one estate."""
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="zones", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="zones", verbose_name=_("estate")
+    )
     name = models.CharField(_("name"), max_length=100)
     housekeeper = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -91,7 +100,9 @@ class Zone(models.Model):
 class ZoneBuilding(models.Model):
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="zone_buildings")
     # One zone per building: otherwise "who is the housekeeper of this unit" has two answers.
-    building = models.OneToOneField("residents.Building", on_delete=models.CASCADE, related_name="zone_building")
+    building = models.OneToOneField(
+        "residents.Building", on_delete=models.CASCADE, related_name="zone_building"
+    )
 
     class Meta:
         verbose_name = _("zone building")
@@ -110,17 +121,25 @@ class Notification(models.Model):
     """An in-app notification (the bell in the staff layout and the portal)."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
     )
     estate = models.ForeignKey(
-        "residents.Estate", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("estate")
+        "residents.Estate",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("estate"),
     )
     kind = models.CharField(_("kind"), max_length=50)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     # Tasks may notify twice (at-least-once delivery); a key makes the second call a no-op.
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001  (NULL = no key, outside the unique constraint)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -156,7 +175,12 @@ class OutboundMessage(models.Model):
         FAILED = "failed", _("Failed")
 
     notification = models.ForeignKey(
-        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="outbound", verbose_name=_("notification")
+        Notification,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbound",
+        verbose_name=_("notification"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     address = models.CharField(_("address"), max_length=200)

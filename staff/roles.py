@@ -34,9 +34,14 @@ ROLE_LABELS = {
 ROLE_PERMISSIONS = {
     SUPERVISOR: ["staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
     MANAGER: [
-        "staff.view_team", "staff.add_team", "staff.change_team",
-        "staff.view_staffprofile", "staff.change_staffprofile",
-        "staff.view_zone", "staff.add_zone", "staff.change_zone",
+        "staff.view_team",
+        "staff.add_team",
+        "staff.change_team",
+        "staff.view_staffprofile",
+        "staff.change_staffprofile",
+        "staff.view_zone",
+        "staff.add_zone",
+        "staff.change_zone",
     ],
     COMPANY: ["staff.view_all_estates", "staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
 }
@@ -55,7 +60,9 @@ def collect_role_permissions() -> dict[str, set[str]]:
             collected[role].update(perms)
     # The company quality department reads what the manager reads, but needs no one's full ID number.
     collected[COMPANY].update(
-        p for p in collected[MANAGER] if p.split(".", 1)[1].startswith("view_") and not p.endswith(".view_sensitive")
+        p
+        for p in collected[MANAGER]
+        if p.split(".", 1)[1].startswith("view_") and not p.endswith(".view_sensitive")
     )
     return collected
 

@@ -12,7 +12,11 @@ User = get_user_model()
 def housekeeper_for_unit(unit) -> User | None:
     """The housekeeper of the zone that holds the unit's building, or None when the building has
     no zone or the zone no housekeeper. Callbacks, fee calls and renovation patrols all ask here."""
-    zone = Zone.objects.filter(zone_buildings__building_id=unit.building_id).select_related("housekeeper").first()
+    zone = (
+        Zone.objects.filter(zone_buildings__building_id=unit.building_id)
+        .select_related("housekeeper")
+        .first()
+    )
     return zone.housekeeper if zone and zone.housekeeper_id else None
 
 

@@ -20,7 +20,9 @@ def next_allowed_sms_time(moment: datetime) -> datetime:
     start_hour, end_hour = settings.QUIET_HOURS
     local = timezone.localtime(moment)
     hour = local.hour
-    in_quiet = (hour >= start_hour or hour < end_hour) if start_hour > end_hour else start_hour <= hour < end_hour
+    in_quiet = (
+        (hour >= start_hour or hour < end_hour) if start_hour > end_hour else start_hour <= hour < end_hour
+    )
     if not in_quiet:
         return moment
     release = local.replace(hour=end_hour, minute=0, second=0, microsecond=0)
@@ -52,7 +54,13 @@ def notify(
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
-                    recipient=user, estate=estate, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key
+                    recipient=user,
+                    estate=estate,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    url=url,
+                    dedupe_key=dedupe_key,
                 )
         except IntegrityError:
             continue  # already notified under this key
@@ -90,7 +98,9 @@ def _quietly(send):
         except Exception:  # noqa: BLE001
             import logging
 
-            logging.getLogger("servicecenter.tasks").warning("broker unavailable; the sweep will deliver later")
+            logging.getLogger("servicecenter.tasks").warning(
+                "broker unavailable; the sweep will deliver later"
+            )
 
     return run
 
@@ -120,7 +130,10 @@ def deliver_due_messages(*, now: datetime | None = None, batch: int = 200) -> in
             message.attempts += 1
             try:
                 backend_for(message.channel).send(
-                    channel=message.channel, address=message.address, subject=message.subject, body=message.body
+                    channel=message.channel,
+                    address=message.address,
+                    subject=message.subject,
+                    body=message.body,
                 )
             except Exception as exc:  # noqa: BLE001  (a backend failure must not stop the batch)
                 message.last_error = str(exc)[:2000]

@@ -48,7 +48,9 @@ def unit_a2(building_a):
 
 @pytest.fixture
 def unit_b(estate_b):
-    return UnitFactory(building=BuildingFactory(estate=estate_b, code="A", name="A座"), entrance="", number="0801")
+    return UnitFactory(
+        building=BuildingFactory(estate=estate_b, code="A", name="A座"), entrance="", number="0801"
+    )
 
 
 @pytest.fixture

@@ -73,7 +73,14 @@ def page_as(browser, live_server):
             session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
-            cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "domain": domain, "path": "/"})
+            cookies.append(
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "domain": domain,
+                    "path": "/",
+                }
+            )
         context.add_cookies(cookies)
         page = context.new_page()
         page.set_default_timeout(10_000)

@@ -38,7 +38,9 @@ def test_staff_on_two_estates_see_both(two_estates, estate_a, estate_b):
 
 
 @pytest.mark.django_db
-def test_resident_sees_only_the_units_they_occupy(two_estates, resident, resident2, unit_a, unit_a2, estate_a):
+def test_resident_sees_only_the_units_they_occupy(
+    two_estates, resident, resident2, unit_a, unit_a2, estate_a
+):
     assert list(Unit.objects.visible_to(resident)) == [unit_a]
     assert list(Unit.objects.visible_to(resident2)) == [unit_a2]
     assert list(Estate.objects.visible_to(resident)) == [estate_a]

@@ -13,8 +13,18 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
 DOMAINS = ["django", "djangojs"]
-SKIP_DIRS = {".venv", "var", ".git", "test-artifacts", "staticfiles", "bench-results", "__pycache__", "node_modules",
-             ".pytest_cache", ".ruff_cache"}
+SKIP_DIRS = {
+    ".venv",
+    "var",
+    ".git",
+    "test-artifacts",
+    "staticfiles",
+    "bench-results",
+    "__pycache__",
+    "node_modules",
+    ".pytest_cache",
+    ".ruff_cache",
+}
 
 
 def _catalogue(domain: str) -> polib.POFile | None:
@@ -56,15 +66,30 @@ def test_every_string_in_the_source_is_in_the_catalogue(tmp_path):
     shutil.copytree(ROOT, copy, ignore=lambda d, names: [n for n in names if n in SKIP_DIRS])
     for domain in DOMAINS:
         subprocess.run(
-            [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-d", domain, "--no-obsolete",
-             "--ignore=tests/*", "--ignore=benchmarks/*", "--ignore=staticfiles/*"],
-            cwd=copy, check=True, capture_output=True,
+            [
+                sys.executable,
+                "manage.py",
+                "makemessages",
+                "-l",
+                "zh_Hans",
+                "-d",
+                domain,
+                "--no-obsolete",
+                "--ignore=tests/*",
+                "--ignore=benchmarks/*",
+                "--ignore=staticfiles/*",
+            ],
+            cwd=copy,
+            check=True,
+            capture_output=True,
         )
         extracted = copy / "locale" / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po"
         if not extracted.exists():
             continue
         missing = _untranslated(polib.pofile(str(extracted)))
-        assert missing == [], f"{domain}: strings not yet in the catalogue (run `make messages`, then translate)"
+        assert missing == [], (
+            f"{domain}: strings not yet in the catalogue (run `make messages`, then translate)"
+        )
 
 
 @pytest.mark.django_db

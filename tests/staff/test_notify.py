@@ -26,7 +26,9 @@ def test_notify_writes_in_app_rows_and_outbound_messages(users, django_capture_o
 @pytest.mark.django_db
 def test_the_same_dedupe_key_notifies_once(users):
     for _ in range(3):
-        services.notify(recipients=[users["supervisor"]], kind="esc", title="Breach", dedupe_key="ticket:1:breach")
+        services.notify(
+            recipients=[users["supervisor"]], kind="esc", title="Breach", dedupe_key="ticket:1:breach"
+        )
     assert Notification.objects.filter(recipient=users["supervisor"]).count() == 1
 
 
@@ -49,7 +51,9 @@ def test_sms_created_at_night_is_sent_only_after_eight(users):
     users["housekeeper"].staff_profile.phone = "13800000001"
     users["housekeeper"].staff_profile.save()
     night = datetime(2026, 11, 23, 23, 0, tzinfo=SHANGHAI)
-    services.notify(recipients=[users["housekeeper"]], kind="t", title="Callback due", channels=("sms",), now=night)
+    services.notify(
+        recipients=[users["housekeeper"]], kind="t", title="Callback due", channels=("sms",), now=night
+    )
     message = OutboundMessage.objects.get()
     assert message.status == "pending"
     assert services.deliver_due_messages(now=datetime(2026, 11, 24, 7, 59, tzinfo=SHANGHAI)) == 0

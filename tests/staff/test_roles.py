@@ -14,9 +14,13 @@ def test_groups_hold_exactly_the_permissions_their_apps_list():
     wanted = collect_role_permissions()
     for role in ROLES:
         group = Group.objects.get(name=role)
-        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        held = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         existing = {
-            f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in Permission.objects.select_related("content_type")
         }
         assert held == wanted[role] & existing, role
 

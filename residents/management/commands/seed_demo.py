@@ -42,6 +42,6 @@ class Command(BaseCommand):
                     raise
                 continue
             module.seed_demo_data(estates=estates, users=users, rng=random.Random(seed), stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password: %s):" % password))
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Logins (password: {password}):"))
         for username, role in LOGIN_ROLES:
             self.stdout.write(f"  {role:<12} {username}")
