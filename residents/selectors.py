@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from residents.models import ArchiveDocument, Occupancy, Person, Unit
+from residents.models import ArchiveDocument, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.validators import normalize_mobile
 
 _UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]+)+$")
@@ -36,9 +37,13 @@ def search_archive(*, user, query: str, limit: int = 20) -> SearchResults:
         units = units.filter(occupancies__person__mobile__contains=digits).distinct()
         persons = persons.filter(Q(mobile__contains=digits) | Q(other_phones__contains=digits))
     else:
-        units = units.filter(Q(code__istartswith=query) | Q(occupancies__person__name__icontains=query)).distinct()
+        units = units.filter(
+            Q(code__istartswith=query) | Q(occupancies__person__name__icontains=query)
+        ).distinct()
         persons = persons.filter(name__icontains=query)
-    return SearchResults(units=list(units.order_by("code")[:limit]), persons=list(persons.order_by("name")[:limit]))
+    return SearchResults(
+        units=list(units.order_by("code")[:limit]), persons=list(persons.order_by("name")[:limit])
+    )
 
 
 def units_for_list(*, user) -> QuerySet[Unit]:
@@ -57,9 +62,77 @@ def unit_for_page(*, user, pk: int) -> Unit:
         .prefetch_related(
             Prefetch(
                 "occupancies",
-                queryset=Occupancy.objects.select_related("person").order_by("end_date", "role", "start_date"),
+                queryset=Occupancy.objects.select_related("person").order_by(
+                    "end_date", "role", "start_date"
+                ),
             ),
             Prefetch("documents", queryset=ArchiveDocument.objects.select_related("uploaded_by")),
         )
         .get(pk=pk)
     )
+
+
+def _current_occupancies(*, with_person: bool = False, with_unit: bool = False) -> Prefetch:
+    queryset = Occupancy.objects.current()
+    related = [name for name, wanted in (("person", with_person), ("unit", with_unit)) if wanted]
+    if related:
+        queryset = queryset.select_related(*related)
+    return Prefetch("occupancies", queryset=queryset.order_by("role", "pk"), to_attr="current_occupancies")
+
+
+def units_for_desk_list(*, user) -> QuerySet[Unit]:
+    """Units for the desk list, each with `current_occupancies` (and their people) prefetched."""
+    return (
+        units_for_list(user=user)
+        # Floor before room number, so that 3-2-201 comes before 3-2-1001.
+        .order_by("estate__code", "building__code", "entrance", "floor", "number", "pk")
+        .prefetch_related(_current_occupancies(with_person=True))
+    )
+
+
+def persons_for_desk_list(*, user) -> QuerySet[Person]:
+    """People for the desk list, each with `current_occupancies` (and their units) prefetched."""
+    return persons_for_list(user=user).prefetch_related(_current_occupancies(with_unit=True))
+
+
+def person_for_page(*, user, pk: int) -> Person:
+    """One person with every occupancy and document, or Person.DoesNotExist when out of reach."""
+    return (
+        Person.objects.visible_to(user)
+        .select_related("estate", "user")
+        .prefetch_related(
+            Prefetch(
+                "occupancies",
+                queryset=Occupancy.objects.select_related("unit").order_by("end_date", "role", "start_date"),
+            ),
+            Prefetch("documents", queryset=ArchiveDocument.objects.select_related("uploaded_by", "unit")),
+        )
+        .get(pk=pk)
+    )
+
+
+def split_occupancies(occupancies, *, today: date) -> tuple[list[Occupancy], list[Occupancy]]:
+    """(current and upcoming, ended) from an already-fetched list of occupancies."""
+    current = [o for o in occupancies if o.end_date is None or o.end_date >= today]
+    ended = [o for o in occupancies if o.end_date is not None and o.end_date < today]
+    return current, ended
+
+
+def access_log_for_list(*, user) -> QuerySet[SensitiveAccessLog]:
+    return (
+        SensitiveAccessLog.objects.visible_to(user)
+        .select_related("estate", "actor", "person")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def persons_to_pick(*, user, estate_id: int, query: str, limit: int = 20) -> list[Person]:
+    """People of one estate matching a name or phone digits, to link to a unit at the desk."""
+    from residents.filters import PersonFilter
+
+    candidates = (
+        Person.objects.visible_to(user)
+        .filter(estate_id=estate_id)
+        .prefetch_related(_current_occupancies(with_unit=True))
+    )
+    return list(PersonFilter({"q": query}, queryset=candidates).qs.order_by("name", "pk")[:limit])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from residents.models import ArchiveDocument, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.crypto import keyed_hash
 from servicecenter.exceptions import DomainError
 from servicecenter.uploads import sniff_upload
@@ -50,7 +51,9 @@ def _clean_person_values(values: dict) -> dict:
             except ValidationError as exc:
                 errors.setdefault(field, []).extend(exc.messages)
     if cleaned.get("other_phones"):
-        cleaned["other_phones"] = ", ".join(p.strip() for p in cleaned["other_phones"].split(",") if p.strip())
+        cleaned["other_phones"] = ", ".join(
+            p.strip() for p in cleaned["other_phones"].split(",") if p.strip()
+        )
     if cleaned.get("id_number"):
         cleaned["id_number"] = normalize_id_number(cleaned["id_number"])
         try:
@@ -101,7 +104,13 @@ def update_person(*, actor, person: Person, id_number: str | None = None, **fiel
 
 @transaction.atomic
 def add_occupancy(
-    *, actor, unit: Unit, person: Person, role: str, start_date: date | None = None, end_date: date | None = None
+    *,
+    actor,
+    unit: Unit,
+    person: Person,
+    role: str,
+    start_date: date | None = None,
+    end_date: date | None = None,
 ) -> Occupancy:
     if person.estate_id != unit.estate_id:
         raise DomainError(_("The person and the unit belong to different estates."))
@@ -152,7 +161,9 @@ def reveal_person(
         raise PermissionDenied(_("You are not allowed to see full ID and phone numbers."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": [_("Say why you need the full numbers; it is written to the access log.")]})
+        raise ValidationError(
+            {"reason": [_("Say why you need the full numbers; it is written to the access log.")]}
+        )
     SensitiveAccessLog.objects.create(
         estate_id=person.estate_id,
         actor=actor,
@@ -195,7 +206,9 @@ def verify_person_id_number(
         raise RateLimited(
             _("Too many ID checks; please wait a few minutes and try again."), code="rate_limited"
         )
-    matched = bool(person.id_number_hash) and keyed_hash(normalize_id_number(presented)) == person.id_number_hash
+    matched = (
+        bool(person.id_number_hash) and keyed_hash(normalize_id_number(presented)) == person.id_number_hash
+    )
     SensitiveAccessLog.objects.create(
         estate_id=person.estate_id,
         actor=actor,
@@ -237,3 +250,141 @@ def upload_document(
     document.file.save(uploaded.name, uploaded, save=False)
     document.save()
     return document
+
+
+# --- Buildings and units (API writes; the bulk import builds the same rows in bulk) -------------
+
+BUILDING_FIELDS = ("code", "name", "floors", "has_elevator")
+UNIT_FIELDS = ("entrance", "number", "floor", "area", "use", "state", "notes")
+MAX_AREA = Decimal("100000000")  # Unit.area has max_digits=10, decimal_places=2
+
+
+def _clean_unit_values(values: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(values)
+    for key in ("entrance", "number", "notes"):
+        if key in cleaned:
+            cleaned[key] = (cleaned[key] or "").strip()
+    if "number" in cleaned and not cleaned["number"]:
+        errors.setdefault("number", []).append(_("Enter the room number."))
+    if "area" in cleaned:
+        try:
+            area = Decimal(str(cleaned["area"]))
+        except (InvalidOperation, ValueError):
+            area = None
+        if area is None or not area.is_finite() or not 0 <= area < MAX_AREA or area.as_tuple().exponent < -2:
+            errors.setdefault("area", []).append(
+                _("Enter the area in m² as a number ≥ 0 with at most 2 decimals.")
+            )
+        else:
+            cleaned["area"] = area
+    if "use" in cleaned and cleaned["use"] not in Unit.Use.values:
+        errors.setdefault("use", []).append(_("Unknown unit use."))
+    if "state" in cleaned and cleaned["state"] not in Unit.State.values:
+        errors.setdefault("state", []).append(_("Unknown unit state."))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _save_archive_row(obj, *, constraint: str, field: str, message: str, **save_kwargs):
+    try:
+        with transaction.atomic():
+            obj.save(**save_kwargs)
+    except IntegrityError as exc:
+        if constraint in str(exc) or "UNIQUE" in str(exc).upper():
+            raise ValidationError({field: [message]}) from exc
+        raise
+    return obj
+
+
+@transaction.atomic
+def create_building(
+    *, actor, estate: Estate, code: str, name: str = "", floors: int | None = None, has_elevator: bool = True
+) -> Building:
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError({"code": [_("Enter the building number.")]})
+    building = Building(
+        estate=estate, code=code, name=(name or "").strip(), floors=floors, has_elevator=has_elevator
+    )
+    return _save_archive_row(
+        building,
+        constraint="building_code_unique_per_estate",
+        field="code",
+        message=_("This estate already has a building with this number."),
+    )
+
+
+@transaction.atomic
+def update_building(*, actor, building: Building, **fields) -> Building:
+    values = {k: v for k, v in fields.items() if k in BUILDING_FIELDS}
+    if "code" in values:
+        values["code"] = (values["code"] or "").strip()
+        if not values["code"]:
+            raise ValidationError({"code": [_("Enter the building number.")]})
+    for key, value in values.items():
+        setattr(building, key, value)
+    _save_archive_row(
+        building,
+        constraint="building_code_unique_per_estate",
+        field="code",
+        message=_("This estate already has a building with this number."),
+        update_fields=list(values) or None,
+    )
+    if "code" in values:
+        # Unit codes embed the building number ("3-2-1101"); keep them in step.
+        for unit in building.units.all():
+            unit.building = building
+            unit.save(update_fields=["code"])
+    return building
+
+
+@transaction.atomic
+def create_unit(*, actor, building: Building, number: str, area, **fields) -> Unit:
+    cleaned = _clean_unit_values(
+        {"number": number, "area": area, **{k: v for k, v in fields.items() if k in UNIT_FIELDS}}
+    )
+    unit = Unit(building=building, estate_id=building.estate_id, **cleaned)
+    return _save_archive_row(
+        unit,
+        constraint="unit_code_unique_per_estate",
+        field="number",
+        message=_("This estate already has a unit with this number."),
+    )
+
+
+@transaction.atomic
+def update_unit(*, actor, unit: Unit, **fields) -> Unit:
+    cleaned = _clean_unit_values({k: v for k, v in fields.items() if k in UNIT_FIELDS})
+    for key, value in cleaned.items():
+        setattr(unit, key, value)
+    update_fields = list(cleaned)
+    if {"entrance", "number"} & set(cleaned):
+        update_fields.append("code")
+    return _save_archive_row(
+        unit,
+        constraint="unit_code_unique_per_estate",
+        field="number",
+        message=_("This estate already has a unit with this number."),
+        update_fields=update_fields or None,
+    )
+
+
+@transaction.atomic
+def create_person_with_occupancy(
+    *,
+    actor,
+    estate: Estate,
+    name: str,
+    unit: Unit | None = None,
+    role: str = Occupancy.Role.OWNER,
+    start_date: date | None = None,
+    id_number: str = "",
+    **fields,
+) -> Person:
+    """Register a person and, when a unit is given, link them to it: both or neither are saved."""
+    person = create_person(actor=actor, estate=estate, name=name, id_number=id_number, **fields)
+    if unit is not None:
+        add_occupancy(actor=actor, unit=unit, person=person, role=role, start_date=start_date)
+    return person

@@ -1,2 +1,23 @@
-desk_patterns: list = []
+from django.urls import path
+
+from residents import views, views_import
+
+desk_patterns = [
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/occupants/add/", views.occupancy_add, name="occupancy_add"),
+    path("occupancies/<int:pk>/end/", views.occupancy_end, name="occupancy_end"),
+    path("persons/", views.person_list, name="person_list"),
+    path("persons/new/", views.person_create, name="person_create"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+    path("persons/<int:pk>/verify-id/", views.person_verify_id, name="person_verify_id"),
+    path("documents/upload/", views.document_upload, name="document_upload"),
+    path("documents/<int:pk>/", views.document_download, name="document_download"),
+    path("access-log/", views.access_log, name="access_log"),
+    path("import/", views_import.import_upload, name="import"),
+    path("import/confirm/", views_import.import_confirm, name="import_confirm"),
+    path("export.xlsx", views_import.export_xlsx, name="export"),
+]
 portal_patterns: list = []

@@ -208,6 +208,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets used by several apps get one name each (otherwise: collision warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "EstateKindEnum": "residents.models.Estate.Kind",
+        "UnitUseEnum": "residents.models.Unit.Use",
+        "UnitStateEnum": "residents.models.Unit.State",
+        "OccupancyRoleEnum": "residents.models.Occupancy.Role",
+        "AccessLogActionEnum": "residents.models.SensitiveAccessLog.Action",
+        "TeamKindEnum": "staff.models.Team.Kind",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.scoping import ScopedQuerySet
+from servicecenter.validators import mask_mobile
 
 
 class Team(models.Model):
@@ -200,4 +201,5 @@ class OutboundMessage(models.Model):
         indexes = [models.Index(fields=["status", "not_before"], name="outbound_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} → {self.address}"
+        address = mask_mobile(self.address) if self.channel == self.Channel.SMS else self.address
+        return f"{self.get_channel_display()} → {address}"

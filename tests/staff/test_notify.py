@@ -109,3 +109,8 @@ def test_bell_shows_the_unread_count(client_as, users):
     client_as(users["frontdesk"]).post(reverse("staff:notifications_read"))
     page = client_as(users["frontdesk"]).get(reverse("staff:notifications"))
     assert b"unread-count" not in page.content
+
+
+def test_outbound_sms_text_form_masks_the_phone():
+    message = OutboundMessage(channel="sms", address="13812345678", body="x")
+    assert "138****5678" in str(message) and "13812345678" not in str(message)

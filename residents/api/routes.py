@@ -1,0 +1,17 @@
+from residents.api.views import (
+    AccessLogViewSet,
+    BuildingViewSet,
+    EstateViewSet,
+    OccupancyViewSet,
+    PersonViewSet,
+    UnitViewSet,
+)
+
+ROUTES = [
+    ("estates", EstateViewSet, "estate"),
+    ("buildings", BuildingViewSet, "building"),
+    ("units", UnitViewSet, "unit"),
+    ("persons", PersonViewSet, "person"),
+    ("occupancies", OccupancyViewSet, "occupancy"),
+    ("access-logs", AccessLogViewSet, "access-log"),
+]

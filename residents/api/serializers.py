@@ -1,0 +1,224 @@
+"""Archive API shapes. Read serializers never carry a full ID or phone number; write serializers
+only parse input for the services in residents/services.py."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from residents.models import Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key accepted only when the object is within the requesting user's reach, so an id
+    from another estate is "does not exist", never a cross-estate write."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(queryset=model.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return self.model.objects.none()
+        return self.model.objects.visible_to(request.user)
+
+
+# --- Read shapes ---------------------------------------------------------------------------------
+
+
+class EstateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Estate
+        fields = ["id", "name", "code", "kind", "address", "phone"]
+        read_only_fields = fields
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Building
+        fields = ["id", "estate", "code", "name", "floors", "has_elevator"]
+        read_only_fields = fields
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    building_code = serializers.CharField(source="building.code", read_only=True)
+    use_display = serializers.CharField(source="get_use_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = [
+            "id",
+            "estate",
+            "building",
+            "building_code",
+            "entrance",
+            "number",
+            "code",
+            "floor",
+            "area",
+            "use",
+            "use_display",
+            "state",
+            "state_display",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A person as every API client sees them: phones and ID number masked (138****5678)."""
+
+    mobile = serializers.CharField(source="mobile_masked", read_only=True)
+    other_phones = serializers.CharField(source="other_phones_masked", read_only=True)
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    emergency_contact_phone = serializers.CharField(source="emergency_contact_phone_masked", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "estate",
+            "name",
+            "mobile",
+            "other_phones",
+            "id_number",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OccupancySerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Occupancy
+        fields = [
+            "id",
+            "unit",
+            "unit_code",
+            "person",
+            "person_name",
+            "role",
+            "role_display",
+            "start_date",
+            "end_date",
+            "is_current",
+        ]
+        read_only_fields = fields
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    actor_username = serializers.CharField(source="actor.get_username", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+
+    class Meta:
+        model = SensitiveAccessLog
+        fields = [
+            "id",
+            "estate",
+            "actor",
+            "actor_username",
+            "person",
+            "person_name",
+            "action",
+            "reason",
+            "matched",
+            "ip_address",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Write shapes (input for the services) -------------------------------------------------------
+
+
+class BuildingCreateSerializer(serializers.Serializer):
+    estate = ScopedRelatedField(Estate)
+    code = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    floors = serializers.IntegerField(min_value=0, max_value=32767, required=False, allow_null=True)
+    has_elevator = serializers.BooleanField(required=False, default=True)
+
+
+class BuildingUpdateSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=20, required=False)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    floors = serializers.IntegerField(min_value=0, max_value=32767, required=False, allow_null=True)
+    has_elevator = serializers.BooleanField(required=False)
+
+
+class UnitUpdateSerializer(serializers.Serializer):
+    entrance = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    number = serializers.CharField(max_length=20, required=False)
+    floor = serializers.IntegerField(min_value=-32768, max_value=32767, required=False, allow_null=True)
+    area = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    use = serializers.ChoiceField(choices=Unit.Use.choices, required=False)
+    state = serializers.ChoiceField(choices=Unit.State.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class UnitCreateSerializer(UnitUpdateSerializer):
+    building = ScopedRelatedField(Building)
+    number = serializers.CharField(max_length=20)
+    area = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+class PersonUpdateSerializer(serializers.Serializer):
+    """Full numbers come in under the same names the read shape shows masked."""
+
+    name = serializers.CharField(max_length=100, required=False)
+    mobile = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    other_phones = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    id_number = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text=_("Full ID number; an empty string clears it."),
+    )
+    emergency_contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    emergency_contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+
+class PersonCreateSerializer(PersonUpdateSerializer):
+    estate = ScopedRelatedField(Estate)
+    name = serializers.CharField(max_length=100)
+
+
+class OccupancyCreateSerializer(serializers.Serializer):
+    unit = ScopedRelatedField(Unit)
+    person = ScopedRelatedField(Person)
+    role = serializers.ChoiceField(choices=Occupancy.Role.choices)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class OccupancyEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False, allow_null=True, help_text=_("Defaults to today."))
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    # Blank is let through so that the service answers with its own message about the access log.
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RevealedNumbersSerializer(serializers.Serializer):
+    id_number = serializers.CharField()
+    mobile = serializers.CharField()
+    other_phones = serializers.CharField()
+    emergency_contact_phone = serializers.CharField()
+
+
+class VerifyIdRequestSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=30)
+
+
+class VerifyIdResultSerializer(serializers.Serializer):
+    matched = serializers.BooleanField()

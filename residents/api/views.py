@@ -1,0 +1,238 @@
+"""Archive API: estates, buildings, units, persons, occupancies and the sensitive-access log.
+
+Every queryset goes through `visible_to` (ScopedQuerysetMixin), so another estate's object is a 404
+and a resident reaches only what belongs to the units they occupy. Writes parse input with the
+serializers and call one service each; reads return masked numbers only.
+"""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from residents import services
+from residents.api import serializers as s
+from residents.api.permissions import ArchivePermissions
+from residents.filters import AccessLogFilter, BuildingFilter, OccupancyFilter, PersonFilter, UnitFilter
+from residents.models import Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from servicecenter.api import ScopedQuerysetMixin
+
+_ERROR = OpenApiResponse(description="Validation error; field errors in the request's language.")
+_FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this action.")
+_NOT_FOUND = OpenApiResponse(description="No such object within the user's reach.")
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class ArchiveViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):
+    permission_classes = [ArchivePermissions]
+    residents_may_read = True
+    action_permissions: dict[str, list[str]] = {}
+    # Writes are `create` and `partial_update` defined per viewset (no PUT: a partial update says
+    # exactly what changes) and there is no destroy: the router only routes what exists.
+
+    def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(instance).data, status=status_code)
+
+    def parse(self, serializer_class, *, partial: bool = False) -> dict:
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Estates the user can see"),
+    retrieve=extend_schema(summary="One estate", responses={200: s.EstateSerializer, 404: _NOT_FOUND}),
+)
+class EstateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    queryset = Estate.objects.all()
+    serializer_class = s.EstateSerializer
+    filterset_fields = ["kind"]
+    ordering_fields = ["code", "name"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Buildings"),
+    retrieve=extend_schema(summary="One building", responses={200: s.BuildingSerializer, 404: _NOT_FOUND}),
+    create=extend_schema(
+        summary="Add a building",
+        request=s.BuildingCreateSerializer,
+        responses={201: s.BuildingSerializer, 400: _ERROR, 403: _FORBIDDEN},
+    ),
+    partial_update=extend_schema(
+        summary="Change a building",
+        request=s.BuildingUpdateSerializer,
+        responses={200: s.BuildingSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    ),
+)
+class BuildingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    queryset = Building.objects.all()
+    serializer_class = s.BuildingSerializer
+    filterset_class = BuildingFilter
+    ordering_fields = ["code", "name"]
+
+    def create(self, request, *args, **kwargs):
+        building = services.create_building(actor=request.user, **self.parse(s.BuildingCreateSerializer))
+        return self.respond(building, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        building = self.get_object()
+        values = self.parse(s.BuildingUpdateSerializer, partial=True)
+        return self.respond(services.update_building(actor=request.user, building=building, **values))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Units (a resident sees only the units they occupy)"),
+    retrieve=extend_schema(summary="One unit", responses={200: s.UnitSerializer, 404: _NOT_FOUND}),
+    create=extend_schema(
+        summary="Add a unit",
+        request=s.UnitCreateSerializer,
+        responses={201: s.UnitSerializer, 400: _ERROR, 403: _FORBIDDEN},
+    ),
+    partial_update=extend_schema(
+        summary="Change a unit",
+        request=s.UnitUpdateSerializer,
+        responses={200: s.UnitSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    ),
+)
+class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    queryset = Unit.objects.select_related("building")
+    serializer_class = s.UnitSerializer
+    filterset_class = UnitFilter
+    ordering_fields = ["code", "floor", "area"]
+
+    def create(self, request, *args, **kwargs):
+        values = self.parse(s.UnitCreateSerializer)
+        unit = services.create_unit(actor=request.user, **values)
+        return self.respond(unit, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        unit = self.get_object()
+        values = self.parse(s.UnitUpdateSerializer, partial=True)
+        return self.respond(services.update_unit(actor=request.user, unit=unit, **values))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People in the archive (numbers masked)"),
+    retrieve=extend_schema(
+        summary="One person (numbers masked)", responses={200: s.PersonSerializer, 404: _NOT_FOUND}
+    ),
+    create=extend_schema(
+        summary="Add a person",
+        description="Full mobile and ID numbers are accepted here; the response shows them masked.",
+        request=s.PersonCreateSerializer,
+        responses={201: s.PersonSerializer, 400: _ERROR, 403: _FORBIDDEN},
+    ),
+    partial_update=extend_schema(
+        summary="Change a person",
+        request=s.PersonUpdateSerializer,
+        responses={200: s.PersonSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    ),
+)
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    queryset = Person.objects.all()
+    serializer_class = s.PersonSerializer
+    filterset_class = PersonFilter
+    ordering_fields = ["name", "created_at"]
+    action_permissions = {
+        "reveal": ["residents.view_sensitive"],
+        "verify_id": ["residents.verify_id_number"],
+    }
+
+    def create(self, request, *args, **kwargs):
+        person = services.create_person(actor=request.user, **self.parse(s.PersonCreateSerializer))
+        return self.respond(person, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        person = self.get_object()
+        values = self.parse(s.PersonUpdateSerializer, partial=True)
+        person = services.update_person(
+            actor=request.user, person=person, id_number=values.pop("id_number", None), **values
+        )
+        return self.respond(person)
+
+    @extend_schema(
+        summary="Reveal a person's full numbers (logged)",
+        request=s.RevealRequestSerializer,
+        responses={200: s.RevealedNumbersSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        person = self.get_object()
+        reason = self.parse(s.RevealRequestSerializer)["reason"]
+        numbers = services.reveal_person(
+            actor=request.user, person=person, reason=reason, ip_address=client_ip(request)
+        )
+        response = Response(s.RevealedNumbersSerializer(numbers).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @extend_schema(
+        summary="Check an ID number presented at the desk (yes/no, logged, rate-limited)",
+        request=s.VerifyIdRequestSerializer,
+        responses={
+            200: s.VerifyIdResultSerializer,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            429: OpenApiResponse(description="Too many checks; try again in a few minutes."),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="verify-id")
+    def verify_id(self, request, pk=None):
+        person = self.get_object()
+        presented = self.parse(s.VerifyIdRequestSerializer)["id_number"]
+        matched = services.verify_person_id_number(
+            actor=request.user, person=person, presented=presented, ip_address=client_ip(request)
+        )
+        return Response(s.VerifyIdResultSerializer({"matched": matched}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Who lives where"),
+    retrieve=extend_schema(summary="One occupancy", responses={200: s.OccupancySerializer, 404: _NOT_FOUND}),
+    create=extend_schema(
+        summary="Link a person to a unit",
+        request=s.OccupancyCreateSerializer,
+        responses={201: s.OccupancySerializer, 400: _ERROR, 403: _FORBIDDEN},
+    ),
+)
+class OccupancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    queryset = Occupancy.objects.select_related("unit", "person")
+    serializer_class = s.OccupancySerializer
+    filterset_class = OccupancyFilter
+    ordering_fields = ["start_date", "end_date", "role"]
+    action_permissions = {"end": ["residents.change_occupancy"]}
+
+    def create(self, request, *args, **kwargs):
+        occupancy = services.add_occupancy(actor=request.user, **self.parse(s.OccupancyCreateSerializer))
+        return self.respond(occupancy, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End an occupancy (moved out, sold, lease over)",
+        request=s.OccupancyEndSerializer,
+        responses={200: s.OccupancySerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        occupancy = self.get_object()
+        end_date = self.parse(s.OccupancyEndSerializer).get("end_date")
+        occupancy = services.end_occupancy(actor=request.user, occupancy=occupancy, end_date=end_date)
+        return self.respond(self.get_queryset().get(pk=occupancy.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Who looked at or checked full numbers"),
+    retrieve=extend_schema(
+        summary="One access-log entry", responses={200: s.AccessLogSerializer, 404: _NOT_FOUND}
+    ),
+)
+class AccessLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    queryset = SensitiveAccessLog.objects.select_related("actor", "person")
+    serializer_class = s.AccessLogSerializer
+    filterset_class = AccessLogFilter
+    ordering_fields = ["created_at"]
+    residents_may_read = False

@@ -1,0 +1,171 @@
+"""Admin for teams, staff profiles, housekeepers' zones and notifications, scoped to the user's estates."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.scoping import access_for
+from servicecenter.validators import mask_mobile
+from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
+from staff.roles import HOUSEKEEPER
+
+
+@admin.register(Team)
+class TeamAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "estate", "member_count"]
+    list_filter = ["kind", "estate"]
+    list_select_related = ["estate"]
+    search_fields = ["name", "estate__name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "username", "title", "team", "phone", "estate_names"]
+    list_filter = ["estates", "team__kind"]
+    list_select_related = ["user", "team"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "title", "phone"]
+    raw_id_fields = ["user"]
+    filter_horizontal = ["estates"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("estates")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    @admin.display(description=_("user name"), ordering="user__username")
+    def username(self, obj):
+        return obj.user.get_username()
+
+    @admin.display(description=_("estates"))
+    def estate_names(self, obj):
+        return ", ".join(estate.name for estate in obj.estates.all())
+
+
+class ZoneBuildingFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        zone = self.instance
+        for form in self.forms:
+            building = form.cleaned_data.get("building") if hasattr(form, "cleaned_data") else None
+            if building is None or form.cleaned_data.get("DELETE"):
+                continue
+            if zone.estate_id and building.estate_id != zone.estate_id:
+                form.add_error("building", gettext("This building belongs to another estate."))
+
+
+class ZoneBuildingInline(EstateScopedAdminMixin, admin.TabularInline):
+    model = ZoneBuilding
+    formset = ZoneBuildingFormSet
+    estate_lookup = "zone__estate"
+    autocomplete_fields = ["building"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("building")
+
+    # A zone's buildings are part of the zone: whoever may edit zones may edit this list.
+    def _may_edit_zone(self, request, obj) -> bool:
+        return request.user.has_perm("staff.change_zone") or (
+            obj is None and request.user.has_perm("staff.add_zone")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit_zone(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit_zone(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit_zone(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("staff.view_zone") or self._may_edit_zone(request, obj)
+
+
+@admin.register(Zone)
+class ZoneAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "estate", "housekeeper", "building_count"]
+    list_filter = ["estate"]
+    list_select_related = ["estate", "housekeeper"]
+    search_fields = ["name", "housekeeper__username", "housekeeper__first_name", "housekeeper__last_name"]
+    inlines = [ZoneBuildingInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(building_count=Count("zone_buildings"))
+
+    @admin.display(description=_("buildings"), ordering="building_count")
+    def building_count(self, obj):
+        return obj.building_count
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "housekeeper":
+            # Housekeepers working in the estates this user manages, not every login of the company.
+            housekeepers = get_user_model().objects.filter(groups__name=HOUSEKEEPER, is_active=True)
+            access = access_for(request.user)
+            if not access.all_estates:
+                housekeepers = housekeepers.filter(staff_profile__estates__in=sorted(access.estate_ids))
+            kwargs["queryset"] = housekeepers.distinct().order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services (the notification service and its delivery sweep)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    estate_lookup = "estate"
+    list_display = ["title", "recipient", "kind", "estate", "created_at", "read_at"]
+    list_filter = ["kind", "estate", ("read_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["recipient", "estate"]
+    search_fields = ["title", "recipient__username", "kind"]
+    raw_id_fields = ["recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    estate_lookup = "notification__estate"
+    # No bulk actions: their checkboxes are labelled with str(message), which holds the full address.
+    actions = None
+    list_display = [
+        "created_at",
+        "channel",
+        "masked_address",
+        "subject",
+        "status",
+        "attempts",
+        "not_before",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel"]
+    list_select_related = ["notification"]
+    search_fields = ["subject", "address"]
+    raw_id_fields = ["notification"]
+    exclude = ["address"]
+    readonly_fields = ["masked_address"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("address"))
+    def masked_address(self, obj):
+        return mask_mobile(obj.address) if obj.channel == OutboundMessage.Channel.SMS else obj.address
