@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -25,7 +26,9 @@ UNITS_PER_BUILDING = 500
 
 
 def _id_number(i: int) -> str:
-    first17 = f"440305{1950 + i % 50}{(i % 12) + 1:02d}{(i % 28) + 1:02d}{i % 1000:03d}"
+    """Unique for every i: the birth date advances one day per thousand people."""
+    birth = date(1940, 1, 1) + timedelta(days=i // 1000)
+    first17 = f"440305{birth:%Y%m%d}{i % 1000:03d}"
     return first17 + id_number_checksum(first17)
 
 

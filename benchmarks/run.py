@@ -16,6 +16,7 @@ from importlib import import_module
 from pathlib import Path
 
 APPS = ["residents", "tickets", "billing", "renovations"]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/servicecenter_bench"
 
 
 def _recreate_database(url: str) -> None:
@@ -51,9 +52,7 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    import benchmarks.settings  # noqa: F401  (sets DATABASE_URL default)
-
-    url = os.environ["DATABASE_URL"]
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     if not url.startswith("postgres"):
         print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
         return 2

@@ -1,0 +1,1075 @@
+"""Fee collection (费用收缴): charge items and rates, meters, bills, payments, receipts, the prepaid
+balance, deposits and the reminder ladder.
+
+The money tables are a ledger. Payments, allocations, reversals, prepaid-balance movements and
+deposit movements are rows that are only ever added: a correction is a new row (a reversal, a
+refund, a replacement bill), never an edit or a delete. Balances are sums of rows. Database
+constraints make double-posting impossible: one bill per unit, charge item and period; one receipt
+number per estate, year and sequence; one reversal per payment; one payment per idempotency key.
+
+`Bill.amount_paid` is the one stored total. It is kept in the same transaction, under the bill's
+row lock, as the allocation rows it sums (`services._apply_to_bills`), because the arrears report and
+the daily reminder sweep read it across millions of bills; a CheckConstraint keeps it between zero
+and the bill's amount, so the database itself refuses an over-allocation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from residents.models import Unit, resident_unit_ids
+from servicecenter.money import ZERO
+from servicecenter.scoping import ScopedQuerySet
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+# Unit prices (yuan per m² per month, per kWh, per tonne) are quoted to four places, e.g. 0.5283
+# yuan/kWh; only the resulting amount is money and is rounded to cents.
+RATE = {"max_digits": 12, "decimal_places": 4}
+
+
+class EstateScopedQuerySet(ScopedQuerySet):
+    """Billing rows a resident may see: those of the units they currently occupy."""
+
+    unit_lookup = "unit"
+
+    def for_resident(self, user):
+        return self.filter(**{f"{self.unit_lookup}__in": resident_unit_ids(user)})
+
+
+# --- Settings and tariffs ---------------------------------------------------------------------
+
+
+class BillingPolicy(models.Model):
+    """Per-estate billing settings (editable by the manager in admin). Estates without a row use
+    the defaults below (`BillingPolicy.for_estate`)."""
+
+    estate = models.OneToOneField(
+        "residents.Estate", on_delete=models.PROTECT, related_name="billing_policy", verbose_name=_("estate")
+    )
+    bill_day = models.PositiveSmallIntegerField(
+        _("bills issued on day"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("Day of the month on which the month's bills are issued automatically."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"),
+        default=30,
+        help_text=_("Days from the start of the period until a bill is due."),
+    )
+    vacant_discount_percent = models.DecimalField(
+        _("vacant-unit discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        help_text=_(
+            "空置房: discount on charge items that allow it, for units in the vacant state. 0 = none."
+        ),
+    )
+    late_fees_enabled = models.BooleanField(_("charge late fees"), default=False)
+    late_fee_daily_rate = models.DecimalField(
+        _("late fee per day"),
+        max_digits=7,
+        decimal_places=6,
+        default=ZERO,
+        help_text=_("Fraction of the unpaid amount per overdue day, e.g. 0.0003 for 0.03 %."),
+    )
+    late_fee_grace_days = models.PositiveSmallIntegerField(_("late fee grace days"), default=0)
+    late_fee_cap_percent = models.DecimalField(
+        _("late fee cap (% of the bill)"), max_digits=5, decimal_places=2, default=ZERO
+    )
+    reminders_enabled = models.BooleanField(_("send reminders"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("billing policy")
+        verbose_name_plural = _("billing policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(vacant_discount_percent__gte=0) & Q(vacant_discount_percent__lte=100),
+                name="policy_vacant_discount_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_fee_cap_percent__gte=0) & Q(late_fee_cap_percent__lte=100),
+                name="policy_late_fee_cap_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_fee_daily_rate__gte=0), name="policy_late_fee_rate_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.estate)
+
+    def clean(self):
+        if self.late_fees_enabled and (self.late_fee_daily_rate <= 0 or self.late_fee_cap_percent <= 0):
+            raise ValidationError(_("To charge late fees, set a daily rate and a cap above zero."))
+
+    @classmethod
+    def for_estate(cls, estate) -> BillingPolicy:
+        return cls.objects.filter(estate=estate).first() or cls(estate=estate)
+
+
+class ChargeItemQuerySet(ScopedQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_resident(self, user):
+        return self.filter(estate__units__in=resident_unit_ids(user)).distinct()
+
+
+class ChargeItem(models.Model):
+    class Kind(models.TextChoices):
+        PROPERTY_FEE = "property_fee", _("Property service fee")
+        ELEVATOR = "elevator", _("Elevator fee")
+        PARKING = "parking", _("Parking fee")
+        WATER = "water", _("Water")
+        ELECTRICITY = "electricity", _("Electricity")
+        GAS = "gas", _("Gas")
+        HEATING = "heating", _("Heating")
+        ONE_OFF = "one_off", _("One-off charge")
+        LATE_FEE = "late_fee", _("Late fee")
+
+    class Basis(models.TextChoices):
+        PER_AREA_MONTH = "per_area_month", _("Rate × unit area, per month")
+        PER_UNIT_MONTH = "per_unit_month", _("Rate × quantity (e.g. parking spaces), per month")
+        METERED = "metered", _("Rate × metered consumption")
+        ONE_OFF = "one_off", _("One-off amount")
+
+    class AppliesTo(models.TextChoices):
+        ALL_UNITS = "all_units", _("Every unit (of the chosen use)")
+        ELEVATOR_BUILDINGS = "elevator_buildings", _("Units in buildings with an elevator")
+        ENROLLED_UNITS = "enrolled_units", _("Only units enrolled for this item")
+
+    RECURRING_BASES = (Basis.PER_AREA_MONTH, Basis.PER_UNIT_MONTH, Basis.METERED)
+    METER_KIND_OF = {
+        Kind.WATER: "water",
+        Kind.ELECTRICITY: "electricity",
+        Kind.GAS: "gas",
+        Kind.HEATING: "heating",
+    }
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="charge_items", verbose_name=_("estate")
+    )
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    basis = models.CharField(_("calculation"), max_length=20, choices=Basis.choices)
+    applies_to = models.CharField(
+        _("applies to"), max_length=20, choices=AppliesTo.choices, default=AppliesTo.ALL_UNITS
+    )
+    unit_use = models.CharField(
+        _("only units of use"),
+        max_length=20,
+        blank=True,
+        choices=[("", _("Any use")), *Unit.Use.choices],
+    )
+    vacant_discount_applies = models.BooleanField(_("vacant-unit discount applies"), default=False)
+    late_fee_applies = models.BooleanField(_("late fees apply"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ChargeItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("charge item")
+        verbose_name_plural = _("charge items")
+        ordering = ["estate", "sort_order", "code"]
+        permissions = [("manage_rates", _("Can set charge items and rates"))]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "code"], name="charge_item_code_unique_per_estate")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_recurring(self) -> bool:
+        return self.basis in self.RECURRING_BASES
+
+    @property
+    def meter_kind(self) -> str | None:
+        return self.METER_KIND_OF.get(self.kind)
+
+
+class ChargeRate(models.Model):
+    """A rate from a date on. Rows are added, never changed: the history is the tariff's record,
+    and bills copy the rate they used, so a new rate never rewrites an old bill."""
+
+    charge_item = models.ForeignKey(
+        ChargeItem, on_delete=models.PROTECT, related_name="rates", verbose_name=_("charge item")
+    )
+    rate = models.DecimalField(_("rate"), **RATE)
+    effective_from = models.DateField(_("effective from"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "charge_item__estate"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("charge rate")
+        verbose_name_plural = _("charge rates")
+        ordering = ["charge_item", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["charge_item", "effective_from"], name="rate_once_per_item_and_date"
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0), name="rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charge_item} {self.rate} ({self.effective_from})"
+
+
+class ChargeEnrollment(models.Model):
+    """A unit taking an item that not every unit takes (a parking space, heating), with how many
+    and from when to when; the dates also prorate the first and last month."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="charge_enrollments", verbose_name=_("unit")
+    )
+    charge_item = models.ForeignKey(
+        ChargeItem, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("charge item")
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=1)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["unit", "charge_item", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="enrollment_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="enrollment_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.charge_item}"
+
+
+class UnitBillingTerms(models.Model):
+    """When a unit's recurring fees start (usually the handover date) and, if it leaves the
+    service, end. Units without a row are billed for whole months; unsold units are not billed."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.OneToOneField(
+        "residents.Unit", on_delete=models.PROTECT, related_name="billing_terms", verbose_name=_("unit")
+    )
+    fees_start_date = models.DateField(_("fees start"), null=True, blank=True)
+    fees_end_date = models.DateField(_("fees end"), null=True, blank=True)
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit billing terms")
+        verbose_name_plural = _("unit billing terms")
+
+    def __str__(self) -> str:
+        return str(self.unit)
+
+
+# --- Meters -----------------------------------------------------------------------------------
+
+
+class Meter(models.Model):
+    class Kind(models.TextChoices):
+        WATER = "water", _("Water")
+        ELECTRICITY = "electricity", _("Electricity")
+        GAS = "gas", _("Gas")
+        HEATING = "heating", _("Heating")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="meters", verbose_name=_("unit")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    serial = models.CharField(_("serial number"), max_length=50, blank=True)
+    initial_reading = models.DecimalField(_("initial reading"), max_digits=12, decimal_places=2, default=ZERO)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    # A replaced meter keeps its readings; the replacement starts from its own initial reading.
+    replaced_on = models.DateField(_("replaced on"), null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meter")
+        verbose_name_plural = _("meters")
+        ordering = ["unit", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind"],
+                condition=Q(replaced_on__isnull=True),
+                name="one_active_meter_per_unit_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(initial_reading__gte=0), name="meter_initial_reading_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_kind_display()}"
+
+
+class MeterReading(models.Model):
+    """One reading per meter per billing month (抄表). Consumption is this reading minus the meter's
+    previous one (or its initial reading), fixed when the reading is recorded."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    meter = models.ForeignKey(
+        Meter, on_delete=models.PROTECT, related_name="readings", verbose_name=_("meter")
+    )
+    period = models.DateField(_("billing month"))
+    reading_date = models.DateField(_("read on"))
+    value = models.DecimalField(_("reading"), max_digits=12, decimal_places=2)
+    consumption = models.DecimalField(_("consumption"), max_digits=12, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meter reading")
+        verbose_name_plural = _("meter readings")
+        ordering = ["-period", "meter"]
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "period"], name="one_reading_per_meter_and_month"),
+            models.CheckConstraint(condition=Q(consumption__gte=0), name="reading_consumption_not_negative"),
+        ]
+        indexes = [models.Index(fields=["estate", "period"], name="reading_estate_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.meter} {self.period:%Y-%m}: {self.value}"
+
+
+# --- Bills ------------------------------------------------------------------------------------
+
+
+class BillQuerySet(EstateScopedQuerySet):
+    def unpaid(self):
+        return self.filter(status__in=Bill.UNPAID_STATUSES)
+
+    def overdue(self, on: date):
+        return self.unpaid().filter(due_date__lt=on)
+
+    def charged(self):
+        """Bills that count as charged (应收): everything except voided bills."""
+        return self.exclude(status=Bill.Status.VOID)
+
+
+class Bill(models.Model):
+    """What one unit owes for one charge item in one period (a month), with the rate, quantity and
+    proration copied from the moment it was issued."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("bill status", "Open")
+        PARTIALLY_PAID = "partially_paid", pgettext_lazy("bill status", "Partially paid")
+        PAID = "paid", pgettext_lazy("bill status", "Paid")
+        VOID = "void", pgettext_lazy("bill status", "Void")
+        WRITTEN_OFF = "written_off", pgettext_lazy("bill status", "Written off")
+
+    UNPAID_STATUSES = (Status.OPEN, Status.PARTIALLY_PAID)
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="bills", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="bills", verbose_name=_("unit")
+    )
+    charge_item = models.ForeignKey(
+        ChargeItem, on_delete=models.PROTECT, related_name="bills", verbose_name=_("charge item")
+    )
+    period = models.DateField(_("period"), help_text=_("First day of the billing month."))
+    is_recurring = models.BooleanField(_("recurring"), default=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=ZERO)
+    rate = models.DecimalField(_("rate"), **RATE, default=ZERO)
+    days_billed = models.PositiveSmallIntegerField(_("days billed"), default=0)
+    days_in_period = models.PositiveSmallIntegerField(_("days in period"), default=0)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2, default=ZERO)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    amount_paid = models.DecimalField(_("paid"), **MONEY, default=ZERO)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    issue_date = models.DateField(_("issued on"))
+    due_date = models.DateField(_("due on"))
+    # A one-off charge's origin ("ticket:123", "renovation:7:rubbish"): the same origin is charged once.
+    source_reference = models.CharField(_("source"), max_length=100, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = BillQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        ordering = ["-period", "unit", "charge_item"]
+        permissions = [
+            ("void_bill", _("Can void bills")),
+            ("write_off_bill", _("Can write off bills")),
+            ("generate_bills", _("Can generate the month's bills")),
+            ("view_billing_reports", _("Can see the cash journal, statements and arrears reports")),
+        ]
+        constraints = [
+            # The generator relies on this: running it twice for a month inserts nothing new.
+            models.UniqueConstraint(
+                fields=["unit", "charge_item", "period"],
+                condition=Q(is_recurring=True, replaces__isnull=True),
+                name="bill_once_per_unit_item_period",
+            ),
+            models.UniqueConstraint(
+                fields=["estate", "source_reference"],
+                condition=~Q(source_reference=""),
+                name="bill_once_per_source",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bill_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=F("amount")),
+                name="bill_paid_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                name="bill_discount_0_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["estate", "period"], name="bill_estate_period_idx"),
+            models.Index(fields=["unit", "status"], name="bill_unit_status_idx"),
+            # The reminder sweep and arrears reports only ever read unpaid bills by due date.
+            # Covering, so that the sums need not visit the table.
+            models.Index(
+                fields=["estate", "due_date"],
+                condition=Q(status__in=["open", "partially_paid"]),
+                include=["unit", "period", "amount", "amount_paid"],
+                name="bill_unpaid_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.charge_item} · {self.period:%Y-%m}"
+
+    @property
+    def outstanding(self):
+        if self.status in self.UNPAID_STATUSES:
+            return self.amount - self.amount_paid
+        return ZERO
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+    def is_overdue(self, on: date) -> bool:
+        return self.status in self.UNPAID_STATUSES and self.due_date < on
+
+
+class BillEvent(models.Model):
+    """Every status change of a bill: who, when, from, to, why."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="events", verbose_name=_("bill"))
+    from_status = models.CharField(_("from"), max_length=20, choices=Bill.Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Bill.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("bill event")
+        verbose_name_plural = _("bill events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bill}: {self.from_status} → {self.to_status}"
+
+
+class LateFeeAccrual(models.Model):
+    """The late fee (滞纳金) one overdue bill accrued in one month, charged on that month's late-fee
+    bill. One row per bill and month; the sum per bill never passes the estate's cap."""
+
+    source_bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="late_fee_accruals", verbose_name=_("overdue bill")
+    )
+    fee_bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="+", verbose_name=_("late-fee bill")
+    )
+    period = models.DateField(_("month"))
+    days = models.PositiveSmallIntegerField(_("days"))
+    base_amount = models.DecimalField(_("unpaid amount"), **MONEY)
+    amount = models.DecimalField(_("late fee"), **MONEY)
+
+    class Meta:
+        verbose_name = _("late fee accrual")
+        verbose_name_plural = _("late fee accruals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_bill", "period"], name="late_fee_once_per_bill_and_month"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="late_fee_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_bill} {self.period:%Y-%m}: {self.amount}"
+
+
+# --- Receipts, payments, allocations ----------------------------------------------------------
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number issued per estate and year. Locked (SELECT … FOR UPDATE) inside the
+    transaction that issues the receipt, so numbers are gapless: a rolled-back payment releases its
+    number together with the lock."""
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "year"], name="receipt_counter_per_estate_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.year}: {self.last_number}"
+
+
+class Receipt(models.Model):
+    """A receipt (收据) for money received: a payment or a deposit."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        DEPOSIT = "deposit", _("Deposit")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("receipt number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    issued_at = models.DateTimeField(_("issued at"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "year", "sequence"], name="receipt_sequence_unique"),
+            models.CheckConstraint(condition=Q(sequence__gt=0), name="receipt_sequence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    BANK_CARD = "bank_card", _("Bank card")
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    PREPAID = "prepaid", _("Prepaid balance")
+
+
+class PaymentQuerySet(EstateScopedQuerySet):
+    def posted(self):
+        return self.filter(status=Payment.Status.POSTED)
+
+
+class Payment(models.Model):
+    """Money received for a unit (or its prepaid balance spent), allocated to bills."""
+
+    class Status(models.TextChoices):
+        POSTED = "posted", pgettext_lazy("payment status", "Posted")
+        VOIDED = "voided", pgettext_lazy("payment status", "Voided")
+        REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
+
+    Method = PaymentMethod
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="payments", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="payments", verbose_name=_("unit")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.POSTED)
+    # Spending the prepaid balance moves no money, so it gets no receipt; every other payment does.
+    receipt = models.OneToOneField(
+        Receipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment",
+        verbose_name=_("receipt"),
+    )
+    payer_name = models.CharField(_("paid by"), max_length=100, blank=True)
+    reference = models.CharField(_("transaction reference"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_at", "-pk"]
+        permissions = [
+            ("void_payment", _("Can void a payment on the day it was taken")),
+            ("refund_payment", _("Can refund payments and prepaid balances")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(method="prepaid", receipt__isnull=True)
+                | (~Q(method="prepaid") & Q(receipt__isnull=False)),
+                name="payment_receipt_unless_prepaid",
+            ),
+        ]
+        indexes = [models.Index(fields=["estate", "received_at"], name="payment_estate_received_idx")]
+
+    def __str__(self) -> str:
+        return self.receipt.number if self.receipt_id else f"#{self.pk}"
+
+
+class Allocation(models.Model):
+    """Part of a payment applied to a bill. A reversed payment's allocations stay; its reversal row
+    says they no longer count (`Allocation.objects.effective()`)."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("payment")
+    )
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("bill")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    created_at = models.DateTimeField(_("created at"))
+
+    class QuerySet(EstateScopedQuerySet):
+        unit_lookup = "bill__unit"
+
+        def effective(self):
+            return self.filter(payment__reversal__isnull=True)
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "bill"], name="allocation_once_per_payment_and_bill"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment} → {self.bill}: {self.amount}"
+
+
+class PaymentReversal(models.Model):
+    """A payment voided (same day, receipt cancelled) or refunded (money returned). One per payment."""
+
+    class Kind(models.TextChoices):
+        VOID = "void", _("Void")
+        REFUND = "refund", _("Refund")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("payment")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    refund_method = models.CharField(
+        _("refunded by"), max_length=20, choices=PaymentMethod.choices, blank=True
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    created_at = models.DateTimeField(_("when"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payment reversal")
+        verbose_name_plural = _("payment reversals")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="reversal_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.payment}"
+
+
+class IdempotencyRecord(models.Model):
+    """One payment request per key and estate. A retried request (double click, network retry)
+    with the same key and body gets the first payment back; a different body is refused."""
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "key"], name="idempotency_key_unique_per_estate")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PrepaidMovement(models.Model):
+    """The unit's prepaid balance (预存款) ledger: credits (+) and debits (−); the balance is the sum."""
+
+    class Kind(models.TextChoices):
+        OVERPAYMENT = "overpayment", _("Overpayment credited")
+        APPLIED = "applied", _("Applied to bills")
+        REVERSAL = "reversal", _("Payment reversed")
+        REFUND = "refund", _("Refunded to the payer")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="prepaid_movements", verbose_name=_("unit")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    payment = models.ForeignKey(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prepaid_movements",
+        verbose_name=_("payment"),
+    )
+    refund_method = models.CharField(
+        _("refunded by"), max_length=20, choices=PaymentMethod.choices, blank=True
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(_("when"))
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prepaid balance movement")
+        verbose_name_plural = _("prepaid balance movements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="prepaid_movement_not_zero"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=["overpayment"]) & Q(amount__gt=0))
+                | (Q(kind__in=["applied", "refund"]) & Q(amount__lt=0))
+                | Q(kind="reversal"),
+                name="prepaid_movement_sign_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["payment", "kind"],
+                condition=Q(payment__isnull=False),
+                name="prepaid_movement_once_per_payment_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.get_kind_display()} {self.amount}"
+
+
+# --- Deposits ---------------------------------------------------------------------------------
+
+
+class DepositAccount(models.Model):
+    """Money held for a unit for a purpose (装修押金, key deposit). It is not revenue: it is kept in
+    its own ledger and comes back to the payer less any deductions."""
+
+    class Purpose(models.TextChoices):
+        RENOVATION = "renovation", _("Renovation deposit")
+        KEY = "key", _("Key deposit")
+        OTHER = "other", _("Other deposit")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="deposit_accounts", verbose_name=_("unit")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    reference = models.CharField(
+        _("reference"), max_length=100, blank=True, help_text=_("e.g. renovation:12")
+    )
+    created_at = models.DateTimeField(_("opened at"))
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deposit account")
+        verbose_name_plural = _("deposit accounts")
+        ordering = ["-created_at"]
+        permissions = [("manage_deposits", _("Can receive and refund deposits"))]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "purpose", "reference"], name="deposit_account_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_purpose_display()} {self.reference}".strip()
+
+
+class DepositMovement(models.Model):
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        DEDUCTION = "deduction", _("Deduction")
+        REFUND = "refund", _("Refunded")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    account = models.ForeignKey(
+        DepositAccount, on_delete=models.PROTECT, related_name="movements", verbose_name=_("account")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Always positive; the kind says which way it goes (received adds, the others take away).
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(_("method"), max_length=20, choices=PaymentMethod.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    receipt = models.OneToOneField(
+        Receipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deposit_movement",
+        verbose_name=_("receipt"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")
+    )
+    created_at = models.DateTimeField(_("when"))
+
+    class QuerySet(EstateScopedQuerySet):
+        unit_lookup = "account__unit"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deposit movement")
+        verbose_name_plural = _("deposit movements")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_movement_positive"),
+            # A deposit is settled once; nothing can be refunded twice.
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(kind="refund"), name="deposit_refunded_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.get_kind_display()} {self.amount}"
+
+
+# --- Reminders --------------------------------------------------------------------------------
+
+
+class Reminder(models.Model):
+    """One rung of the reminder ladder reached by one bill. The unique (bill, stage) constraint is
+    what makes every stage happen once, however often the daily sweep runs."""
+
+    class Stage(models.TextChoices):
+        NOTICE = "notice", _("Bill notice")
+        REMINDER = "reminder", _("Payment reminder")
+        LETTER = "letter", _("Formal reminder letter")
+        CALL = "call", _("Phone call by the housekeeper")
+        ESCALATION = "escalation", _("Escalated to the manager")
+
+    class Outcome(models.TextChoices):
+        PROMISED = "promised", _("Promised to pay")
+        REFUSED = "refused", _("Refused")
+        UNREACHABLE = "unreachable", _("Unreachable")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("bill"))
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    created_at = models.DateTimeField(_("reached at"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    promised_date = models.DateField(_("promised to pay by"), null=True, blank=True)
+    outcome_note = models.CharField(_("call note"), max_length=300, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    outcome_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at"]
+        permissions = [("record_call_outcome", _("Can record the outcome of a fee-collection call"))]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "stage"], name="reminder_once_per_bill_and_stage")
+        ]
+        indexes = [
+            # The sweep reads back the rows it inserted by (stage, its timestamp).
+            models.Index(fields=["stage", "created_at"], name="reminder_stage_created_idx"),
+            models.Index(fields=["estate", "stage"], name="reminder_estate_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill} · {self.get_stage_display()}"
+
+
+class CollectionCall(models.Model):
+    """One fee-collection call by the housekeeper (催缴电话) and its outcome: the call history."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Reminder.Outcome.choices)
+    promised_date = models.DateField(_("promised to pay by"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("called by")
+    )
+    created_at = models.DateTimeField(_("called at"))
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("collection call")
+        verbose_name_plural = _("collection calls")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="promised", promised_date__isnull=False) | ~Q(outcome="promised"),
+                name="call_promise_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_outcome_display()}"

@@ -3,9 +3,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from residents.models import Unit
+from servicecenter.panels import render_portal_panels
 
 
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     units = Unit.objects.visible_to(request.user).select_related("estate", "building")[:50]
-    return render(request, "portal/home.html", {"units": units})
+    return render(request, "portal/home.html", {"units": units, "panels": render_portal_panels(request, request.user)})

@@ -216,6 +216,13 @@ SPECTACULAR_SETTINGS = {
         "OccupancyRoleEnum": "residents.models.Occupancy.Role",
         "AccessLogActionEnum": "residents.models.SensitiveAccessLog.Action",
         "TeamKindEnum": "staff.models.Team.Kind",
+        "ChargeItemKindEnum": "billing.models.ChargeItem.Kind",
+        "BillStatusEnum": "billing.models.Bill.Status",
+        "PaymentStatusEnum": "billing.models.Payment.Status",
+        "PaymentMethodEnum": "billing.models.PaymentMethod",
+        "TicketKindEnum": "tickets.models.Ticket.Kind",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "CallbackMethodEnum": "tickets.models.Callback.Method",
     },
 }
 
@@ -265,3 +272,8 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+for _folder in CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in"), CELERY_BROKER_TRANSPORT_OPTIONS.get(
+    "processed_folder"
+), CELERY_BROKER_TRANSPORT_OPTIONS.get("control_folder"):
+    if _folder:
+        Path(_folder).mkdir(parents=True, exist_ok=True)

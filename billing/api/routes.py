@@ -1,0 +1,15 @@
+from billing.api.views import (
+    ArrearsViewSet,
+    BillViewSet,
+    ChargeItemViewSet,
+    MeterReadingViewSet,
+    PaymentViewSet,
+)
+
+ROUTES = [
+    ("charge-items", ChargeItemViewSet, "charge-item"),
+    ("meter-readings", MeterReadingViewSet, "meter-reading"),
+    ("bills", BillViewSet, "bill"),
+    ("payments", PaymentViewSet, "payment"),
+    ("arrears", ArrearsViewSet, "arrears"),
+]

@@ -1,0 +1,220 @@
+"""Billing API shapes. Amounts are strings ("123.45"); input amounts go through the same rule as the
+desk (`services.clean_amount`): positive, at most two decimals, never rounded silently."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from billing import services
+from billing.models import Allocation, Bill, ChargeItem, ChargeRate, MeterReading, Payment, PaymentMethod
+from billing.periods import parse_period
+from servicecenter.exceptions import DomainError
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "123.45"})
+class AmountField(serializers.Field):
+    default_error_messages = {
+        "not_a_string": _('Send the amount as a string with at most two decimals, e.g. "123.45".'),
+    }
+
+    def to_internal_value(self, data) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("not_a_string")
+        try:
+            return services.clean_amount(data)
+        except DomainError as error:
+            raise serializers.ValidationError(error.message, code=error.code) from None
+
+    def to_representation(self, value) -> str:
+        return f"{value:.2f}"
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
+class PeriodField(serializers.Field):
+    def to_internal_value(self, data):
+        period = parse_period(str(data))
+        if period is None:
+            raise serializers.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
+        return period
+
+    def to_representation(self, value) -> str:
+        return f"{value:%Y-%m}"
+
+
+class ChargeRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChargeRate
+        fields = ["rate", "effective_from"]
+
+
+class ChargeItemSerializer(serializers.ModelSerializer):
+    rates = ChargeRateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ChargeItem
+        fields = [
+            "id",
+            "estate",
+            "code",
+            "name",
+            "kind",
+            "basis",
+            "applies_to",
+            "unit_use",
+            "vacant_discount_applies",
+            "late_fee_applies",
+            "is_active",
+            "rates",
+        ]
+
+
+class BillSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    charge_item_name = serializers.CharField(source="charge_item.name", read_only=True)
+    period = PeriodField(read_only=True)
+    outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Bill
+        fields = [
+            "id",
+            "estate",
+            "unit",
+            "unit_code",
+            "charge_item",
+            "charge_item_name",
+            "period",
+            "description",
+            "quantity",
+            "rate",
+            "days_billed",
+            "days_in_period",
+            "discount_percent",
+            "amount",
+            "amount_paid",
+            "outstanding",
+            "status",
+            "issue_date",
+            "due_date",
+            "source_reference",
+            "replaces",
+        ]
+
+
+class BillCreateSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    charge_item = serializers.IntegerField()
+    amount = AmountField()
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    source_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class RefundSerializer(ReasonSerializer):
+    refund_method = serializers.ChoiceField(
+        choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.PREPAID], required=False
+    )
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Allocation
+        fields = ["bill", "amount"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    receipt_number = serializers.CharField(source="receipt.number", read_only=True, default=None)
+    received_by = serializers.CharField(source="received_by.username", read_only=True, default=None)
+    allocations = AllocationSerializer(many=True, read_only=True)
+    to_prepaid_balance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "estate",
+            "unit",
+            "unit_code",
+            "amount",
+            "method",
+            "status",
+            "receipt_number",
+            "received_at",
+            "received_by",
+            "payer_name",
+            "reference",
+            "note",
+            "allocations",
+            "to_prepaid_balance",
+        ]
+
+    def get_to_prepaid_balance(self, payment) -> str:
+        credited = sum(
+            (m.amount for m in payment.prepaid_movements.all() if m.kind == "overpayment"), Decimal(0)
+        )
+        return f"{credited:.2f}"
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    amount = AmountField()
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    bills = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_empty=True, default=list
+    )
+    payer_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class MeterReadingSerializer(serializers.ModelSerializer):
+    period = PeriodField(read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    kind = serializers.CharField(source="meter.kind", read_only=True)
+
+    class Meta:
+        model = MeterReading
+        fields = [
+            "id",
+            "estate",
+            "unit",
+            "unit_code",
+            "meter",
+            "kind",
+            "period",
+            "reading_date",
+            "value",
+            "consumption",
+        ]
+
+
+class MeterReadingCreateSerializer(serializers.Serializer):
+    meter = serializers.IntegerField()
+    period = PeriodField()
+    value = serializers.CharField(max_length=20)
+    reading_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ArrearsRowSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(source="unit_id")
+    unit_code = serializers.CharField(source="unit__code")
+    building = serializers.CharField(source="unit__building__code")
+    arrears = serializers.DecimalField(max_digits=14, decimal_places=2)
+    current_arrears = serializers.DecimalField(max_digits=14, decimal_places=2)
+    old_arrears = serializers.DecimalField(max_digits=14, decimal_places=2)
+    d0_30 = serializers.DecimalField(max_digits=14, decimal_places=2)
+    d31_90 = serializers.DecimalField(max_digits=14, decimal_places=2)
+    d91_180 = serializers.DecimalField(max_digits=14, decimal_places=2)
+    d181_365 = serializers.DecimalField(max_digits=14, decimal_places=2)
+    over_365 = serializers.DecimalField(max_digits=14, decimal_places=2)
+    overdue_bills = serializers.IntegerField()
+    oldest_due = serializers.DateField()

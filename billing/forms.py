@@ -1,0 +1,100 @@
+"""Desk forms for fee collection. They parse input; the services apply the rules and save."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Bill, PaymentMethod, Reminder
+from billing.periods import parse_period
+from billing.services import clean_amount
+from servicecenter.exceptions import DomainError
+
+
+class AmountField(forms.CharField):
+    """Money typed by a person: positive, at most two decimals, never rounded silently."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return clean_amount(value)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class PaymentForm(forms.Form):
+    bills = forms.ModelMultipleChoiceField(
+        label=_("Bills"),
+        queryset=Bill.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to settle the oldest bills first."),
+    )
+    amount = AmountField(label=_("Amount received (yuan)"))
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
+    payer_name = forms.CharField(label=_("Paid by"), max_length=100, required=False)
+    reference = forms.CharField(
+        label=_("Transaction reference"),
+        max_length=100,
+        required=False,
+        help_text=_("For card, WeChat, Alipay or transfer."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    # One token per rendered form: a double click or a resent form posts the payment once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, open_bills=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bills"].queryset = open_bills if open_bills is not None else Bill.objects.none()
+        self.fields["bills"].label_from_instance = lambda bill: (
+            f"{bill.charge_item.name} {bill.period:%Y-%m} · {bill.outstanding}"
+        )
+        if not self.is_bound:
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class RefundForm(ReasonForm):
+    refund_method = forms.ChoiceField(
+        label=_("Refund by"), choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.PREPAID]
+    )
+
+
+class CallOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Reminder.Outcome.choices)
+    promised_date = forms.DateField(
+        label=_("Promised to pay by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class PeriodField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        period = parse_period(value)
+        if period is None:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
+        return period
+
+
+class GenerateBillsForm(forms.Form):
+    estate = forms.ModelChoiceField(label=_("Estate"), queryset=None, empty_label=None)
+    period = PeriodField(
+        label=_("Month (YYYY-MM)"), max_length=7, widget=forms.TextInput(attrs={"type": "month"})
+    )
+
+    def __init__(self, *args, estates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["estate"].queryset = estates
