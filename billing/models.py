@@ -84,7 +84,7 @@ class BillingPolicy(models.Model):
     )
     late_fee_grace_days = models.PositiveSmallIntegerField(_("late fee grace days"), default=0)
     late_fee_cap_percent = models.DecimalField(
-        _("late fee cap (% of the bill)"), max_digits=5, decimal_places=2, default=ZERO
+        _("late fee cap (percent of the bill)"), max_digits=5, decimal_places=2, default=ZERO
     )
     reminders_enabled = models.BooleanField(_("send reminders"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -413,7 +413,7 @@ class Migration(migrations.Migration):
                 ('late_fees_enabled', models.BooleanField(default=False, verbose_name='charge late fees')),
                 ('late_fee_daily_rate', models.DecimalField(decimal_places=6, default=Decimal('0.00'), help_text='Fraction of the unpaid amount per overdue day, e.g. 0.0003 for 0.03 %.', max_digits=7, verbose_name='late fee per day')),
                 ('late_fee_grace_days', models.PositiveSmallIntegerField(default=0, verbose_name='late fee grace days')),
-                ('late_fee_cap_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, verbose_name='late fee cap (% of the bill)')),
+                ('late_fee_cap_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, verbose_name='late fee cap (percent of the bill)')),
                 ('reminders_enabled', models.BooleanField(default=True, verbose_name='send reminders')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('estate', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='billing_policy', to='residents.estate', verbose_name='estate')),

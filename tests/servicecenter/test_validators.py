@@ -51,9 +51,10 @@ def test_invalid_mobiles(value):
 
 
 def test_mobile_error_is_in_the_users_language():
-    with translation.override("zh-hans"), pytest.raises(ValidationError) as excinfo:
-        validate_mobile("123")
-    assert "手机" in excinfo.value.messages[0]
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as excinfo:
+            validate_mobile("123")
+        assert "手机" in excinfo.value.messages[0]
 
 
 def test_masks():
