@@ -5,6 +5,7 @@ database state, so a message lost while the broker was down is only a delay.
 """
 
 import os
+
 from celery import Celery
 from celery.schedules import crontab
 

@@ -21,7 +21,9 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Tickets"), "tickets:list", "tickets.view_ticket"),
     NavItem(pgettext_lazy("menu", "My work"), "tickets:my_work", "tickets.view_ticket"),
     NavItem(pgettext_lazy("menu", "Callbacks"), "tickets:callbacks", "tickets.view_callback"),
-    NavItem(pgettext_lazy("menu", "Callback re-checks"), "tickets:callback_reviews", "tickets.review_callback"),
+    NavItem(
+        pgettext_lazy("menu", "Callback re-checks"), "tickets:callback_reviews", "tickets.review_callback"
+    ),
     NavItem(pgettext_lazy("menu", "Ticket KPIs"), "tickets:metrics", "tickets.view_ticket_metrics"),
     NavItem(pgettext_lazy("menu", "Cashier"), "billing:cashier", "billing.add_payment"),
     NavItem(pgettext_lazy("menu", "Bills"), "billing:bill_list", "billing.view_bill"),

@@ -9,4 +9,6 @@ from servicecenter.panels import render_portal_panels
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     units = Unit.objects.visible_to(request.user).select_related("estate", "building")[:50]
-    return render(request, "portal/home.html", {"units": units, "panels": render_portal_panels(request, request.user)})
+    return render(
+        request, "portal/home.html", {"units": units, "panels": render_portal_panels(request, request.user)}
+    )

@@ -272,8 +272,10 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-for _folder in CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in"), CELERY_BROKER_TRANSPORT_OPTIONS.get(
-    "processed_folder"
-), CELERY_BROKER_TRANSPORT_OPTIONS.get("control_folder"):
+for _folder in (
+    CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in"),
+    CELERY_BROKER_TRANSPORT_OPTIONS.get("processed_folder"),
+    CELERY_BROKER_TRANSPORT_OPTIONS.get("control_folder"),
+):
     if _folder:
         Path(_folder).mkdir(parents=True, exist_ok=True)

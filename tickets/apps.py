@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from servicecenter.panels import register_portal_panel, register_unit_panel
+        from tickets import panels
+
+        register_unit_panel(
+            order=20,
+            template="tickets/_unit_tickets.html",
+            context=panels.unit_tickets_context,
+            permission="tickets.view_ticket",
+        )
+        register_portal_panel(
+            order=20, template="portal/tickets_panel.html", context=panels.portal_tickets_context
+        )

@@ -1,0 +1,50 @@
+import importlib
+
+import pytest
+
+from staff.models import StaffProfile, Team
+from tests.factories import TeamFactory, make_staff
+
+
+@pytest.fixture
+def maintenance(estate_a):
+    return TeamFactory(estate=estate_a, kind=Team.Kind.MAINTENANCE, name="维修组")
+
+
+@pytest.fixture
+def customer_service(estate_a):
+    return TeamFactory(estate=estate_a, kind=Team.Kind.CUSTOMER_SERVICE, name="客服组")
+
+
+@pytest.fixture
+def technician(users, maintenance):
+    """The `technician` user, a member of estate A's maintenance team."""
+    user = users["technician"]
+    StaffProfile.objects.filter(user=user).update(team=maintenance)
+    return user
+
+
+@pytest.fixture
+def technician2(estate_a, maintenance):
+    return make_staff("technician", estate_a, username="technician2", team=maintenance)
+
+
+@pytest.fixture(autouse=True)
+def _default_categories(request):
+    """Transactional tests (the PostgreSQL ones) flush the database, data migrations included;
+    put the seeded categories and policy back so every test starts from a migrated database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_default_categories()
+
+
+def ensure_default_categories() -> None:
+    from django.apps import apps
+
+    from tickets.models import TicketCategory
+
+    if not TicketCategory.objects.exists():
+        importlib.import_module("tickets.migrations.0002_default_categories").seed(apps, None)

@@ -1,0 +1,324 @@
+"""Ticket API shapes. Read serializers show masked phones only; input serializers parse and
+validate the request, and the view hands the result to one service."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from residents.models import Estate, Person, Unit
+from servicecenter.scoping import access_for
+from staff.models import Team
+from tickets.models import Callback, SlaTarget, Ticket, TicketAttachment, TicketCategory, TicketEvent
+
+User = get_user_model()
+
+
+def _display_name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+class SlaTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SlaTarget
+        fields = ["priority", "response_minutes", "resolution_minutes"]
+
+
+class TicketCategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+    default_priority = serializers.CharField(read_only=True, help_text=_("One of the ticket priorities."))
+    team_kind = serializers.CharField(read_only=True, help_text=_("The kind of team the work goes to."))
+    sla = SlaTargetSerializer(source="sla_targets", many=True, read_only=True)
+
+    class Meta:
+        model = TicketCategory
+        fields = ["id", "code", "name", "team_kind", "default_priority", "is_callback_mandatory", "sla"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    category_name = serializers.CharField(source="category.__str__", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True, default=None)
+    reporter_name = serializers.CharField(source="reporter_display_name", read_only=True)
+    reporter_phone = serializers.CharField(source="reporter_phone_masked", read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    assignee_name = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField(source="overdue", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "estate",
+            "kind",
+            "channel",
+            "status",
+            "status_display",
+            "priority",
+            "category",
+            "category_name",
+            "unit",
+            "unit_code",
+            "location",
+            "reporter",
+            "reporter_name",
+            "reporter_phone",
+            "description",
+            "is_paid_service",
+            "service_price",
+            "is_major",
+            "team",
+            "team_name",
+            "assignee",
+            "assignee_name",
+            "created_at",
+            "response_due_at",
+            "resolution_due_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "on_hold_minutes",
+            "reopen_count",
+            "is_overdue",
+            "is_unreachable",
+            "resolution_note",
+            "cancel_reason",
+        ]
+        read_only_fields = fields
+
+    def get_assignee_name(self, ticket: Ticket) -> str:
+        return _display_name(ticket.assignee)
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+    from_status = serializers.CharField(read_only=True, help_text=_("A ticket status, or empty."))
+    to_status = serializers.CharField(read_only=True, help_text=_("A ticket status, or empty."))
+
+    class Meta:
+        model = TicketEvent
+        fields = [
+            "id",
+            "kind",
+            "created_at",
+            "actor",
+            "actor_name",
+            "from_status",
+            "to_status",
+            "note",
+            "is_public",
+        ]
+
+    def get_actor_name(self, event: TicketEvent) -> str:
+        return _display_name(event.actor)
+
+
+class TicketAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketAttachment
+        fields = ["id", "original_name", "content_type", "size", "is_internal", "uploaded_at", "url"]
+
+    def get_url(self, attachment: TicketAttachment) -> str:
+        return reverse("ticket-attachment-file", args=[attachment.ticket_id, attachment.pk])
+
+
+class CallbackSerializer(serializers.ModelSerializer):
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
+    unit_code = serializers.CharField(source="ticket.unit.code", read_only=True, default=None)
+    reporter_name = serializers.CharField(source="ticket.reporter_display_name", read_only=True)
+    reporter_phone = serializers.CharField(source="ticket.reporter_phone_masked", read_only=True)
+    assigned_to_name = serializers.SerializerMethodField()
+    solved = serializers.BooleanField(source="is_solved", read_only=True)
+
+    class Meta:
+        model = Callback
+        fields = [
+            "id",
+            "ticket",
+            "ticket_number",
+            "unit_code",
+            "reporter_name",
+            "reporter_phone",
+            "round",
+            "status",
+            "is_mandatory",
+            "assigned_to",
+            "assigned_to_name",
+            "team",
+            "due_at",
+            "next_attempt_at",
+            "attempt_count",
+            "method",
+            "reached",
+            "satisfaction",
+            "solved",
+            "comment",
+            "completed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_assigned_to_name(self, callback: Callback) -> str:
+        return _display_name(callback.assigned_to)
+
+
+class TicketDetailSerializer(TicketSerializer):
+    events = TicketEventSerializer(many=True, read_only=True)
+    attachments = TicketAttachmentSerializer(many=True, read_only=True)
+    callbacks = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "events", "attachments", "callbacks"]
+        read_only_fields = fields
+
+    def get_callbacks(self, ticket: Ticket) -> list[dict]:
+        request = self.context.get("request")
+        if request is not None and not access_for(request.user).is_staff_member:
+            return []
+        return CallbackSerializer(ticket.callbacks.all(), many=True, context=self.context).data
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _ScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up only among the objects the requesting user may see: anything
+    else is "does not exist", whatever the reason."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return self.model.objects.none()
+        return self.model.objects.visible_to(request.user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _StaffUserField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        access = access_for(request.user) if request else None
+        if access is None or not access.is_staff_member:
+            return User.objects.none()
+        users = User.objects.filter(is_active=True, staff_profile__isnull=False)
+        if not access.all_estates:
+            users = users.filter(staff_profile__estates__in=sorted(access.estate_ids)).distinct()
+        return users
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Ticket.Kind.choices)
+    channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(queryset=TicketCategory.objects.filter(is_active=True))
+    description = serializers.CharField(max_length=4000)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False, allow_null=True)
+    estate = _ScopedPrimaryKey(Estate, required=False, allow_null=True)
+    unit = _ScopedPrimaryKey(Unit, required=False, allow_null=True)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reporter = _ScopedPrimaryKey(Person, required=False, allow_null=True)
+    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    is_paid_service = serializers.BooleanField(required=False, default=False)
+    service_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    is_major = serializers.BooleanField(required=False, default=False)
+    team = _ScopedPrimaryKey(Team, required=False, allow_null=True)
+    assignee = _StaffUserField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if not attrs.get("unit") and not (attrs.get("location") or "").strip():
+            raise serializers.ValidationError({"unit": _("Give a unit, or a location for a public area.")})
+        if not attrs.get("channel"):
+            request = self.context.get("request")
+            if request is not None and access_for(request.user).is_staff_member:
+                raise serializers.ValidationError({"channel": _("Say how the request came in.")})
+            attrs["channel"] = Ticket.Channel.PORTAL  # a resident's own request
+        return attrs
+
+
+class TicketAssignSerializer(serializers.Serializer):
+    assignee = _StaffUserField(required=False, allow_null=True)
+    team = _ScopedPrimaryKey(Team, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, attrs):
+        if not attrs.get("assignee") and not attrs.get("team"):
+            raise serializers.ValidationError({"assignee": _("Give an assignee or a team.")})
+        return attrs
+
+
+class TicketNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class TicketRequiredNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000)
+
+
+class TicketReasonSerializer(serializers.Serializer):
+    """A reason is required; `note` is accepted as another name for it."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, attrs):
+        reason = (attrs.get("reason") or attrs.get("note") or "").strip()
+        if not reason:
+            raise serializers.ValidationError({"reason": _("Give a reason.")})
+        return {"reason": reason}
+
+
+class TicketCommentSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=4000)
+    is_public = serializers.BooleanField(required=False, default=False)
+
+
+class TicketAttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    is_internal = serializers.BooleanField(required=False, default=False)
+
+
+class CallbackRecordSerializer(serializers.Serializer):
+    reached = serializers.BooleanField()
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    solved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    method = serializers.ChoiceField(
+        choices=Callback.Method.choices, required=False, default=Callback.Method.PHONE
+    )
+
+    def validate(self, attrs):
+        if attrs.get("method") == Callback.Method.PORTAL:
+            raise serializers.ValidationError(
+                {"method": _("Staff record calls and visits; the portal is the resident's.")}
+            )
+        if attrs["reached"]:
+            errors = {}
+            if attrs.get("satisfaction") is None:
+                errors["satisfaction"] = _("Give a satisfaction score from 1 to 5.")
+            if attrs.get("solved") is None:
+                errors["solved"] = _("Say whether the problem is solved.")
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+
+class TicketRateSerializer(serializers.Serializer):
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+    solved = serializers.BooleanField()
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class TicketMetricsQuerySerializer(serializers.Serializer):
+    estate = serializers.IntegerField()
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")})

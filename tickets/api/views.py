@@ -1,0 +1,412 @@
+"""Ticket API: tickets and their transitions, categories, callbacks, and the monthly KPIs.
+
+Every queryset goes through `visible_to`, so a ticket outside the user's reach is a 404 (a
+resident reaches only the tickets of their own units). Each transition is one `@action` that
+calls one service: a transition the lifecycle forbids is a 409 with a translated `detail`, bad
+input a 400, a missing permission a 403.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from residents.models import Estate
+from servicecenter.api import ScopedQuerysetMixin
+from servicecenter.uploads import serve_private_file
+from tickets import selectors, services
+from tickets.api import serializers as s
+from tickets.filters import CallbackFilter, TicketFilter
+from tickets.models import Callback, Ticket, TicketAttachment, TicketCategory
+from tickets.paging import COUNT_CAP, light_page
+from tickets.permissions import ACTION_PERMISSIONS, may
+
+_ERROR = OpenApiResponse(description="Bad input; field errors in the request's language.")
+_CONFLICT = OpenApiResponse(
+    description="The lifecycle does not allow this transition now; `detail` says why."
+)
+_FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this action.")
+_NOT_FOUND = OpenApiResponse(description="No such ticket within the user's reach.")
+
+
+class LightPagination(BasePagination):
+    """Page numbers without counting the whole table: `count` is exact up to 1000 matching rows
+    and null beyond (narrow the filters for an exact figure); `next` says whether more follow."""
+
+    page_size = 25
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            size = min(int(request.query_params.get("page_size", self.page_size)), self.max_page_size)
+        except ValueError:
+            size = self.page_size
+        self.request = request
+        self.page = light_page(queryset, request.query_params.get("page"), per_page=max(1, size))
+        if not self.page.object_list and self.page.number > 1:
+            raise NotFound(_("Invalid page."))
+        return self.page.object_list
+
+    def get_paginated_response(self, data):
+        url = self.request.build_absolute_uri()
+        next_url = replace_query_param(url, "page", self.page.number + 1) if self.page.has_next else None
+        previous_url = None
+        if self.page.has_previous:
+            previous_url = (
+                remove_query_param(url, "page")
+                if self.page.number == 2
+                else replace_query_param(url, "page", self.page.number - 1)
+            )
+        return Response(
+            {"count": self.page.count, "next": next_url, "previous": previous_url, "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": f"null when more than {COUNT_CAP}",
+                },
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+
+class TicketPermission(permissions.BasePermission):
+    """Reads need `view_ticket`, registration `add_ticket`, the KPIs `view_ticket_metrics`; each
+    transition its own permission, checked on the ticket (technicians: only their own work)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if view.action == "create":
+            return user.has_perm("tickets.add_ticket")
+        if view.action == "metrics":
+            return user.has_perm("tickets.view_ticket_metrics")
+        return user.has_perm("tickets.view_ticket")
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if view.action in ACTION_PERMISSIONS:
+            return may(request.user, view.action, obj)
+        return True
+
+
+class TransitionMixin:
+    def _transition(self, service, input_serializer=None, **fixed):
+        ticket = self.get_object()
+        values = {}
+        if input_serializer is not None:
+            serializer = input_serializer(data=self.request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            values = dict(serializer.validated_data)
+        ticket = service(ticket=ticket, actor=self.request.user, **values, **fixed)
+        return Response(s.TicketSerializer(ticket, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Tickets (filters as on the list page)"),
+    retrieve=extend_schema(
+        summary="One ticket with its timeline and files",
+        responses={200: s.TicketDetailSerializer, 404: _NOT_FOUND},
+    ),
+)
+class TicketViewSet(
+    TransitionMixin,
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Ticket.objects.all()
+    serializer_class = s.TicketSerializer
+    permission_classes = [TicketPermission]
+    filterset_class = TicketFilter
+    pagination_class = LightPagination
+    ordering_fields = ["created_at", "resolution_due_at", "response_due_at", "priority", "number"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return Ticket.objects.none()  # get_object below uses the page selector
+        return selectors.tickets_for_list(user=self.request.user)
+
+    def get_object(self):
+        try:
+            if self.action == "retrieve":
+                ticket = selectors.ticket_for_page(user=self.request.user, pk=int(self.kwargs["pk"]))
+            else:
+                ticket = (
+                    Ticket.objects.visible_to(self.request.user)
+                    .select_related("estate", "category")
+                    .get(pk=int(self.kwargs["pk"]))
+                )
+        except (Ticket.DoesNotExist, ValueError):
+            raise Http404(_("No such ticket.")) from None
+        self.check_object_permissions(self.request, ticket)
+        return ticket
+
+    def get_serializer_class(self):
+        return s.TicketDetailSerializer if self.action == "retrieve" else s.TicketSerializer
+
+    @extend_schema(
+        summary="Register a ticket",
+        request=s.TicketCreateSerializer,
+        responses={201: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = s.TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        ticket = services.register_ticket(actor=request.user, **serializer.validated_data)
+        return Response(s.TicketSerializer(ticket, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary="Dispatch to a person and/or a team",
+        request=s.TicketAssignSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._transition(services.assign_ticket, s.TicketAssignSerializer)
+
+    @extend_schema(
+        summary="Start work (the first response)",
+        request=s.TicketNoteSerializer,
+        responses={200: s.TicketSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._transition(services.start_ticket, s.TicketNoteSerializer)
+
+    @extend_schema(
+        summary="Put on hold (stops the SLA clock); `reason` required",
+        request=s.TicketReasonSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        return self._transition(services.hold_ticket, s.TicketReasonSerializer)
+
+    @extend_schema(
+        summary="Resume work after a hold",
+        request=s.TicketNoteSerializer,
+        responses={200: s.TicketSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._transition(services.resume_ticket, s.TicketNoteSerializer)
+
+    @extend_schema(
+        summary="Resolve; schedules the callback",
+        request=s.TicketRequiredNoteSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._transition(services.resolve_ticket, s.TicketRequiredNoteSerializer)
+
+    @extend_schema(
+        summary="Reopen a resolved ticket; `reason` required",
+        request=s.TicketReasonSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._transition(services.reopen_ticket, s.TicketReasonSerializer)
+
+    @extend_schema(
+        summary="Cancel a ticket not yet started; `reason` required",
+        request=s.TicketReasonSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._transition(services.cancel_ticket, s.TicketReasonSerializer)
+
+    @extend_schema(
+        summary="Close a resolved ticket",
+        request=s.TicketNoteSerializer,
+        responses={200: s.TicketSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._transition(services.close_ticket, s.TicketNoteSerializer)
+
+    @extend_schema(
+        summary="Mark a complaint as major (the manager is told)",
+        request=s.TicketNoteSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="flag-major")
+    def flag_major(self, request, pk=None):
+        return self._transition(services.flag_major_complaint, s.TicketNoteSerializer)
+
+    @extend_schema(
+        summary="Add a comment (internal, or visible to the resident)",
+        request=s.TicketCommentSerializer,
+        responses={201: s.TicketEventSerializer, 400: _ERROR, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def comments(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = s.TicketCommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.add_comment(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Attach a photo or PDF (10 MB at most)",
+        request=s.TicketAttachmentUploadSerializer,
+        responses={201: s.TicketAttachmentSerializer, 400: _ERROR, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def attachments(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = s.TicketAttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.add_attachment(
+            ticket=ticket,
+            actor=request.user,
+            uploaded=serializer.validated_data["file"],
+            is_internal=serializer.validated_data["is_internal"],
+        )
+        return Response(
+            s.TicketAttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="Download one photo or PDF of the ticket",
+        responses={200: OpenApiTypes.BINARY, 404: _NOT_FOUND},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)",
+        url_name="attachment-file",
+    )
+    def attachment_file(self, request, pk=None, attachment_pk=None):
+        ticket = self.get_object()
+        attachment = (
+            TicketAttachment.objects.visible_to(request.user).filter(ticket=ticket, pk=attachment_pk).first()
+        )
+        if attachment is None:
+            raise Http404(_("No such file."))
+        return serve_private_file(
+            attachment.file, content_type=attachment.content_type, download_name=attachment.original_name
+        )
+
+    @extend_schema(
+        summary="The resident rates a resolved ticket (stands for the callback)",
+        request=s.TicketRateSerializer,
+        responses={200: s.CallbackSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        ticket = self.get_object()
+        if ticket.reporter_id is None or ticket.reporter.user_id != request.user.pk:
+            # Only the resident who reported it answers for it.
+            return Response(
+                {"detail": _("Only the resident who reported this request can rate it.")}, status=403
+            )
+        serializer = s.TicketRateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        callback = services.rate_ticket(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(s.CallbackSerializer(callback).data)
+
+    @extend_schema(
+        summary="Monthly KPIs of one estate",
+        parameters=[
+            OpenApiParameter("estate", OpenApiTypes.INT, required=True),
+            OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: _ERROR,
+            404: OpenApiResponse(description="No such estate."),
+        },
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def metrics(self, request):
+        """Rates are numbers from 0 to 1, or null when nothing is in the denominator; each is
+        defined in the docstring of the function of the same name in `tickets.selectors`:
+        `timely_handling_rate`, `success_rate`, `callback_rate`, `satisfaction_rate` and
+        `complaints_replied_rate` (returned as `complaints_replied_within_72h_rate`)."""
+        query = s.TicketMetricsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        estate = Estate.objects.visible_to(request.user).filter(pk=query.validated_data["estate"]).first()
+        if estate is None:
+            raise Http404(_("No such estate."))
+        year, month = (int(part) for part in query.validated_data["month"].split("-"))
+        metrics = selectors.ticket_metrics(estate=estate, month=date(year, month, 1))
+        return Response(metrics.as_dict())
+
+
+@extend_schema_view(list=extend_schema(summary="Active ticket categories with their SLA targets"))
+class TicketCategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = (
+        TicketCategory.objects.filter(is_active=True)
+        .prefetch_related("sla_targets")
+        .order_by("sort_order", "code")
+    )
+    serializer_class = s.TicketCategorySerializer
+    pagination_class = None
+    filter_backends: list = []
+
+
+class CallbackPermission(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if view.action == "record":
+            return user.has_perm("tickets.record_callback")
+        return user.has_perm("tickets.view_callback")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Callbacks (`?ticket=`, `?due=true`, `?mine=true`, `?status=`)"),
+    retrieve=extend_schema(summary="One callback", responses={200: s.CallbackSerializer, 404: _NOT_FOUND}),
+)
+class CallbackViewSet(
+    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = Callback.objects.select_related("ticket__unit", "ticket__reporter", "assigned_to").order_by(
+        "next_attempt_at", "pk"
+    )
+    serializer_class = s.CallbackSerializer
+    permission_classes = [CallbackPermission]
+    filterset_class = CallbackFilter
+    ordering_fields = ["due_at", "next_attempt_at", "completed_at"]
+
+    @extend_schema(
+        summary="Record a callback attempt",
+        request=s.CallbackRecordSerializer,
+        responses={200: s.CallbackSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        callback = self.get_object()
+        serializer = s.CallbackRecordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        callback = services.record_callback(
+            callback=callback, actor=request.user, **serializer.validated_data
+        )
+        return Response(s.CallbackSerializer(callback).data)

@@ -1,0 +1,621 @@
+"""Reads for tickets: configuration, screen-shaped lists and pages, lookups and KPIs.
+
+Every selector that serves a person takes the viewing user and goes through `visible_to`, so
+anything outside the user's reach simply is not there (404 on pages and in the API).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from residents.models import Occupancy, Unit
+from servicecenter.scoping import access_for
+from servicecenter.validators import normalize_mobile
+from staff.models import StaffProfile, Team
+from tickets.defaults import DEFAULT_SLA_MINUTES
+from tickets.models import (
+    Callback,
+    CallbackReview,
+    SlaTarget,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEvent,
+    TicketPolicy,
+)
+
+User = get_user_model()
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+def policy_for(estate) -> TicketPolicy:
+    """The estate's own policy if it has one, else the company-wide row, else built-in defaults."""
+    estate_id = getattr(estate, "pk", estate)
+    rows = {
+        p.estate_id: p for p in TicketPolicy.objects.filter(Q(estate_id=estate_id) | Q(estate__isnull=True))
+    }
+    return rows.get(estate_id) or rows.get(None) or TicketPolicy()
+
+
+def policies_by_estate(estate_ids) -> dict[int, TicketPolicy]:
+    """Policies for many estates in one query (for sweeps)."""
+    estate_ids = set(estate_ids)
+    rows = list(TicketPolicy.objects.filter(Q(estate_id__in=estate_ids) | Q(estate__isnull=True)))
+    default = next((p for p in rows if p.estate_id is None), None) or TicketPolicy()
+    own = {p.estate_id: p for p in rows if p.estate_id is not None}
+    return {estate_id: own.get(estate_id, default) for estate_id in estate_ids}
+
+
+def sla_minutes(*, category: TicketCategory, priority: str) -> tuple[int, int]:
+    """(response, resolution) minutes for the category at the priority; built-in defaults fill gaps."""
+    row = (
+        SlaTarget.objects.filter(category=category, priority=priority)
+        .values_list("response_minutes", "resolution_minutes")
+        .first()
+    )
+    return (row[0], row[1]) if row else DEFAULT_SLA_MINUTES[priority]
+
+
+def active_categories() -> QuerySet[TicketCategory]:
+    return TicketCategory.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def category_defaults() -> dict[str, dict]:
+    """What the new-ticket form needs to pre-fill team and priority when a category is picked."""
+    return {
+        str(row["id"]): {
+            "team_kind": row["team_kind"],
+            "priority": row["default_priority"],
+            "callback_mandatory": row["is_callback_mandatory"],
+        }
+        for row in active_categories().values("id", "team_kind", "default_priority", "is_callback_mandatory")
+    }
+
+
+def teams_by_estate(*, user) -> dict[str, dict[str, int]]:
+    """{estate id: {team kind: team id}} for the estates the user sees (the first team of each kind)."""
+    result: dict[str, dict[str, int]] = {}
+    for team in (
+        Team.objects.visible_to(user).order_by("estate_id", "kind", "pk").values("pk", "estate_id", "kind")
+    ):
+        result.setdefault(str(team["estate_id"]), {}).setdefault(team["kind"], team["pk"])
+    return result
+
+
+# --- who ---------------------------------------------------------------------------------------
+
+
+def team_member_users(team_id: int | None) -> list:
+    if not team_id:
+        return []
+    return list(User.objects.filter(staff_profile__team_id=team_id, is_active=True))
+
+
+def estate_users_with_role(*, estate_id: int, role: str) -> list:
+    return list(
+        User.objects.filter(staff_profile__estates=estate_id, groups__name=role, is_active=True).distinct()
+    )
+
+
+def is_staff_of_estate(user, estate_id: int) -> bool:
+    return StaffProfile.objects.filter(user=user, estates=estate_id, user__is_active=True).exists()
+
+
+def assignable_users(*, estate_id: int) -> QuerySet:
+    """Staff who can be given work in the estate, with their team (for the assign select)."""
+    return (
+        User.objects.filter(staff_profile__estates=estate_id, is_active=True)
+        .filter(Q(groups__name__in=["technician", "supervisor", "housekeeper", "frontdesk"]))
+        .select_related("staff_profile__team")
+        .distinct()
+        .order_by("staff_profile__team__name", "username")
+    )
+
+
+# --- lists and pages ---------------------------------------------------------------------------
+
+
+def tickets_for_list(*, user) -> QuerySet[Ticket]:
+    """The API list's base query: scoped, with everything a row shows in one query."""
+    return (
+        Ticket.objects.visible_to(user)
+        .select_related("category", "unit", "team", "assignee", "reporter")
+        .order_by("-created_at")
+    )
+
+
+DESK_LIST_FIELDS = (
+    "id",
+    "estate_id",
+    "number",
+    "kind",
+    "status",
+    "priority",
+    "is_major",
+    "category_id",
+    "unit_id",
+    "unit__code",
+    "location",
+    "description",
+    "team_id",
+    "assignee_id",
+    "created_at",
+    "response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+)
+
+
+def tickets_for_desk_list(*, user) -> QuerySet[Ticket]:
+    """The desk list's base query: one narrow join. Category, team and assignee names come from
+    `DeskListChoices` (the filter's own option lists), not from three more joins: on a large
+    table PostgreSQL spends longer planning a six-way join than running it."""
+    return (
+        Ticket.objects.visible_to(user).select_related("unit").only(*DESK_LIST_FIELDS).order_by("-created_at")
+    )
+
+
+STATUS_CSS = {
+    Ticket.Status.RESOLVED: "ok",
+    Ticket.Status.CLOSED: "ok",
+    Ticket.Status.ON_HOLD: "warn",
+    Ticket.Status.REOPENED: "warn",
+}
+
+
+@dataclass
+class DeskListChoices:
+    """Options of the list filters as (value, label) with string values, and lookups by id."""
+
+    categories: list[tuple[str, str]]
+    teams: list[tuple[str, str]]
+    staff: list[tuple[str, str]]
+    estates: list[tuple[str, str]]
+
+    def label_rows(self, tickets) -> None:
+        categories, teams, staff = dict(self.categories), dict(self.teams), dict(self.staff)
+        missing = {t.assignee_id for t in tickets if t.assignee_id and str(t.assignee_id) not in staff}
+        if missing:  # someone who has left still holds old work
+            staff.update((str(pk), _person_name(*rest)) for pk, *rest in _user_names(missing))
+        now = timezone.now()
+        major = gettext("major")
+        # get_FOO_display() rebuilds and translates the whole choice list on every call; translate once.
+        status_labels = {value: str(label) for value, label in Ticket.Status.choices}
+        kind_labels = {value: str(label) for value, label in Ticket.Kind.choices}
+        priority_labels = {value: str(label) for value, label in Ticket.Priority.choices}
+        for ticket in tickets:
+            ticket.category_label = categories.get(str(ticket.category_id), "")
+            ticket.team_label = teams.get(str(ticket.team_id), "") if ticket.team_id else ""
+            ticket.assignee_label = staff.get(str(ticket.assignee_id), "") if ticket.assignee_id else ""
+            # What a row shows, worked out here once rather than by template logic per cell.
+            ticket.is_late = ticket.is_overdue(now)
+            ticket.status_css = STATUS_CSS.get(ticket.status, "")
+            ticket.status_label = status_labels.get(ticket.status, ticket.status)
+            ticket.type_label = f"{kind_labels.get(ticket.kind, ticket.kind)} · {ticket.category_label}"
+            ticket.where_label = ticket.place
+            ticket.dispatch_label = " · ".join(
+                part for part in (ticket.team_label or "—", ticket.assignee_label) if part
+            )
+            flags = []
+            if ticket.priority in (Ticket.Priority.EMERGENCY, Ticket.Priority.URGENT):
+                flags.append(priority_labels[ticket.priority])
+            if ticket.is_major:
+                flags.append(major)
+            ticket.flag_label = " · ".join(flags)
+
+
+def _user_names(ids) -> list[tuple]:
+    return list(User.objects.filter(pk__in=ids).values_list("pk", "first_name", "last_name", "username"))
+
+
+def _person_name(first_name: str, last_name: str, username: str) -> str:
+    return f"{first_name} {last_name}".strip() or username
+
+
+def desk_list_choices(*, user) -> DeskListChoices:
+    """Four small queries of plain values (no model instances)."""
+    access = access_for(user)
+    users = User.objects.filter(is_active=True, staff_profile__isnull=False)
+    if not access.all_estates:
+        users = users.filter(staff_profile__estates__in=sorted(access.estate_ids))
+    from residents.models import Estate
+
+    return DeskListChoices(
+        categories=[
+            (str(pk), str(TicketCategory(name=name)))
+            for pk, name in TicketCategory.objects.order_by("sort_order", "code").values_list("pk", "name")
+        ],
+        teams=[
+            (str(pk), name)
+            for pk, name in Team.objects.visible_to(user)
+            .order_by("estate_id", "name")
+            .values_list("pk", "name")
+        ],
+        staff=[
+            (str(pk), _person_name(*rest))
+            for pk, *rest in users.distinct()
+            .order_by("first_name", "username")
+            .values_list("pk", "first_name", "last_name", "username")
+        ],
+        estates=[
+            (str(pk), name)
+            for pk, name in Estate.objects.visible_to(user).order_by("code").values_list("pk", "name")
+        ],
+    )
+
+
+def ticket_for_page(*, user, pk: int) -> Ticket:
+    """One ticket with its timeline (warnings and escalations included), files and callbacks, or
+    Ticket.DoesNotExist when out of the user's reach. Residents get only what is public. Four
+    queries whatever the history."""
+    access = access_for(user)
+    events = TicketEvent.objects.select_related("actor").order_by("created_at", "pk")
+    attachments = TicketAttachment.objects.order_by("uploaded_at", "pk")
+    if not access.is_staff_member:
+        events = events.filter(is_public=True)
+        attachments = attachments.filter(is_internal=False)
+    return (
+        Ticket.objects.visible_to(user)
+        .select_related("estate", "category", "unit", "team", "assignee", "reporter")
+        .prefetch_related(
+            Prefetch("events", queryset=events),
+            Prefetch("attachments", queryset=attachments),
+            Prefetch("callbacks", queryset=Callback.objects.select_related("assigned_to", "team")),
+        )
+        .get(pk=pk)
+    )
+
+
+def label_events(events) -> None:
+    """Timeline labels, translated once per page rather than per event (get_FOO_display
+    rebuilds and translates the whole choice list on every call)."""
+    statuses = {value: str(label) for value, label in Ticket.Status.choices}
+    kinds = {value: str(label) for value, label in TicketEvent.Kind.choices}
+    for event in events:
+        if event.kind in (TicketEvent.Kind.STATUS, TicketEvent.Kind.ASSIGNED) and event.to_status:
+            event.title = f"{statuses.get(event.from_status, '')} → {statuses.get(event.to_status, '')}"
+        else:
+            event.title = kinds.get(event.kind, event.kind)
+
+
+def assign_choices(*, estate_id: int) -> dict[str, list[tuple[str, str]]]:
+    """People and teams a ticket of the estate can be dispatched to, as plain (value, label) pairs."""
+    people = [
+        (str(pk), _person_name(first, last, username) + (f" · {team}" if team else ""))
+        for pk, first, last, username, team in assignable_users(estate_id=estate_id).values_list(
+            "pk", "first_name", "last_name", "username", "staff_profile__team__name"
+        )
+    ]
+    teams = [
+        (str(pk), name)
+        for pk, name in Team.objects.filter(estate_id=estate_id).order_by("name").values_list("pk", "name")
+    ]
+    return {"people": people, "teams": teams}
+
+
+def recent_tickets_of_unit(*, user, unit, limit: int = 10) -> list[Ticket]:
+    return list(
+        Ticket.objects.visible_to(user)
+        .filter(unit=unit)
+        .select_related("category", "assignee", "team")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def recent_tickets_of_resident(*, user, limit: int = 5) -> list[Ticket]:
+    return list(
+        Ticket.objects.visible_to(user).select_related("category", "unit").order_by("-created_at")[:limit]
+    )
+
+
+def callbacks_for_list(*, user) -> QuerySet[Callback]:
+    return (
+        Callback.objects.visible_to(user)
+        # Two joins and three small lookups: planning a six-way join costs more than it saves.
+        .select_related("ticket__category", "ticket__unit")
+        .prefetch_related("ticket__reporter", "assigned_to", "team")
+        .order_by("next_attempt_at", "pk")
+    )
+
+
+def label_callbacks(callbacks) -> None:
+    statuses = {value: str(label) for value, label in Callback.Status.choices}
+    now = timezone.now()
+    for callback in callbacks:
+        callback.status_label = statuses.get(callback.status, callback.status)
+        callback.is_late = callback.status == Callback.Status.PENDING and callback.next_attempt_at < now
+
+
+def tickets_for_work_cards(*, user) -> QuerySet[Ticket]:
+    return Ticket.objects.visible_to(user).select_related("unit", "category", "reporter")
+
+
+def label_cards(tickets) -> None:
+    """What a work card shows, translated once per page."""
+    statuses = {value: str(label) for value, label in Ticket.Status.choices}
+    priorities = {value: str(label) for value, label in Ticket.Priority.choices}
+    now = timezone.now()
+    for ticket in tickets:
+        ticket.status_label = statuses.get(ticket.status, ticket.status)
+        ticket.status_css = STATUS_CSS.get(ticket.status, "")
+        ticket.is_late = ticket.is_overdue(now)
+        ticket.priority_flag = (
+            priorities[ticket.priority]
+            if ticket.priority in (Ticket.Priority.EMERGENCY, Ticket.Priority.URGENT)
+            else ""
+        )
+
+
+def reviews_for_list(*, user) -> QuerySet[CallbackReview]:
+    return (
+        CallbackReview.objects.visible_to(user)
+        .select_related(
+            "sample__estate",
+            "callback__ticket__unit",
+            "callback__ticket__reporter",
+            "callback__completed_by",
+            "reviewed_by",
+        )
+        .order_by("-sample__month", "reviewed_at", "pk")
+    )
+
+
+def with_pending_callback_due(queryset: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]:
+    return queryset.filter(
+        Exists(
+            Callback.objects.filter(
+                ticket=OuterRef("pk"), status=Callback.Status.PENDING, next_attempt_at__lte=now
+            )
+        )
+    )
+
+
+# --- the front desk's type-ahead --------------------------------------------------------------
+
+_UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$")
+
+
+def lookup_reporters(*, user, query: str, limit: int = 12) -> list[dict]:
+    """Units and their current occupants matching a phone (full or last digits), a name or a unit
+    code, for the new-ticket form. Phones come back masked. Two queries, whatever the match."""
+    query = query.strip()
+    if not query or (len(query) < 2 and query.isascii()):  # one Chinese character is a surname
+        return []
+    occupancies = (
+        Occupancy.objects.visible_to(user)
+        .current()
+        .select_related("person", "unit__estate")
+        .order_by("unit__code", "role", "person__name")
+    )
+    units = Unit.objects.visible_to(user).select_related("estate").order_by("code")
+    digits = normalize_mobile(query)
+    looks_like_unit = bool(_UNIT_CODE_RE.match(query)) and len(digits) < 11  # 3-2-1101, not 139-1234-5678
+    if looks_like_unit:
+        occupancies = occupancies.filter(unit__code__istartswith=query)
+        units = units.filter(code__istartswith=query)
+    elif digits.isdigit() and len(digits) >= 4:
+        occupancies = occupancies.filter(
+            Q(person__mobile__contains=digits) | Q(person__other_phones__contains=digits)
+        )
+        units = units.none()
+    else:
+        occupancies = occupancies.filter(Q(person__name__icontains=query) | Q(unit__code__istartswith=query))
+        units = units.filter(code__istartswith=query)
+    results: list[dict] = []
+    seen_units: set[int] = set()
+    for occ in occupancies[:limit]:
+        seen_units.add(occ.unit_id)
+        results.append(_lookup_row(occ.unit, occ.person, occ.get_role_display()))
+    for unit in units[: max(0, limit - len(results))]:
+        if unit.pk not in seen_units:
+            results.append(_lookup_row(unit, None, ""))
+    return results
+
+
+def _lookup_row(unit: Unit, person, role: str) -> dict:
+    return {
+        "unit": {"id": unit.pk, "code": unit.code, "estate_id": unit.estate_id, "estate": unit.estate.name},
+        "person": (
+            {"id": person.pk, "name": person.name, "mobile_masked": person.mobile_masked, "role": str(role)}
+            if person
+            else None
+        ),
+    }
+
+
+# --- KPIs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketMetrics:
+    estate_id: int
+    month: str
+    ticket_count: int
+    counts_by_kind: dict[str, int]
+    counts_by_status: dict[str, int]
+    timely_handling_rate: float | None
+    success_rate: float | None
+    callback_rate: float | None
+    satisfaction_rate: float | None
+    average_satisfaction: float | None
+    complaints_replied_within_72h_rate: float | None
+    average_response_hours: float | None
+    average_resolution_hours: float | None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """[start, end) of the calendar month in local time."""
+    tz = timezone.get_current_timezone()
+    start = datetime(month.year, month.month, 1, tzinfo=tz)
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    end = datetime(following.year, following.month, 1, tzinfo=tz)
+    return start, end
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _hours(delta: timedelta | None) -> float | None:
+    return round(delta.total_seconds() / 3600, 2) if delta is not None else None
+
+
+def _duration(later: str, earlier: str):
+    return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
+
+
+def ticket_metrics(*, estate, month: date, now: datetime | None = None) -> TicketMetrics:
+    """KPIs of the tickets registered in one estate in one calendar month (local time).
+
+    The cohort is every ticket registered in the month; cancelled tickets count in
+    `counts_by_kind`/`counts_by_status` and nowhere else. Each rate is a number from 0 to 1, or
+    None when its denominator is empty; its definition is the docstring of the function of the
+    same name below. Everything is counted in the database: three queries whatever the size.
+    """
+    now = now or timezone.now()
+    start, end = month_bounds(month)
+    reply_limit = timedelta(hours=policy_for(estate).complaint_reply_hours)
+    cohort = Ticket.objects.filter(estate=estate, created_at__gte=start, created_at__lt=end)
+    live = Q(status__in=[s for s in Ticket.Status.values if s != Ticket.Status.CANCELLED])
+    resolved_once = Q(resolved_at__isnull=False) | Q(reopen_count__gt=0)
+    complaint = live & Q(kind=Ticket.Kind.COMPLAINT)
+    figures = cohort.aggregate(
+        total=Count("pk"),
+        **{f"kind_{k}": Count("pk", filter=Q(kind=k)) for k in Ticket.Kind.values},
+        **{f"status_{k}": Count("pk", filter=Q(status=k)) for k in Ticket.Status.values},
+        on_time=Count(
+            "pk", filter=live & Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
+        ),
+        judged=Count(
+            "pk",
+            filter=live
+            & (Q(resolved_at__isnull=False) | Q(status__in=Ticket.CLOCK_RUNNING, resolution_due_at__lt=now)),
+        ),
+        resolved_once=Count("pk", filter=live & resolved_once),
+        complaints_in_time=Count(
+            "pk",
+            filter=complaint
+            & Q(first_responded_at__isnull=False, first_responded_at__lte=F("created_at") + reply_limit),
+        ),
+        complaints_judged=Count(
+            "pk",
+            filter=complaint & (Q(first_responded_at__isnull=False) | Q(created_at__lt=now - reply_limit)),
+        ),
+        response=Avg(
+            _duration("first_responded_at", "created_at"), filter=live & Q(first_responded_at__isnull=False)
+        ),
+        resolution=Avg(_duration("resolved_at", "created_at"), filter=live & Q(resolved_at__isnull=False)),
+        held_minutes=Avg("on_hold_minutes", filter=live & Q(resolved_at__isnull=False)),
+    )
+    # One row per ticket of the cohort that has callbacks (did any reach the resident, did any
+    # of those say "not solved", how were they scored), summed in the same query.
+    per_ticket = (
+        Callback.objects.filter(ticket__in=cohort.filter(live))
+        .values("ticket_id")
+        .annotate(
+            reached_calls=Count("pk", filter=Q(reached=True)),
+            unsolved_calls=Count("pk", filter=Q(reached=True, is_solved=False)),
+            scored_calls=Count("pk", filter=Q(reached=True, satisfaction__isnull=False)),
+            satisfied_calls=Count("pk", filter=Q(reached=True, satisfaction__gte=4)),
+            score_sum=Sum("satisfaction", filter=Q(reached=True)),
+        )
+    )
+    figures |= per_ticket.aggregate(
+        reached_tickets=Count("ticket_id", filter=Q(reached_calls__gt=0)),
+        confirmed_tickets=Count("ticket_id", filter=Q(reached_calls__gt=0, unsolved_calls=0)),
+        scored=Sum("scored_calls"),
+        satisfied=Sum("satisfied_calls"),
+        score_total=Sum("score_sum"),
+    )
+    scored = figures["scored"] or 0
+    figures["scored"], figures["satisfied"] = scored, figures["satisfied"] or 0
+    figures["mean_score"] = figures["score_total"] / scored if scored else None
+    return TicketMetrics(
+        estate_id=estate.pk,
+        month=f"{month:%Y-%m}",
+        ticket_count=figures["total"],
+        counts_by_kind={k: figures[f"kind_{k}"] for k in Ticket.Kind.values if figures[f"kind_{k}"]},
+        counts_by_status={k: figures[f"status_{k}"] for k in Ticket.Status.values if figures[f"status_{k}"]},
+        timely_handling_rate=timely_handling_rate(figures),
+        success_rate=success_rate(figures),
+        callback_rate=callback_rate(figures),
+        satisfaction_rate=satisfaction_rate(figures),
+        average_satisfaction=round(figures["mean_score"], 2) if figures["mean_score"] is not None else None,
+        complaints_replied_within_72h_rate=complaints_replied_rate(figures),
+        average_response_hours=average_response_hours(figures),
+        average_resolution_hours=average_resolution_hours(figures),
+    )
+
+
+def timely_handling_rate(figures: dict) -> float | None:
+    """处理及时率. Numerator: tickets resolved by their resolution deadline (the deadline as
+    pushed back by time on hold). Denominator: tickets that have been resolved, plus tickets
+    still unresolved whose deadline has passed (they can no longer be on time). Tickets still
+    open within their deadline are not judged yet."""
+    return _rate(figures["on_time"], figures["judged"])
+
+
+def success_rate(figures: dict) -> float | None:
+    """处理成功率. Numerator: tickets whose reached callbacks all confirmed the problem solved (a
+    callback answering "not solved" reopens the ticket and makes it a failure, even if a later
+    callback confirms it). Denominator: tickets with at least one callback that reached the
+    resident."""
+    return _rate(figures["confirmed_tickets"], figures["reached_tickets"])
+
+
+def callback_rate(figures: dict) -> float | None:
+    """回访率. Numerator: tickets with a callback that reached the resident (by phone, visit or the
+    resident's own rating in the portal). Denominator: tickets resolved at least once (resolved
+    or closed now, or reopened, which needs a resolution first)."""
+    return _rate(figures["reached_tickets"], figures["resolved_once"])
+
+
+def satisfaction_rate(figures: dict) -> float | None:
+    """满意率. Numerator: reached callbacks scoring 4 or 5 (satisfied or very satisfied).
+    Denominator: reached callbacks with a score. (`average_satisfaction` is their mean, 1–5.)"""
+    return _rate(figures["satisfied"], figures["scored"])
+
+
+def complaints_replied_rate(figures: dict) -> float | None:
+    """Complaints answered within the reply limit (72 hours by default, `TicketPolicy`).
+    Numerator: complaints whose first response came within the limit of registration.
+    Denominator: complaints that have had a first response, plus unanswered complaints whose
+    limit has passed."""
+    return _rate(figures["complaints_in_time"], figures["complaints_judged"])
+
+
+def average_response_hours(figures: dict) -> float | None:
+    """Mean hours from registration to the first response, over tickets that have one."""
+    return _hours(figures["response"])
+
+
+def average_resolution_hours(figures: dict) -> float | None:
+    """Mean hours from registration to the (latest) resolution, time on hold excluded as for the
+    SLA, over tickets resolved or closed after a resolution."""
+    if figures["resolution"] is None:
+        return None
+    return _hours(figures["resolution"] - timedelta(minutes=float(figures["held_minutes"] or 0)))

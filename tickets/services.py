@@ -1,0 +1,1189 @@
+"""Writes for tickets: registration, dispatch, the lifecycle, SLA escalations, callbacks and the
+monthly callback sampling. Views, the API, admin and Celery tasks only call these functions.
+
+The lifecycle is one table, `ALLOWED`; every change locks the ticket row, checks the table,
+saves with `update_fields` and writes a `TicketEvent` (who, when, from, to, note).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Min, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residents.models import Person, Unit, resident_unit_ids
+from servicecenter.exceptions import DomainError, TransitionError
+from servicecenter.money import is_exact_cents, to_money
+from servicecenter.scoping import access_for
+from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, sniff_upload
+from staff.models import StaffProfile, Team
+from staff.selectors import housekeeper_for_unit, team_of_kind
+from staff.services import notify
+from tickets import sla
+from tickets.models import (
+    Callback,
+    CallbackAttempt,
+    CallbackReminder,
+    CallbackReview,
+    CallbackSample,
+    Escalation,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketCounter,
+    TicketEvent,
+    TicketPolicy,
+)
+from tickets.selectors import (
+    estate_users_with_role,
+    is_staff_of_estate,
+    policies_by_estate,
+    policy_for,
+    sla_minutes,
+    team_member_users,
+)
+
+logger = logging.getLogger(__name__)
+
+S = Ticket.Status
+
+# The ticket lifecycle: the only place that says which state may follow which.
+ALLOWED: dict[str, set[str]] = {
+    S.NEW: {S.ASSIGNED, S.CANCELLED},
+    S.ASSIGNED: {S.ASSIGNED, S.IN_PROGRESS, S.CANCELLED},  # assigned → assigned: dispatched elsewhere
+    S.IN_PROGRESS: {S.ASSIGNED, S.ON_HOLD, S.RESOLVED},  # in progress → assigned: handed over
+    S.ON_HOLD: {S.IN_PROGRESS},
+    S.RESOLVED: {S.CLOSED, S.REOPENED},
+    S.REOPENED: {S.ASSIGNED},
+    S.CLOSED: set(),
+    S.CANCELLED: set(),
+}
+
+CB = Callback.Status
+# A callback stays pending through failed attempts until it is completed, found unreachable, or
+# cancelled because the ticket was reopened or closed by hand.
+CALLBACK_ALLOWED: dict[str, set[str]] = {
+    CB.PENDING: {CB.PENDING, CB.COMPLETED, CB.UNREACHABLE, CB.CANCELLED},
+    CB.COMPLETED: set(),
+    CB.UNREACHABLE: set(),
+    CB.CANCELLED: set(),
+}
+
+MAX_ATTACHMENTS_PER_TICKET = 20
+E = Escalation.Kind
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _label(status: str) -> str:
+    return str(S(status).label)
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("estate", "category").get(pk=ticket.pk)
+
+
+def _check(ticket: Ticket, target: str) -> None:
+    if target not in ALLOWED[ticket.status]:
+        raise TransitionError(_label(ticket.status), _label(target))
+
+
+def _require_text(value: str, *, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message}, code="required")
+    return value
+
+
+def ticket_url(ticket: Ticket) -> str:
+    return reverse("tickets:detail", args=[ticket.pk])
+
+
+def _event(
+    ticket: Ticket,
+    *,
+    kind: str,
+    actor,
+    now: datetime,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    is_public: bool = False,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        created_at=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        is_public=is_public,
+    )
+
+
+def _move(
+    ticket: Ticket,
+    target: str,
+    *,
+    actor,
+    now: datetime,
+    note: str = "",
+    is_public: bool = True,
+    event_kind: str = TicketEvent.Kind.STATUS,
+    fields: dict | None = None,
+) -> Ticket:
+    """Apply a checked transition to a locked ticket: the hold clock, the fields, one event."""
+    _check(ticket, target)
+    source = ticket.status
+    changes: dict = {"status": target, **(fields or {})}
+    if source == S.ON_HOLD:
+        # The clock stopped while on hold: push back each deadline that had not yet passed.
+        held_from = ticket.on_hold_since
+        for due, warn in (
+            ("response_due_at", "response_warn_at"),
+            ("resolution_due_at", "resolution_warn_at"),
+        ):
+            old_due = getattr(ticket, due)
+            new_due = sla.extend_for_pause(old_due, held_from, now)
+            changes[due] = new_due
+            changes[warn] = getattr(ticket, warn) + (new_due - old_due)
+        changes["on_hold_minutes"] = ticket.on_hold_minutes + sla.paused_minutes(held_from, now)
+        changes["on_hold_since"] = None
+    if target == S.ON_HOLD:
+        changes["on_hold_since"] = now
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=[*changes, "updated_at"])
+    _event(
+        ticket,
+        kind=event_kind,
+        actor=actor,
+        now=now,
+        note=note,
+        from_status=source,
+        to_status=target,
+        is_public=is_public,
+    )
+    return ticket
+
+
+def _responded(ticket: Ticket, now: datetime) -> dict:
+    return {} if ticket.first_responded_at else {"first_responded_at": now}
+
+
+def _after_commit(task, **kwargs) -> None:
+    """Queue a task after commit as a shortcut only. With the broker down the periodic sweep does
+    the same work from database state, so the user must never see the failure."""
+
+    def send():
+        try:
+            task.delay(**kwargs)
+        except Exception:  # noqa: BLE001
+            logger.warning("broker unavailable; %s will be done by the periodic sweep", task.name)
+
+    transaction.on_commit(send)
+
+
+# --- numbering ---------------------------------------------------------------------------------
+
+
+def next_ticket_number(*, estate, day: date) -> str:
+    """`{estate code}-{yyyymmdd}-{seq}`. One upsert bumps the (estate, day) counter and returns
+    the new value; concurrent registrations wait on that row, so no number is ever given twice
+    (MAX()+1 would race). The row stays locked until the caller's transaction ends."""
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (estate_id, day, last_number) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (estate_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [estate.pk, day.isoformat()],
+        )
+        sequence = cursor.fetchone()[0]
+    return f"{estate.code}-{day:%Y%m%d}-{sequence:04d}"
+
+
+# --- registration and dispatch -----------------------------------------------------------------
+
+
+def dispatch_team(*, estate, category: TicketCategory) -> Team | None:
+    """Where a new ticket goes: the estate's team of the kind the category names, else the
+    customer-service team. The single place that chooses; roster-aware assignment extends it."""
+    return team_of_kind(estate=estate, kind=category.team_kind) or team_of_kind(
+        estate=estate, kind=Team.Kind.CUSTOMER_SERVICE
+    )
+
+
+def _validate_price(is_paid_service: bool, service_price) -> Decimal | None:
+    if not is_paid_service:
+        return None
+    if service_price in (None, ""):
+        raise ValidationError({"service_price": _("Enter the price of the paid service.")}, code="required")
+    price = Decimal(str(service_price))
+    if price < 0 or not is_exact_cents(price):
+        raise ValidationError(
+            {"service_price": _("Enter a price of zero or more, with at most two decimals.")}, code="invalid"
+        )
+    return to_money(price)
+
+
+@transaction.atomic
+def register_ticket(
+    *,
+    actor,
+    kind: str,
+    channel: str,
+    category: TicketCategory,
+    description: str,
+    estate=None,
+    unit: Unit | None = None,
+    location: str = "",
+    priority: str | None = None,
+    reporter: Person | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    is_paid_service: bool = False,
+    service_price: Decimal | str | None = None,
+    is_major: bool = False,
+    team: Team | None = None,
+    assignee=None,
+    attachments: Iterable = (),
+    now: datetime | None = None,
+) -> Ticket:
+    """Register a request from any channel, number it, set its SLA and dispatch it.
+
+    A resident may report only for a unit they occupy; their ticket is always a portal ticket
+    reported by themselves. Without a unit, a public-area `location` is required.
+    """
+    now = _now(now)
+    access = access_for(actor)
+    description = _require_text(description, field="description", message=_("Describe the request."))
+    location = (location or "").strip()
+    if access.is_resident and not access.is_staff_member:
+        if unit is None or not Unit.objects.filter(pk=unit.pk, pk__in=resident_unit_ids(actor)).exists():
+            raise ValidationError({"unit": _("Choose one of your own units.")}, code="not_your_unit")
+        channel = Ticket.Channel.PORTAL
+        reporter = Person.objects.filter(user=actor, estate=unit.estate_id).first()
+        team = assignee = None
+        is_major = is_paid_service = False
+    if unit is None and not location:
+        raise ValidationError({"location": _("Choose a unit, or describe the public area.")}, code="required")
+    if unit is not None:
+        if estate is not None and estate.pk != unit.estate_id:
+            raise ValidationError(
+                {"unit": _("This unit is not in the chosen estate.")}, code="estate_mismatch"
+            )
+        estate = unit.estate
+    if estate is None:
+        raise ValidationError({"estate": _("Choose the estate.")}, code="required")
+    if access.is_staff_member and not access.all_estates and estate.pk not in access.estate_ids:
+        raise ValidationError({"estate": _("You do not work in this estate.")}, code="estate_scope")
+    if not category.is_active:
+        raise ValidationError({"category": _("This category is no longer in use.")}, code="inactive")
+    if kind not in Ticket.Kind.values:
+        raise ValidationError({"kind": _("Choose a valid type.")}, code="invalid")
+    if channel not in Ticket.Channel.values:
+        raise ValidationError({"channel": _("Choose a valid channel.")}, code="invalid")
+    priority = priority or category.default_priority
+    if priority not in Ticket.Priority.values:
+        raise ValidationError({"priority": _("Choose a valid priority.")}, code="invalid")
+    if reporter is not None and reporter.estate_id != estate.pk:
+        raise ValidationError(
+            {"reporter": _("This person is not in the estate's archive.")}, code="estate_mismatch"
+        )
+    if (
+        reporter is None
+        and not reporter_name.strip()
+        and channel
+        not in (
+            Ticket.Channel.SUGGESTION_BOX,
+            Ticket.Channel.PATROL,
+            Ticket.Channel.LETTER,
+        )
+    ):
+        raise ValidationError(
+            {"reporter_name": _("Who reported it? Pick a resident or enter a name.")}, code="required"
+        )
+    if is_major and kind != Ticket.Kind.COMPLAINT:
+        raise ValidationError({"is_major": _("Only a complaint can be major.")}, code="invalid")
+    price = _validate_price(is_paid_service, service_price)
+    if team is not None and team.estate_id != estate.pk:
+        raise ValidationError(
+            {"team": _("This team does not work in the ticket's estate.")}, code="estate_mismatch"
+        )
+    if assignee is not None and not is_staff_of_estate(assignee, estate.pk):
+        raise ValidationError(
+            {"assignee": _("This person does not work in the ticket's estate.")}, code="estate"
+        )
+
+    policy = policy_for(estate)
+    response_minutes, resolution_minutes = sla_minutes(category=category, priority=priority)
+    if kind == Ticket.Kind.COMPLAINT:
+        response_minutes = sla.complaint_response_minutes(
+            category_minutes=response_minutes, reply_hours=policy.complaint_reply_hours
+        )
+    resolution_minutes = max(resolution_minutes, response_minutes)
+    deadlines = sla.initial_deadlines(
+        opened_at=now,
+        response_minutes=response_minutes,
+        resolution_minutes=resolution_minutes,
+        lead_minutes=policy.warning_lead_minutes,
+    )
+    ticket = Ticket.objects.create(
+        estate=estate,
+        number=next_ticket_number(estate=estate, day=timezone.localdate(now)),
+        kind=kind,
+        channel=channel,
+        status=S.NEW,
+        priority=priority,
+        category=category,
+        unit=unit,
+        location=location,
+        reporter=reporter,
+        reporter_name="" if reporter else reporter_name.strip(),
+        reporter_phone="" if reporter else reporter_phone.strip(),
+        description=description,
+        is_paid_service=is_paid_service,
+        service_price=price,
+        is_major=is_major,
+        team=team or dispatch_team(estate=estate, category=category),
+        created_by=actor,
+        created_at=now,
+        response_minutes=response_minutes,
+        resolution_minutes=resolution_minutes,
+        response_due_at=deadlines.response_due_at,
+        resolution_due_at=deadlines.resolution_due_at,
+        response_warn_at=deadlines.response_warn_at,
+        resolution_warn_at=deadlines.resolution_warn_at,
+    )
+    _event(ticket, kind=TicketEvent.Kind.CREATED, actor=actor, now=now, to_status=S.NEW, is_public=True)
+    for uploaded in attachments:
+        add_attachment(ticket=ticket, actor=actor, uploaded=uploaded, now=now)
+    if assignee is not None:
+        ticket = assign_ticket(ticket=ticket, actor=actor, assignee=assignee, team=team, now=now)
+    if is_major:
+        escalate_ticket(ticket=ticket, kind=E.MAJOR_COMPLAINT, now=now)
+    if priority == Ticket.Priority.EMERGENCY and assignee is None and ticket.team_id:
+        notify(
+            recipients=team_member_users(ticket.team_id),
+            kind="ticket_emergency",
+            title=_("Emergency %(number)s: %(category)s") % {"number": ticket.number, "category": category},
+            body=f"{ticket.place}: {description[:200]}",
+            url=ticket_url(ticket),
+            estate=estate,
+            channels=("sms",),
+            dedupe_key=f"ticket:{ticket.pk}:emergency",
+            now=now,
+        )
+    from tickets.tasks import check_ticket_deadlines
+
+    _after_commit(check_ticket_deadlines, ticket_id=ticket.pk)
+    return ticket
+
+
+# --- the lifecycle -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_ticket(
+    *,
+    ticket: Ticket,
+    actor,
+    assignee=None,
+    team: Team | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Dispatch to a team, a person, or both. Giving only a team puts the ticket in that team's
+    queue with nobody assigned; giving a person also moves it to their team in this estate."""
+    now = _now(now)
+    ticket = _lock(ticket)
+    if assignee is None and team is None:
+        raise ValidationError({"assignee": _("Choose a person or a team.")}, code="required")
+    _check(ticket, S.ASSIGNED)
+    if team is not None and team.estate_id != ticket.estate_id:
+        raise ValidationError(
+            {"team": _("This team does not work in the ticket's estate.")}, code="estate_mismatch"
+        )
+    if assignee is not None:
+        if not is_staff_of_estate(assignee, ticket.estate_id):
+            raise ValidationError(
+                {"assignee": _("This person does not work in the ticket's estate.")}, code="estate"
+            )
+        if team is None:
+            profile_team = (
+                StaffProfile.objects.filter(user=assignee, team__estate_id=ticket.estate_id)
+                .values_list("team_id", flat=True)
+                .first()
+            )
+            team_id = profile_team or ticket.team_id
+        else:
+            team_id = team.pk
+    else:
+        team_id = team.pk
+    assignee_id = assignee.pk if assignee is not None else None
+    if ticket.status == S.ASSIGNED and ticket.assignee_id == assignee_id and ticket.team_id == team_id:
+        return ticket  # the same dispatch twice (a double click) changes nothing
+    who = (assignee.get_full_name() or assignee.get_username()) if assignee is not None else ""
+    team_name = Team.objects.filter(pk=team_id).values_list("name", flat=True).first() or ""
+    summary = " · ".join(part for part in (team_name, who) if part)
+    ticket = _move(
+        ticket,
+        S.ASSIGNED,
+        actor=actor,
+        now=now,
+        note=f"{summary}\n{note}".strip() if note else summary,
+        is_public=False,
+        event_kind=TicketEvent.Kind.ASSIGNED,
+        fields={"assignee_id": assignee_id, "team_id": team_id},
+    )
+    if assignee is not None and assignee != actor:
+        urgent = ticket.priority in (Ticket.Priority.EMERGENCY, Ticket.Priority.URGENT)
+        notify(
+            recipients=[assignee],
+            kind="ticket_assigned",
+            title=_("New work for you: %(number)s") % {"number": ticket.number},
+            body=f"{ticket.get_priority_display()} · {ticket.category} · {ticket.place}",
+            url=ticket_url(ticket),
+            estate=ticket.estate,
+            channels=("sms",) if urgent else (),
+            dedupe_key=f"ticket:{ticket.pk}:assigned:{assignee.pk}:{now.isoformat()}",
+            now=now,
+        )
+    return ticket
+
+
+@transaction.atomic
+def start_ticket(*, ticket: Ticket, actor, note: str = "", now: datetime | None = None) -> Ticket:
+    """Work begins (the first response). Whoever starts an unassigned team ticket takes it."""
+    now = _now(now)
+    ticket = _lock(ticket)
+    if ticket.status == S.ON_HOLD:  # leaving a hold is `resume`, which accounts for the pause
+        raise TransitionError(_label(ticket.status), _label(S.IN_PROGRESS))
+    fields = _responded(ticket, now)
+    if ticket.assignee_id is None:
+        fields["assignee"] = actor
+    return _move(ticket, S.IN_PROGRESS, actor=actor, now=now, note=note.strip(), fields=fields)
+
+
+@transaction.atomic
+def hold_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = None) -> Ticket:
+    """Pause the SLA clock: waiting for the resident, for parts, for access."""
+    now = _now(now)
+    reason = _require_text(reason, field="reason", message=_("Say what the ticket is waiting for."))
+    ticket = _lock(ticket)
+    return _move(ticket, S.ON_HOLD, actor=actor, now=now, note=reason, fields=_responded(ticket, now))
+
+
+@transaction.atomic
+def resume_ticket(*, ticket: Ticket, actor, note: str = "", now: datetime | None = None) -> Ticket:
+    now = _now(now)
+    ticket = _lock(ticket)
+    if ticket.status != S.ON_HOLD:
+        raise TransitionError(_label(ticket.status), _label(S.IN_PROGRESS))
+    return _move(ticket, S.IN_PROGRESS, actor=actor, now=now, note=note.strip())
+
+
+@transaction.atomic
+def resolve_ticket(*, ticket: Ticket, actor, note: str, now: datetime | None = None) -> Ticket:
+    """The work is done. Schedules the callback (回访) and tells the resident."""
+    now = _now(now)
+    note = _require_text(note, field="note", message=_("Describe what was done."))
+    ticket = _lock(ticket)
+    ticket = _move(
+        ticket,
+        S.RESOLVED,
+        actor=actor,
+        now=now,
+        note=note,
+        fields={**_responded(ticket, now), "resolved_at": now, "resolution_note": note},
+    )
+    schedule_callback(ticket=ticket, now=now)
+    resident_user = ticket.reporter.user if ticket.reporter_id and ticket.reporter.user_id else None
+    if resident_user is not None:
+        notify(
+            recipients=[resident_user],
+            kind="ticket_resolved",
+            title=_("Your request %(number)s has been resolved") % {"number": ticket.number},
+            body=_("Please tell us whether the problem is solved and rate our service in the portal."),
+            url=reverse("portal:ticket_detail", args=[ticket.pk]),
+            estate=ticket.estate,
+            channels=("sms",),
+            dedupe_key=f"ticket:{ticket.pk}:resolved:{ticket.reopen_count}",
+            now=now,
+        )
+    return ticket
+
+
+@transaction.atomic
+def reopen_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = None) -> Ticket:
+    """Not solved after all. The ticket waits for dispatch again with a fresh resolution deadline;
+    a callback still pending for the old resolution is cancelled."""
+    now = _now(now)
+    reason = _require_text(reason, field="reason", message=_("Say why the ticket is reopened."))
+    ticket = _lock(ticket)
+    policy = policy_for(ticket.estate_id)
+    resolution_due = sla.sla_deadline(opened_at=now, allowed_minutes=ticket.resolution_minutes)
+    lead = sla.warning_lead(
+        allowed_minutes=ticket.resolution_minutes, lead_minutes=policy.warning_lead_minutes
+    )
+    ticket = _move(
+        ticket,
+        S.REOPENED,
+        actor=actor,
+        now=now,
+        note=reason,
+        fields={
+            "reopen_count": ticket.reopen_count + 1,
+            "resolved_at": None,
+            "closed_at": None,
+            "resolution_due_at": resolution_due,
+            "resolution_warn_at": resolution_due - lead,
+        },
+    )
+    Callback.objects.filter(ticket=ticket, status=CB.PENDING).update(status=CB.CANCELLED)
+    notify(
+        recipients=[u for u in [ticket.assignee] if u is not None and u != actor]
+        + estate_users_with_role(estate_id=ticket.estate_id, role="supervisor"),
+        kind="ticket_reopened",
+        title=_("Reopened: %(number)s") % {"number": ticket.number},
+        body=reason,
+        url=ticket_url(ticket),
+        estate=ticket.estate,
+        dedupe_key=f"ticket:{ticket.pk}:reopened:{ticket.reopen_count}",
+        now=now,
+    )
+    return ticket
+
+
+@transaction.atomic
+def close_ticket(
+    *,
+    ticket: Ticket,
+    actor,
+    note: str = "",
+    now: datetime | None = None,
+    unreachable: bool = False,
+    _from_callback: bool = False,
+) -> Ticket:
+    """Close a resolved ticket. By hand only when no mandatory callback is still to be made; a
+    pending optional callback is cancelled."""
+    now = _now(now)
+    ticket = _lock(ticket)
+    _check(ticket, S.CLOSED)
+    pending = Callback.objects.filter(ticket=ticket, status=CB.PENDING)
+    if not _from_callback:
+        if pending.filter(is_mandatory=True).exists():
+            raise DomainError(
+                _("The callback to the resident is mandatory for this ticket: record it before closing."),
+                code="callback_pending",
+            )
+        pending.update(status=CB.CANCELLED)
+    return _move(
+        ticket,
+        S.CLOSED,
+        actor=actor,
+        now=now,
+        note=note.strip(),
+        fields={"closed_at": now, "is_unreachable": unreachable},
+    )
+
+
+@transaction.atomic
+def cancel_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = None) -> Ticket:
+    """Withdrawn or registered by mistake (a duplicate): only before work has begun."""
+    now = _now(now)
+    reason = _require_text(reason, field="reason", message=_("Say why the ticket is cancelled."))
+    ticket = _lock(ticket)
+    return _move(
+        ticket, S.CANCELLED, actor=actor, now=now, note=reason, fields={"cancel_reason": reason[:300]}
+    )
+
+
+@transaction.atomic
+def flag_major_complaint(*, ticket: Ticket, actor, note: str = "", now: datetime | None = None) -> Ticket:
+    """Mark a complaint as major (重大投诉): the manager is told at once."""
+    now = _now(now)
+    ticket = _lock(ticket)
+    if ticket.kind != Ticket.Kind.COMPLAINT:
+        raise DomainError(_("Only a complaint can be major."), code="not_a_complaint")
+    if ticket.status in (S.CLOSED, S.CANCELLED):
+        raise TransitionError(
+            _label(ticket.status), _label(ticket.status), message=_("This ticket is finished.")
+        )
+    if ticket.is_major:
+        return ticket
+    ticket.is_major = True
+    ticket.save(update_fields=["is_major", "updated_at"])
+    _event(ticket, kind=TicketEvent.Kind.FLAGGED, actor=actor, now=now, note=note.strip())
+    escalate_ticket(ticket=ticket, kind=E.MAJOR_COMPLAINT, now=now)
+    return ticket
+
+
+@transaction.atomic
+def add_comment(
+    *, ticket: Ticket, actor, body: str, is_public: bool = False, now: datetime | None = None
+) -> TicketEvent:
+    """A note on the timeline. Staff choose whether the resident sees it; a reply the resident
+    sees counts as the first response. A resident's own comment is always public."""
+    now = _now(now)
+    body = _require_text(body, field="body", message=_("Write a comment."))
+    ticket = _lock(ticket)
+    if ticket.status in (S.CLOSED, S.CANCELLED) and not access_for(actor).is_staff_member:
+        raise DomainError(_("This ticket is finished; please register a new request."), code="finished")
+    staff = access_for(actor).is_staff_member
+    if not staff:
+        is_public = True
+    elif is_public and not ticket.first_responded_at:
+        ticket.first_responded_at = now
+        ticket.save(update_fields=["first_responded_at", "updated_at"])
+    return _event(ticket, kind=TicketEvent.Kind.COMMENT, actor=actor, now=now, note=body, is_public=is_public)
+
+
+def add_attachment(
+    *, ticket: Ticket, actor, uploaded, is_internal: bool = False, now: datetime | None = None
+) -> TicketAttachment:
+    """A photo or PDF. The type is judged by the file's bytes, and files are never public URLs."""
+    now = _now(now)
+    content_type = sniff_upload(uploaded, allowed=ALLOWED_DOCUMENT_TYPES)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.attachments.count() >= MAX_ATTACHMENTS_PER_TICKET:
+            raise DomainError(
+                _("A ticket can hold at most %(n)s files.") % {"n": MAX_ATTACHMENTS_PER_TICKET},
+                code="too_many",
+            )
+        if not access_for(actor).is_staff_member:
+            is_internal = False
+        attachment = TicketAttachment(
+            ticket=ticket,
+            original_name=(getattr(uploaded, "name", "") or "upload")[-255:],
+            content_type=content_type,
+            size=uploaded.size,
+            is_internal=is_internal,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        attachment.file.save(attachment.original_name, uploaded, save=False)
+        attachment.save()
+        _event(
+            ticket,
+            kind=TicketEvent.Kind.ATTACHMENT,
+            actor=actor,
+            now=now,
+            note=attachment.original_name,
+            is_public=not is_internal,
+        )
+    return attachment
+
+
+# --- SLA warnings and escalations --------------------------------------------------------------
+
+
+def _escalation_round(ticket: Ticket, kind: str) -> int:
+    return ticket.reopen_count if kind in (E.RESOLUTION_WARNING, E.RESOLUTION_BREACH) else 0
+
+
+def _escalation_recipients(ticket: Ticket, kind: str) -> list:
+    if kind in Escalation.TO_MANAGER:
+        return estate_users_with_role(estate_id=ticket.estate_id, role="manager")
+    if kind in Escalation.TO_SUPERVISOR:
+        return estate_users_with_role(estate_id=ticket.estate_id, role="supervisor")
+    return [ticket.assignee] if ticket.assignee_id else team_member_users(ticket.team_id)
+
+
+def _escalation_text(ticket: Ticket, kind: str) -> tuple[str, str]:
+    labels = {
+        E.RESPONSE_WARNING: _("Respond soon: %(number)s is due at %(due)s"),
+        E.RESOLUTION_WARNING: _("Resolve soon: %(number)s is due at %(due)s"),
+        E.RESPONSE_BREACH: _("Response overdue: %(number)s was due at %(due)s"),
+        E.RESOLUTION_BREACH: _("Resolution overdue: %(number)s was due at %(due)s"),
+        E.COMPLAINT_OVERDUE: _("Complaint %(number)s has had no answer within the time promised"),
+        E.MAJOR_COMPLAINT: _("Major complaint: %(number)s"),
+    }
+    due = (
+        ticket.resolution_due_at
+        if kind in (E.RESOLUTION_WARNING, E.RESOLUTION_BREACH)
+        else ticket.response_due_at
+    )
+    title = labels[kind] % {"number": ticket.number, "due": timezone.localtime(due).strftime("%m-%d %H:%M")}
+    body = f"{ticket.get_kind_display()} · {ticket.category} · {ticket.place}: {ticket.description[:200]}"
+    return title, body
+
+
+@transaction.atomic
+def escalate_ticket(*, ticket: Ticket, kind: str, now: datetime | None = None) -> Escalation | None:
+    """Send one warning or escalation, once. The insert under a unique constraint decides who
+    sends it; a second caller (a repeated task, a parallel sweep) gets None and sends nothing."""
+    now = _now(now)
+    round_ = _escalation_round(ticket, kind)
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(ticket=ticket, kind=kind, round=round_, created_at=now)
+    except IntegrityError:
+        return None
+    recipients = _escalation_recipients(ticket, kind)
+    escalation.notified.set(recipients)
+    title, body = _escalation_text(ticket, kind)
+    loud = kind in Escalation.TO_MANAGER or (
+        kind in Escalation.TO_SUPERVISOR
+        and ticket.priority in (Ticket.Priority.EMERGENCY, Ticket.Priority.URGENT)
+    )
+    notify(
+        recipients=recipients,
+        kind=f"ticket_{kind}",
+        title=title,
+        body=body,
+        url=ticket_url(ticket),
+        estate=ticket.estate,
+        channels=("sms", "email") if loud else (),
+        dedupe_key=f"ticket:{ticket.pk}:{kind}:{round_}",
+        now=now,
+    )
+    _event(ticket, kind=TicketEvent.Kind.ESCALATION, actor=None, now=now, note=str(E(kind).label))
+    return escalation
+
+
+def due_escalations(ticket: Ticket, *, now: datetime, complaint_reply_hours: int) -> list[str]:
+    """Which warnings and escalations the ticket has earned by `now` (sent or not). A warning is
+    skipped once its deadline has passed: the breach says more."""
+    due: list[str] = []
+    running = ticket.status in Ticket.CLOCK_RUNNING
+    unanswered = ticket.first_responded_at is None
+    if running and unanswered:
+        if ticket.response_due_at <= now:
+            due.append(E.RESPONSE_BREACH)
+        elif ticket.response_warn_at <= now:
+            due.append(E.RESPONSE_WARNING)
+    if running:
+        if ticket.resolution_due_at <= now:
+            due.append(E.RESOLUTION_BREACH)
+        elif ticket.resolution_warn_at <= now:
+            due.append(E.RESOLUTION_WARNING)
+    if (
+        ticket.kind == Ticket.Kind.COMPLAINT
+        and ticket.status in Ticket.OPEN
+        and unanswered
+        # A complaint cannot go on hold unanswered (a hold is a response), so no pause to add.
+        and ticket.created_at + timedelta(hours=complaint_reply_hours) <= now
+    ):
+        due.append(E.COMPLAINT_OVERDUE)
+    if ticket.is_major and ticket.kind == Ticket.Kind.COMPLAINT:
+        due.append(E.MAJOR_COMPLAINT)
+    return due
+
+
+def process_ticket_deadlines(*, ticket_id: int, now: datetime | None = None) -> list[str]:
+    """Send whatever the ticket is due (idempotent). Returns the kinds sent now."""
+    now = _now(now)
+    ticket = (
+        Ticket.objects.select_related("estate", "category", "unit", "assignee").filter(pk=ticket_id).first()
+    )
+    if ticket is None:
+        return []
+    policy = policy_for(ticket.estate_id)
+    sent = []
+    for kind in due_escalations(ticket, now=now, complaint_reply_hours=policy.complaint_reply_hours):
+        if escalate_ticket(ticket=ticket, kind=kind, now=now) is not None:
+            sent.append(kind)
+    return sent
+
+
+def _not_escalated(kind: str, *, by_round: bool):
+    match = Escalation.objects.filter(ticket=OuterRef("pk"), kind=kind)
+    match = match.filter(round=OuterRef("reopen_count")) if by_round else match
+    return ~Exists(match)
+
+
+def run_deadline_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Find, from database state alone, every ticket owed a warning or escalation, and send it.
+    Runs every few minutes; a lost task message is only a delay. Returns how many were sent."""
+    now = _now(now)
+    running = Ticket.objects.filter(status__in=Ticket.CLOCK_RUNNING)
+    # The shortest reply limit of any estate narrows the query; each ticket is then judged by its own.
+    min_reply_hours = TicketPolicy.objects.aggregate(hours=Min("complaint_reply_hours"))["hours"] or 72
+    candidates = [
+        running.filter(first_responded_at__isnull=True, response_warn_at__lte=now).filter(
+            _not_escalated(E.RESPONSE_WARNING, by_round=False),
+            _not_escalated(E.RESPONSE_BREACH, by_round=False),
+        ),
+        running.filter(first_responded_at__isnull=True, response_due_at__lte=now).filter(
+            _not_escalated(E.RESPONSE_BREACH, by_round=False)
+        ),
+        running.filter(resolution_warn_at__lte=now).filter(
+            _not_escalated(E.RESOLUTION_WARNING, by_round=True),
+            _not_escalated(E.RESOLUTION_BREACH, by_round=True),
+        ),
+        running.filter(resolution_due_at__lte=now).filter(_not_escalated(E.RESOLUTION_BREACH, by_round=True)),
+        Ticket.objects.filter(
+            status__in=Ticket.OPEN,
+            kind=Ticket.Kind.COMPLAINT,
+            first_responded_at__isnull=True,
+            created_at__lte=now - timedelta(hours=min_reply_hours),
+        ).filter(_not_escalated(E.COMPLAINT_OVERDUE, by_round=False)),
+        Ticket.objects.filter(is_major=True, kind=Ticket.Kind.COMPLAINT).filter(
+            _not_escalated(E.MAJOR_COMPLAINT, by_round=False)
+        ),
+    ]
+    ticket_ids: set[int] = set()
+    for queryset in candidates:
+        ticket_ids.update(queryset.order_by().values_list("pk", flat=True)[:batch])
+    sent = 0
+    for ticket_id in sorted(ticket_ids):
+        sent += len(process_ticket_deadlines(ticket_id=ticket_id, now=now))
+    return sent
+
+
+# --- callbacks (回访) ------------------------------------------------------------------------------
+
+
+def callback_is_mandatory(ticket: Ticket) -> bool:
+    """Complaints, major complaints and categories flagged so (water leaks, safety facilities)."""
+    return ticket.kind == Ticket.Kind.COMPLAINT or ticket.is_major or ticket.category.is_callback_mandatory
+
+
+def in_callback_share(*, ticket_id: int, round_: int, share_percent: int) -> bool:
+    """Whether an optional callback is drawn. Seeded by ticket and round, so asking again gives
+    the same answer."""
+    if share_percent >= 100:
+        return True
+    return random.Random(f"{ticket_id}:{round_}").random() * 100 < share_percent
+
+
+def schedule_callback(*, ticket: Ticket, now: datetime | None = None) -> Callback | None:
+    """Create the callback of this resolution, due after the policy's delay. It goes to the
+    housekeeper of the unit's zone, else to the estate's customer-service team."""
+    now = _now(now)
+    policy = policy_for(ticket.estate_id)
+    mandatory = callback_is_mandatory(ticket)
+    if not mandatory and not in_callback_share(
+        ticket_id=ticket.pk, round_=ticket.reopen_count, share_percent=policy.callback_share_percent
+    ):
+        return None
+    housekeeper = housekeeper_for_unit(ticket.unit) if ticket.unit_id else None
+    team = None if housekeeper else team_of_kind(estate=ticket.estate, kind=Team.Kind.CUSTOMER_SERVICE)
+    due_at = now + timedelta(hours=policy.callback_delay_hours)
+    try:
+        with transaction.atomic():
+            return Callback.objects.create(
+                ticket=ticket,
+                estate_id=ticket.estate_id,
+                round=ticket.reopen_count,
+                is_mandatory=mandatory,
+                assigned_to=housekeeper,
+                team=team,
+                due_at=due_at,
+                next_attempt_at=due_at,
+                created_at=now,
+            )
+    except IntegrityError:
+        return Callback.objects.get(ticket=ticket, round=ticket.reopen_count)
+
+
+def _check_callback(callback: Callback, target: str) -> None:
+    if target not in CALLBACK_ALLOWED[callback.status]:
+        raise TransitionError(
+            str(CB(callback.status).label),
+            str(CB(target).label),
+            message=_("This callback is already %(status)s.") % {"status": CB(callback.status).label},
+        )
+
+
+@transaction.atomic
+def record_callback(
+    *,
+    callback: Callback,
+    actor,
+    reached: bool,
+    satisfaction: int | None = None,
+    solved: bool | None = None,
+    comment: str = "",
+    method: str = Callback.Method.PHONE,
+    now: datetime | None = None,
+) -> Callback:
+    """Record one callback attempt.
+
+    Reached: the satisfaction (1–5) and whether the problem is solved are required; solved closes
+    the ticket, not solved reopens it. Not reached: another attempt is scheduled after the
+    policy's spacing; after the last allowed attempt the ticket is closed flagged unreachable.
+    """
+    now = _now(now)
+    callback = Callback.objects.select_for_update().get(pk=callback.pk)
+    comment = (comment or "").strip()
+    if reached:
+        errors = {}
+        if satisfaction is None or not (1 <= int(satisfaction) <= 5):
+            errors["satisfaction"] = _("Give a satisfaction score from 1 to 5.")
+        if solved is None:
+            errors["solved"] = _("Say whether the problem is solved.")
+        if errors:
+            raise ValidationError(errors, code="required")
+    _check_callback(callback, CB.PENDING)
+    ticket = _lock(callback.ticket)
+    if ticket.status != S.RESOLVED:
+        raise TransitionError(
+            _label(ticket.status),
+            _label(S.CLOSED),
+            message=_("The ticket is no longer waiting for its callback (it is %(status)s).")
+            % {"status": _label(ticket.status)},
+        )
+    policy = policy_for(ticket.estate_id)
+    number = callback.attempt_count + 1
+    CallbackAttempt.objects.create(
+        callback=callback, number=number, attempted_at=now, actor=actor, reached=reached, note=comment
+    )
+    callback.attempt_count = number
+    callback.method = method
+    fields = ["attempt_count", "method", "status", "next_attempt_at"]
+    if reached:
+        _check_callback(callback, CB.COMPLETED)
+        callback.status = CB.COMPLETED
+        callback.reached = True
+        callback.satisfaction = int(satisfaction)
+        callback.is_solved = bool(solved)
+        callback.comment = comment
+        callback.completed_at = now
+        callback.completed_by = actor
+        fields += ["reached", "satisfaction", "is_solved", "comment", "completed_at", "completed_by"]
+        summary = _("Callback: reached, satisfaction %(score)s/5, %(solved)s.") % {
+            "score": callback.satisfaction,
+            "solved": _("solved") if callback.is_solved else _("not solved"),
+        }
+    elif number >= policy.callback_max_attempts:
+        _check_callback(callback, CB.UNREACHABLE)
+        callback.status = CB.UNREACHABLE
+        callback.reached = False
+        callback.completed_at = now
+        callback.completed_by = actor
+        fields += ["reached", "completed_at", "completed_by"]
+        summary = _("Callback: not reached after %(n)s attempts.") % {"n": number}
+    else:
+        callback.next_attempt_at = now + timedelta(hours=policy.callback_retry_hours)
+        summary = _("Callback attempt %(n)s: not reached; next try after %(when)s.") % {
+            "n": number,
+            "when": timezone.localtime(callback.next_attempt_at).strftime("%m-%d %H:%M"),
+        }
+    callback.save(update_fields=fields)
+    _event(ticket, kind=TicketEvent.Kind.CALLBACK, actor=actor, now=now, note=f"{summary} {comment}".strip())
+    if callback.status == CB.COMPLETED and callback.is_solved:
+        close_ticket(
+            ticket=ticket,
+            actor=actor,
+            now=now,
+            note=_("Confirmed solved at the callback."),
+            _from_callback=True,
+        )
+    elif callback.status == CB.COMPLETED:
+        reopen_ticket(
+            ticket=ticket,
+            actor=actor,
+            now=now,
+            reason=comment or _("Not solved, said the resident at the callback."),
+        )
+    elif callback.status == CB.UNREACHABLE:
+        close_ticket(
+            ticket=ticket,
+            actor=actor,
+            now=now,
+            note=_("Closed: the resident could not be reached for the callback."),
+            unreachable=True,
+            _from_callback=True,
+        )
+    return callback
+
+
+@transaction.atomic
+def rate_ticket(
+    *, ticket: Ticket, actor, satisfaction: int, solved: bool, comment: str = "", now: datetime | None = None
+) -> Callback:
+    """The resident's own answer in the portal: it completes the pending callback (or stands for
+    one when none was drawn), with the same effect on the ticket."""
+    now = _now(now)
+    ticket = _lock(ticket)
+    if ticket.status != S.RESOLVED:
+        raise TransitionError(
+            _label(ticket.status), _label(S.CLOSED), message=_("Only a resolved request can be rated.")
+        )
+    callback = Callback.objects.filter(ticket=ticket, round=ticket.reopen_count).first()
+    if callback is None:
+        callback = Callback.objects.create(
+            ticket=ticket,
+            estate_id=ticket.estate_id,
+            round=ticket.reopen_count,
+            is_mandatory=False,
+            due_at=now,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    return record_callback(
+        callback=callback,
+        actor=actor,
+        reached=True,
+        satisfaction=satisfaction,
+        solved=solved,
+        comment=comment,
+        method=Callback.Method.PORTAL,
+        now=now,
+    )
+
+
+def remind_due_callbacks(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Tell whoever owns each callback that it is due (once per attempt): the housekeeper, else
+    the customer-service team. Found from database state, so safe to run twice."""
+    now = _now(now)
+    due = (
+        Callback.objects.due(now)
+        .filter(
+            ~Exists(
+                CallbackReminder.objects.filter(callback=OuterRef("pk"), attempt=OuterRef("attempt_count"))
+            )
+        )
+        .select_related("ticket__estate", "ticket__unit", "ticket__category", "assigned_to")
+        .order_by("next_attempt_at")[:batch]
+    )
+    sent = 0
+    for callback in due:
+        try:
+            with transaction.atomic():
+                CallbackReminder.objects.create(callback=callback, attempt=callback.attempt_count)
+                ticket = callback.ticket
+                notify(
+                    recipients=[callback.assigned_to]
+                    if callback.assigned_to_id
+                    else team_member_users(callback.team_id),
+                    kind="callback_due",
+                    title=_("Callback due: %(number)s") % {"number": ticket.number},
+                    body=f"{ticket.place} · {ticket.category}",
+                    url=reverse("tickets:callbacks") + f"?ticket={ticket.pk}",
+                    estate=ticket.estate,
+                    dedupe_key=f"callback:{callback.pk}:due:{callback.attempt_count}",
+                    now=now,
+                )
+        except IntegrityError:
+            continue
+        sent += 1
+    return sent
+
+
+def close_resolved_without_callback(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Resolved tickets with no callback to wait for are closed after the policy's days."""
+    now = _now(now)
+    policies = policies_by_estate(
+        Ticket.objects.filter(status=S.RESOLVED).order_by().values_list("estate_id", flat=True).distinct()
+    )
+    closed = 0
+    for estate_id, policy in policies.items():
+        stale = (
+            Ticket.objects.filter(
+                estate_id=estate_id,
+                status=S.RESOLVED,
+                resolved_at__lte=now - timedelta(days=policy.auto_close_days),
+            )
+            .filter(~Exists(Callback.objects.filter(ticket=OuterRef("pk"), status=CB.PENDING)))
+            .order_by("resolved_at")[:batch]
+        )
+        for ticket in stale:
+            try:
+                close_ticket(
+                    ticket=ticket, actor=None, now=now, note=_("Closed automatically: no callback was due.")
+                )
+            except DomainError:
+                continue  # changed under us (a callback recorded, a reopen): fine
+            closed += 1
+    return closed
+
+
+# --- the manager's monthly callback sampling ----------------------------------------------------
+
+
+def previous_month(now: datetime) -> date:
+    today = timezone.localdate(now)
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+def sample_size(population: int, *, share_percent: int, minimum: int) -> int:
+    """share% of the callbacks, rounded up, but at least `minimum` (or all when fewer)."""
+    return min(population, max(minimum, math.ceil(population * share_percent / 100)))
+
+
+def draw_callback_samples(
+    *, now: datetime | None = None, month: date | None = None, rng: random.Random | None = None
+) -> list[CallbackSample]:
+    """On the 1st: for each estate, draw a random sample of last month's completed callbacks for
+    the manager to re-check. One sample per estate and month (a unique constraint), so running
+    it again draws nothing new."""
+    from tickets.selectors import month_bounds
+
+    now = _now(now)
+    month = month or previous_month(now)
+    start, end = month_bounds(month)
+    rng = rng or random.SystemRandom()
+    completed = Callback.objects.filter(status=CB.COMPLETED, completed_at__gte=start, completed_at__lt=end)
+    estate_ids = sorted(set(completed.order_by().values_list("estate_id", flat=True)))
+    policies = policies_by_estate(estate_ids)
+    drawn = []
+    for estate_id in estate_ids:
+        ids = list(completed.filter(estate_id=estate_id).order_by("pk").values_list("pk", flat=True))
+        policy = policies[estate_id]
+        chosen = rng.sample(
+            ids,
+            sample_size(len(ids), share_percent=policy.sample_share_percent, minimum=policy.sample_minimum),
+        )
+        try:
+            with transaction.atomic():
+                sample = CallbackSample.objects.create(
+                    estate_id=estate_id, month=month, population=len(ids), created_at=now
+                )
+                CallbackReview.objects.bulk_create(
+                    CallbackReview(sample=sample, callback_id=pk) for pk in sorted(chosen)
+                )
+                notify(
+                    recipients=estate_users_with_role(estate_id=estate_id, role="manager"),
+                    kind="callback_sample",
+                    title=_("Callbacks to re-check for %(month)s: %(n)s")
+                    % {"month": f"{month:%Y-%m}", "n": len(chosen)},
+                    url=reverse("tickets:callback_reviews"),
+                    estate=sample.estate,
+                    dedupe_key=f"callback-sample:{estate_id}:{month:%Y-%m}",
+                    now=now,
+                )
+        except IntegrityError:
+            continue  # already drawn for this estate and month
+        drawn.append(sample)
+    return drawn
+
+
+@transaction.atomic
+def record_callback_review(
+    *, review: CallbackReview, actor, result: str, note: str = "", now: datetime | None = None
+) -> CallbackReview:
+    """The manager's re-check of one sampled callback; recorded once."""
+    now = _now(now)
+    review = CallbackReview.objects.select_for_update().get(pk=review.pk)
+    if review.reviewed_at is not None:
+        raise DomainError(_("This re-check has already been recorded."), code="already_reviewed")
+    if result not in CallbackReview.Result.values:
+        raise ValidationError({"result": _("Choose the result of the re-check.")}, code="invalid")
+    review.result = result
+    review.note = (note or "").strip()
+    review.reviewed_by = actor
+    review.reviewed_at = now
+    review.save(update_fields=["result", "note", "reviewed_by", "reviewed_at"])
+    return review

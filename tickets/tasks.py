@@ -1,0 +1,32 @@
+"""Celery tasks for tickets: small, idempotent, taking ids. The periodic ones are sweeps that find
+due work from database state (listed in servicecenter/celery.py); `check_ticket_deadlines` is the
+shortcut queued after a registration, which the sweep makes redundant when the broker is down."""
+
+from celery import shared_task
+
+from tickets import services
+
+
+@shared_task
+def check_ticket_deadlines(ticket_id: int) -> int:
+    return len(services.process_ticket_deadlines(ticket_id=ticket_id))
+
+
+@shared_task
+def sweep_ticket_deadlines() -> int:
+    return services.run_deadline_sweep()
+
+
+@shared_task
+def remind_due_callbacks() -> int:
+    return services.remind_due_callbacks()
+
+
+@shared_task
+def close_resolved_tickets() -> int:
+    return services.close_resolved_without_callback()
+
+
+@shared_task
+def draw_callback_samples() -> int:
+    return len(services.draw_callback_samples())

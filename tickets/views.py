@@ -1,0 +1,640 @@
+"""Ticket pages for staff (desk) and residents (portal). Views parse input, call one service and
+respond; every ticket is fetched through `visible_to(request.user)`, so out-of-scope ones 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from residents.models import Unit
+from servicecenter.exceptions import DomainError
+from servicecenter.scoping import access_for
+from servicecenter.uploads import serve_private_file
+from tickets import selectors, services
+from tickets.filters import TicketFilter
+from tickets.forms import (
+    AssignForm,
+    AttachmentForm,
+    CallbackRecordForm,
+    CommentForm,
+    MetricsForm,
+    NoteForm,
+    PortalCommentForm,
+    PortalTicketForm,
+    RateForm,
+    ReasonForm,
+    RequiredNoteForm,
+    ReviewForm,
+    TicketCreateForm,
+)
+from tickets.models import Callback, CallbackReview, Ticket, TicketAttachment, TicketEvent
+from tickets.paging import light_page
+from tickets.permissions import available_actions, may
+
+PAGE_SIZE = 25
+# A phone screen: the most urgent work first, not everything at once.
+MY_WORK_MINE = 30
+MY_WORK_QUEUE = 15
+
+
+def desk_page(permission: str) -> Callable:
+    """Log in first (anonymous users go to the login page), then 403 for anyone who is not staff
+    or lacks the permission (residents hold `view_ticket` too, for their portal pages)."""
+
+    def decorate(view: Callable) -> Callable:
+        def staff_only(request: HttpRequest, *args, **kwargs):
+            if not access_for(request.user).is_staff_member:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        staff_only.__name__ = view.__name__
+        staff_only.__doc__ = view.__doc__
+        return login_required(permission_required(permission, raise_exception=True)(staff_only))
+
+    return decorate
+
+
+def portal_page(view: Callable) -> Callable:
+    """Resident pages: staff have their own desk pages and get a 403 here."""
+
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if access_for(request.user).is_staff_member or not request.user.has_perm("tickets.view_ticket"):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return login_required(wrapped)
+
+
+def _querystring(request: HttpRequest, *, drop: tuple[str, ...] = ("page",)) -> str:
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
+    try:
+        return selectors.ticket_for_page(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404(_("No such ticket.")) from None
+
+
+def _plain_ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
+    ticket = (
+        Ticket.objects.visible_to(request.user).select_related("estate", "category").filter(pk=pk).first()
+    )
+    if ticket is None:
+        raise Http404(_("No such ticket."))
+    return ticket
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+# --- list, my work -----------------------------------------------------------------------------
+
+
+@desk_page("tickets.view_ticket")
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """The ticket list with filters and saved views; never counts the whole table."""
+    filterset = TicketFilter(
+        request.GET, queryset=selectors.tickets_for_desk_list(user=request.user), request=request
+    )
+    valid = filterset.is_valid()
+    page = light_page(
+        filterset.qs if valid else Ticket.objects.none(), request.GET.get("page"), per_page=PAGE_SIZE
+    )
+    choices = selectors.desk_list_choices(user=request.user)
+    choices.label_rows(page.object_list)
+    return render(
+        request,
+        "tickets/ticket_list.html",
+        {
+            "page": page,
+            "errors": [e for errors in filterset.errors.values() for e in errors] if not valid else [],
+            "choices": choices,
+            "selected": {key: request.GET.getlist(key) for key in ("status", "kind")}
+            | {
+                key: request.GET.get(key, "")
+                for key in (
+                    "q",
+                    "category",
+                    "team",
+                    "assignee",
+                    "estate",
+                    "overdue",
+                    "created_after",
+                    "created_before",
+                    "unit",
+                )
+            },
+            "statuses": Ticket.Status.choices,
+            "kinds": Ticket.Kind.choices,
+            "views": TicketFilter.VIEWS,
+            "current_view": request.GET.get("view", ""),
+            "querystring": _querystring(request),
+        },
+    )
+
+
+@desk_page("tickets.view_ticket")
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The technician's phone page: my open work by deadline, and my team's unclaimed queue."""
+    base = selectors.tickets_for_work_cards(user=request.user)
+    mine = list(
+        base.filter(assignee=request.user, status__in=Ticket.OPEN).order_by("resolution_due_at")[
+            :MY_WORK_MINE
+        ]
+    )
+    team_id = getattr(getattr(request.user, "staff_profile", None), "team_id", None)
+    queue = []
+    if team_id:
+        queue = list(
+            base.filter(team_id=team_id, assignee__isnull=True, status__in=Ticket.CLOCK_RUNNING).order_by(
+                "resolution_due_at"
+            )[:MY_WORK_QUEUE]
+        )
+    selectors.label_cards([*mine, *queue])
+    for ticket in [*mine, *queue]:
+        ticket.actions = available_actions(request.user, ticket)
+    return render(request, "tickets/my_work.html", {"mine": mine, "queue": queue})
+
+
+# --- registration ------------------------------------------------------------------------------
+
+
+@desk_page("tickets.add_ticket")
+@require_http_methods(["GET", "POST"])
+def ticket_create(request: HttpRequest) -> HttpResponse:
+    preset_unit = None
+    if request.method == "GET" and str(request.GET.get("unit", "")).isdigit():
+        preset_unit = (
+            Unit.objects.visible_to(request.user)
+            .select_related("estate")
+            .filter(pk=request.GET["unit"])
+            .first()
+        )
+    initial = {"unit": preset_unit.pk, "estate": preset_unit.estate_id} if preset_unit else None
+    form = TicketCreateForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = services.register_ticket(actor=request.user, **form.service_values())
+        except ValidationError as error:
+            form.apply_service_error(error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Ticket %(number)s registered and sent to %(team)s.")
+                % {"number": ticket.number, "team": ticket.team or _("the dispatch queue")},
+            )
+            if request.POST.get("another"):
+                return redirect("tickets:create")
+            return redirect("tickets:detail", pk=ticket.pk)
+    selected_unit = (
+        form.cleaned_data.get("unit") if form.is_bound and hasattr(form, "cleaned_data") else preset_unit
+    )
+    return render(
+        request,
+        "tickets/ticket_form.html",
+        {
+            "form": form,
+            "selected_unit": selected_unit,
+            "category_defaults": selectors.category_defaults(),
+            "teams_by_estate": selectors.teams_by_estate(user=request.user),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@desk_page("tickets.add_ticket")
+@require_GET
+def reporter_lookup(request: HttpRequest) -> JsonResponse:
+    """Type-ahead for the new-ticket form: units and occupants by phone, name or unit code, with
+    phones masked; only within the user's estates."""
+    rows = selectors.lookup_reporters(user=request.user, query=request.GET.get("q", ""))
+    return JsonResponse({"results": rows})
+
+
+# --- the ticket page ---------------------------------------------------------------------------
+
+
+@desk_page("tickets.view_ticket")
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, pk)
+    return _render_detail(request, ticket)
+
+
+def _render_detail(request: HttpRequest, ticket: Ticket, *, status: int = 200, errors=None) -> HttpResponse:
+    """The ticket page. Its forms are written out in the template (Django's widget rendering
+    would cost more than everything else on the page); the Form classes still validate posts."""
+    actions = available_actions(request.user, ticket)
+    callbacks = list(ticket.callbacks.all())
+    events = list(ticket.events.all())
+    selectors.label_events(events)
+    context = {
+        "ticket": ticket,
+        "actions": actions,
+        "events": events,
+        "registered_by": next((e.actor for e in events if e.kind == TicketEvent.Kind.CREATED), None),
+        "attachments": list(ticket.attachments.all()),
+        "callbacks": callbacks,
+        "pending_callback": next((c for c in callbacks if c.status == Callback.Status.PENDING), None),
+        "assign_choices": selectors.assign_choices(estate_id=ticket.estate_id)
+        if "assign" in actions
+        else None,
+        "can_record_callback": request.user.has_perm("tickets.record_callback"),
+        "can_reveal_phone": request.user.has_perm("residents.view_sensitive"),
+        "errors": errors or [],
+        "satisfaction_scores": ["5", "4", "3", "2", "1"],
+    }
+    return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+def _form_errors(form) -> list[str]:
+    return [str(message) for messages in form.errors.values() for message in messages]
+
+
+ACTIONS: dict[str, tuple[type | None, Callable]] = {
+    "assign": (AssignForm, lambda t, u, d: services.assign_ticket(ticket=t, actor=u, **d)),
+    "take": (None, lambda t, u, d: services.assign_ticket(ticket=t, actor=u, assignee=u)),
+    "start": (NoteForm, lambda t, u, d: services.start_ticket(ticket=t, actor=u, **d)),
+    "hold": (ReasonForm, lambda t, u, d: services.hold_ticket(ticket=t, actor=u, **d)),
+    "resume": (NoteForm, lambda t, u, d: services.resume_ticket(ticket=t, actor=u, **d)),
+    "resolve": (RequiredNoteForm, lambda t, u, d: services.resolve_ticket(ticket=t, actor=u, **d)),
+    "reopen": (ReasonForm, lambda t, u, d: services.reopen_ticket(ticket=t, actor=u, **d)),
+    "cancel": (ReasonForm, lambda t, u, d: services.cancel_ticket(ticket=t, actor=u, **d)),
+    "close": (NoteForm, lambda t, u, d: services.close_ticket(ticket=t, actor=u, **d)),
+    "flag_major": (NoteForm, lambda t, u, d: services.flag_major_complaint(ticket=t, actor=u, **d)),
+}
+DONE_MESSAGES = {
+    "assign": gettext_lazy("Dispatched."),
+    "take": gettext_lazy("The ticket is yours."),
+    "start": gettext_lazy("Work started."),
+    "hold": gettext_lazy("On hold: the SLA clock is stopped."),
+    "resume": gettext_lazy("Work resumed."),
+    "resolve": gettext_lazy("Resolved. The callback is scheduled."),
+    "reopen": gettext_lazy("Reopened."),
+    "cancel": gettext_lazy("Cancelled."),
+    "close": gettext_lazy("Closed."),
+    "flag_major": gettext_lazy("Marked as a major complaint; the manager has been told."),
+}
+
+
+@desk_page("tickets.view_ticket")
+@require_POST
+def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One transition from a button on the ticket page or the my-work page."""
+    if action not in ACTIONS:
+        raise Http404
+    ticket = _plain_ticket_or_404(request, pk)
+    if not may(request.user, action, ticket):
+        raise PermissionDenied
+    form_class, run = ACTIONS[action]
+    data = {}
+    if form_class is not None:
+        form = (
+            form_class(request.POST, ticket=ticket) if form_class is AssignForm else form_class(request.POST)
+        )
+        if not form.is_valid():
+            messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+            return redirect(_safe_next(request, reverse("tickets:detail", args=[pk])))
+        data = form.cleaned_data
+    try:
+        run(ticket, request.user, data)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, str(DONE_MESSAGES[action]))
+    return redirect(_safe_next(request, reverse("tickets:detail", args=[pk])))
+
+
+@desk_page("tickets.view_ticket")
+@require_POST
+def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _plain_ticket_or_404(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_comment(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            return redirect(reverse("tickets:detail", args=[pk]) + "#timeline")
+    return _render_detail(request, _ticket_or_404(request, pk), errors=_form_errors(form), status=400)
+
+
+@desk_page("tickets.view_ticket")
+@require_POST
+def ticket_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _plain_ticket_or_404(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            for uploaded in form.cleaned_data["files"]:
+                services.add_attachment(
+                    ticket=ticket,
+                    actor=request.user,
+                    uploaded=uploaded,
+                    is_internal=form.cleaned_data["is_internal"],
+                )
+        except (DomainError, ValidationError) as error:
+            form.add_error("files", _error_text(error))
+        else:
+            messages.success(request, _("File added."))
+            return redirect(reverse("tickets:detail", args=[pk]) + "#files")
+    return _render_detail(request, _ticket_or_404(request, pk), errors=_form_errors(form), status=400)
+
+
+def _serve_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    # Through the ticket first: a technician sees only their team's tickets, which the
+    # attachment's own estate scope alone would not enforce.
+    ticket = _plain_ticket_or_404(request, pk)
+    attachment = (
+        TicketAttachment.objects.visible_to(request.user).filter(pk=attachment_pk, ticket=ticket).first()
+    )
+    if attachment is None:
+        raise Http404(_("No such file."))
+    return serve_private_file(
+        attachment.file,
+        content_type=attachment.content_type,
+        download_name=attachment.original_name,
+        inline=attachment.is_image or attachment.content_type == "application/pdf",
+    )
+
+
+@desk_page("tickets.view_ticket")
+@require_GET
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    return _serve_attachment(request, pk, attachment_pk)
+
+
+# --- callbacks and re-checks -------------------------------------------------------------------
+
+
+@desk_page("tickets.view_callback")
+@require_GET
+def callback_list(request: HttpRequest) -> HttpResponse:
+    """Callbacks to make: mine by default for housekeepers, everything due for supervisors."""
+    from tickets.filters import CallbackFilter
+
+    params = request.GET.copy()
+    if "status" not in params and "ticket" not in params:
+        params.setlist("status", [Callback.Status.PENDING])
+    filterset = CallbackFilter(
+        params, queryset=selectors.callbacks_for_list(user=request.user), request=request
+    )
+    queryset = filterset.qs if filterset.is_valid() else Callback.objects.none()
+    page = light_page(queryset, request.GET.get("page"), per_page=PAGE_SIZE)
+    selectors.label_callbacks(page.object_list)
+    return render(
+        request,
+        "tickets/callback_list.html",
+        {
+            "page": page,
+            "form": filterset.form,
+            "querystring": _querystring(request),
+            "can_record": request.user.has_perm("tickets.record_callback"),
+            "now": timezone.now(),
+            "statuses": Callback.Status.choices,
+            "params": params,
+        },
+    )
+
+
+@desk_page("tickets.record_callback")
+@require_POST
+def callback_record(request: HttpRequest, pk: int) -> HttpResponse:
+    callback = Callback.objects.visible_to(request.user).select_related("ticket").filter(pk=pk).first()
+    if callback is None:
+        raise Http404(_("No such callback."))
+    form = CallbackRecordForm(request.POST)
+    default = reverse("tickets:detail", args=[callback.ticket_id]) + "#callbacks"
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect(_safe_next(request, default))
+    try:
+        services.record_callback(callback=callback, actor=request.user, **form.cleaned_data)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Callback recorded for %(number)s.") % {"number": callback.ticket.number})
+    return redirect(_safe_next(request, default))
+
+
+@desk_page("tickets.review_callback")
+@require_GET
+def callback_review_list(request: HttpRequest) -> HttpResponse:
+    reviews = selectors.reviews_for_list(user=request.user)
+    if request.GET.get("done") != "1":
+        reviews = reviews.filter(reviewed_at__isnull=True)
+    page = light_page(reviews, request.GET.get("page"), per_page=PAGE_SIZE)
+    return render(
+        request,
+        "tickets/callback_review_list.html",
+        {
+            "page": page,
+            "form": ReviewForm(),
+            "querystring": _querystring(request),
+            "show_done": request.GET.get("done") == "1",
+        },
+    )
+
+
+@desk_page("tickets.review_callback")
+@require_POST
+def callback_review_record(request: HttpRequest, pk: int) -> HttpResponse:
+    review = CallbackReview.objects.visible_to(request.user).filter(pk=pk).first()
+    if review is None:
+        raise Http404(_("No such re-check."))
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+    else:
+        try:
+            services.record_callback_review(review=review, actor=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("Re-check recorded."))
+    return redirect("tickets:callback_reviews")
+
+
+# --- KPIs --------------------------------------------------------------------------------------
+
+
+@desk_page("tickets.view_ticket_metrics")
+@require_GET
+def ticket_metrics_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    initial = {"month": date(today.year, today.month, 1)}
+    form = MetricsForm(request.GET or None, initial=initial, user=request.user)
+    metrics = None
+    if not request.GET:
+        estate = form.fields["estate"].queryset.first()
+        if estate is not None:
+            form = MetricsForm({"estate": estate.pk, "month": f"{today:%Y-%m}"}, user=request.user)
+    kinds = statuses = []
+    if form.is_bound and form.is_valid():
+        metrics = selectors.ticket_metrics(
+            estate=form.cleaned_data["estate"], month=form.cleaned_data["month"]
+        )
+        kinds = [(Ticket.Kind(k).label, n) for k, n in sorted(metrics.counts_by_kind.items())]
+        statuses = [(Ticket.Status(k).label, n) for k, n in sorted(metrics.counts_by_status.items())]
+    return render(
+        request,
+        "tickets/metrics.html",
+        {"form": form, "metrics": metrics, "kinds": kinds, "statuses": statuses},
+    )
+
+
+# --- portal (residents) ------------------------------------------------------------------------
+
+
+@portal_page
+@require_GET
+def portal_ticket_list(request: HttpRequest) -> HttpResponse:
+    tickets = (
+        Ticket.objects.visible_to(request.user).select_related("category", "unit").order_by("-created_at")
+    )
+    page = light_page(tickets, request.GET.get("page"), per_page=20, count=False)
+    return render(request, "portal/tickets_list.html", {"page": page})
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def portal_ticket_create(request: HttpRequest) -> HttpResponse:
+    form = PortalTicketForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = services.register_ticket(
+                actor=request.user,
+                kind=data["kind"],
+                channel=Ticket.Channel.PORTAL,
+                category=data["category"],
+                description=data["description"],
+                unit=data["unit"],
+                location=data["location"],
+                attachments=data["photos"] or [],
+            )
+        except ValidationError as error:
+            form.apply_service_error(error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your request %(number)s has been received.") % {"number": ticket.number},
+            )
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    if not form.fields["unit"].queryset.exists():
+        messages.warning(
+            request, _("No unit is linked to your account yet. Please contact the service centre.")
+        )
+    return render(request, "portal/tickets_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@portal_page
+@require_GET
+def portal_ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, pk)
+    return _render_portal_detail(request, ticket)
+
+
+def _render_portal_detail(
+    request: HttpRequest, ticket: Ticket, *, status: int = 200, **forms
+) -> HttpResponse:
+    own = ticket.reporter_id is not None and ticket.reporter.user_id == request.user.pk
+    callbacks = [c for c in ticket.callbacks.all() if c.status == Callback.Status.COMPLETED]
+    return render(
+        request,
+        "portal/tickets_detail.html",
+        {
+            "ticket": ticket,
+            "events": list(ticket.events.all()),
+            "attachments": list(ticket.attachments.all()),
+            "rating": callbacks[-1] if callbacks else None,
+            "rate_form": forms.get("rate_form") or RateForm()
+            if own and ticket.status == Ticket.Status.RESOLVED
+            else None,
+            "comment_form": forms.get("comment_form") or PortalCommentForm(),
+            "can_comment": ticket.status not in (Ticket.Status.CLOSED, Ticket.Status.CANCELLED),
+        },
+        status=status,
+    )
+
+
+@portal_page
+@require_POST
+def portal_ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, pk)
+    if ticket.reporter_id is None or ticket.reporter.user_id != request.user.pk:
+        raise PermissionDenied
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rate_ticket(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.apply_service_error(error)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("portal:ticket_detail", pk=pk)
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+            return redirect("portal:ticket_detail", pk=pk)
+    return _render_portal_detail(request, ticket, rate_form=form, status=400)
+
+
+@portal_page
+@require_POST
+def portal_ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _plain_ticket_or_404(request, pk)
+    form = PortalCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_comment(
+                ticket=ticket, actor=request.user, body=form.cleaned_data["body"], is_public=True
+            )
+        except (DomainError, ValidationError) as error:
+            messages.error(request, _error_text(error))
+        return redirect("portal:ticket_detail", pk=pk)
+    return _render_portal_detail(request, _ticket_or_404(request, pk), comment_form=form, status=400)
+
+
+@portal_page
+@require_GET
+def portal_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    return _serve_attachment(request, pk, attachment_pk)
