@@ -1,6 +1,7 @@
 """The staff menu: one list, filtered by the user's permissions and by which pages exist."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -40,14 +41,22 @@ STAFF_NAV = [
 ]
 
 
+@lru_cache(maxsize=None)
+def _url_of(url_name: str) -> str | None:
+    """Menu URLs take no arguments, so each is resolved once per process (every page draws the menu)."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
 def nav_for(user) -> list[dict]:
+    permissions = user.get_all_permissions() if user.is_active else set()
     items = []
     for item in STAFF_NAV:
-        if item.permission and not user.has_perm(item.permission):
+        if item.permission and not (user.is_superuser or item.permission in permissions):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        items.append({"label": item.label, "url": url, "url_name": item.url_name})
+        url = _url_of(item.url_name)
+        if url is not None:
+            items.append({"label": item.label, "url": url, "url_name": item.url_name})
     return items

@@ -37,12 +37,14 @@ def access_for(user) -> Access:
         return cached
     from staff.models import StaffProfile
 
-    profile = StaffProfile.objects.filter(user=user).first()
+    # One query for the profile and its estates: this runs on every request of every staff page.
+    profile_rows = list(StaffProfile.objects.filter(user=user).values_list("pk", "estates__pk"))
     if user.is_superuser or user.has_perm("staff.view_all_estates"):
         access = Access(all_estates=True, is_staff_member=True)
-    elif profile is not None:
+    elif profile_rows:
         access = Access(
-            estate_ids=frozenset(profile.estates.values_list("pk", flat=True)), is_staff_member=True
+            estate_ids=frozenset(estate_pk for _, estate_pk in profile_rows if estate_pk is not None),
+            is_staff_member=True,
         )
     else:
         access = Access(is_resident=user.groups.filter(name="resident").exists())

@@ -62,7 +62,8 @@ def test_a_task_sent_through_redis_is_run_by_a_real_worker(users, tmp_path):
         text=True,
     )
     try:
-        sender = Celery(broker=broker)
+        # Not the current app: shared tasks in later tests must keep using the project app (eager).
+        sender = Celery(broker=broker, set_as_current=False)
         sender.send_task("staff.tasks.deliver_outbound_messages")
         sender.send_task("staff.tasks.deliver_outbound_messages")  # a duplicate delivery is harmless
         deadline = time.monotonic() + 60
