@@ -1,7 +1,7 @@
 """The staff menu: one list, filtered by the user's permissions and by which pages exist."""
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +41,7 @@ STAFF_NAV = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _url_of(url_name: str) -> str | None:
     """Menu URLs take no arguments, so each is resolved once per process (every page draws the menu)."""
     try:
