@@ -51,6 +51,7 @@ from billing.periods import add_months, days_in_month, month_end, month_start, o
 from residents.models import Estate, Unit
 from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import ZERO, is_exact_cents, to_money
+from servicecenter.sequences import bump_counter
 
 logger = logging.getLogger("servicecenter.billing")
 
@@ -726,15 +727,12 @@ def issue_receipt(*, estate: Estate, kind: str, now: datetime) -> Receipt:
     transaction that records the money: the counter row stays locked until it commits, and a
     rollback gives the number back, so the sequence has no gaps."""
     year = timezone.localdate(now).year
-    ReceiptCounter.objects.bulk_create([ReceiptCounter(estate=estate, year=year)], ignore_conflicts=True)
-    counter = ReceiptCounter.objects.select_for_update().get(estate=estate, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
+    sequence = bump_counter(ReceiptCounter, estate_id=estate.pk, year=year)
     return Receipt.objects.create(
         estate=estate,
         year=year,
-        sequence=counter.last_number,
-        number=f"{estate.code}-{year}-{counter.last_number:06d}",
+        sequence=sequence,
+        number=f"{estate.code}-{year}-{sequence:06d}",
         kind=kind,
         issued_at=now,
     )

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, Min, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from residents.models import Person, Unit, resident_unit_ids
 from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import is_exact_cents, to_money
 from servicecenter.scoping import access_for
+from servicecenter.sequences import bump_counter
 from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, sniff_upload
 from staff.models import StaffProfile, Team
 from staff.selectors import housekeeper_for_unit, team_of_kind
@@ -204,18 +205,9 @@ def _after_commit(task, **kwargs) -> None:
 
 
 def next_ticket_number(*, estate, day: date) -> str:
-    """`{estate code}-{yyyymmdd}-{seq}`. One upsert bumps the (estate, day) counter and returns
-    the new value; concurrent registrations wait on that row, so no number is ever given twice
-    (MAX()+1 would race). The row stays locked until the caller's transaction ends."""
-    table = connection.ops.quote_name(TicketCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (estate_id, day, last_number) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (estate_id, day) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [estate.pk, day.isoformat()],
-        )
-        sequence = cursor.fetchone()[0]
+    """`{estate code}-{yyyymmdd}-{seq}`, from the (estate, day) counter row, which stays locked
+    until the caller's transaction ends, so concurrent registrations never share a number."""
+    sequence = bump_counter(TicketCounter, estate_id=estate.pk, day=day)
     return f"{estate.code}-{day:%Y%m%d}-{sequence:04d}"
 
 
