@@ -131,6 +131,11 @@ class Unit(models.Model):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ["estate", "code"]
+        indexes = [
+            models.Index(
+                fields=["estate", "building", "entrance", "floor", "number", "id"], name="unit_desk_order_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["estate", "code"], name="unit_code_unique_per_estate"),
             models.CheckConstraint(condition=Q(area__gte=0), name="unit_area_not_negative"),
@@ -190,6 +195,7 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["estate", "name", "id"], name="person_estate_name_idx")]
         permissions = [
             ("view_sensitive", _("Can reveal full ID and phone numbers")),
             ("verify_id_number", _("Can check an ID number presented at the desk")),
