@@ -38,6 +38,7 @@ from billing.models import (
 )
 from billing.periods import add_months, month_end, month_start
 from residents.models import Building, Occupancy, Unit
+from residents.selectors import parse_archive_query
 from servicecenter.money import ZERO, to_money
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
@@ -237,16 +238,10 @@ def search_units_for_cashier(*, user, query: str, limit: int = 10) -> list[dict]
     query = (query or "").strip()
     if len(query) < 1:
         return []
-    units = Unit.objects.visible_to(user).select_related("estate")
-    digits = query.replace(" ", "")
-    if digits.isdigit() and len(digits) >= 4 and "-" not in query:
-        units = units.filter(
-            Q(code__istartswith=query)
-            | Q(occupancies__person__mobile__endswith=digits)
-            | Q(occupancies__person__mobile=digits)
-        )
-    else:
-        units = units.filter(Q(code__istartswith=query) | Q(occupancies__person__name__icontains=query))
+    parsed = parse_archive_query(query)
+    units = Unit.objects.visible_to(user).select_related("estate").filter(parsed.unit_q())
+    if parsed.kind == "phone":
+        units |= Unit.objects.visible_to(user).select_related("estate").filter(code__istartswith=parsed.text)
     found = list(units.distinct().order_by("code", "pk")[:limit])
     people = occupants_by_unit([u.pk for u in found])
     return [

@@ -11,7 +11,51 @@ from django.db.models import Prefetch, Q, QuerySet
 from residents.models import ArchiveDocument, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.validators import normalize_mobile
 
-_UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]+)+$")
+_UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$")
+
+
+@dataclass(frozen=True)
+class ArchiveQuery:
+    """What someone typed into a search box at the desk, and what it looks like.
+
+    `kind` is "unit" for a unit code (3-2-1101, 3-2-), "phone" for four or more digits of a phone
+    (a mobile typed with dashes, 139-1234-5678, is a phone, not a unit), else "name". Every
+    type-ahead (global search, new ticket, cashier) reads queries through this one parser.
+    """
+
+    text: str
+    kind: str
+    digits: str
+
+    def unit_q(self, path: str = "") -> Q:
+        """Matches a unit (at `path`, e.g. "unit__") for this query."""
+        if self.kind == "unit":
+            return Q(**{f"{path}code__istartswith": self.text})
+        if self.kind == "phone":
+            return self.person_q(f"{path}occupancies__person__")
+        return Q(**{f"{path}code__istartswith": self.text}) | Q(
+            **{f"{path}occupancies__person__name__icontains": self.text}
+        )
+
+    def person_q(self, path: str = "") -> Q:
+        """Matches a person (at `path`, e.g. "person__") for this query."""
+        if self.kind == "unit":
+            return Q(**{f"{path}occupancies__unit__code__istartswith": self.text})
+        if self.kind == "phone":
+            return Q(**{f"{path}mobile__contains": self.digits}) | Q(
+                **{f"{path}other_phones__contains": self.digits}
+            )
+        return Q(**{f"{path}name__icontains": self.text})
+
+
+def parse_archive_query(query: str) -> ArchiveQuery:
+    text = (query or "").strip()
+    digits = normalize_mobile(text)
+    if _UNIT_CODE_RE.match(text) and not (digits.isdigit() and len(digits) >= 11):
+        return ArchiveQuery(text, "unit", digits)
+    if digits.isdigit() and len(digits) >= 4:
+        return ArchiveQuery(text, "phone", digits)
+    return ArchiveQuery(text, "name", digits)
 
 
 @dataclass
@@ -26,21 +70,11 @@ class SearchResults:
 
 def search_archive(*, user, query: str, limit: int = 20) -> SearchResults:
     """Find units and people by unit code (3-2-1101), phone (full or last digits) or name."""
-    query = query.strip()
-    units = Unit.objects.visible_to(user).select_related("estate", "building")
-    persons = Person.objects.visible_to(user).select_related("estate")
-    digits = normalize_mobile(query)
-    if _UNIT_CODE_RE.match(query):
-        units = units.filter(code__istartswith=query)
-        persons = persons.filter(occupancies__unit__code__istartswith=query).distinct()
-    elif digits.isdigit() and len(digits) >= 4:
-        units = units.filter(occupancies__person__mobile__contains=digits).distinct()
-        persons = persons.filter(Q(mobile__contains=digits) | Q(other_phones__contains=digits))
-    else:
-        units = units.filter(
-            Q(code__istartswith=query) | Q(occupancies__person__name__icontains=query)
-        ).distinct()
-        persons = persons.filter(name__icontains=query)
+    parsed = parse_archive_query(query)
+    units = (
+        Unit.objects.visible_to(user).select_related("estate", "building").filter(parsed.unit_q()).distinct()
+    )
+    persons = Person.objects.visible_to(user).select_related("estate").filter(parsed.person_q()).distinct()
     return SearchResults(
         units=list(units.order_by("code")[:limit]), persons=list(persons.order_by("name")[:limit])
     )

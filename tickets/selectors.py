@@ -6,7 +6,6 @@ anything outside the user's reach simply is not there (404 on pages and in the A
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,8 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from residents.models import Occupancy, Unit
+from residents.selectors import parse_archive_query
 from servicecenter.scoping import access_for
-from servicecenter.validators import normalize_mobile
 from staff.models import StaffProfile, Team
 from tickets.defaults import DEFAULT_SLA_MINUTES
 from tickets.models import (
@@ -393,8 +392,6 @@ def with_pending_callback_due(queryset: QuerySet[Ticket], *, now: datetime) -> Q
 
 # --- the front desk's type-ahead --------------------------------------------------------------
 
-_UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$")
-
 
 def lookup_reporters(*, user, query: str, limit: int = 12) -> list[dict]:
     """Units and their current occupants matching a phone (full or last digits), a name or a unit
@@ -409,19 +406,18 @@ def lookup_reporters(*, user, query: str, limit: int = 12) -> list[dict]:
         .order_by("unit__code", "role", "person__name")
     )
     units = Unit.objects.visible_to(user).select_related("estate").order_by("code")
-    digits = normalize_mobile(query)
-    looks_like_unit = bool(_UNIT_CODE_RE.match(query)) and len(digits) < 11  # 3-2-1101, not 139-1234-5678
-    if looks_like_unit:
-        occupancies = occupancies.filter(unit__code__istartswith=query)
-        units = units.filter(code__istartswith=query)
-    elif digits.isdigit() and len(digits) >= 4:
-        occupancies = occupancies.filter(
-            Q(person__mobile__contains=digits) | Q(person__other_phones__contains=digits)
-        )
+    parsed = parse_archive_query(query)
+    if parsed.kind == "unit":
+        occupancies = occupancies.filter(unit__code__istartswith=parsed.text)
+        units = units.filter(code__istartswith=parsed.text)
+    elif parsed.kind == "phone":
+        occupancies = occupancies.filter(parsed.person_q("person__"))
         units = units.none()
     else:
-        occupancies = occupancies.filter(Q(person__name__icontains=query) | Q(unit__code__istartswith=query))
-        units = units.filter(code__istartswith=query)
+        occupancies = occupancies.filter(
+            Q(person__name__icontains=parsed.text) | Q(unit__code__istartswith=parsed.text)
+        )
+        units = units.filter(code__istartswith=parsed.text)
     results: list[dict] = []
     seen_units: set[int] = set()
     for occ in occupancies[:limit]:
