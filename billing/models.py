@@ -185,7 +185,7 @@ class ChargeItem(models.Model):
     class Meta:
         verbose_name = _("charge item")
         verbose_name_plural = _("charge items")
-        ordering = ["estate", "sort_order", "code"]
+        ordering = ["estate_id", "sort_order", "code"]
         permissions = [("manage_rates", _("Can set charge items and rates"))]
         constraints = [
             models.UniqueConstraint(fields=["estate", "code"], name="charge_item_code_unique_per_estate")
@@ -231,7 +231,7 @@ class ChargeRate(models.Model):
     class Meta:
         verbose_name = _("charge rate")
         verbose_name_plural = _("charge rates")
-        ordering = ["charge_item", "-effective_from"]
+        ordering = ["charge_item_id", "-effective_from"]
         constraints = [
             models.UniqueConstraint(
                 fields=["charge_item", "effective_from"], name="rate_once_per_item_and_date"
@@ -266,7 +266,7 @@ class ChargeEnrollment(models.Model):
     class Meta:
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
-        ordering = ["unit", "charge_item", "start_date"]
+        ordering = ["unit_id", "charge_item_id", "start_date"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="enrollment_quantity_positive"),
             models.CheckConstraint(
@@ -338,7 +338,7 @@ class Meter(models.Model):
     class Meta:
         verbose_name = _("meter")
         verbose_name_plural = _("meters")
-        ordering = ["unit", "kind", "pk"]
+        ordering = ["unit_id", "kind", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["unit", "kind"],
@@ -386,7 +386,7 @@ class MeterReading(models.Model):
     class Meta:
         verbose_name = _("meter reading")
         verbose_name_plural = _("meter readings")
-        ordering = ["-period", "meter"]
+        ordering = ["-period", "meter_id"]
         constraints = [
             models.UniqueConstraint(fields=["meter", "period"], name="one_reading_per_meter_and_month"),
             models.CheckConstraint(condition=Q(consumption__gte=0), name="reading_consumption_not_negative"),
@@ -474,7 +474,7 @@ class Bill(models.Model):
     class Meta:
         verbose_name = _("bill")
         verbose_name_plural = _("bills")
-        ordering = ["-period", "unit", "charge_item"]
+        ordering = ["-period", "unit_id", "charge_item_id"]
         permissions = [
             ("void_bill", _("Can void bills")),
             ("write_off_bill", _("Can write off bills")),

@@ -80,7 +80,7 @@ class Building(models.Model):
     class Meta:
         verbose_name = _("building")
         verbose_name_plural = _("buildings")
-        ordering = ["estate", "code"]
+        ordering = ["estate_id", "code"]
         constraints = [
             models.UniqueConstraint(fields=["estate", "code"], name="building_code_unique_per_estate")
         ]
@@ -130,7 +130,7 @@ class Unit(models.Model):
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
-        ordering = ["estate", "code"]
+        ordering = ["estate_id", "code"]
         indexes = [
             models.Index(
                 fields=["estate", "building", "entrance", "floor", "number", "id"], name="unit_desk_order_idx"
@@ -272,7 +272,7 @@ class Occupancy(models.Model):
     class Meta:
         verbose_name = _("occupancy")
         verbose_name_plural = _("occupancies")
-        ordering = ["unit", "role", "start_date"]
+        ordering = ["unit_id", "role", "start_date"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)

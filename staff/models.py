@@ -30,7 +30,7 @@ class Team(models.Model):
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
-        ordering = ["estate", "kind", "name"]
+        ordering = ["estate_id", "kind", "name"]
         constraints = [models.UniqueConstraint(fields=["estate", "name"], name="team_name_unique_per_estate")]
 
     def __str__(self) -> str:
@@ -91,7 +91,7 @@ class Zone(models.Model):
     class Meta:
         verbose_name = _("zone")
         verbose_name_plural = _("zones")
-        ordering = ["estate", "name"]
+        ordering = ["estate_id", "name"]
         constraints = [models.UniqueConstraint(fields=["estate", "name"], name="zone_name_unique_per_estate")]
 
     def __str__(self) -> str:

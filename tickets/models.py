@@ -69,7 +69,7 @@ class SlaTarget(models.Model):
     class Meta:
         verbose_name = _("SLA target")
         verbose_name_plural = _("SLA targets")
-        ordering = ["category", "priority"]
+        ordering = ["category_id", "priority"]
         constraints = [
             models.UniqueConstraint(fields=["category", "priority"], name="sla_target_once_per_priority"),
             models.CheckConstraint(
@@ -674,7 +674,7 @@ class CallbackAttempt(models.Model):
     class Meta:
         verbose_name = _("callback attempt")
         verbose_name_plural = _("callback attempts")
-        ordering = ["callback", "number"]
+        ordering = ["callback_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["callback", "number"], name="callback_attempt_number_unique")
         ]
@@ -712,7 +712,7 @@ class CallbackSample(models.Model):
     class Meta:
         verbose_name = _("callback sample")
         verbose_name_plural = _("callback samples")
-        ordering = ["-month", "estate"]
+        ordering = ["-month", "estate_id"]
         constraints = [
             models.UniqueConstraint(fields=["estate", "month"], name="callback_sample_once_per_month")
         ]
@@ -753,7 +753,7 @@ class CallbackReview(models.Model):
     class Meta:
         verbose_name = _("callback re-check")
         verbose_name_plural = _("callback re-checks")
-        ordering = ["sample", "pk"]
+        ordering = ["sample_id", "pk"]
 
     def __str__(self) -> str:
         return f"{self.sample} · {self.callback_id}"
