@@ -61,7 +61,10 @@ def main() -> int:
                     return process.returncode or 1
             time.sleep(1)
     except KeyboardInterrupt:
+        # Ctrl-C reached the children too; a second one (make forwards it) must not cut the shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         stop()
+        print("stopped web, worker and beat.", flush=True)
         return 0
 
 
