@@ -3,10 +3,8 @@ respond; every object comes through `visible_to(request.user)`, so out-of-scope 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,25 +20,11 @@ from billing.forms import CallOutcomeForm, GenerateBillsForm, PaymentForm, Reaso
 from billing.models import Bill, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
+from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.scoping import estates_visible_to
 
 PAGE_SIZE = 25
-
-
-def desk_page(permission: str) -> Callable:
-    """Log in first, then 403 without the permission."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
-def _querystring(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _int(value) -> int | None:
@@ -167,7 +151,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/payment_list.html",
-        {"page": page, "filter": filterset.form, "querystring": _querystring(request)},
+        {"page": page, "filter": filterset.form, "querystring": querystring(request)},
     )
 
 
@@ -239,7 +223,7 @@ def bill_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filter": filterset.form,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
             "estates": estates_visible_to(request.user).order_by("code"),
             "statuses": Bill.Status.choices,
             "today": timezone.localdate(),
@@ -343,7 +327,7 @@ def arrears(request: HttpRequest) -> HttpResponse:
             "page": page,
             "building_id": building_id,
             "buckets": selectors.AGEING_BUCKETS,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )
 
@@ -363,7 +347,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "billing/calls.html",
-        {"page": page, "mine": mine, "form": CallOutcomeForm(), "querystring": _querystring(request)},
+        {"page": page, "mine": mine, "form": CallOutcomeForm(), "querystring": querystring(request)},
     )
 
 
@@ -393,7 +377,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
     for row in page.object_list:
         selectors.money_values(row)
         row["latest_call"] = latest.get(row["unit_id"])
-    return render(request, "billing/escalations.html", {"page": page, "querystring": _querystring(request)})
+    return render(request, "billing/escalations.html", {"page": page, "querystring": querystring(request)})
 
 
 @desk_page("billing.view_reminder")
@@ -442,7 +426,7 @@ def journal(request: HttpRequest) -> HttpResponse:
             "day": day,
             "report": report,
             "page": page,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )
 
@@ -551,7 +535,7 @@ def portal_bills(request: HttpRequest) -> HttpResponse:
             "show": show,
             "summary": summary,
             "today": timezone.localdate(),
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )
 

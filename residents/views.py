@@ -3,10 +3,7 @@ and respond; every object is fetched through `visible_to(request.user)` so out-o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,6 +26,7 @@ from residents.forms import (
     VerifyIdForm,
 )
 from residents.models import ArchiveDocument, Building, Occupancy, Person, SensitiveAccessLog, Unit
+from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.panels import render_unit_panels
 from servicecenter.scoping import estates_visible_to
@@ -36,21 +34,6 @@ from servicecenter.uploads import serve_private_file
 
 PAGE_SIZE = 25
 PICK_LIMIT = 20
-
-
-def desk_page(permission: str) -> Callable:
-    """Log in first (anonymous users go to the login page), then 403 without the permission."""
-
-    def decorate(view: Callable) -> Callable:
-        return login_required(permission_required(permission, raise_exception=True)(view))
-
-    return decorate
-
-
-def _querystring(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _int_param(request: HttpRequest, name: str, source=None) -> int | None:
@@ -102,7 +85,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "buildings": buildings,
             "states": Unit.State.choices,
             "uses": Unit.Use.choices,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )
 
@@ -237,7 +220,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filter": filterset.form,
             "estates": estates,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )
 
@@ -422,6 +405,6 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filter": filterset.form,
             "actions": SensitiveAccessLog.Action.choices,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )

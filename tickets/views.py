@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents.models import Unit
+from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.scoping import access_for
 from servicecenter.uploads import serve_private_file
@@ -49,23 +50,6 @@ MY_WORK_MINE = 30
 MY_WORK_QUEUE = 15
 
 
-def desk_page(permission: str) -> Callable:
-    """Log in first (anonymous users go to the login page), then 403 for anyone who is not staff
-    or lacks the permission (residents hold `view_ticket` too, for their portal pages)."""
-
-    def decorate(view: Callable) -> Callable:
-        def staff_only(request: HttpRequest, *args, **kwargs):
-            if not access_for(request.user).is_staff_member:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        staff_only.__name__ = view.__name__
-        staff_only.__doc__ = view.__doc__
-        return login_required(permission_required(permission, raise_exception=True)(staff_only))
-
-    return decorate
-
-
 def portal_page(view: Callable) -> Callable:
     """Resident pages: staff have their own desk pages and get a 403 here."""
 
@@ -77,13 +61,6 @@ def portal_page(view: Callable) -> Callable:
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return login_required(wrapped)
-
-
-def _querystring(request: HttpRequest, *, drop: tuple[str, ...] = ("page",)) -> str:
-    params = request.GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params.urlencode()
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -161,7 +138,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "kinds": Ticket.Kind.choices,
             "views": TicketFilter.VIEWS,
             "current_view": request.GET.get("view", ""),
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
         },
     )
 
@@ -425,7 +402,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "form": filterset.form,
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
             "can_record": request.user.has_perm("tickets.record_callback"),
             "now": timezone.now(),
             "statuses": Callback.Status.choices,
@@ -467,7 +444,7 @@ def callback_review_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "form": ReviewForm(),
-            "querystring": _querystring(request),
+            "querystring": querystring(request),
             "show_done": request.GET.get("done") == "1",
         },
     )

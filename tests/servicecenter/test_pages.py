@@ -67,3 +67,10 @@ def test_global_search_query_count_does_not_grow_with_results(
     with django_assert_max_num_queries(10):
         page = client.get(reverse("search"), {"q": "3-5"})
     assert page.content.decode().count("3-5-1") >= 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["billing:bill_list", "tickets:list", "residents:unit_list"])
+def test_residents_are_kept_out_of_desk_pages_even_with_portal_permissions(client_as, resident, url_name):
+    # Residents hold view permissions for their portal pages; the desk pages are for staff only.
+    assert client_as(resident).get(reverse(url_name)).status_code == 403
