@@ -1,0 +1,1 @@
+"""Fault tests: each starts and stops only its own processes, with bounded time."""
