@@ -18,9 +18,9 @@ logger = logging.getLogger("servicecenter.outbound")
 def mask_email(value: str) -> str:
     """`zhang.wei@example.com` -> `z*******@example.com`: enough to tell addresses apart in a log."""
     local, at, domain = (value or "").partition("@")
-    if not at:
-        return mask_mobile(local)
-    return local[:1] + "*" * max(len(local) - 1, 1) + "@" + domain
+    if not local:
+        return ""
+    return local[:1] + "*" * max(len(local) - 1, 1) + at + domain
 
 
 def mask_address(channel: str, address: str) -> str:

@@ -234,7 +234,8 @@ def _record_delivery_success(*, message: OutboundMessage, now: datetime) -> None
 @transaction.atomic
 def _record_delivery_failure(*, message: OutboundMessage, error: str, now: datetime) -> None:
     current = (
-        OutboundMessage.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to the notification.
+        OutboundMessage.objects.select_for_update(of=("self",))
         .select_related("notification__recipient", "notification__estate")
         .filter(pk=message.pk, status=OutboundMessage.Status.SENDING, claim_token=message.claim_token)
         .first()
