@@ -256,6 +256,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "staff.channels.LoggingBackend")
 EMAIL_CHANNEL_BACKEND = os.environ.get("EMAIL_CHANNEL_BACKEND", "staff.channels.LoggingBackend")
 QUIET_HOURS = (int(os.environ.get("QUIET_HOURS_START", "21")), int(os.environ.get("QUIET_HOURS_END", "8")))
+# Each message is claimed for OUTBOUND_LEASE_SECONDS (longer than any gateway timeout); a failed
+# send waits 1, 2, 4 ... minutes, at most OUTBOUND_RETRY_MAX_SECONDS, for OUTBOUND_MAX_ATTEMPTS
+# tries (30 with these defaults is about 24 hours), then fails and rings the estate's managers.
+OUTBOUND_LEASE_SECONDS = int(os.environ.get("OUTBOUND_LEASE_SECONDS", "300"))
+OUTBOUND_RETRY_BASE_SECONDS = int(os.environ.get("OUTBOUND_RETRY_BASE_SECONDS", "60"))
+OUTBOUND_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOUND_RETRY_MAX_SECONDS", "3600"))
+OUTBOUND_MAX_ATTEMPTS = int(os.environ.get("OUTBOUND_MAX_ATTEMPTS", "30"))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))  # seconds; well inside the lease
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicecenter@localhost")
 

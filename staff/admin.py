@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.admin import EstateScopedAdminMixin
 from servicecenter.scoping import access_for
-from servicecenter.validators import mask_mobile
 from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
 from staff.roles import HOUSEKEEPER
+from staff.services import retry_failed_messages
 
 
 @admin.register(Team)
@@ -146,8 +146,8 @@ class NotificationAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelA
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     estate_lookup = "notification__estate"
-    # No bulk actions: their checkboxes are labelled with str(message), which holds the full address.
-    actions = None
+    # The action checkboxes are labelled with str(message), which masks the address.
+    actions = ["retry_now"]
     list_display = [
         "created_at",
         "channel",
@@ -156,7 +156,9 @@ class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
         "status",
         "attempts",
         "not_before",
+        "leased_until",
         "sent_at",
+        "failed_at",
     ]
     list_filter = ["status", "channel"]
     list_select_related = ["notification"]
@@ -168,4 +170,39 @@ class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
 
     @admin.display(description=_("address"))
     def masked_address(self, obj):
-        return mask_mobile(obj.address) if obj.channel == OutboundMessage.Channel.SMS else obj.address
+        return obj.masked_address
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # delivery history is kept; nothing here deletes in bulk
+        return actions
+
+    def has_retry_permission(self, request):
+        # The admin is read-only; putting a message back in the queue is the one write it offers.
+        return request.user.has_perm("staff.change_outboundmessage")
+
+    @admin.action(description=_("Retry the selected failed messages now"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        requeued = retry_failed_messages(messages=queryset, actor=request.user)
+        skipped = queryset.count() - requeued
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed message put back in the queue; it goes out with the next delivery run.",
+                "%(count)d failed messages put back in the queue; they go out with the next delivery run.",
+                requeued,
+            )
+            % {"count": requeued},
+            messages.SUCCESS if requeued else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected message was not failed and was left alone.",
+                    "%(count)d selected messages were not failed and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.scoping import ScopedQuerySet
-from servicecenter.validators import mask_mobile
+from staff.channels import mask_address
 
 
 class Team(models.Model):
@@ -163,8 +163,22 @@ class Notification(models.Model):
         return self.title
 
 
+class OutboundMessageQuerySet(models.QuerySet):
+    def due(self, now):
+        """Waiting messages whose time has come, and claimed ones whose claimer died mid-send."""
+        return self.filter(
+            Q(status=OutboundMessage.Status.PENDING, not_before__lte=now)
+            | Q(status=OutboundMessage.Status.SENDING, leased_until__lte=now)
+        )
+
+
 class OutboundMessage(models.Model):
-    """An SMS or e-mail waiting to go out. Delivery is a periodic sweep, so nothing is lost with the broker."""
+    """An SMS or e-mail waiting to go out. Delivery is a periodic sweep, so nothing is lost with the broker.
+
+    A sweep claims one message at a time (status `sending` with a lease), sends it outside any
+    transaction and then records the result. If the worker dies mid-send the lease runs out and
+    the message is due again: a crash resends at most the one message that was in flight.
+    """
 
     class Channel(models.TextChoices):
         SMS = "sms", _("SMS")
@@ -172,6 +186,7 @@ class OutboundMessage(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -188,18 +203,32 @@ class OutboundMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    not_before = models.DateTimeField(_("not before"), db_index=True)
+    # For a pending message: the earliest time of its next attempt (quiet hours, backoff).
+    not_before = models.DateTimeField(_("next attempt at"), db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Set while a worker holds the message; a result is recorded only by the holder of the token.
+    leased_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = OutboundMessageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "not_before"], name="outbound_due_idx")]
+        indexes = [
+            # The two halves of OutboundMessage.objects.due(): waiting rows and expired claims.
+            models.Index(fields=["status", "not_before"], name="outbound_due_idx"),
+            models.Index(fields=["status", "leased_until"], name="outbound_lease_idx"),
+        ]
 
     def __str__(self) -> str:
-        address = mask_mobile(self.address) if self.channel == self.Channel.SMS else self.address
-        return f"{self.get_channel_display()} → {address}"
+        return f"{self.get_channel_display()} → {self.masked_address}"
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.channel, self.address)

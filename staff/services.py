@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from staff.channels import backend_for
-from staff.models import Notification, OutboundMessage
+from staff.models import Notification, OutboundMessage, StaffProfile
+from staff.roles import MANAGER, SUPERVISOR
 
-MAX_DELIVERY_ATTEMPTS = 5
+logger = logging.getLogger("servicecenter.outbound")
+User = get_user_model()
 
 
 def next_allowed_sms_time(moment: datetime) -> datetime:
@@ -115,37 +123,205 @@ def _address_for(user, channel: str) -> str:
     return person.mobile if person else ""
 
 
-def deliver_due_messages(*, now: datetime | None = None, batch: int = 200) -> int:
-    """Send pending outbound messages whose time has come. Safe to run concurrently and twice:
-    each row is claimed under a row lock and marked sent in the same transaction."""
-    now = now or timezone.now()
+def retry_delay(*, attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4 ... minutes, then the cap."""
+    exponent = min(max(attempts - 1, 0), 30)
+    seconds = min(settings.OUTBOUND_RETRY_BASE_SECONDS * 2**exponent, settings.OUTBOUND_RETRY_MAX_SECONDS)
+    return timedelta(seconds=seconds)
+
+
+def deliver_due_messages(*, now: datetime | None = None, batch: int = 200, max_seconds: float = 50.0) -> int:
+    """Send due outbound messages one at a time and return how many went out.
+
+    Each message is claimed in a short transaction of its own, sent outside any transaction, and
+    its result recorded in another short transaction. Concurrent sweeps claim different messages;
+    a sweep killed mid-send leaves only the message in flight claimed, and that one is due again
+    when its lease runs out. `max_seconds` keeps a sweep stuck on a slow gateway from outliving
+    the next beat; whatever is left is the next sweep's work.
+    """
+    started = time.monotonic()
     sent = 0
-    with transaction.atomic():
-        due = list(
-            OutboundMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboundMessage.Status.PENDING, not_before__lte=now)
-            .order_by("not_before")[:batch]
-        )
-        for message in due:
-            message.attempts += 1
-            try:
-                backend_for(message.channel).send(
-                    channel=message.channel,
-                    address=message.address,
-                    subject=message.subject,
-                    body=message.body,
-                )
-            except Exception as exc:  # noqa: BLE001  (a backend failure must not stop the batch)
-                message.last_error = str(exc)[:2000]
-                if message.attempts >= MAX_DELIVERY_ATTEMPTS:
-                    message.status = OutboundMessage.Status.FAILED
-                message.save(update_fields=["attempts", "last_error", "status"])
-                continue
-            message.status = OutboundMessage.Status.SENT
-            message.sent_at = now
-            message.save(update_fields=["attempts", "status", "sent_at"])
+    for _slot in range(batch):
+        if time.monotonic() - started > max_seconds:
+            break
+        message = _claim_due_message(now=now or timezone.now())
+        if message is None:
+            break
+        if _send_claimed_message(message=message, now=now):
             sent += 1
     return sent
+
+
+def _claim_due_message(*, now: datetime) -> OutboundMessage | None:
+    lease = timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+    while True:
+        with transaction.atomic():
+            message = (
+                OutboundMessage.objects.select_for_update(skip_locked=True)
+                .due(now)
+                .order_by("not_before", "pk")
+                .first()
+            )
+            if message is None:
+                return None
+            # Compare-and-set on what we read: SQLite ignores select_for_update, and a row whose
+            # lease ran out may be picked by two sweeps at once; only one of them wins it.
+            unchanged = OutboundMessage.objects.filter(
+                pk=message.pk,
+                status=message.status,
+                claim_token=message.claim_token,
+                attempts=message.attempts,
+            )
+            if message.channel == OutboundMessage.Channel.SMS and next_allowed_sms_time(now) > now:
+                # Due before quiet hours began (a retry, an expired claim, a manual retry): wait.
+                unchanged.update(
+                    status=OutboundMessage.Status.PENDING,
+                    not_before=next_allowed_sms_time(now),
+                    leased_until=None,
+                    claim_token=None,
+                )
+                continue
+            token = uuid.uuid4()
+            # The attempt counts at the claim: a message that kills its worker every time still
+            # reaches the last attempt instead of being resent forever.
+            won = unchanged.update(
+                status=OutboundMessage.Status.SENDING,
+                leased_until=now + lease,
+                claim_token=token,
+                attempts=F("attempts") + 1,
+            )
+            if not won:
+                continue
+        message.status = OutboundMessage.Status.SENDING
+        message.leased_until = now + lease
+        message.claim_token = token
+        message.attempts += 1
+        return message
+
+
+def _send_claimed_message(*, message: OutboundMessage, now: datetime | None) -> bool:
+    try:
+        backend_for(message.channel).send(
+            channel=message.channel,
+            address=message.address,
+            subject=message.subject,
+            body=message.body,
+        )
+    except Exception as exc:  # noqa: BLE001  (any gateway failure is retried later, never fatal to the sweep)
+        error = (str(exc) or type(exc).__name__).replace(message.address, message.masked_address)[:2000]
+        logger.warning(
+            "outbound message %s (%s to %s) failed on attempt %s: %s",
+            message.pk,
+            message.channel,
+            message.masked_address,
+            message.attempts,
+            error,
+        )
+        _record_delivery_failure(message=message, error=error, now=now or timezone.now())
+        return False
+    _record_delivery_success(message=message, now=now or timezone.now())
+    return True
+
+
+def _record_delivery_success(*, message: OutboundMessage, now: datetime) -> None:
+    # The gateway took it: that is a fact even if our lease ran out and another sweep holds the
+    # row now, so mark it sent whoever holds it (their own send is the one allowed duplicate).
+    OutboundMessage.objects.filter(pk=message.pk).exclude(status=OutboundMessage.Status.SENT).update(
+        status=OutboundMessage.Status.SENT, sent_at=now, leased_until=None, claim_token=None
+    )
+
+
+@transaction.atomic
+def _record_delivery_failure(*, message: OutboundMessage, error: str, now: datetime) -> None:
+    current = (
+        # of=self: PostgreSQL cannot lock the nullable side of the outer join to the notification.
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .select_related("notification__recipient", "notification__estate")
+        .filter(pk=message.pk, status=OutboundMessage.Status.SENDING, claim_token=message.claim_token)
+        .first()
+    )
+    if current is None:
+        return  # our lease ran out and another sweep holds the message: its result counts
+    current.last_error = error
+    current.leased_until = None
+    current.claim_token = None
+    if current.attempts >= settings.OUTBOUND_MAX_ATTEMPTS:
+        current.status = OutboundMessage.Status.FAILED
+        current.failed_at = now
+        current.save(update_fields=["status", "failed_at", "last_error", "leased_until", "claim_token"])
+        _ring_delivery_failure_bell(message=current, now=now)
+        return
+    retry_at = now + retry_delay(attempts=current.attempts)
+    if current.channel == OutboundMessage.Channel.SMS:
+        retry_at = next_allowed_sms_time(retry_at)
+    current.status = OutboundMessage.Status.PENDING
+    current.not_before = retry_at
+    current.save(update_fields=["status", "not_before", "last_error", "leased_until", "claim_token"])
+
+
+def _ring_delivery_failure_bell(*, message: OutboundMessage, now: datetime) -> None:
+    """Tell the estate's managers and duty supervisors in the bell, never through the failing channel:
+    someone has to reach the person another way."""
+    notification = message.notification
+    recipient = notification.recipient if notification else None
+    estate = notification.estate if notification else None
+    if estate is not None:
+        estate_ids = [estate.pk]
+    elif recipient is not None:
+        estate_ids = list(
+            StaffProfile.objects.filter(user=recipient)
+            .values_list("estates", flat=True)
+            .exclude(estates=None)
+        )
+    else:
+        estate_ids = []
+    watchers = User.objects.filter(
+        is_active=True,
+        groups__name__in=[MANAGER, SUPERVISOR],
+        staff_profile__estates__in=estate_ids,
+    ).distinct()
+    if not watchers.exists():
+        # No estate to go by (or nobody in charge there): the administrators must hear of it.
+        watchers = User.objects.filter(is_active=True, is_superuser=True)
+    person = (recipient.get_full_name() or recipient.get_username()) if recipient else "-"
+    notify(
+        recipients=list(watchers),
+        kind="outbound_failed",
+        title=_("%(channel)s to %(person)s (%(address)s) could not be sent")
+        % {"channel": message.get_channel_display(), "person": person, "address": message.masked_address},
+        body=_("%(subject)s\nTried %(attempts)s times; the last error was: %(error)s")
+        % {
+            "subject": message.subject or message.body[:100],
+            "attempts": message.attempts,
+            "error": message.last_error,
+        },
+        url=notification.url if notification else "",
+        estate=estate,
+        # One bell per failure, however often this runs; a manual retry that fails again rings again.
+        dedupe_key=f"outbound:{message.pk}:failed:{int(message.failed_at.timestamp())}",
+        now=now,
+    )
+
+
+@transaction.atomic
+def retry_failed_messages(*, messages: Iterable[OutboundMessage], actor, now: datetime | None = None) -> int:
+    """Put failed messages back in the queue with a fresh schedule of attempts; the next sweep
+    (within a minute) sends them, SMS only outside quiet hours. Other statuses are left alone."""
+    now = now or timezone.now()
+    requeued = 0
+    for message in OutboundMessage.objects.select_for_update().filter(
+        pk__in=[m.pk for m in messages], status=OutboundMessage.Status.FAILED
+    ):
+        message.status = OutboundMessage.Status.PENDING
+        message.attempts = 0
+        message.failed_at = None
+        message.not_before = (
+            next_allowed_sms_time(now) if message.channel == OutboundMessage.Channel.SMS else now
+        )
+        message.save(update_fields=["status", "attempts", "failed_at", "not_before"])
+        requeued += 1
+    logger.info("%s requeued %s failed outbound messages", actor, requeued)
+    return requeued
 
 
 def mark_notifications_read(*, user, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:

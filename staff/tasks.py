@@ -5,6 +5,8 @@ from staff import services
 
 @shared_task
 def deliver_outbound_messages() -> int:
+    """The beat runs this every minute and notify() enqueues it as a shortcut. Any number of copies
+    may run at once or twice (late acks, redelivery): each message is claimed on its own."""
     return services.deliver_due_messages()
 
 

@@ -70,8 +70,9 @@ def test_a_failing_channel_is_retried_then_marked_failed(users, settings):
     users["housekeeper"].staff_profile.save()
     noon = datetime(2026, 11, 23, 12, 0, tzinfo=SHANGHAI)
     services.notify(recipients=[users["housekeeper"]], kind="t", title="x", channels=("sms",), now=noon)
-    for _ in range(services.MAX_DELIVERY_ATTEMPTS):
-        services.deliver_due_messages(now=noon)
+    settings.OUTBOUND_MAX_ATTEMPTS = 5
+    for day in range(5):  # a day apart: well past every backoff wait
+        services.deliver_due_messages(now=noon.replace(day=23 + day))
     message = OutboundMessage.objects.get()
     assert (message.status, message.attempts, message.last_error) == ("failed", 5, "gateway down")
 
