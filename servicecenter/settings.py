@@ -162,6 +162,8 @@ STORAGES = {
 }
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Uploaded pictures are decoded and re-encoded; larger ones are refused before decoding.
+UPLOAD_MAX_IMAGE_PIXELS = int(os.environ.get("UPLOAD_MAX_IMAGE_PIXELS", str(40_000_000)))
 
 # --- Encryption of personal data at rest -----------------------------------------------------
 # FIELD_ENCRYPTION_KEY: 32 bytes, urlsafe base64 (see README for how to make one). ID_HASH_KEY
