@@ -13,7 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from PIL import Image, ImageOps, UnidentifiedImageError
+from rest_framework import serializers
 
 ALLOWED_DOCUMENT_TYPES = {
     "application/pdf": "pdf",
@@ -163,3 +166,9 @@ def serve_private_file(field_file, *, content_type: str, download_name: str) -> 
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file sent in a multipart API request. drf-spectacular types a plain FileField as a URI
+    (how a file looks in a response); clients generated from the schema need `format: binary`."""

@@ -215,3 +215,51 @@ def test_heic_is_not_accepted():
     with pytest.raises(ValidationError) as caught:
         prepare_upload(SimpleUploadedFile("IMG_0001.HEIC", heic))
     assert caught.value.code == "file_type"
+
+
+# --- the API schema ---------------------------------------------------------------------------
+
+
+def _request_components(schema: dict) -> dict[str, set[str]]:
+    """{component name: the request content types it is sent as} over every operation."""
+    used: dict[str, set[str]] = {}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            for content_type, body in content.items():
+                ref = body.get("schema", {}).get("$ref", "")
+                if ref:
+                    used.setdefault(ref.rsplit("/", 1)[-1], set()).add(content_type)
+    return used
+
+
+def test_schema_types_upload_fields_as_binary_in_a_multipart_body(api_as, users):
+    import yaml
+
+    response = api_as(users["manager"]).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    components = schema["components"]["schemas"]
+    used = _request_components(schema)
+
+    body = schema["paths"]["/api/tickets/{id}/attachments/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["multipart/form-data"]
+    upload = components["TicketAttachmentUpload"]["properties"]["file"]
+    assert upload == {"type": "string", "format": "binary"}
+    # No other request field looks like a file sent as a link, and every binary field is multipart.
+    for name, content_types in used.items():
+        for field, spec in components[name].get("properties", {}).items():
+            if spec.get("readOnly"):
+                continue
+            assert spec.get("format") != "uri", f"{name}.{field}"
+            if spec.get("format") == "binary":
+                assert content_types == {"multipart/form-data"}, f"{name}.{field}"
+
+
+def test_api_attachment_refuses_a_json_body(api_as, users, unit_a):
+    ticket = _ticket(unit_a)
+    response = api_as(users["frontdesk"]).post(
+        f"/api/tickets/{ticket.pk}/attachments/", {"file": "https://example.com/x.png"}, format="json"
+    )
+    assert response.status_code == 415
+    assert not ticket.attachments.exists()
