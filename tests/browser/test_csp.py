@@ -84,6 +84,13 @@ def test_admin_changelist_works_under_the_policy(page_as, live_server, estate_a)
     page.goto(live_server.url + "/admin/residents/estate/add/")
     page.wait_for_selector("#estate_form")
     shot(page, "csp-admin-add-en-1280")
+    # A form with an inline and a date field: the admin's inlines.js and calendar widget run.
+    page.goto(live_server.url + "/admin/billing/chargeitem/add/")
+    page.click("#calendarlink0")
+    page.wait_for_selector("#calendarbox0", state="visible")
+    page.click("#calendarbox0 .calendar-shortcuts a")  # "Today"
+    assert page.input_value("#id_rates-0-effective_from")
+    shot(page, "csp-admin-inline-calendar-en-1280")
     assert violations(page) == [] and problems == []
 
 
