@@ -1,13 +1,15 @@
-"""Response headers the whole site shares."""
+"""Response headers the whole site shares: Cache-Control, and the one exception to the CSP."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
+from csp.constants import UNSAFE_INLINE
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
+from rest_framework.renderers import BrowsableAPIRenderer
 
 
 class NoStoreMiddleware:
@@ -43,3 +45,24 @@ def cacheable(view: Callable) -> Callable:
         return response
 
     return wrapped
+
+
+class BrowsableApiStylesMiddleware:
+    """Let DRF's browsable API pages (the API's own HTML views) use inline styles, and only those.
+
+    Their templates carry style="float: right" attributes and a <style> block of code colours,
+    which a nonce cannot cover (nonces do not apply to attributes). Inline styles cannot run
+    script, so this relaxes `style-src` alone; `script-src` stays as strict as on every page.
+    Sits inside django-csp's middleware, which reads the update on its way out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if isinstance(getattr(response, "accepted_renderer", None), BrowsableAPIRenderer):
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["style-src"] = [*update.get("style-src", []), UNSAFE_INLINE]
+            response._csp_update = update
+        return response

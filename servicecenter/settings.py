@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "servicecenter.middleware.NoStoreMiddleware",
+    "servicecenter.middleware.BrowsableApiStylesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,8 +192,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # django-csp 4 sends this on every response. Scripts and style sheets come from our own static
 # files only; no inline <script>, on*= handler or <style> is allowed, except where a template
 # marks one with the per-request nonce ({{ request.csp_nonce }}: only the Swagger UI page does).
-# Style attributes (style="...") are refused too. data: images are the admin's and Swagger UI's
-# inline SVG icons.
+# Style attributes (style="...") are refused too, except on DRF's browsable API pages
+# (servicecenter.middleware.BrowsableApiStylesMiddleware says why). data: images are the admin's
+# and Swagger UI's inline SVG icons.
 from csp.constants import NONCE as CSP_NONCE  # noqa: E402 (kept beside its only use)
 from csp.constants import NONE as CSP_NONE  # noqa: E402
 from csp.constants import SELF as CSP_SELF  # noqa: E402

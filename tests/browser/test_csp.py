@@ -105,3 +105,12 @@ def test_swagger_ui_works_under_the_policy(page_as, live_server, users):
     page.wait_for_selector("input[type=file]")  # the upload field is a file picker (format: binary)
     shot(page, "csp-swagger-ui-en-1280")
     assert violations(page) == [] and problems == []
+
+
+def test_browsable_api_works_under_the_policy(page_as, live_server, users):
+    page = page_as(users["manager"], lang="en")
+    problems = watched(page)
+    page.goto(live_server.url + "/api/tickets/")
+    page.wait_for_selector(".response-info")
+    shot(page, "csp-browsable-api-en-1280")
+    assert violations(page) == [] and problems == []

@@ -143,6 +143,14 @@ def test_the_api_and_the_login_page_carry_it_too(api_as, users, client):
     assert "script-src 'self'" in client.get(reverse("login"))["Content-Security-Policy"]
 
 
+def test_only_the_browsable_api_may_use_inline_styles(client_as, users):
+    client = client_as(users["manager"])
+    html = _policy(client.get("/api/tickets/", HTTP_ACCEPT="text/html"))
+    data = _policy(client.get("/api/tickets/", HTTP_ACCEPT="application/json"))
+    assert "'unsafe-inline'" in html["style-src"] and "'unsafe-inline'" not in html["script-src"]
+    assert "'unsafe-inline'" not in data["style-src"]
+
+
 def test_swagger_ui_runs_its_init_script_with_this_requests_nonce(client_as, users):
     response = client_as(users["manager"]).get("/api/docs/")
     assert response.status_code == 200
