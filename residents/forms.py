@@ -147,7 +147,7 @@ class DocumentUploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File"),
-        help_text=_("PDF or a photo (JPG, PNG, WEBP, HEIC), at most 10 MB."),
+        help_text=_("PDF or a photo (JPG, PNG, WEBP), at most 10 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/*"}),
     )
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.crypto import keyed_hash
 from servicecenter.exceptions import DomainError
-from servicecenter.uploads import sniff_upload
+from servicecenter.uploads import prepare_upload
 from servicecenter.validators import (
     normalize_id_number,
     normalize_mobile,
@@ -235,7 +235,7 @@ def upload_document(
         raise DomainError(_("A document belongs to a unit or a person."))
     if unit is not None and person is not None and unit.estate_id != person.estate_id:
         raise DomainError(_("The person and the unit belong to different estates."))
-    content_type = sniff_upload(uploaded)
+    stored, content_type = prepare_upload(uploaded)
     document = ArchiveDocument(
         estate_id=(unit or person).estate_id,
         unit=unit,
@@ -244,10 +244,10 @@ def upload_document(
         title=(title or uploaded.name)[:200],
         original_name=uploaded.name[:255],
         content_type=content_type,
-        size=uploaded.size,
+        size=stored.size,
         uploaded_by=actor,
     )
-    document.file.save(uploaded.name, uploaded, save=False)
+    document.file.save(stored.name, stored, save=False)
     document.save()
     return document
 

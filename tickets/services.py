@@ -26,7 +26,7 @@ from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import is_exact_cents, to_money
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
-from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, sniff_upload
+from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, prepare_upload
 from staff.models import StaffProfile, Team
 from staff.selectors import housekeeper_for_unit, team_of_kind
 from staff.services import notify
@@ -653,7 +653,7 @@ def add_attachment(
 ) -> TicketAttachment:
     """A photo or PDF. The type is judged by the file's bytes, and files are never public URLs."""
     now = _now(now)
-    content_type = sniff_upload(uploaded, allowed=ALLOWED_DOCUMENT_TYPES)
+    stored, content_type = prepare_upload(uploaded, allowed=ALLOWED_DOCUMENT_TYPES)
     with transaction.atomic():
         ticket = _lock(ticket)
         if ticket.attachments.count() >= MAX_ATTACHMENTS_PER_TICKET:
@@ -667,12 +667,12 @@ def add_attachment(
             ticket=ticket,
             original_name=(getattr(uploaded, "name", "") or "upload")[-255:],
             content_type=content_type,
-            size=uploaded.size,
+            size=stored.size,
             is_internal=is_internal,
             uploaded_by=actor,
             uploaded_at=now,
         )
-        attachment.file.save(attachment.original_name, uploaded, save=False)
+        attachment.file.save(attachment.original_name, stored, save=False)
         attachment.save()
         _event(
             ticket,

@@ -368,7 +368,6 @@ def _serve_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Http
         attachment.file,
         content_type=attachment.content_type,
         download_name=attachment.original_name,
-        inline=attachment.is_image or attachment.content_type == "application/pdf",
     )
 
 

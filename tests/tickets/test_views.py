@@ -17,7 +17,7 @@ from tickets.models import Callback, CallbackReview, Ticket
 
 pytestmark = pytest.mark.django_db
 S = Ticket.Status
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc8!'\x07\x00\x02\xb6\x01\x054\xa6u\xaa\x00\x00\x00\x00IEND\xaeB`\x82"  # 1×1, decodable: uploads are re-encoded
 
 
 # --- the list ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from residents.models import Estate, Person, Unit
 from servicecenter.scoping import access_for
+from servicecenter.uploads import UploadField
 from staff.models import Team
 from tickets.models import Callback, SlaTarget, Ticket, TicketAttachment, TicketCategory, TicketEvent
 
@@ -284,7 +285,7 @@ class TicketCommentSerializer(serializers.Serializer):
 
 
 class TicketAttachmentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadField()
     is_internal = serializers.BooleanField(required=False, default=False)
 
 

@@ -273,10 +273,11 @@ class TicketViewSet(
 
     @extend_schema(
         summary="Attach a photo or PDF (10 MB at most)",
-        request=s.TicketAttachmentUploadSerializer,
+        request={"multipart/form-data": s.TicketAttachmentUploadSerializer},
         responses={201: s.TicketAttachmentSerializer, 400: _ERROR, 404: _NOT_FOUND},
     )
-    @action(detail=True, methods=["post"])
+    # A file comes as multipart only: the schema then shows the field as binary, not as a URI.
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attachments(self, request, pk=None):
         ticket = self.get_object()
         serializer = s.TicketAttachmentUploadSerializer(data=request.data)
