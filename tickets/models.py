@@ -438,9 +438,9 @@ class TicketRequestKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["estate", "key"], name="ticket_request_key_unique_per_estate")
-        ]
+        # One key, one request, whatever the estate: the same key with a unit of another estate is
+        # other details (a 409), not a second request.
+        constraints = [models.UniqueConstraint(fields=["key"], name="ticket_request_key_unique")]
 
     def __str__(self) -> str:
         return self.key

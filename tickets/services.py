@@ -276,7 +276,7 @@ def _claim_request_key(
         # A concurrent twin's insert made ours wait on the unique index until it committed (on
         # SQLite the IMMEDIATE transactions run one after the other), so its row and ticket are
         # visible now: hand back the winner's ticket instead of making a second one.
-        existing = TicketRequestKey.objects.select_related("ticket").get(estate=estate, key=key)
+        existing = TicketRequestKey.objects.select_related("ticket").get(key=key)
     if (
         existing.actor_id != getattr(actor, "pk", None)
         or existing.fingerprint != fingerprint

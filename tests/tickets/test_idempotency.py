@@ -148,12 +148,13 @@ def test_replay_sends_nothing_again(users, unit_a, django_capture_on_commit_call
     assert first.request_key.key == "lift"
 
 
-def test_same_key_in_two_estates_is_two_requests(users, unit_a, unit_b):
+def test_same_key_with_a_unit_of_another_estate_is_refused(users, unit_a, unit_b):
     company = users["company"]
     values = dict(actor=company, kind="repair", channel="phone", category=category(), description="x")
-    first = services.register_ticket(unit=unit_a, reporter_name="甲", idempotency_key="k", **values)
-    other = services.register_ticket(unit=unit_b, reporter_name="甲", idempotency_key="k", **values)
-    assert first.pk != other.pk and Ticket.objects.count() == 2
+    services.register_ticket(unit=unit_a, reporter_name="甲", idempotency_key="k", **values)
+    with pytest.raises(services.IdempotencyConflict):
+        services.register_ticket(unit=unit_b, reporter_name="甲", idempotency_key="k", **values)
+    assert Ticket.objects.count() == 1
 
 
 # --- forms -------------------------------------------------------------------------------------
