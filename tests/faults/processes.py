@@ -74,15 +74,24 @@ class FastScheduler(PersistentScheduler):
 # --- waiting -----------------------------------------------------------------------------------
 
 
-def wait_until(predicate: Callable[[], T], *, timeout: float, what: str, interval: float = 0.1) -> T:
-    """Poll `predicate` until it returns something truthy (returned) or `timeout` seconds pass."""
+def wait_until(
+    predicate: Callable[[], T],
+    *,
+    timeout: float,
+    what: str,
+    interval: float = 0.1,
+    details: Callable[[], str] | None = None,
+) -> T:
+    """Poll `predicate` until it returns something truthy (returned) or `timeout` seconds pass;
+    then fail, with `details()` (e.g. the children's logs) as they are at that moment."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            extra = f"\n{details()}" if details else ""
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{extra}")
         time.sleep(interval)
 
 

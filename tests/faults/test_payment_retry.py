@@ -96,7 +96,12 @@ def test_payment_killed_mid_transaction_and_retried_posts_once_with_gapless_rece
     client = threading.Thread(target=first_attempt, daemon=True)
     try:
         client.start()
-        wait_until(lambda: lock_waiters() >= 1, timeout=20, what="the payment to wait for a receipt number")
+        wait_until(
+            lambda: lock_waiters() >= 1,
+            timeout=20,
+            what="the payment to wait for a receipt number",
+            details=processes.logs,
+        )
         server.kill()
         client.join(timeout=20)
         assert not client.is_alive()

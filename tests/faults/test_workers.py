@@ -108,7 +108,9 @@ def test_worker_killed_mid_sweep_then_restarted_escalates_each_ticket_once(proce
     env = processes.env(broker_url=broker)
     holder = hold_escalation_slot(tickets[3])
     try:
-        first = processes.worker("worker-1", env=env)
+        # The production pool (prefork): the solo pool acknowledges only after the task anyway,
+        # which would hide a lost early acknowledgement.
+        first = processes.worker("worker-1", env=env, pool="prefork")
         wait_ready(first)
         task_id = send_task(broker, SWEEP)
         # The sweep goes through the tickets in id order: three are escalated and committed, the
@@ -117,6 +119,7 @@ def test_worker_killed_mid_sweep_then_restarted_escalates_each_ticket_once(proce
             lambda: Escalation.objects.count() == 3 and lock_waiters() >= 1,
             timeout=30,
             what="the sweep to stop at the fourth ticket",
+            details=processes.logs,
         )
         first.kill()
         assert Escalation.objects.count() == 3
@@ -125,11 +128,12 @@ def test_worker_killed_mid_sweep_then_restarted_escalates_each_ticket_once(proce
         holder.close()
 
     # The message was never acknowledged (acks_late): the broker gives it to the next worker.
-    second = processes.worker("worker-2", env=env)
+    second = processes.worker("worker-2", env=env, pool="prefork")
     wait_until(
         lambda: succeeded(second.output(), SWEEP) >= 1,
         timeout=45,
-        what="the restarted worker to finish the redelivered sweep\n" + processes.logs(),
+        what="the restarted worker to finish the redelivered sweep",
+        details=processes.logs,
     )
     second.stop()
     assert task_id in first.output() and task_id in second.output(), processes.logs()
@@ -155,7 +159,8 @@ def test_two_beats_and_concurrent_runs_do_not_double_the_work(processes, users, 
         lambda: all(succeeded(worker.output(), job) >= 4 for job in jobs),
         timeout=50,
         interval=0.5,
-        what="each job to run at least twice per beat\n" + processes.logs(),
+        what="each job to run at least twice per beat",
+        details=processes.logs,
     )
     for beat in beats:
         assert "Sending due task" in beat.output(), beat.output()[-2000:]
