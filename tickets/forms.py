@@ -3,6 +3,8 @@ may see; the services decide the rules."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -46,7 +48,21 @@ class ServiceErrorsMixin:
             self.add_error(None, error)
 
 
-class TicketCreateForm(ServiceErrorsMixin, forms.Form):
+class IdempotentForm(forms.Form):
+    """A form that registers a ticket carries a hidden token made when it is first shown, so a
+    double click, a resent form or a retry after a timeout registers one ticket (the service
+    returns the first one). A form shown again with errors keeps its token. Not required: a page
+    rendered before the token existed still posts, only without that protection."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+
+class TicketCreateForm(ServiceErrorsMixin, IdempotentForm):
     """The front desk's form, built for speed: the type-ahead fills `unit` and `reporter`, the
     category fills team and priority (static/js/tickets.js)."""
 
@@ -263,7 +279,7 @@ PORTAL_KINDS = [
 ]
 
 
-class PortalTicketForm(ServiceErrorsMixin, forms.Form):
+class PortalTicketForm(ServiceErrorsMixin, IdempotentForm):
     unit = forms.ModelChoiceField(label=_("Your unit"), queryset=Unit.objects.none(), empty_label=None)
     kind = forms.ChoiceField(
         label=_("What is it?"), choices=PORTAL_KINDS, widget=forms.RadioSelect, initial=Ticket.Kind.REPAIR

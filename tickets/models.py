@@ -318,6 +318,10 @@ class Ticket(models.Model):
 
     objects = TicketQuerySet.as_manager()
 
+    # Not a column: `register_ticket` sets it on the ticket it returns when a retried request
+    # (same idempotency key) found the ticket that the first request created.
+    is_replay = False
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -413,6 +417,33 @@ class Ticket(models.Model):
     @property
     def overdue(self) -> bool:
         return self.is_overdue()
+
+
+class TicketRequestKey(models.Model):
+    """The idempotency key of one registration request (a form's hidden token, the API's
+    `Idempotency-Key` header). A client that retries after a timeout, or a double click, gets the
+    first ticket back instead of a second one; the key reused by someone else or for other details
+    is refused. The unique constraint is what holds under concurrency: the second insert waits for
+    the first transaction and then fails, and the service returns the winner's ticket."""
+
+    estate = models.ForeignKey("residents.Estate", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="request_key"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # One key, one request, whatever the estate: the same key with a unit of another estate is
+        # other details (a 409), not a second request.
+        constraints = [models.UniqueConstraint(fields=["key"], name="ticket_request_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class TicketEvent(models.Model):

@@ -7,6 +7,8 @@ saves with `update_fields` and writes a `TicketEvent` (who, when, from, to, note
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import random
@@ -44,6 +46,7 @@ from tickets.models import (
     TicketCounter,
     TicketEvent,
     TicketPolicy,
+    TicketRequestKey,
 )
 from tickets.selectors import (
     estate_users_with_role,
@@ -81,7 +84,14 @@ CALLBACK_ALLOWED: dict[str, set[str]] = {
 }
 
 MAX_ATTACHMENTS_PER_TICKET = 20
+MAX_IDEMPOTENCY_KEY_LENGTH = 100  # TicketRequestKey.key
 E = Escalation.Kind
+
+
+class IdempotencyConflict(DomainError):
+    """An idempotency key sent again by another user, or with other details than the first time."""
+
+    status_code = 409
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -235,6 +245,51 @@ def _validate_price(is_paid_service: bool, service_price) -> Decimal | None:
     return to_money(price)
 
 
+def _clean_idempotency_key(value: str | None) -> str:
+    key = (value or "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        # Refused rather than cut: two long keys that share a prefix must not meet as one.
+        raise DomainError(
+            _("The idempotency key is too long: at most %(count)s characters.")
+            % {"count": MAX_IDEMPOTENCY_KEY_LENGTH},
+            code="idempotency_key_too_long",
+        )
+    return key
+
+
+def _fingerprint(**values) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _claim_request_key(
+    *, estate, key: str, fingerprint: str, actor
+) -> tuple[TicketRequestKey | None, Ticket | None]:
+    """Take the key for this request (→ the new row, None), or find the ticket that an earlier
+    request with the same key, user and details registered (→ None, that ticket)."""
+    try:
+        with transaction.atomic():
+            claimed = TicketRequestKey.objects.create(
+                estate=estate, key=key, fingerprint=fingerprint, actor=actor
+            )
+            return claimed, None
+    except IntegrityError:
+        # A concurrent twin's insert made ours wait on the unique index until it committed (on
+        # SQLite the IMMEDIATE transactions run one after the other), so its row and ticket are
+        # visible now: hand back the winner's ticket instead of making a second one.
+        existing = TicketRequestKey.objects.select_related("ticket").get(key=key)
+    if (
+        existing.actor_id != getattr(actor, "pk", None)
+        or existing.fingerprint != fingerprint
+        or existing.ticket is None
+    ):
+        raise IdempotencyConflict(
+            _("This idempotency key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    existing.ticket.is_replay = True
+    return None, existing.ticket
+
+
 @transaction.atomic
 def register_ticket(
     *,
@@ -256,14 +311,22 @@ def register_ticket(
     team: Team | None = None,
     assignee=None,
     attachments: Iterable = (),
+    idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Register a request from any channel, number it, set its SLA and dispatch it.
 
     A resident may report only for a unit they occupy; their ticket is always a portal ticket
     reported by themselves. Without a unit, a public-area `location` is required.
+
+    With an `idempotency_key`, the same user sending the same request again (a retry after a
+    timeout, a double click, a resent form) gets the first ticket back, with `is_replay` set, and
+    nothing else happens; the key sent by another user or with other details raises
+    `IdempotencyConflict`. Concurrent duplicates make one ticket (see `_claim_request_key`).
     """
     now = _now(now)
+    key = _clean_idempotency_key(idempotency_key)
+    attachments = list(attachments)
     access = access_for(actor)
     description = _require_text(description, field="description", message=_("Describe the request."))
     location = (location or "").strip()
@@ -324,6 +387,33 @@ def register_ticket(
             {"assignee": _("This person does not work in the ticket's estate.")}, code="estate"
         )
 
+    request_key = None
+    if key:
+        fingerprint = _fingerprint(
+            estate=estate.pk,
+            unit=unit.pk if unit else None,
+            location=location,
+            kind=kind,
+            channel=channel,
+            category=category.pk,
+            priority=priority,
+            description=description,
+            reporter=reporter.pk if reporter else None,
+            reporter_name="" if reporter else reporter_name.strip(),
+            reporter_phone="" if reporter else reporter_phone.strip(),
+            is_paid_service=is_paid_service,
+            service_price=str(price) if price is not None else None,
+            is_major=is_major,
+            team=team.pk if team else None,
+            assignee=assignee.pk if assignee else None,
+            attachments=[(getattr(f, "name", ""), getattr(f, "size", None)) for f in attachments],
+        )
+        request_key, earlier = _claim_request_key(
+            estate=estate, key=key, fingerprint=fingerprint, actor=actor
+        )
+        if earlier is not None:
+            return earlier
+
     policy = policy_for(estate)
     response_minutes, resolution_minutes = sla_minutes(category=category, priority=priority)
     if kind == Ticket.Kind.COMPLAINT:
@@ -364,6 +454,9 @@ def register_ticket(
         response_warn_at=deadlines.response_warn_at,
         resolution_warn_at=deadlines.resolution_warn_at,
     )
+    if request_key is not None:
+        request_key.ticket = ticket
+        request_key.save(update_fields=["ticket"])
     _event(ticket, kind=TicketEvent.Kind.CREATED, actor=actor, now=now, to_status=S.NEW, is_public=True)
     for uploaded in attachments:
         add_attachment(ticket=ticket, actor=actor, uploaded=uploaded, now=now)

@@ -169,6 +169,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 # --- registration ------------------------------------------------------------------------------
 
+_RESENT_WITH_CHANGES = gettext_lazy(
+    "This form was already sent with other details. Open a new form to register another request."
+)
+
 
 @desk_page("tickets.add_ticket")
 @require_http_methods(["GET", "POST"])
@@ -188,14 +192,21 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             ticket = services.register_ticket(actor=request.user, **form.service_values())
         except ValidationError as error:
             form.apply_service_error(error)
+        except services.IdempotencyConflict:
+            form.add_error(None, _RESENT_WITH_CHANGES)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(
-                request,
-                _("Ticket %(number)s registered and sent to %(team)s.")
-                % {"number": ticket.number, "team": ticket.team or _("the dispatch queue")},
-            )
+            if ticket.is_replay:  # a double click or a resent form: the first one registered it
+                messages.info(
+                    request, _("Ticket %(number)s was already registered.") % {"number": ticket.number}
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Ticket %(number)s registered and sent to %(team)s.")
+                    % {"number": ticket.number, "team": ticket.team or _("the dispatch queue")},
+                )
             if request.POST.get("another"):
                 return redirect("tickets:create")
             return redirect("tickets:detail", pk=ticket.pk)
@@ -525,16 +536,25 @@ def portal_ticket_create(request: HttpRequest) -> HttpResponse:
                 unit=data["unit"],
                 location=data["location"],
                 attachments=data["photos"] or [],
+                idempotency_key=data["idempotency_key"],
             )
         except ValidationError as error:
             form.apply_service_error(error)
+        except services.IdempotencyConflict:
+            form.add_error(None, _RESENT_WITH_CHANGES)
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(
-                request,
-                _("Thank you. Your request %(number)s has been received.") % {"number": ticket.number},
-            )
+            if ticket.is_replay:
+                messages.info(
+                    request,
+                    _("Your request %(number)s had already been received.") % {"number": ticket.number},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your request %(number)s has been received.") % {"number": ticket.number},
+                )
             return redirect("portal:ticket_detail", pk=ticket.pk)
     if not form.fields["unit"].queryset.exists():
         messages.warning(

@@ -36,6 +36,9 @@ _ERROR = OpenApiResponse(description="Bad input; field errors in the request's l
 _CONFLICT = OpenApiResponse(
     description="The lifecycle does not allow this transition now; `detail` says why."
 )
+_KEY_REUSED = OpenApiResponse(
+    description="The `Idempotency-Key` was already used by another user or with other details."
+)
 _FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this action.")
 _NOT_FOUND = OpenApiResponse(description="No such ticket within the user's reach.")
 
@@ -168,14 +171,38 @@ class TicketViewSet(
 
     @extend_schema(
         summary="Register a ticket",
+        description=(
+            "Send an `Idempotency-Key` header (e.g. a UUID made once per request, kept for its retries): "
+            "a retry by the same user with the same key and body returns the ticket the first request "
+            "registered, with status 200 and the header `Idempotent-Replayed: true`, and registers "
+            "nothing; the first request gets 201. The same key sent by another user or with another "
+            "body is refused with 409. Keys are at most 100 characters."
+        ),
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         request=s.TicketCreateSerializer,
-        responses={201: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN},
+        responses={
+            201: s.TicketSerializer,
+            200: s.TicketSerializer,
+            400: _ERROR,
+            403: _FORBIDDEN,
+            409: _KEY_REUSED,
+        },
     )
     def create(self, request, *args, **kwargs):
         serializer = s.TicketCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        ticket = services.register_ticket(actor=request.user, **serializer.validated_data)
-        return Response(s.TicketSerializer(ticket, context=self.get_serializer_context()).data, status=201)
+        ticket = services.register_ticket(
+            actor=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            **serializer.validated_data,
+        )
+        response = Response(
+            s.TicketSerializer(ticket, context=self.get_serializer_context()).data,
+            status=status.HTTP_200_OK if ticket.is_replay else status.HTTP_201_CREATED,
+        )
+        if ticket.is_replay:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
     @extend_schema(
         summary="Dispatch to a person and/or a team",
