@@ -37,6 +37,7 @@ TICKET_COLUMNS = [
     "priority",
     "category_id",
     "unit_id",
+    "public_location_id",
     "location",
     "reporter_id",
     "reporter_name",
@@ -57,6 +58,10 @@ TICKET_COLUMNS = [
     "response_warn_at",
     "resolution_warn_at",
     "first_responded_at",
+    "first_resolved_at",
+    "first_resolution_due_at",
+    "first_replied_at",
+    "root_cause_id",
     "on_hold_since",
     "on_hold_minutes",
     "resolved_at",
@@ -75,6 +80,7 @@ EVENT_COLUMNS = [
     "to_status",
     "note",
     "is_public",
+    "channel",
 ]
 CALLBACK_COLUMNS = [
     "id",
@@ -100,7 +106,7 @@ CALLBACK_COLUMNS = [
 ATTEMPT_COLUMNS = ["callback_id", "number", "attempted_at", "actor_id", "reached", "note"]
 NOT_NULL_TEXT = {
     "ticket": ["location", "reporter_name", "reporter_phone", "resolution_note", "cancel_reason", "number"],
-    "event": ["from_status", "to_status", "note"],
+    "event": ["from_status", "to_status", "note", "channel"],
     "callback": ["comment"],
     "attempt": ["note"],
 }

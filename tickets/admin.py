@@ -5,11 +5,14 @@ change to them goes through the services (and their events) from the desk pages.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from servicecenter.admin import EstateScopedAdminMixin
 from tickets.models import (
     Callback,
     CallbackReview,
     CallbackSample,
     Escalation,
+    PublicLocation,
+    RootCause,
     SlaTarget,
     Ticket,
     TicketCategory,
@@ -31,6 +34,33 @@ class ReadOnlyAdminMixin:
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PublicLocation)
+class PublicLocationAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Each estate's list of public places (lobbies, car parks, gates) that public-area tickets
+    point at; retire a place with "in use" rather than deleting it (tickets keep it)."""
+
+    list_display = ["name", "estate", "building", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    list_filter = ["estate", "is_active"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "code", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+
+    @admin.display(description=_("name"))
+    def display_name(self, obj: RootCause) -> str:
+        return str(obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -50,3 +50,15 @@ DEFAULT_CATEGORIES: list[tuple[str, str, str, str, bool, dict[str, tuple[int, in
     ("renovation", gettext_noop("Renovation"), "customer_service", "normal", False, {}),
     ("other", gettext_noop("Other"), "customer_service", "normal", False, {}),
 ]
+
+# Why complaints happen (投诉原因), chosen when a complaint is closed: code, name (seeded by
+# migration 0007; names translated on display like the categories').
+DEFAULT_ROOT_CAUSES: list[tuple[str, str]] = [
+    ("workmanship", gettext_noop("Workmanship")),
+    ("materials", gettext_noop("Materials")),
+    ("staff_attitude", gettext_noop("Staff attitude")),
+    ("response_time", gettext_noop("Response time")),
+    ("design_defect", gettext_noop("Design or developer defect")),
+    ("third_party", gettext_noop("Third party")),
+    ("other", gettext_noop("Other")),
+]

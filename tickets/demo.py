@@ -17,6 +17,8 @@ from staff.models import StaffProfile, Team, ZoneBuilding
 from tickets.models import (
     Callback,
     CallbackAttempt,
+    PublicLocation,
+    RootCause,
     SlaTarget,
     Ticket,
     TicketCategory,
@@ -24,7 +26,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.selectors import policy_for
-from tickets.simulate import History, Pools, simulate, spread_times
+from tickets.simulate import PUBLIC_PLACES, History, Pools, simulate, spread_times
 
 User = get_user_model()
 TICKETS_PER_ESTATE = (320, 120)  # the first (demo users') estate, then each other estate
@@ -58,6 +60,12 @@ def build_pools(estate: Estate, *, unit_limit: int | None = None) -> Pools:
     desk = list(staff.filter(groups__name="frontdesk").values_list("pk", flat=True))
     supervisor = staff.filter(groups__name="supervisor").values_list("pk", flat=True).first()
     policy = policy_for(estate)
+    places = []
+    for order, name in enumerate(PUBLIC_PLACES, start=1):
+        place, _ = PublicLocation.objects.get_or_create(
+            estate=estate, name=name, defaults={"sort_order": order}
+        )
+        places.append(place.pk)
     return Pools(
         estate_id=estate.pk,
         estate_code=estate.code,
@@ -75,6 +83,8 @@ def build_pools(estate: Estate, *, unit_limit: int | None = None) -> Pools:
             )
         ),
         desk_users=desk,
+        public_locations=places,
+        root_causes=list(RootCause.objects.filter(is_active=True).values_list("pk", flat=True)),
         supervisor_id=supervisor,
         lead_minutes=policy.warning_lead_minutes,
         reply_hours=policy.complaint_reply_hours,

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from residents.models import Estate, Person, Unit
 from staff.models import Team
-from tickets.models import Callback, CallbackReview, Ticket
+from tickets.models import Callback, CallbackReview, PublicLocation, ReplyChannel, RootCause, Ticket
 from tickets.selectors import active_categories, assignable_users
 
 User = get_user_model()
@@ -81,8 +81,17 @@ class TicketCreateForm(ServiceErrorsMixin, IdempotentForm):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reporter = forms.IntegerField(required=False, widget=forms.HiddenInput)
     estate = forms.ModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), required=False)
+    public_location = forms.ModelChoiceField(
+        label=_("Public place"),
+        queryset=PublicLocation.objects.none(),
+        required=False,
+        help_text=_("For a public area: choose the place (the list is kept per estate)."),
+    )
     location = forms.CharField(
-        label=_("Location"), max_length=200, required=False, help_text=_("Public area, or where in the unit.")
+        label=_("Where exactly"),
+        max_length=200,
+        required=False,
+        help_text=_("In the unit (kitchen) or at the place (by the lift)."),
     )
     reporter_name = forms.CharField(label=_("Reporter's name"), max_length=100, required=False)
     reporter_phone = forms.CharField(
@@ -123,6 +132,10 @@ class TicketCreateForm(ServiceErrorsMixin, IdempotentForm):
         self.user = user
         estates = Estate.objects.visible_to(user).order_by("code")
         self.fields["estate"].queryset = estates
+        places = PublicLocation.objects.visible_to(user).active().select_related("estate")
+        self.fields["public_location"].queryset = places.order_by("estate__code", "sort_order", "name")
+        if len(estates) > 1:
+            self.fields["public_location"].label_from_instance = lambda p: f"{p.estate.name} · {p.name}"
         self.fields["team"].queryset = (
             Team.objects.visible_to(user).select_related("estate").order_by("estate", "name")
         )
@@ -198,6 +211,27 @@ class NoteForm(forms.Form):
 class RequiredNoteForm(forms.Form):
     note = forms.CharField(
         label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RootCauseMixin(forms.Form):
+    root_cause = forms.ModelChoiceField(
+        label=_("Root cause"), queryset=RootCause.objects.filter(is_active=True), required=False
+    )
+
+
+class ResolveForm(RootCauseMixin, RequiredNoteForm):
+    pass
+
+
+class CloseForm(RootCauseMixin, NoteForm):
+    pass
+
+
+class ReplyForm(forms.Form):
+    channel = forms.ChoiceField(label=_("How did the reply reach them?"), choices=ReplyChannel.choices)
+    note = forms.CharField(
+        label=_("What was said"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

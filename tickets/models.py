@@ -146,6 +146,81 @@ class TicketPolicy(models.Model):
         return str(self.estate) if self.estate_id else gettext("Company-wide defaults")
 
 
+class PublicLocationQuerySet(ScopedQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_resident(self, user):
+        """Residents pick from their own estates' places when they report a public-area problem."""
+        return self.filter(estate__units__in=resident_unit_ids(user)).distinct()
+
+
+class PublicLocation(models.Model):
+    """A named public place of an estate (lobby of building 3, car park B1, north gate). Tickets
+    about public areas point at one, so hotspots and repeat repairs can be counted by place."""
+
+    estate = models.ForeignKey(
+        "residents.Estate",
+        on_delete=models.PROTECT,
+        related_name="public_locations",
+        verbose_name=_("estate"),
+    )
+    building = models.ForeignKey(
+        "residents.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="public_locations",
+        verbose_name=_("building"),
+        help_text=_("Empty for places outside any building (gates, gardens, car parks)."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    objects = PublicLocationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public location")
+        verbose_name_plural = _("public locations")
+        ordering = ["estate_id", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "name"], name="public_location_name_unique_per_estate")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RootCause(models.Model):
+    """Why a complaint happened, chosen when it is closed (投诉原因分析). One company-wide list so
+    estates can be compared; retired causes stay for history but are no longer offered."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        # Seeded names are English msgids (tickets/defaults.py); names typed in the admin show as typed.
+        return gettext(self.name)
+
+
+class ReplyChannel(models.TextChoices):
+    """How a reply reached the reporter. Only these count for the 72-hour complaint rule."""
+
+    PHONE = "phone", pgettext_lazy("reply channel", "Phone call")
+    SMS = "sms", pgettext_lazy("reply channel", "SMS")
+    PORTAL = "portal", pgettext_lazy("reply channel", "Portal message")
+    IN_PERSON = "in_person", pgettext_lazy("reply channel", "In person")
+    LETTER = "letter", pgettext_lazy("reply channel", "Letter")
+
+
 class TicketCounter(models.Model):
     """The last sequence number used per estate and day; bumped by one atomic upsert."""
 
@@ -249,8 +324,19 @@ class Ticket(models.Model):
         related_name="tickets",
         verbose_name=_("unit"),
     )
+    public_location = models.ForeignKey(
+        PublicLocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("public location"),
+    )
     location = models.CharField(
-        _("location"), max_length=200, blank=True, help_text=_("Public area, or where in the unit.")
+        _("location detail"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where exactly, in the unit or the place."),
     )
     reporter = models.ForeignKey(
         "residents.Person",
@@ -303,6 +389,15 @@ class Ticket(models.Model):
     response_warn_at = models.DateTimeField(_("response warning at"))
     resolution_warn_at = models.DateTimeField(_("resolution warning at"))
     first_responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    # Timeliness (处理及时率) is judged once, on the first resolution against the deadline then in
+    # force: a reopen gives the team a new deadline to work to, not a second chance at the KPI.
+    first_resolved_at = models.DateTimeField(_("first resolved at"), null=True, blank=True)
+    first_resolution_due_at = models.DateTimeField(
+        _("resolution due at first resolution"), null=True, blank=True
+    )
+    # A complaint is answered only by a reply that reached the complainant (a `replied` event), not
+    # by internal work such as starting or holding the ticket.
+    first_replied_at = models.DateTimeField(_("first reply to the reporter at"), null=True, blank=True)
     on_hold_since = models.DateTimeField(_("on hold since"), null=True, blank=True)
     on_hold_minutes = models.PositiveIntegerField(_("minutes on hold"), default=0)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -310,6 +405,14 @@ class Ticket(models.Model):
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     resolution_note = models.TextField(_("resolution"), blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    root_cause = models.ForeignKey(
+        RootCause,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("root cause"),
+    )
     is_unreachable = models.BooleanField(
         _("closed unreachable"),
         default=False,
@@ -335,11 +438,13 @@ class Ticket(models.Model):
             ("close_ticket", _("Can close resolved tickets")),
             ("flag_major", _("Can mark a complaint as major")),
             ("view_ticket_metrics", _("Can see ticket KPIs")),
+            ("reply_ticket", _("Can record replies that reached the reporter")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["estate", "number"], name="ticket_number_unique_per_estate"),
             models.CheckConstraint(
-                condition=Q(unit__isnull=False) | ~Q(location=""), name="ticket_has_unit_or_location"
+                condition=Q(unit__isnull=False) | Q(public_location__isnull=False) | ~Q(location=""),
+                name="ticket_has_unit_or_location",
             ),
             models.CheckConstraint(
                 condition=Q(is_paid_service=False) | Q(service_price__isnull=False, service_price__gte=0),
@@ -398,9 +503,10 @@ class Ticket(models.Model):
 
     @property
     def place(self) -> str:
-        if self.unit_id and self.location:
-            return f"{self.unit.code} · {self.location}"
-        return self.unit.code if self.unit_id else self.location
+        where = (
+            self.unit.code if self.unit_id else (self.public_location.name if self.public_location_id else "")
+        )
+        return " · ".join(part for part in (where, self.location) if part)
 
     @property
     def is_open(self) -> bool:
@@ -458,6 +564,7 @@ class TicketEvent(models.Model):
         ESCALATION = "escalation", _("Escalated")
         CALLBACK = "callback", _("Callback")
         FLAGGED = "flagged", _("Marked major")
+        REPLIED = "replied", _("Replied to the reporter")
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
@@ -479,6 +586,7 @@ class TicketEvent(models.Model):
     is_public = models.BooleanField(
         _("visible to the resident"), default=False, help_text=_("Internal notes are seen only by staff.")
     )
+    channel = models.CharField(_("reply channel"), max_length=10, choices=ReplyChannel.choices, blank=True)
 
     class QuerySet(ScopedQuerySet):
         estate_lookup = "ticket__estate"
@@ -788,3 +896,17 @@ class CallbackReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sample} · {self.callback_id}"
+
+    @property
+    def matches_original(self) -> bool | None:
+        """Does the re-check bear out the original callback? True or False once re-checked; None
+        before, or when the manager could not reach a resident whom the callback had reached
+        (nothing learnt). For a callback closed unreachable, "confirmed" and "could not reach"
+        both bear it out; "disputed" means the resident was reachable after all."""
+        if self.reviewed_at is None:
+            return None
+        if self.result == self.Result.DISPUTED:
+            return False
+        if self.result == self.Result.CONFIRMED:
+            return True
+        return True if self.callback.status == Callback.Status.UNREACHABLE else None

@@ -21,6 +21,7 @@ ACTION_PERMISSIONS: dict[str, str] = {
     "cancel": "tickets.cancel_ticket",
     "close": "tickets.close_ticket",
     "flag_major": "tickets.flag_major",
+    "reply": "tickets.reply_ticket",
 }
 
 # The state each action needs (the services enforce the same through ALLOWED; this only decides
@@ -36,6 +37,7 @@ ACTION_SOURCES: dict[str, set[str]] = {
     "cancel": {S.NEW, S.ASSIGNED},
     "close": {S.RESOLVED},
     "flag_major": {*Ticket.OPEN, S.RESOLVED},
+    "reply": {s for s in S.values if s != S.CANCELLED},
 }
 WORK_ACTIONS = {"take", "start", "hold", "resume", "resolve"}
 
@@ -72,6 +74,7 @@ def available_actions(user, ticket: Ticket) -> list[str]:
         "assign",
         "close",
         "reopen",
+        "reply",
         "cancel",
         "flag_major",
     ]

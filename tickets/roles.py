@@ -10,11 +10,17 @@ _SEE = ["tickets.view_ticket", "tickets.view_all_tickets", "tickets.view_ticketc
 _SEE_CALLBACKS = ["tickets.view_callback"]
 _DISPATCH = ["tickets.add_ticket", "tickets.change_ticket", "tickets.assign_ticket"]
 _WORK = ["tickets.work_ticket"]
+# Replies to the reporter (what answers a complaint) and the lists behind public-area and
+# complaint-analysis fields.
+_REPLY = ["tickets.reply_ticket"]
+_LISTS = ["tickets.view_publiclocation", "tickets.view_rootcause"]
 _SUPERVISE = [
     *_SEE,
     *_SEE_CALLBACKS,
     *_DISPATCH,
     *_WORK,
+    *_REPLY,
+    *_LISTS,
     "tickets.cancel_ticket",
     "tickets.reopen_ticket",
     "tickets.close_ticket",
@@ -30,12 +36,14 @@ ROLE_PERMISSIONS = {
         *_SEE,
         *_SEE_CALLBACKS,
         *_DISPATCH,
+        *_REPLY,
+        *_LISTS,
         "tickets.cancel_ticket",
         "tickets.reopen_ticket",
         "tickets.flag_major",
     ],
     CLERK: [*_SEE],
-    HOUSEKEEPER: [*_SEE, *_SEE_CALLBACKS, "tickets.add_ticket", "tickets.record_callback"],
+    HOUSEKEEPER: [*_SEE, *_SEE_CALLBACKS, *_REPLY, *_LISTS, "tickets.add_ticket", "tickets.record_callback"],
     TECHNICIAN: ["tickets.view_ticket", "tickets.view_ticketcategory", *_WORK],
     SUPERVISOR: _SUPERVISE,
     MANAGER: [
@@ -52,6 +60,10 @@ ROLE_PERMISSIONS = {
         "tickets.view_ticketpolicy",
         "tickets.add_ticketpolicy",
         "tickets.change_ticketpolicy",
+        "tickets.add_publiclocation",
+        "tickets.change_publiclocation",
+        "tickets.add_rootcause",
+        "tickets.change_rootcause",
     ],
     COMPANY: [*_SEE, *_SEE_CALLBACKS, "tickets.view_escalation", "tickets.view_ticket_metrics"],
 }

@@ -23,17 +23,19 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from residents.models import Occupancy, Unit
 from residents.selectors import parse_archive_query
 from servicecenter.scoping import access_for
-from staff.models import StaffProfile, Team
+from staff.models import StaffProfile, Team, Zone
 from tickets.defaults import DEFAULT_SLA_MINUTES
 from tickets.models import (
     Callback,
     CallbackReview,
+    RootCause,
     SlaTarget,
     Ticket,
     TicketAttachment,
@@ -78,6 +80,10 @@ def sla_minutes(*, category: TicketCategory, priority: str) -> tuple[int, int]:
 
 def active_categories() -> QuerySet[TicketCategory]:
     return TicketCategory.objects.filter(is_active=True).order_by("sort_order", "code")
+
+
+def active_root_causes() -> list[RootCause]:
+    return list(RootCause.objects.filter(is_active=True))
 
 
 def category_defaults() -> dict[str, dict]:
@@ -139,7 +145,7 @@ def tickets_for_list(*, user) -> QuerySet[Ticket]:
     """The API list's base query: scoped, with everything a row shows in one query."""
     return (
         Ticket.objects.visible_to(user)
-        .select_related("category", "unit", "team", "assignee", "reporter")
+        .select_related("category", "unit", "public_location", "team", "assignee", "reporter")
         .order_by("-created_at")
     )
 
@@ -155,6 +161,8 @@ DESK_LIST_FIELDS = (
     "category_id",
     "unit_id",
     "unit__code",
+    "public_location_id",
+    "public_location__name",
     "location",
     "description",
     "team_id",
@@ -171,7 +179,10 @@ def tickets_for_desk_list(*, user) -> QuerySet[Ticket]:
     `DeskListChoices` (the filter's own option lists), not from three more joins: on a large
     table PostgreSQL spends longer planning a six-way join than running it."""
     return (
-        Ticket.objects.visible_to(user).select_related("unit").only(*DESK_LIST_FIELDS).order_by("-created_at")
+        Ticket.objects.visible_to(user)
+        .select_related("unit", "public_location")
+        .only(*DESK_LIST_FIELDS)
+        .order_by("-created_at")
     )
 
 
@@ -276,7 +287,9 @@ def ticket_for_page(*, user, pk: int) -> Ticket:
         attachments = attachments.filter(is_internal=False)
     return (
         Ticket.objects.visible_to(user)
-        .select_related("estate", "category", "unit", "team", "assignee", "reporter")
+        .select_related(
+            "estate", "category", "unit", "public_location", "root_cause", "team", "assignee", "reporter"
+        )
         .prefetch_related(
             Prefetch("events", queryset=events),
             Prefetch("attachments", queryset=attachments),
@@ -332,7 +345,7 @@ def callbacks_for_list(*, user) -> QuerySet[Callback]:
     return (
         Callback.objects.visible_to(user)
         # Two joins and three small lookups: planning a six-way join costs more than it saves.
-        .select_related("ticket__category", "ticket__unit")
+        .select_related("ticket__category", "ticket__unit", "ticket__public_location")
         .prefetch_related("ticket__reporter", "assigned_to", "team")
         .order_by("next_attempt_at", "pk")
     )
@@ -347,7 +360,7 @@ def label_callbacks(callbacks) -> None:
 
 
 def tickets_for_work_cards(*, user) -> QuerySet[Ticket]:
-    return Ticket.objects.visible_to(user).select_related("unit", "category", "reporter")
+    return Ticket.objects.visible_to(user).select_related("unit", "public_location", "category", "reporter")
 
 
 def label_cards(tickets) -> None:
@@ -372,6 +385,7 @@ def reviews_for_list(*, user) -> QuerySet[CallbackReview]:
         .select_related(
             "sample__estate",
             "callback__ticket__unit",
+            "callback__ticket__public_location",
             "callback__ticket__reporter",
             "callback__completed_by",
             "reviewed_by",
@@ -484,74 +498,105 @@ def _duration(later: str, earlier: str):
     return ExpressionWrapper(F(later) - F(earlier), output_field=DurationField())
 
 
-def ticket_metrics(*, estate, month: date, now: datetime | None = None) -> TicketMetrics:
-    """KPIs of the tickets registered in one estate in one calendar month (local time).
+# What a KPI row can be grouped by: the team that holds the ticket, the staff member it is
+# assigned to, or the housekeeper's zone (责任片区) of its unit's or public place's building.
+KPI_GROUPS = ("team", "assignee", "zone")
 
-    The cohort is every ticket registered in the month; cancelled tickets count in
-    `counts_by_kind`/`counts_by_status` and nowhere else. Each rate is a number from 0 to 1, or
-    None when its denominator is empty; its definition is the docstring of the function of the
-    same name below. Everything is counted in the database: three queries whatever the size.
-    """
-    now = now or timezone.now()
-    start, end = month_bounds(month)
-    reply_limit = timedelta(hours=policy_for(estate).complaint_reply_hours)
-    cohort = Ticket.objects.filter(estate=estate, created_at__gte=start, created_at__lt=end)
+
+def _group_expression(by: str, prefix: str = ""):
+    if by == "team":
+        return F(f"{prefix}team_id")
+    if by == "assignee":
+        return F(f"{prefix}assignee_id")
+    if by == "zone":
+        return Coalesce(
+            F(f"{prefix}unit__building__zone_building__zone_id"),
+            F(f"{prefix}public_location__building__zone_building__zone_id"),
+        )
+    raise ValueError(by)
+
+
+def _ticket_figures(
+    cohort: QuerySet[Ticket], *, now: datetime, reply_limit: timedelta, by: str | None
+) -> dict:
+    """The counts behind every rate, per group (key None when not grouped): two queries."""
     live = Q(status__in=[s for s in Ticket.Status.values if s != Ticket.Status.CANCELLED])
-    resolved_once = Q(resolved_at__isnull=False) | Q(reopen_count__gt=0)
     complaint = live & Q(kind=Ticket.Kind.COMPLAINT)
-    figures = cohort.aggregate(
-        total=Count("pk"),
+    reached = Callback.objects.filter(ticket=OuterRef("pk"), reached=True)
+    tickets = cohort.annotate(
+        has_reached_call=Exists(reached), has_unsolved_call=Exists(reached.filter(is_solved=False))
+    )
+    aggregates = {
+        "total": Count("pk"),
         **{f"kind_{k}": Count("pk", filter=Q(kind=k)) for k in Ticket.Kind.values},
         **{f"status_{k}": Count("pk", filter=Q(status=k)) for k in Ticket.Status.values},
-        on_time=Count(
-            "pk", filter=live & Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
-        ),
-        judged=Count(
+        "on_time": Count(
             "pk",
             filter=live
-            & (Q(resolved_at__isnull=False) | Q(status__in=Ticket.CLOCK_RUNNING, resolution_due_at__lt=now)),
+            & Q(first_resolved_at__isnull=False, first_resolved_at__lte=F("first_resolution_due_at")),
         ),
-        resolved_once=Count("pk", filter=live & resolved_once),
-        complaints_in_time=Count(
+        "judged": Count(
+            "pk",
+            filter=live
+            & (
+                Q(first_resolved_at__isnull=False)
+                | Q(
+                    first_resolved_at__isnull=True, status__in=Ticket.CLOCK_RUNNING, resolution_due_at__lt=now
+                )
+            ),
+        ),
+        "resolved_once": Count("pk", filter=live & (Q(resolved_at__isnull=False) | Q(reopen_count__gt=0))),
+        "complaints_in_time": Count(
             "pk",
             filter=complaint
-            & Q(first_responded_at__isnull=False, first_responded_at__lte=F("created_at") + reply_limit),
+            & Q(first_replied_at__isnull=False, first_replied_at__lte=F("created_at") + reply_limit),
         ),
-        complaints_judged=Count(
+        "complaints_judged": Count(
             "pk",
-            filter=complaint & (Q(first_responded_at__isnull=False) | Q(created_at__lt=now - reply_limit)),
+            filter=complaint & (Q(first_replied_at__isnull=False) | Q(created_at__lt=now - reply_limit)),
         ),
-        response=Avg(
+        "reached_tickets": Count("pk", filter=live & Q(has_reached_call=True)),
+        "confirmed_tickets": Count("pk", filter=live & Q(has_reached_call=True, has_unsolved_call=False)),
+        "response": Avg(
             _duration("first_responded_at", "created_at"), filter=live & Q(first_responded_at__isnull=False)
         ),
-        resolution=Avg(_duration("resolved_at", "created_at"), filter=live & Q(resolved_at__isnull=False)),
-        held_minutes=Avg("on_hold_minutes", filter=live & Q(resolved_at__isnull=False)),
-    )
-    # One row per ticket of the cohort that has callbacks (did any reach the resident, did any
-    # of those say "not solved", how were they scored), summed in the same query.
-    per_ticket = (
-        Callback.objects.filter(ticket__in=cohort.filter(live))
-        .values("ticket_id")
-        .annotate(
-            reached_calls=Count("pk", filter=Q(reached=True)),
-            unsolved_calls=Count("pk", filter=Q(reached=True, is_solved=False)),
-            scored_calls=Count("pk", filter=Q(reached=True, satisfaction__isnull=False)),
-            satisfied_calls=Count("pk", filter=Q(reached=True, satisfaction__gte=4)),
-            score_sum=Sum("satisfaction", filter=Q(reached=True)),
-        )
-    )
-    figures |= per_ticket.aggregate(
-        reached_tickets=Count("ticket_id", filter=Q(reached_calls__gt=0)),
-        confirmed_tickets=Count("ticket_id", filter=Q(reached_calls__gt=0, unsolved_calls=0)),
-        scored=Sum("scored_calls"),
-        satisfied=Sum("satisfied_calls"),
-        score_total=Sum("score_sum"),
-    )
-    scored = figures["scored"] or 0
-    figures["scored"], figures["satisfied"] = scored, figures["satisfied"] or 0
-    figures["mean_score"] = figures["score_total"] / scored if scored else None
+        "resolution": Avg(_duration("resolved_at", "created_at"), filter=live & Q(resolved_at__isnull=False)),
+        "held_minutes": Avg("on_hold_minutes", filter=live & Q(resolved_at__isnull=False)),
+    }
+    calls = Callback.objects.filter(ticket__in=cohort.filter(live), reached=True)
+    call_aggregates = {
+        "scored": Count("pk", filter=Q(satisfaction__isnull=False)),
+        "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
+        "score_total": Sum("satisfaction"),
+    }
+    if by is None:
+        rows = {None: tickets.aggregate(**aggregates)}
+        rows[None] |= calls.aggregate(**call_aggregates)
+    else:
+        rows = {
+            row.pop("group_key"): row
+            for row in tickets.annotate(group_key=_group_expression(by))
+            .values("group_key")
+            .annotate(**aggregates)
+            .order_by()
+        }
+        for row in (
+            calls.annotate(group_key=_group_expression(by, "ticket__"))
+            .values("group_key")
+            .annotate(**call_aggregates)
+            .order_by()
+        ):
+            rows.setdefault(row.pop("group_key"), {}).update(row)
+    for figures in rows.values():
+        scored = figures.get("scored") or 0
+        figures["scored"], figures["satisfied"] = scored, figures.get("satisfied") or 0
+        figures["mean_score"] = figures["score_total"] / scored if scored else None
+    return rows
+
+
+def _metrics_from(figures: dict, *, estate_id: int, month: date) -> TicketMetrics:
     return TicketMetrics(
-        estate_id=estate.pk,
+        estate_id=estate_id,
         month=f"{month:%Y-%m}",
         ticket_count=figures["total"],
         counts_by_kind={k: figures[f"kind_{k}"] for k in Ticket.Kind.values if figures[f"kind_{k}"]},
@@ -567,11 +612,83 @@ def ticket_metrics(*, estate, month: date, now: datetime | None = None) -> Ticke
     )
 
 
+def _cohort(estate, month: date) -> QuerySet[Ticket]:
+    start, end = month_bounds(month)
+    return Ticket.objects.filter(estate=estate, created_at__gte=start, created_at__lt=end)
+
+
+def ticket_metrics(*, estate, month: date, now: datetime | None = None) -> TicketMetrics:
+    """KPIs of the tickets registered in one estate in one calendar month (local time).
+
+    The cohort is every ticket registered in the month; cancelled tickets count in
+    `counts_by_kind`/`counts_by_status` and nowhere else. Each rate is a number from 0 to 1, or
+    None when its denominator is empty; its definition is the docstring of the function of the
+    same name below. Everything is counted in the database: two queries whatever the size.
+    """
+    now = now or timezone.now()
+    reply_limit = timedelta(hours=policy_for(estate).complaint_reply_hours)
+    figures = _ticket_figures(_cohort(estate, month), now=now, reply_limit=reply_limit, by=None)[None]
+    return _metrics_from(figures, estate_id=estate.pk, month=month)
+
+
+@dataclass(frozen=True)
+class TicketMetricsRow:
+    key: int | None
+    label: str
+    metrics: TicketMetrics
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, **self.metrics.as_dict()}
+
+
+def ticket_metrics_by(*, estate, month: date, by: str, now: datetime | None = None) -> list[TicketMetricsRow]:
+    """The same KPIs as `ticket_metrics`, one row per team, staff member (assignee) or zone, with
+    the same definitions; tickets with no team, assignee or zone form one row with key None.
+    Four queries whatever the size (figures, callbacks, labels)."""
+    if by not in KPI_GROUPS:
+        raise ValueError(by)
+    now = now or timezone.now()
+    reply_limit = timedelta(hours=policy_for(estate).complaint_reply_hours)
+    rows = _ticket_figures(_cohort(estate, month), now=now, reply_limit=reply_limit, by=by)
+    rows = {key: figures for key, figures in rows.items() if "total" in figures}
+    labels = _group_labels(by, [key for key in rows if key is not None])
+    unset = {"team": gettext("No team"), "assignee": gettext("Nobody assigned"), "zone": gettext("No zone")}[
+        by
+    ]
+    result = [
+        TicketMetricsRow(
+            key=key,
+            label=labels.get(key, unset) if key is not None else unset,
+            metrics=_metrics_from(figures, estate_id=estate.pk, month=month),
+        )
+        for key, figures in rows.items()
+    ]
+    return sorted(result, key=lambda row: (row.key is None, row.label))
+
+
+def _group_labels(by: str, keys: list[int]) -> dict[int, str]:
+    if not keys:
+        return {}
+    if by == "team":
+        return dict(Team.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "zone":
+        return dict(Zone.objects.filter(pk__in=keys).values_list("pk", "name"))
+    return {
+        pk: _person_name(first, last, username)
+        for pk, first, last, username in User.objects.filter(pk__in=keys).values_list(
+            "pk", "first_name", "last_name", "username"
+        )
+    }
+
+
 def timely_handling_rate(figures: dict) -> float | None:
-    """处理及时率. Numerator: tickets resolved by their resolution deadline (the deadline as
-    pushed back by time on hold). Denominator: tickets that have been resolved, plus tickets
-    still unresolved whose deadline has passed (they can no longer be on time). Tickets still
-    open within their deadline are not judged yet."""
+    """处理及时率. Judged once, on the FIRST resolution. Numerator: tickets whose first
+    resolution came by the resolution deadline then in force (the promise made at registration,
+    pushed back only by time on hold). Denominator: tickets resolved at least once, plus tickets
+    never resolved whose deadline has passed (they can no longer be on time). A reopen gives the
+    team a new working deadline but no second chance here: a late first resolution stays late,
+    and the reopen counts against the success rate. Tickets still open within their deadline are
+    not judged yet."""
     return _rate(figures["on_time"], figures["judged"])
 
 
@@ -598,9 +715,11 @@ def satisfaction_rate(figures: dict) -> float | None:
 
 def complaints_replied_rate(figures: dict) -> float | None:
     """Complaints answered within the reply limit (72 hours by default, `TicketPolicy`).
-    Numerator: complaints whose first response came within the limit of registration.
-    Denominator: complaints that have had a first response, plus unanswered complaints whose
-    limit has passed."""
+    Only a reply that reached the complainant counts: a `replied` event (a call, SMS, letter,
+    word in person or portal message to them, `tickets.services.reply_to_reporter`); internal
+    work such as starting or holding the ticket does not. Numerator: complaints whose first reply
+    came within the limit of registration. Denominator: complaints that have had a reply, plus
+    unanswered complaints whose limit has passed. Cancelled complaints are left out."""
     return _rate(figures["complaints_in_time"], figures["complaints_judged"])
 
 

@@ -40,6 +40,9 @@ from tickets.models import (
     CallbackReview,
     CallbackSample,
     Escalation,
+    PublicLocation,
+    ReplyChannel,
+    RootCause,
     Ticket,
     TicketAttachment,
     TicketCategory,
@@ -300,6 +303,7 @@ def register_ticket(
     description: str,
     estate=None,
     unit: Unit | None = None,
+    public_location: PublicLocation | None = None,
     location: str = "",
     priority: str | None = None,
     reporter: Person | None = None,
@@ -317,7 +321,8 @@ def register_ticket(
     """Register a request from any channel, number it, set its SLA and dispatch it.
 
     A resident may report only for a unit they occupy; their ticket is always a portal ticket
-    reported by themselves. Without a unit, a public-area `location` is required.
+    reported by themselves. Without a unit, one of the estate's public locations is required
+    (`location` then says where exactly); with a unit, `location` says where in the unit.
 
     With an `idempotency_key`, the same user sending the same request again (a retry after a
     timeout, a double click, a resent form) gets the first ticket back, with `is_replay` set, and
@@ -337,8 +342,20 @@ def register_ticket(
         reporter = Person.objects.filter(user=actor, estate=unit.estate_id).first()
         team = assignee = None
         is_major = is_paid_service = False
-    if unit is None and not location:
-        raise ValidationError({"location": _("Choose a unit, or describe the public area.")}, code="required")
+    if unit is None and public_location is None:
+        raise ValidationError({"public_location": _("Choose a unit, or the public place.")}, code="required")
+    if unit is not None and public_location is not None:
+        raise ValidationError(
+            {"public_location": _("Choose either a unit or a public place, not both.")}, code="invalid"
+        )
+    if public_location is not None:
+        if not public_location.is_active:
+            raise ValidationError({"public_location": _("This place is no longer in use.")}, code="inactive")
+        if estate is not None and estate.pk != public_location.estate_id:
+            raise ValidationError(
+                {"public_location": _("This place is not in the chosen estate.")}, code="estate_mismatch"
+            )
+        estate = public_location.estate
     if unit is not None:
         if estate is not None and estate.pk != unit.estate_id:
             raise ValidationError(
@@ -392,6 +409,7 @@ def register_ticket(
         fingerprint = _fingerprint(
             estate=estate.pk,
             unit=unit.pk if unit else None,
+            public_location=public_location.pk if public_location else None,
             location=location,
             kind=kind,
             channel=channel,
@@ -436,6 +454,7 @@ def register_ticket(
         priority=priority,
         category=category,
         unit=unit,
+        public_location=public_location,
         location=location,
         reporter=reporter,
         reporter_name="" if reporter else reporter_name.strip(),
@@ -585,19 +604,57 @@ def resume_ticket(*, ticket: Ticket, actor, note: str = "", now: datetime | None
     return _move(ticket, S.IN_PROGRESS, actor=actor, now=now, note=note.strip())
 
 
+def root_cause_required(ticket: Ticket) -> bool:
+    """Must a root cause be given when this ticket is next resolved or closed by hand?"""
+    return ticket.kind == Ticket.Kind.COMPLAINT and ticket.root_cause_id is None
+
+
+def _root_cause(ticket: Ticket, root_cause: RootCause | int | None) -> dict:
+    """A complaint needs its root cause (投诉原因) by the time it is resolved or closed: the monthly
+    complaint analysis counts them. Other kinds may carry one but need not."""
+    if root_cause is None or root_cause == "":
+        if root_cause_required(ticket):
+            raise ValidationError(
+                {"root_cause": _("Choose the root cause of the complaint.")}, code="required"
+            )
+        return {}
+    cause_id = root_cause.pk if isinstance(root_cause, RootCause) else root_cause
+    if not RootCause.objects.filter(pk=cause_id, is_active=True).exists():
+        raise ValidationError({"root_cause": _("Choose a root cause from the list.")}, code="invalid")
+    return {"root_cause_id": cause_id}
+
+
 @transaction.atomic
-def resolve_ticket(*, ticket: Ticket, actor, note: str, now: datetime | None = None) -> Ticket:
-    """The work is done. Schedules the callback (回访) and tells the resident."""
+def resolve_ticket(
+    *,
+    ticket: Ticket,
+    actor,
+    note: str,
+    root_cause: RootCause | int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """The work is done. Schedules the callback (回访) and tells the resident. The first
+    resolution is kept apart (`first_resolved_at` against the deadline then in force): that is
+    what timeliness is judged on, whatever happens after a reopen."""
     now = _now(now)
     note = _require_text(note, field="note", message=_("Describe what was done."))
     ticket = _lock(ticket)
+    first = {}
+    if ticket.first_resolved_at is None:
+        first = {"first_resolved_at": now, "first_resolution_due_at": ticket.resolution_due_at}
     ticket = _move(
         ticket,
         S.RESOLVED,
         actor=actor,
         now=now,
         note=note,
-        fields={**_responded(ticket, now), "resolved_at": now, "resolution_note": note},
+        fields={
+            **_responded(ticket, now),
+            **first,
+            **_root_cause(ticket, root_cause),
+            "resolved_at": now,
+            "resolution_note": note,
+        },
     )
     schedule_callback(ticket=ticket, now=now)
     resident_user = ticket.reporter.user if ticket.reporter_id and ticket.reporter.user_id else None
@@ -663,16 +720,19 @@ def close_ticket(
     ticket: Ticket,
     actor,
     note: str = "",
+    root_cause: RootCause | int | None = None,
     now: datetime | None = None,
     unreachable: bool = False,
     _from_callback: bool = False,
 ) -> Ticket:
     """Close a resolved ticket. By hand only when no mandatory callback is still to be made; a
-    pending optional callback is cancelled."""
+    pending optional callback is cancelled. A complaint closed by hand must have its root cause
+    (given now, or at resolution); closing by the callback or the sweep keeps the one it has."""
     now = _now(now)
     ticket = _lock(ticket)
     _check(ticket, S.CLOSED)
     pending = Callback.objects.filter(ticket=ticket, status=CB.PENDING)
+    cause = _root_cause(ticket, root_cause) if actor is not None and not _from_callback else {}
     if not _from_callback:
         if pending.filter(is_mandatory=True).exists():
             raise DomainError(
@@ -686,7 +746,7 @@ def close_ticket(
         actor=actor,
         now=now,
         note=note.strip(),
-        fields={"closed_at": now, "is_unreachable": unreachable},
+        fields={"closed_at": now, "is_unreachable": unreachable, **cause},
     )
 
 
@@ -739,6 +799,56 @@ def add_comment(
         ticket.first_responded_at = now
         ticket.save(update_fields=["first_responded_at", "updated_at"])
     return _event(ticket, kind=TicketEvent.Kind.COMMENT, actor=actor, now=now, note=body, is_public=is_public)
+
+
+@transaction.atomic
+def reply_to_reporter(
+    *, ticket: Ticket, actor, channel: str, note: str, now: datetime | None = None
+) -> TicketEvent:
+    """Record a reply that reached the reporter: a call, an SMS, a letter, a word in person, or a
+    message in the portal (shown on their timeline and announced to them). This, and nothing
+    internal, is what answers a complaint within the 72 hours (`first_replied_at`); it is also a
+    response for the response SLA."""
+    now = _now(now)
+    if channel not in ReplyChannel.values:
+        raise ValidationError({"channel": _("Choose how the reply reached the reporter.")}, code="invalid")
+    note = _require_text(note, field="note", message=_("Write what was said."))
+    ticket = _lock(ticket)
+    if ticket.status == S.CANCELLED:
+        raise DomainError(_("This ticket was cancelled."), code="finished")
+    resident_user = ticket.reporter.user if ticket.reporter_id and ticket.reporter.user_id else None
+    if channel == ReplyChannel.PORTAL and resident_user is None:
+        raise ValidationError(
+            {"channel": _("The reporter has no portal account: reply by phone, SMS, letter or in person.")},
+            code="no_portal_account",
+        )
+    changes = {"first_replied_at": now} if ticket.first_replied_at is None else {}
+    changes |= _responded(ticket, now)
+    if changes:
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        ticket.save(update_fields=[*changes, "updated_at"])
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEvent.Kind.REPLIED,
+        actor=actor,
+        created_at=now,
+        note=note,
+        channel=channel,
+        is_public=channel == ReplyChannel.PORTAL,
+    )
+    if channel == ReplyChannel.PORTAL:
+        notify(
+            recipients=[resident_user],
+            kind="ticket_reply",
+            title=_("A reply about your request %(number)s") % {"number": ticket.number},
+            body=note,
+            url=reverse("portal:ticket_detail", args=[ticket.pk]),
+            estate=ticket.estate,
+            dedupe_key=f"ticket-reply:{event.pk}",
+            now=now,
+        )
+    return event
 
 
 def add_attachment(
@@ -864,8 +974,9 @@ def due_escalations(ticket: Ticket, *, now: datetime, complaint_reply_hours: int
     if (
         ticket.kind == Ticket.Kind.COMPLAINT
         and ticket.status in Ticket.OPEN
-        and unanswered
-        # A complaint cannot go on hold unanswered (a hold is a response), so no pause to add.
+        # Only a reply that reached the complainant answers a complaint; the 72 hours run from
+        # registration whatever the ticket's state (the promise is to the resident, not an SLA).
+        and ticket.first_replied_at is None
         and ticket.created_at + timedelta(hours=complaint_reply_hours) <= now
     ):
         due.append(E.COMPLAINT_OVERDUE)
@@ -919,7 +1030,7 @@ def run_deadline_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
         Ticket.objects.filter(
             status__in=Ticket.OPEN,
             kind=Ticket.Kind.COMPLAINT,
-            first_responded_at__isnull=True,
+            first_replied_at__isnull=True,
             created_at__lte=now - timedelta(hours=min_reply_hours),
         ).filter(_not_escalated(E.COMPLAINT_OVERDUE, by_round=False)),
         Ticket.objects.filter(is_major=True, kind=Ticket.Kind.COMPLAINT).filter(
@@ -1211,16 +1322,19 @@ def sample_size(population: int, *, share_percent: int, minimum: int) -> int:
 def draw_callback_samples(
     *, now: datetime | None = None, month: date | None = None, rng: random.Random | None = None
 ) -> list[CallbackSample]:
-    """On the 1st: for each estate, draw a random sample of last month's completed callbacks for
-    the manager to re-check. One sample per estate and month (a unique constraint), so running
-    it again draws nothing new."""
+    """On the 1st: for each estate, draw a random sample of last month's closed callbacks, those
+    that reached the resident and those closed unreachable alike, for the manager to re-check.
+    Unreachable ones are the easiest to fake, so they are never left out. One sample per estate
+    and month (a unique constraint), so running it again draws nothing new."""
     from tickets.selectors import month_bounds
 
     now = _now(now)
     month = month or previous_month(now)
     start, end = month_bounds(month)
     rng = rng or random.SystemRandom()
-    completed = Callback.objects.filter(status=CB.COMPLETED, completed_at__gte=start, completed_at__lt=end)
+    completed = Callback.objects.filter(
+        status__in=[CB.COMPLETED, CB.UNREACHABLE], completed_at__gte=start, completed_at__lt=end
+    )
     estate_ids = sorted(set(completed.order_by().values_list("estate_id", flat=True)))
     policies = policies_by_estate(estate_ids)
     drawn = []

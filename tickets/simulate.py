@@ -53,6 +53,8 @@ class Pools:
     members: dict[int, list[int]]  # team id -> user ids
     housekeeper_by_building: dict[int, int]
     desk_users: list[int] = field(default_factory=list)
+    public_locations: list[int] = field(default_factory=list)  # PublicLocation ids
+    root_causes: list[int] = field(default_factory=list)  # RootCause ids
     supervisor_id: int | None = None
     lead_minutes: int = 60
     reply_hours: int = 72
@@ -117,6 +119,7 @@ def simulate(
         category.team_kind in ("cleaning", "landscaping", "security") and rng.random() < 0.6
     )
     unit_id = person_id = building_id = None
+    public_area = public_area and bool(pools.public_locations)
     if not public_area:
         unit_id, person_id, building_id = unit_choice or rng.choice(pools.units)
     if reporter_id is not None:
@@ -146,7 +149,8 @@ def simulate(
         "priority": priority,
         "category_id": category.pk,
         "unit_id": unit_id,
-        "location": rng.choice(PUBLIC_PLACES) if public_area else "",
+        "public_location_id": rng.choice(pools.public_locations) if public_area else None,
+        "location": "",
         "reporter_id": person_id,
         "reporter_name": "" if person_id else rng.choice(["张先生", "李女士", "王阿姨", "刘先生", "访客"]),
         "reporter_phone": "" if person_id else f"13{rng.randrange(100000000, 999999999)}",
@@ -166,6 +170,10 @@ def simulate(
         "response_warn_at": deadlines.response_warn_at,
         "resolution_warn_at": deadlines.resolution_warn_at,
         "first_responded_at": None,
+        "first_resolved_at": None,
+        "first_resolution_due_at": None,
+        "first_replied_at": None,
+        "root_cause_id": None,
         "on_hold_since": None,
         "on_hold_minutes": 0,
         "resolved_at": None,
@@ -232,6 +240,23 @@ def simulate(
             return None
         t["assignee_id"] = t["assignee_id"] or assignee
         t["first_responded_at"] = t["first_responded_at"] or at
+        if kind == Ticket.Kind.COMPLAINT and t["first_replied_at"] is None:
+            # The handler calls the complainant when starting (late complaints are answered late).
+            reply_at = at + timedelta(minutes=rng.randint(5, 120))
+            if _clip(reply_at, now):
+                t["first_replied_at"] = reply_at
+                events.append(
+                    _event(
+                        t,
+                        K.REPLIED,
+                        assignee,
+                        reply_at,
+                        "",
+                        "",
+                        note="已致电业主说明处理安排",
+                        channel="phone",
+                    )
+                )
         if rng.random() < 0.12:
             hold_at = at + timedelta(minutes=rng.randint(20, 240))
             if not move(S.ON_HOLD, assignee, hold_at, note=rng.choice(HOLD_REASONS)):
@@ -262,6 +287,11 @@ def simulate(
             return None
         t["resolved_at"] = at
         t["resolution_note"] = note
+        if t["first_resolved_at"] is None:
+            t["first_resolved_at"] = at
+            t["first_resolution_due_at"] = t["resolution_due_at"]
+        if kind == Ticket.Kind.COMPLAINT and pools.root_causes and t["root_cause_id"] is None:
+            t["root_cause_id"] = rng.choice(pools.root_causes)
         return at
 
     resolved_at = work_round(created_at)
@@ -363,7 +393,16 @@ def simulate(
 
 
 def _event(
-    t: dict, kind: str, actor, at: datetime, source: str, target: str, *, public: bool = False, note: str = ""
+    t: dict,
+    kind: str,
+    actor,
+    at: datetime,
+    source: str,
+    target: str,
+    *,
+    public: bool = False,
+    note: str = "",
+    channel: str = "",
 ) -> dict:
     return {
         "kind": kind,
@@ -373,6 +412,7 @@ def _event(
         "to_status": target,
         "note": note,
         "is_public": public,
+        "channel": channel,
     }
 
 

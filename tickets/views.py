@@ -29,6 +29,7 @@ from tickets.forms import (
     AssignForm,
     AttachmentForm,
     CallbackRecordForm,
+    CloseForm,
     CommentForm,
     MetricsForm,
     NoteForm,
@@ -36,11 +37,12 @@ from tickets.forms import (
     PortalTicketForm,
     RateForm,
     ReasonForm,
-    RequiredNoteForm,
+    ReplyForm,
+    ResolveForm,
     ReviewForm,
     TicketCreateForm,
 )
-from tickets.models import Callback, CallbackReview, Ticket, TicketAttachment, TicketEvent
+from tickets.models import Callback, CallbackReview, ReplyChannel, Ticket, TicketAttachment, TicketEvent
 from tickets.paging import light_page
 from tickets.permissions import available_actions, may
 
@@ -265,6 +267,9 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, status: int = 200, e
         else None,
         "can_record_callback": request.user.has_perm("tickets.record_callback"),
         "can_reveal_phone": request.user.has_perm("residents.view_sensitive"),
+        "root_causes": selectors.active_root_causes() if {"resolve", "close"} & set(actions) else [],
+        "root_cause_required": services.root_cause_required(ticket),
+        "reply_channels": ReplyChannel.choices if "reply" in actions else [],
         "errors": errors or [],
         "satisfaction_scores": ["5", "4", "3", "2", "1"],
     }
@@ -281,10 +286,11 @@ ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "start": (NoteForm, lambda t, u, d: services.start_ticket(ticket=t, actor=u, **d)),
     "hold": (ReasonForm, lambda t, u, d: services.hold_ticket(ticket=t, actor=u, **d)),
     "resume": (NoteForm, lambda t, u, d: services.resume_ticket(ticket=t, actor=u, **d)),
-    "resolve": (RequiredNoteForm, lambda t, u, d: services.resolve_ticket(ticket=t, actor=u, **d)),
+    "resolve": (ResolveForm, lambda t, u, d: services.resolve_ticket(ticket=t, actor=u, **d)),
     "reopen": (ReasonForm, lambda t, u, d: services.reopen_ticket(ticket=t, actor=u, **d)),
     "cancel": (ReasonForm, lambda t, u, d: services.cancel_ticket(ticket=t, actor=u, **d)),
-    "close": (NoteForm, lambda t, u, d: services.close_ticket(ticket=t, actor=u, **d)),
+    "close": (CloseForm, lambda t, u, d: services.close_ticket(ticket=t, actor=u, **d)),
+    "reply": (ReplyForm, lambda t, u, d: services.reply_to_reporter(ticket=t, actor=u, **d)),
     "flag_major": (NoteForm, lambda t, u, d: services.flag_major_complaint(ticket=t, actor=u, **d)),
 }
 DONE_MESSAGES = {
@@ -297,6 +303,7 @@ DONE_MESSAGES = {
     "reopen": gettext_lazy("Reopened."),
     "cancel": gettext_lazy("Cancelled."),
     "close": gettext_lazy("Closed."),
+    "reply": gettext_lazy("The reply is recorded."),
     "flag_major": gettext_lazy("Marked as a major complaint; the manager has been told."),
 }
 
@@ -494,16 +501,24 @@ def ticket_metrics_page(request: HttpRequest) -> HttpResponse:
         if estate is not None:
             form = MetricsForm({"estate": estate.pk, "month": f"{today:%Y-%m}"}, user=request.user)
     kinds = statuses = []
+    breakdowns = []
     if form.is_bound and form.is_valid():
-        metrics = selectors.ticket_metrics(
-            estate=form.cleaned_data["estate"], month=form.cleaned_data["month"]
-        )
+        estate, month = form.cleaned_data["estate"], form.cleaned_data["month"]
+        metrics = selectors.ticket_metrics(estate=estate, month=month)
         kinds = [(Ticket.Kind(k).label, n) for k, n in sorted(metrics.counts_by_kind.items())]
         statuses = [(Ticket.Status(k).label, n) for k, n in sorted(metrics.counts_by_status.items())]
+        breakdowns = [
+            (title, selectors.ticket_metrics_by(estate=estate, month=month, by=by))
+            for by, title in (
+                ("team", gettext_lazy("By team")),
+                ("assignee", gettext_lazy("By staff member")),
+                ("zone", gettext_lazy("By zone")),
+            )
+        ]
     return render(
         request,
         "tickets/metrics.html",
-        {"form": form, "metrics": metrics, "kinds": kinds, "statuses": statuses},
+        {"form": form, "metrics": metrics, "kinds": kinds, "statuses": statuses, "breakdowns": breakdowns},
     )
 
 

@@ -48,3 +48,7 @@ def ensure_default_categories() -> None:
 
     if not TicketCategory.objects.exists():
         importlib.import_module("tickets.migrations.0002_default_categories").seed(apps, None)
+    from tickets.models import RootCause
+
+    if not RootCause.objects.exists():
+        importlib.import_module("tickets.migrations.0007_backfill_kpi_fields").seed_root_causes(apps, None)

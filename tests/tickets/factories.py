@@ -45,6 +45,9 @@ class TicketFactory(factory.django.DjangoModelFactory):
     resolved_at = factory.LazyAttribute(
         lambda o: o.created_at if o.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED) else None
     )
+    # A row written directly was resolved once: its first resolution is its resolution.
+    first_resolved_at = factory.LazyAttribute(lambda o: o.resolved_at)
+    first_resolution_due_at = factory.LazyAttribute(lambda o: o.resolution_due_at if o.resolved_at else None)
 
 
 class CallbackFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.factories import make_staff, make_zone
 from tests.tickets.factories import CallbackFactory, TicketFactory, category
-from tickets.models import Callback, Ticket
+from tickets.models import Callback, PublicLocation, Ticket
 
 pytestmark = pytest.mark.django_db
 S = Ticket.Status
@@ -57,14 +57,29 @@ def test_frontdesk_creates_a_ticket(api_as, users, unit_a, maintenance):
     assert data["reporter_phone"] == "138****8000"
 
 
-def test_create_public_area_ticket_with_location(api_as, users, estate_a):
-    response = api_as(users["frontdesk"]).post(
+def test_create_public_area_ticket_with_a_public_location(api_as, users, estate_a, estate_b):
+    garage = PublicLocation.objects.create(estate=estate_a, name="地下车库B2")
+    elsewhere = PublicLocation.objects.create(estate=estate_b, name="北门")
+    client = api_as(users["frontdesk"])
+    response = client.post(
         "/api/tickets/",
-        body(estate=estate_a.pk, location="地下车库B2", category=category("public_cleaning").pk),
+        body(public_location=garage.pk, location="出口坡道", category=category("public_cleaning").pk),
         format="json",
     )
     assert response.status_code == 201
-    assert response.json()["unit"] is None and response.json()["location"] == "地下车库B2"
+    data = response.json()
+    assert data["unit"] is None and data["estate"] == estate_a.pk
+    assert (data["public_location"], data["public_location_name"], data["location"]) == (
+        garage.pk,
+        "地下车库B2",
+        "出口坡道",
+    )
+    # Free text alone no longer names a public place, and another estate's place is out of reach.
+    for payload in (body(location="地下车库B2"), body(public_location=elsewhere.pk)):
+        before = Ticket.objects.count()
+        response = client.post("/api/tickets/", payload, format="json")
+        assert response.status_code == 400
+        assert Ticket.objects.count() == before
 
 
 def test_create_priority_defaults_from_category(api_as, users, unit_a):

@@ -12,7 +12,7 @@ from staff.models import Notification
 from tests.factories import make_zone
 from tests.tickets.factories import CallbackFactory, TicketFactory, category
 from tickets import services
-from tickets.models import Callback, CallbackReview, CallbackSample, Ticket, TicketPolicy
+from tickets.models import Callback, CallbackReview, CallbackSample, RootCause, Ticket, TicketPolicy
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -21,7 +21,9 @@ S = Ticket.Status
 
 
 def resolve(ticket, actor, now=NOW):
-    return services.resolve_ticket(ticket=ticket, actor=actor, note="已处理", now=now)
+    # A complaint must carry its root cause when resolved; other kinds need none.
+    cause = RootCause.objects.get(code="workmanship") if ticket.kind == Ticket.Kind.COMPLAINT else None
+    return services.resolve_ticket(ticket=ticket, actor=actor, note="已处理", root_cause=cause, now=now)
 
 
 @pytest.fixture

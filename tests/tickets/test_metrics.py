@@ -20,11 +20,12 @@ def at(month, day, hour, minute=0):
     return datetime(2025, month, day, hour, minute, tzinfo=TZ)
 
 
-def ticket(unit, *, created, responded=None, resolved=None, due=None, **kw):
+def ticket(unit, *, created, responded=None, resolved=None, due=None, replied=None, **kw):
     return TicketFactory(
         unit=unit,
         created_at=created,
         first_responded_at=responded,
+        first_replied_at=replied,
         resolved_at=resolved,
         resolution_due_at=due or created + timedelta(days=3),
         **kw,
@@ -72,6 +73,7 @@ def february(unit_a, unit_b):
         kind="complaint",
         created=at(2, 10, 8),
         responded=at(2, 12, 8),
+        replied=at(2, 12, 8),
         resolved=at(2, 13, 8),
         due=at(2, 17, 8),
         status=S.CLOSED,
@@ -83,6 +85,7 @@ def february(unit_a, unit_b):
         kind="complaint",
         created=at(2, 20, 12),
         responded=at(2, 24, 12),
+        replied=at(2, 24, 12),
         due=at(2, 27, 12),
         status=S.IN_PROGRESS,
     )  # t4: answered after 96 h, still open past its deadline
@@ -131,7 +134,7 @@ def test_monthly_metrics_on_fixed_data(february, estate_a):
     # Scores of reached callbacks: 5, 3, 4, 4 → three of four are 4 or 5; mean 4.0.
     assert m.satisfaction_rate == 0.75
     assert m.average_satisfaction == 4.0
-    # Complaints: t3 answered in 48 h (yes), t4 in 96 h (no), t5 unanswered past 72 h (no).
+    # Complaints: t3 replied to in 48 h (yes), t4 in 96 h (no), t5 unanswered past 72 h (no).
     assert m.complaints_replied_within_72h_rate == round(1 / 3, 4) == 0.3333
     # First responses: 1 + 3 + 48 + 96 + 0.5 + 0.25 = 148.75 h over 6 tickets.
     assert m.average_response_hours == round(148.75 / 6, 2) == 24.79

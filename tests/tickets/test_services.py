@@ -13,7 +13,7 @@ from staff.models import Notification, Team
 from tests.factories import PersonFactory, TeamFactory, UnitFactory, make_staff
 from tests.tickets.factories import TicketFactory, category, register
 from tickets import services
-from tickets.models import Callback, SlaTarget, Ticket, TicketEvent, TicketPolicy
+from tickets.models import Callback, PublicLocation, SlaTarget, Ticket, TicketEvent, TicketPolicy
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -101,14 +101,23 @@ def test_complaint_reply_limit_comes_from_the_estate_policy(users, unit_a, estat
     assert ticket.response_due_at == NOW + timedelta(hours=48)
 
 
-def test_register_public_area_needs_location_and_estate(users, estate_a):
+def test_register_public_area_needs_a_public_location_of_the_estate(users, estate_a, estate_b):
     with pytest.raises(ValidationError) as exc:
-        register(users["frontdesk"], None, estate=estate_a, now=NOW)
-    assert "location" in exc.value.message_dict
+        register(users["frontdesk"], None, estate=estate_a, location="3栋大堂", now=NOW)
+    assert "public_location" in exc.value.message_dict
+    lobby = PublicLocation.objects.create(estate=estate_a, name="3栋大堂")
+    other = PublicLocation.objects.create(estate=estate_b, name="A座大堂")
+    with pytest.raises(ValidationError) as exc:
+        register(users["frontdesk"], None, estate=estate_a, public_location=other, now=NOW)
+    assert "public_location" in exc.value.message_dict
+    retired = PublicLocation.objects.create(estate=estate_a, name="旧会所", is_active=False)
+    with pytest.raises(ValidationError) as exc:
+        register(users["frontdesk"], None, public_location=retired, now=NOW)
+    assert "public_location" in exc.value.message_dict
     ticket = register(
-        users["frontdesk"], None, estate=estate_a, location="3栋大堂", category=category("public_cleaning")
+        users["frontdesk"], None, public_location=lobby, location="电梯旁", category=category("public_cleaning")
     )
-    assert ticket.unit is None and ticket.place == "3栋大堂"
+    assert ticket.unit is None and ticket.estate == estate_a and ticket.place == "3栋大堂 · 电梯旁"
 
 
 def test_register_rejects_unit_of_another_estate(users, unit_b, estate_a):

@@ -129,17 +129,34 @@ def test_estate_policy_shortens_the_complaint_limit(unit_a, estate_a, users):
     assert E.COMPLAINT_OVERDUE in kinds(complaint)
 
 
-def test_answered_complaint_is_not_escalated_to_the_manager(unit_a, users):
+def test_replied_complaint_is_not_escalated_to_the_manager(unit_a, users):
     complaint = TicketFactory(unit=unit_a, kind="complaint", created_at=NOW, response_minutes=4320)
-    services.add_comment(
+    services.reply_to_reporter(
         ticket=complaint,
         actor=users["frontdesk"],
-        body="已致电业主",
-        is_public=True,
+        channel="phone",
+        note="已致电业主说明处理安排",
         now=NOW + timedelta(hours=2),
     )
     services.run_deadline_sweep(now=NOW + timedelta(hours=80))
     assert E.COMPLAINT_OVERDUE not in kinds(complaint)
+
+
+def test_internal_work_does_not_answer_a_complaint(unit_a, users):
+    """Starting, holding or an internal note is work, not a reply: the manager is still told."""
+    complaint = TicketFactory(
+        unit=unit_a, kind="complaint", status="in_progress", created_at=NOW, response_minutes=4320
+    )
+    services.add_comment(
+        ticket=complaint, actor=users["supervisor"], body="内部跟进", now=NOW + timedelta(hours=1)
+    )
+    services.hold_ticket(
+        ticket=complaint, actor=users["supervisor"], reason="等待开发商答复", now=NOW + timedelta(hours=2)
+    )
+    complaint.refresh_from_db()
+    assert complaint.first_responded_at is not None and complaint.first_replied_at is None
+    services.run_deadline_sweep(now=NOW + timedelta(hours=80))
+    assert E.COMPLAINT_OVERDUE in kinds(complaint)
 
 
 def test_major_complaint_missed_at_registration_is_caught_by_the_sweep(unit_a, users):

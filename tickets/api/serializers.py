@@ -14,7 +14,17 @@ from residents.models import Estate, Person, Unit
 from servicecenter.scoping import access_for
 from servicecenter.uploads import UploadField
 from staff.models import Team
-from tickets.models import Callback, SlaTarget, Ticket, TicketAttachment, TicketCategory, TicketEvent
+from tickets.models import (
+    Callback,
+    PublicLocation,
+    ReplyChannel,
+    RootCause,
+    SlaTarget,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEvent,
+)
 
 User = get_user_model()
 
@@ -40,9 +50,24 @@ class TicketCategorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "team_kind", "default_priority", "is_callback_mandatory", "sla"]
 
 
+class PublicLocationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PublicLocation
+        fields = ["id", "estate", "building", "name", "sort_order"]
+
+
+class RootCauseSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = RootCause
+        fields = ["id", "code", "name"]
+
+
 class TicketSerializer(serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.__str__", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True, default=None)
+    public_location_name = serializers.CharField(source="public_location.name", read_only=True, default=None)
     reporter_name = serializers.CharField(source="reporter_display_name", read_only=True)
     reporter_phone = serializers.CharField(source="reporter_phone_masked", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
@@ -65,6 +90,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "category_name",
             "unit",
             "unit_code",
+            "public_location",
+            "public_location_name",
             "location",
             "reporter",
             "reporter_name",
@@ -81,8 +108,12 @@ class TicketSerializer(serializers.ModelSerializer):
             "response_due_at",
             "resolution_due_at",
             "first_responded_at",
+            "first_replied_at",
+            "first_resolved_at",
+            "first_resolution_due_at",
             "resolved_at",
             "closed_at",
+            "root_cause",
             "on_hold_minutes",
             "reopen_count",
             "is_overdue",
@@ -113,6 +144,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
             "to_status",
             "note",
             "is_public",
+            "channel",
         ]
 
     def get_actor_name(self, event: TicketEvent) -> str:
@@ -226,6 +258,7 @@ class TicketCreateSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False, allow_null=True)
     estate = _ScopedPrimaryKey(Estate, required=False, allow_null=True)
     unit = _ScopedPrimaryKey(Unit, required=False, allow_null=True)
+    public_location = _ScopedPrimaryKey(PublicLocation, required=False, allow_null=True)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     reporter = _ScopedPrimaryKey(Person, required=False, allow_null=True)
     reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -237,8 +270,8 @@ class TicketCreateSerializer(serializers.Serializer):
     assignee = _StaffUserField(required=False, allow_null=True)
 
     def validate(self, attrs):
-        if not attrs.get("unit") and not (attrs.get("location") or "").strip():
-            raise serializers.ValidationError({"unit": _("Give a unit, or a location for a public area.")})
+        if not attrs.get("unit") and not attrs.get("public_location"):
+            raise serializers.ValidationError({"unit": _("Give a unit, or a public location.")})
         if not attrs.get("channel"):
             request = self.context.get("request")
             if request is not None and access_for(request.user).is_staff_member:
@@ -263,6 +296,30 @@ class TicketNoteSerializer(serializers.Serializer):
 
 
 class TicketRequiredNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000)
+
+
+class _RootCauseField(serializers.PrimaryKeyRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=RootCause.objects.filter(is_active=True), **kwargs)
+
+
+class TicketResolveSerializer(TicketRequiredNoteSerializer):
+    root_cause = _RootCauseField(
+        required=False, allow_null=True, help_text=_("Required for a complaint (see /api/root-causes/).")
+    )
+
+
+class TicketCloseSerializer(TicketNoteSerializer):
+    root_cause = _RootCauseField(
+        required=False,
+        allow_null=True,
+        help_text=_("Required to close a complaint that has none yet (see /api/root-causes/)."),
+    )
+
+
+class TicketReplySerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=ReplyChannel.choices)
     note = serializers.CharField(max_length=4000)
 
 
@@ -322,4 +379,9 @@ class TicketRateSerializer(serializers.Serializer):
 
 class TicketMetricsQuerySerializer(serializers.Serializer):
     estate = serializers.IntegerField()
+    by = serializers.ChoiceField(
+        choices=[("team", _("Team")), ("assignee", _("Staff member")), ("zone", _("Zone"))],
+        required=False,
+        help_text=_("Group the figures by team, staff member or zone: one row each."),
+    )
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")})

@@ -28,7 +28,7 @@ from servicecenter.uploads import serve_private_file
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.filters import CallbackFilter, TicketFilter
-from tickets.models import Callback, Ticket, TicketAttachment, TicketCategory
+from tickets.models import Callback, PublicLocation, RootCause, Ticket, TicketAttachment, TicketCategory
 from tickets.paging import COUNT_CAP, light_page
 from tickets.permissions import ACTION_PERMISSIONS, may
 
@@ -241,13 +241,13 @@ class TicketViewSet(
         return self._transition(services.resume_ticket, s.TicketNoteSerializer)
 
     @extend_schema(
-        summary="Resolve; schedules the callback",
-        request=s.TicketRequiredNoteSerializer,
+        summary="Resolve; schedules the callback (a complaint needs its `root_cause`)",
+        request=s.TicketResolveSerializer,
         responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        return self._transition(services.resolve_ticket, s.TicketRequiredNoteSerializer)
+        return self._transition(services.resolve_ticket, s.TicketResolveSerializer)
 
     @extend_schema(
         summary="Reopen a resolved ticket; `reason` required",
@@ -268,13 +268,32 @@ class TicketViewSet(
         return self._transition(services.cancel_ticket, s.TicketReasonSerializer)
 
     @extend_schema(
-        summary="Close a resolved ticket",
-        request=s.TicketNoteSerializer,
-        responses={200: s.TicketSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+        summary="Close a resolved ticket (a complaint needs its `root_cause`)",
+        request=s.TicketCloseSerializer,
+        responses={200: s.TicketSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._transition(services.close_ticket, s.TicketNoteSerializer)
+        return self._transition(services.close_ticket, s.TicketCloseSerializer)
+
+    @extend_schema(
+        summary="Record a reply that reached the reporter (call, SMS, letter, in person, portal message)",
+        request=s.TicketReplySerializer,
+        responses={
+            201: s.TicketEventSerializer,
+            400: _ERROR,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: _CONFLICT,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = s.TicketReplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.reply_to_reporter(ticket=ticket, actor=request.user, **serializer.validated_data)
+        return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Mark a complaint as major (the manager is told)",
@@ -364,6 +383,12 @@ class TicketViewSet(
         parameters=[
             OpenApiParameter("estate", OpenApiTypes.INT, required=True),
             OpenApiParameter("month", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+            OpenApiParameter(
+                "by",
+                OpenApiTypes.STR,
+                enum=["team", "assignee", "zone"],
+                description="One row per team, staff member or zone, as `{by, results: [...]}`.",
+            ),
         ],
         responses={
             200: OpenApiTypes.OBJECT,
@@ -383,8 +408,32 @@ class TicketViewSet(
         if estate is None:
             raise Http404(_("No such estate."))
         year, month = (int(part) for part in query.validated_data["month"].split("-"))
+        by = query.validated_data.get("by")
+        if by:
+            rows = selectors.ticket_metrics_by(estate=estate, month=date(year, month, 1), by=by)
+            return Response({"by": by, "results": [row.as_dict() for row in rows]})
         metrics = selectors.ticket_metrics(estate=estate, month=date(year, month, 1))
         return Response(metrics.as_dict())
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Public locations of the estates within reach (filter ?estate=)")
+)
+class PublicLocationViewSet(
+    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The places a public-area ticket can be about; managers keep the list in the admin."""
+
+    queryset = PublicLocation.objects.active().order_by("estate_id", "sort_order", "name")
+    serializer_class = s.PublicLocationSerializer
+    filterset_fields = ["estate", "building"]
+
+
+@extend_schema_view(list=extend_schema(summary="Root causes a complaint is closed with"))
+class RootCauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = RootCause.objects.filter(is_active=True)
+    serializer_class = s.RootCauseSerializer
+    pagination_class = None
 
 
 @extend_schema_view(list=extend_schema(summary="Active ticket categories with their SLA targets"))
