@@ -27,6 +27,7 @@ from servicecenter.money import is_exact_cents, to_money
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
 from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, sniff_upload
+from servicecenter.validators import normalize_phone
 from staff.models import StaffProfile, Team
 from staff.selectors import housekeeper_for_unit, team_of_kind
 from staff.services import notify
@@ -349,7 +350,7 @@ def register_ticket(
         location=location,
         reporter=reporter,
         reporter_name="" if reporter else reporter_name.strip(),
-        reporter_phone="" if reporter else reporter_phone.strip(),
+        reporter_phone="" if reporter else normalize_phone(reporter_phone),
         description=description,
         is_paid_service=is_paid_service,
         service_price=price,
