@@ -194,8 +194,10 @@ def test_other_phones_without_digits_are_refused(users, estate_a):
 
 @pytest.mark.django_db
 def test_a_reporters_free_text_phone_is_stored_as_digits(users, unit_a):
+    from tests.tickets.conftest import ensure_default_categories
     from tests.tickets.factories import register
 
+    ensure_default_categories()  # an earlier transactional test may have flushed the seeded ones
     ticket = register(users["frontdesk"], unit_a, reporter_phone="0755-8888-1234")
     assert ticket.reporter_phone == "075588881234"
 
@@ -328,9 +330,11 @@ def test_the_residents_migration_normalises_stored_phones(estate_a):
 
 @pytest.mark.django_db
 def test_the_tickets_and_staff_migrations_normalise_stored_phones(users, unit_a):
+    from tests.tickets.conftest import ensure_default_categories
     from tests.tickets.factories import TicketFactory
     from tickets.models import Ticket
 
+    ensure_default_categories()
     ticket = TicketFactory(unit=unit_a)
     Ticket.objects.filter(pk=ticket.pk).update(reporter_phone="0755-8888 1234")
     StaffProfile.objects.filter(user=users["frontdesk"]).update(phone="+86 139-0000-2222")
