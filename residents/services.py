@@ -60,6 +60,8 @@ def _clean_person_values(values: dict) -> dict:
             errors.setdefault("other_phones", []).append(
                 _("Enter phone numbers in digits, separated by commas.")
             )
+        elif len(cleaned["other_phones"]) > Person._meta.get_field("other_phones").max_length:
+            errors.setdefault("other_phones", []).append(_("Too many phone numbers."))
     if cleaned.get("id_number"):
         cleaned["id_number"] = normalize_id_number(cleaned["id_number"])
         try:

@@ -325,6 +325,11 @@ def register_ticket(
             {"assignee": _("This person does not work in the ticket's estate.")}, code="estate"
         )
 
+    # Digits only, like every stored phone (servicecenter.phones); "+" becomes "00", so check the length.
+    reporter_phone = "" if reporter else normalize_phone(reporter_phone)
+    if len(reporter_phone) > Ticket._meta.get_field("reporter_phone").max_length:
+        raise ValidationError({"reporter_phone": _("This phone number is too long.")}, code="max_length")
+
     policy = policy_for(estate)
     response_minutes, resolution_minutes = sla_minutes(category=category, priority=priority)
     if kind == Ticket.Kind.COMPLAINT:
@@ -350,7 +355,7 @@ def register_ticket(
         location=location,
         reporter=reporter,
         reporter_name="" if reporter else reporter_name.strip(),
-        reporter_phone="" if reporter else normalize_phone(reporter_phone),
+        reporter_phone=reporter_phone,
         description=description,
         is_paid_service=is_paid_service,
         service_price=price,

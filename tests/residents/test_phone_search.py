@@ -347,3 +347,29 @@ def test_the_tickets_and_staff_migrations_normalise_stored_phones(users, unit_a)
     ticket.refresh_from_db()
     assert ticket.reporter_phone == "075588881234"
     assert StaffProfile.objects.get(user=users["frontdesk"]).phone == "13900002222"
+
+
+@pytest.mark.django_db
+def test_a_reporter_phone_too_long_once_normalised_is_refused(users, unit_a):
+    from django.core.exceptions import ValidationError
+
+    from tests.tickets.conftest import ensure_default_categories
+    from tests.tickets.factories import register
+
+    ensure_default_categories()
+    with pytest.raises(ValidationError) as caught:
+        register(users["frontdesk"], unit_a, reporter_phone="+" + "1" * 19)  # 00 + 19 digits
+    assert "reporter_phone" in caught.value.message_dict
+
+
+@pytest.mark.django_db
+def test_other_phones_too_long_once_normalised_are_refused(users, estate_a):
+    from django.core.exceptions import ValidationError
+
+    typed = ",".join(f"+{n}" for n in range(10, 60))  # each "+NN" grows to "00NN, "
+    assert len(typed) <= 200
+    with pytest.raises(ValidationError) as caught:
+        resident_services.create_person(
+            actor=users["frontdesk"], estate=estate_a, name="多号", other_phones=typed
+        )
+    assert "other_phones" in caught.value.message_dict
