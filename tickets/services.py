@@ -326,7 +326,9 @@ def register_ticket(
         )
 
     # Digits only, like every stored phone (servicecenter.phones); "+" becomes "00", so check the length.
-    reporter_phone = "" if reporter else normalize_phone(reporter_phone)
+    typed_phone, reporter_phone = reporter_phone, "" if reporter else normalize_phone(reporter_phone)
+    if not reporter and typed_phone.strip() and not reporter_phone:
+        raise ValidationError({"reporter_phone": _("Enter the phone number in digits.")}, code="invalid")
     if len(reporter_phone) > Ticket._meta.get_field("reporter_phone").max_length:
         raise ValidationError({"reporter_phone": _("This phone number is too long.")}, code="max_length")
 

@@ -350,7 +350,8 @@ def test_the_tickets_and_staff_migrations_normalise_stored_phones(users, unit_a)
 
 
 @pytest.mark.django_db
-def test_a_reporter_phone_too_long_once_normalised_is_refused(users, unit_a):
+@pytest.mark.parametrize("typed", ["+" + "1" * 19, "不知道"])  # "+" grows to "00"; no digits at all
+def test_a_reporter_phone_too_long_or_without_digits_is_refused(users, unit_a, typed):
     from django.core.exceptions import ValidationError
 
     from tests.tickets.conftest import ensure_default_categories
@@ -358,7 +359,7 @@ def test_a_reporter_phone_too_long_once_normalised_is_refused(users, unit_a):
 
     ensure_default_categories()
     with pytest.raises(ValidationError) as caught:
-        register(users["frontdesk"], unit_a, reporter_phone="+" + "1" * 19)  # 00 + 19 digits
+        register(users["frontdesk"], unit_a, reporter_phone=typed)
     assert "reporter_phone" in caught.value.message_dict
 
 
