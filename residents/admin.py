@@ -14,7 +14,13 @@ from residents import services
 from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.admin import EstateScopedAdminMixin
 from servicecenter.crypto import keyed_hash
-from servicecenter.validators import normalize_id_number, normalize_mobile, validate_id_number
+from servicecenter.phones import phone_q, phone_search_digits
+from servicecenter.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    normalize_phone_list,
+    validate_id_number,
+)
 
 
 @admin.register(Estate)
@@ -132,7 +138,7 @@ class PersonAdminForm(forms.ModelForm):
         return self._keep_or("mobile", normalize_mobile(self.cleaned_data.get("mobile", "")))
 
     def clean_other_phones(self):
-        return self._keep_or("other_phones", self.cleaned_data.get("other_phones", ""))
+        return self._keep_or("other_phones", normalize_phone_list(self.cleaned_data.get("other_phones", "")))
 
     def clean_emergency_contact_phone(self):
         return self._keep_or(
@@ -181,7 +187,9 @@ class PersonAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "estate", "masked_mobile", "masked_id_number", "has_login"]
     list_filter = ["estate"]
     list_select_related = ["estate"]
-    search_fields = ["name", "mobile", "other_phones"]
+    # Phones are matched in get_search_results: in full or by exactly the last four digits, never
+    # a fragment (the admin's own search would be a substring match on the hidden digits).
+    search_fields = ["name"]
     raw_id_fields = ["user"]
     inlines = [OccupancyInline]
     fields = PersonAdminForm.Meta.fields
@@ -204,6 +212,11 @@ class PersonAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_search_digits(search_term)
+        if digits:
+            results = results | queryset.filter(
+                phone_q("mobile", digits) | phone_q("other_phones", digits, listed=True)
+            )
         number = normalize_id_number(search_term)
         if len(number) == 18:
             # ID numbers are stored encrypted; an exact match is found through the keyed hash.

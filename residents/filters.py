@@ -1,11 +1,10 @@
 """One FilterSet per list, shared by the API and the desk pages."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import Building, Occupancy, Person, SensitiveAccessLog, Unit
-from servicecenter.validators import normalize_mobile
+from residents.selectors import parse_archive_query
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -41,13 +40,15 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["q", "estate", "unit"]
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        parsed = parse_archive_query(value)
+        if not parsed.text:
             return queryset
-        digits = normalize_mobile(value)
-        if digits.isdigit() and len(digits) >= 4:
-            return queryset.filter(Q(mobile__contains=digits) | Q(other_phones__contains=digits))
-        return queryset.filter(name__icontains=value)
+        if parsed.kind == "phone":
+            # The full number or exactly its last four: never a fragment (servicecenter.phones).
+            return queryset.filter(parsed.person_q())
+        if parsed.kind in ("unit", "number"):
+            return queryset.none()
+        return queryset.filter(name__icontains=parsed.text)
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(occupancies__unit_id=value).distinct()

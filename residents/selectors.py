@@ -9,18 +9,23 @@ from datetime import date
 from django.db.models import Prefetch, Q, QuerySet
 
 from residents.models import ArchiveDocument, Occupancy, Person, SensitiveAccessLog, Unit
-from servicecenter.validators import normalize_mobile
+from servicecenter.phones import MIN_FULL_DIGITS, phone_q, phone_search_digits
+from servicecenter.validators import normalize_mobile, normalize_phone
 
 _UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$")
+_DIGITS_RE = re.compile(r"^\+?[\d\s\-().]+$")
 
 
 @dataclass(frozen=True)
 class ArchiveQuery:
     """What someone typed into a search box at the desk, and what it looks like.
 
-    `kind` is "unit" for a unit code (3-2-1101, 3-2-), "phone" for four or more digits of a phone
-    (a mobile typed with dashes, 139-1234-5678, is a phone, not a unit), else "name". Every
-    type-ahead (global search, new ticket, cashier) reads queries through this one parser.
+    `kind` is "unit" for a unit code (3-2-1101, 3-2-); "phone" for a whole phone number (11 or
+    more digits; a mobile typed with dashes, 139-1234-5678, is a phone, not a unit) or exactly four
+    digits (the last four of a phone); "number" for other digits, which match unit codes only: a
+    fragment of a phone must never find anyone (servicecenter.phones); else "name". Every
+    type-ahead (global search, new ticket, cashier) and the person filter read queries through
+    this one parser.
     """
 
     text: str
@@ -29,7 +34,7 @@ class ArchiveQuery:
 
     def unit_q(self, path: str = "") -> Q:
         """Matches a unit (at `path`, e.g. "unit__") for this query."""
-        if self.kind == "unit":
+        if self.kind in ("unit", "number"):
             return Q(**{f"{path}code__istartswith": self.text})
         if self.kind == "phone":
             return self.person_q(f"{path}occupancies__person__")
@@ -39,23 +44,25 @@ class ArchiveQuery:
 
     def person_q(self, path: str = "") -> Q:
         """Matches a person (at `path`, e.g. "person__") for this query."""
-        if self.kind == "unit":
+        if self.kind in ("unit", "number"):
             return Q(**{f"{path}occupancies__unit__code__istartswith": self.text})
         if self.kind == "phone":
-            return Q(**{f"{path}mobile__contains": self.digits}) | Q(
-                **{f"{path}other_phones__contains": self.digits}
+            return phone_q(f"{path}mobile", self.digits) | phone_q(
+                f"{path}other_phones", self.digits, listed=True
             )
         return Q(**{f"{path}name__icontains": self.text})
 
 
 def parse_archive_query(query: str) -> ArchiveQuery:
     text = (query or "").strip()
-    digits = normalize_mobile(text)
-    if _UNIT_CODE_RE.match(text) and not (digits.isdigit() and len(digits) >= 11):
-        return ArchiveQuery(text, "unit", digits)
-    if digits.isdigit() and len(digits) >= 4:
-        return ArchiveQuery(text, "phone", digits)
-    return ArchiveQuery(text, "name", digits)
+    phone_digits = phone_search_digits(text)
+    if _UNIT_CODE_RE.match(text) and not (phone_digits and len(phone_digits) >= MIN_FULL_DIGITS):
+        return ArchiveQuery(text, "unit", normalize_mobile(text))
+    if phone_digits:
+        return ArchiveQuery(text, "phone", phone_digits)
+    if text and _DIGITS_RE.match(text):
+        return ArchiveQuery(text, "number", normalize_phone(text))
+    return ArchiveQuery(text, "name", normalize_mobile(text))
 
 
 @dataclass
@@ -69,7 +76,7 @@ class SearchResults:
 
 
 def search_archive(*, user, query: str, limit: int = 20) -> SearchResults:
-    """Find units and people by unit code (3-2-1101), phone (full or last digits) or name."""
+    """Find units and people by unit code (3-2-1101), phone (full or last four digits) or name."""
     parsed = parse_archive_query(query)
     units = (
         Unit.objects.visible_to(user).select_related("estate", "building").filter(parsed.unit_q()).distinct()

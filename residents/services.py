@@ -21,6 +21,7 @@ from servicecenter.uploads import prepare_upload
 from servicecenter.validators import (
     normalize_id_number,
     normalize_mobile,
+    normalize_phone_list,
     validate_id_number,
     validate_mobile,
 )
@@ -51,9 +52,16 @@ def _clean_person_values(values: dict) -> dict:
             except ValidationError as exc:
                 errors.setdefault(field, []).extend(exc.messages)
     if cleaned.get("other_phones"):
-        cleaned["other_phones"] = ", ".join(
-            p.strip() for p in cleaned["other_phones"].split(",") if p.strip()
-        )
+        # Stored as digits only, so that a landline typed 0755-8888-1234 is found by its full
+        # digits or its last four (servicecenter.phones).
+        typed = cleaned["other_phones"]
+        cleaned["other_phones"] = normalize_phone_list(typed)
+        if typed.strip() and not cleaned["other_phones"]:
+            errors.setdefault("other_phones", []).append(
+                _("Enter phone numbers in digits, separated by commas.")
+            )
+        elif len(cleaned["other_phones"]) > Person._meta.get_field("other_phones").max_length:
+            errors.setdefault("other_phones", []).append(_("Too many phone numbers."))
     if cleaned.get("id_number"):
         cleaned["id_number"] = normalize_id_number(cleaned["id_number"])
         try:

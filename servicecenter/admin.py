@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
+from servicecenter.phones import SECRET_FIELD_NAMES
 from servicecenter.scoping import ScopedQuerySet, access_for
 
 admin.site.site_header = _("Service centre administration")
@@ -52,7 +54,23 @@ def scope_queryset(queryset, user, estate_lookup: str | None = None):
     return scoped
 
 
-class EstateScopedAdminMixin:
+class SecretLookupsAdminMixin:
+    """Refuses changelist filters on phones and ID numbers in the query string.
+
+    Django lets a changelist URL filter on any of the model's own fields
+    (?mobile__startswith=1350), so without this anyone who may view the list could recover a
+    masked number one digit at a time. `secret_fields` adds names beyond the project-wide ones.
+    """
+
+    secret_fields: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if set(lookup.split(LOOKUP_SEP)) & (SECRET_FIELD_NAMES | set(self.secret_fields)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class EstateScopedAdminMixin(SecretLookupsAdminMixin):
     """Put first in the bases of a ModelAdmin or inline:
 
         class UnitAdmin(EstateScopedAdminMixin, admin.ModelAdmin): ...

@@ -24,6 +24,34 @@ def normalize_mobile(value: str) -> str:
     return digits
 
 
+def normalize_phone(value: str) -> str:
+    """Any phone as digits only: 0755-8888-1234 → 075588881234, 138 0013 8000 → 13800138000.
+
+    A mainland prefix (+86, 0086) is dropped, so a mobile is stored as it is dialled at home;
+    any other leading + becomes 00, the international prefix dialled from the mainland
+    (+852 9123 4567 → 0085291234567). Everything that is not a digit goes. Stored this way, a
+    phone is found by its full digits or by exactly its last four, never by a fragment.
+    """
+    text = (value or "").strip()
+    international = text.startswith("+")
+    digits = re.sub(r"\D", "", text)
+    if international:
+        digits = "00" + digits
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def normalize_phone_list(value: str) -> str:
+    """Comma-separated phones, each normalised, empty and repeated ones dropped."""
+    seen: list[str] = []
+    for part in re.split(r"[,，;；/、]", value or ""):
+        phone = normalize_phone(part)
+        if phone and phone not in seen:
+            seen.append(phone)
+    return ", ".join(seen)
+
+
 def id_number_checksum(first17: str) -> str:
     return _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 

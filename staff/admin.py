@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.phones import phone_q, phone_search_digits
 from servicecenter.scoping import access_for
 from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
 from staff.roles import HOUSEKEEPER
@@ -36,12 +37,20 @@ class StaffProfileAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "username", "title", "team", "phone", "estate_names"]
     list_filter = ["estates", "team__kind"]
     list_select_related = ["user", "team"]
-    search_fields = ["user__username", "user__first_name", "user__last_name", "title", "phone"]
+    # The phone is searched in get_search_results: in full or by its last four (servicecenter.phones).
+    search_fields = ["user__username", "user__first_name", "user__last_name", "title"]
     raw_id_fields = ["user"]
     filter_horizontal = ["estates"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("estates")
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_search_digits(search_term)
+        if digits:
+            results = results | queryset.filter(phone_q("phone", digits))
+        return results, may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         return ["user"] if obj is not None else []
@@ -162,7 +171,9 @@ class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
     ]
     list_filter = ["status", "channel"]
     list_select_related = ["notification"]
-    search_fields = ["subject", "address"]
+    # The address is shown masked: find a message by the whole address only, never by a part.
+    search_fields = ["subject", "=address"]
+    secret_fields = ("address",)
     raw_id_fields = ["notification"]
     exclude = ["address"]
     readonly_fields = ["masked_address"]

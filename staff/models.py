@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.scoping import ScopedQuerySet
+from servicecenter.validators import normalize_phone
 from staff.channels import mask_address
 
 
@@ -65,6 +66,11 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+    def save(self, *args, **kwargs):
+        # Digits only (0755-8888-1234 → 075588881234): found by its full digits or last four.
+        self.phone = normalize_phone(self.phone)
+        super().save(*args, **kwargs)
 
 
 class Zone(models.Model):

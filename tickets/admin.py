@@ -5,7 +5,7 @@ change to them goes through the services (and their events) from the desk pages.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, SecretLookupsAdminMixin
 from tickets.models import (
     Callback,
     CallbackReview,
@@ -21,8 +21,9 @@ from tickets.models import (
 )
 
 
-class ScopedAdminMixin:
-    """Admin lists and pages show only what the user may see (others' estates are 404)."""
+class ScopedAdminMixin(SecretLookupsAdminMixin):
+    """Admin lists and pages show only what the user may see (others' estates are 404); no
+    changelist filter on the reporter's phone."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

@@ -29,6 +29,7 @@ from servicecenter.money import is_exact_cents, to_money
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
 from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, prepare_upload
+from servicecenter.validators import normalize_phone
 from staff.models import StaffProfile, Team
 from staff.selectors import housekeeper_for_unit, team_of_kind
 from staff.services import notify
@@ -404,6 +405,12 @@ def register_ticket(
             {"assignee": _("This person does not work in the ticket's estate.")}, code="estate"
         )
 
+    # Digits only, like every stored phone (servicecenter.phones); "+" becomes "00", so check the length.
+    typed_phone, reporter_phone = reporter_phone, "" if reporter else normalize_phone(reporter_phone)
+    if not reporter and typed_phone.strip() and not reporter_phone:
+        raise ValidationError({"reporter_phone": _("Enter the phone number in digits.")}, code="invalid")
+    if len(reporter_phone) > Ticket._meta.get_field("reporter_phone").max_length:
+        raise ValidationError({"reporter_phone": _("This phone number is too long.")}, code="max_length")
     request_key = None
     if key:
         fingerprint = _fingerprint(
@@ -418,7 +425,7 @@ def register_ticket(
             description=description,
             reporter=reporter.pk if reporter else None,
             reporter_name="" if reporter else reporter_name.strip(),
-            reporter_phone="" if reporter else reporter_phone.strip(),
+            reporter_phone=reporter_phone,
             is_paid_service=is_paid_service,
             service_price=str(price) if price is not None else None,
             is_major=is_major,
@@ -458,7 +465,7 @@ def register_ticket(
         location=location,
         reporter=reporter,
         reporter_name="" if reporter else reporter_name.strip(),
-        reporter_phone="" if reporter else reporter_phone.strip(),
+        reporter_phone=reporter_phone,
         description=description,
         is_paid_service=is_paid_service,
         service_price=price,
