@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
+from drf_spectacular import authentication as spectacular_authentication
+from rest_framework import authentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -37,6 +39,24 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if token_is_expired(token):
             raise AuthenticationFailed(_("The API token has expired. Ask for a new one at /api/auth/token/."))
         return user, token
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, which answers a request that presented a token with the
+    token challenge: DRF takes the refusal's status from the first class, and without a challenge
+    an expired or unknown token would be a 403 instead of a 401. Anonymous requests stay 403."""
+
+    def authenticate_header(self, request):
+        scheme = get_authorization_header(request).split()[:1]
+        if scheme and scheme[0].lower() == TokenAuthentication.keyword.lower().encode():
+            return TokenAuthentication.keyword
+        return None
+
+
+class SessionScheme(spectacular_authentication.SessionScheme):
+    """OpenAPI: the subclass above is still cookie authentication."""
+
+    target_class = "servicecenter.authentication.SessionAuthentication"
 
 
 @transaction.atomic

@@ -123,7 +123,8 @@ class ObtainExpiringAuthToken(ObtainAuthToken):
         request=ObtainAuthToken.serializer_class,
         responses={
             200: inline_serializer(
-                "AuthToken", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+                "IssuedAuthToken",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
             ),
             400: OpenApiResponse(description="Wrong username or password."),
             429: OpenApiResponse(description="Too many failed logins: locked for LOGIN_LOCKOUT_MINUTES."),

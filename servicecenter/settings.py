@@ -205,7 +205,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "servicecenter.authentication.SessionAuthentication",
         "servicecenter.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
