@@ -87,7 +87,7 @@ def forget_failures(*, username: str, ip_address: str | None) -> int:
 
 def lockout_message() -> str:
     return _(
-        "Too many failed login attempts. Logging in is blocked for %(minutes)s minutes; "
+        "Too many failed login attempts. Logging in is blocked for up to %(minutes)s minutes; "
         "try again later, or ask a manager to unlock the account."
     ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
 
@@ -136,11 +136,7 @@ class ObtainExpiringAuthToken(ObtainAuthToken):
         if not serializer.is_valid():
             # Set by axes on this (DRF) request when the login was refused for a lockout.
             if getattr(request, "axes_locked_out", False):
-                return Response(
-                    {"detail": lockout_message(), "code": "login_locked"},
-                    status=status.HTTP_429_TOO_MANY_REQUESTS,
-                    headers={"Retry-After": str(settings.LOGIN_LOCKOUT_MINUTES * 60)},
-                )
+                return lockout_response(request)
             serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         # No user_logged_in signal here (no session): forget this place's failures ourselves.

@@ -20,11 +20,11 @@ from servicecenter.login_throttle import check_trusted_proxies
 from servicecenter.net import client_ip
 from tests.factories import PersonFactory, make_staff
 
-LOCKOUT_EN = "Too many failed login attempts. Logging in is blocked for 30 minutes"
-LOCKOUT_ZH = "登录失败次数过多，已暂停登录 30 分钟"
+LOCKOUT_EN = "Too many failed login attempts. Logging in is blocked for up to 30 minutes"
+LOCKOUT_ZH = "登录失败次数过多，已暂停登录，最长 30 分钟"
 ZH = {
-    "Too many failed login attempts. Logging in is blocked for %(minutes)s minutes; try again later, "
-    "or ask a manager to unlock the account.": "登录失败次数过多，已暂停登录 %(minutes)s 分钟；请稍后再试，或请经理解除锁定。",
+    "Too many failed login attempts. Logging in is blocked for up to %(minutes)s minutes; try again "
+    "later, or ask a manager to unlock the account.": "登录失败次数过多，已暂停登录，最长 %(minutes)s 分钟；请稍后再试，或请经理解除锁定。",
     "Login blocked": "登录已锁定",
 }
 
