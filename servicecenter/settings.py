@@ -154,6 +154,7 @@ AXES_COOLOFF_TIME = "servicecenter.login_throttle.lockout_period"
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "servicecenter.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "servicecenter.login_throttle.lockout_response"
+AXES_ENABLE_ADMIN = False  # staff/admin.py registers the attempts, scoped to the manager's estates
 
 # --- i18n / time -----------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")

@@ -11,6 +11,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import trans_real
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -235,6 +236,47 @@ def test_a_manager_unlocks_in_the_admin(client, users, estate_a):
 
     client2, response = desk_login("frontdesk", "pw")
     assert response.status_code == 302 and is_logged_in(client2)
+
+
+@pytest.mark.django_db
+def test_a_manager_sees_the_attempts_of_their_estates_only(client, users, estate_a, estate_b, resident):
+    manager = make_staff("manager", estate_a, username="admin-manager", is_staff=True)
+    company = make_staff("company", username="admin-company", is_staff=True)
+    make_staff("frontdesk", estate_b, username="frontdesk-b")
+    for username in ("frontdesk", "resident", "frontdesk-b", "nobody"):
+        desk_login(username, "wrong")
+    changelist = reverse("admin:axes_accessattempt_changelist")
+
+    client.force_login(manager)
+    listed = {attempt.username for attempt in client.get(changelist).context["cl"].result_list}
+    assert listed == {"frontdesk", "resident"}
+    other = AccessAttempt.objects.get(username="frontdesk-b")
+    client.post(changelist, {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"})
+    assert AccessAttempt.objects.filter(pk=other.pk).exists()
+
+    client.force_login(company)
+    listed = {attempt.username for attempt in client.get(changelist).context["cl"].result_list}
+    assert listed == {"frontdesk", "resident", "frontdesk-b", "nobody"}
+
+
+@pytest.mark.django_db
+def test_cleaning_up_expired_attempts_in_the_admin_works(client, users, estate_a):
+    manager = make_staff("manager", estate_a, username="admin-manager", is_staff=True)
+    fail(2, "frontdesk")
+    fail(1, "clerk")
+    AccessAttempt.objects.filter(username="clerk").update(
+        attempt_time=timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1)
+    )
+    client.force_login(manager)
+    response = client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {
+            "action": "cleanup_expired_attempts",
+            "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True)),
+        },
+    )
+    assert response.status_code == 302
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["frontdesk"]
 
 
 @pytest.mark.django_db
