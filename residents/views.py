@@ -28,6 +28,7 @@ from residents.forms import (
 from residents.models import ArchiveDocument, Building, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
+from servicecenter.net import client_ip
 from servicecenter.panels import render_unit_panels
 from servicecenter.scoping import estates_visible_to
 from servicecenter.uploads import serve_private_file
@@ -39,10 +40,6 @@ PICK_LIMIT = 20
 def _int_param(request: HttpRequest, name: str, source=None) -> int | None:
     value = (source if source is not None else request.GET).get(name, "")
     return int(value) if str(value).isdigit() else None
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _unit_or_404(request: HttpRequest, pk: int) -> Unit:
@@ -312,7 +309,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             person=person,
             reason=form.cleaned_data["reason"],
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
     except ValidationError as error:
         form.add_error("reason", error.message_dict.get("reason", error.messages))
@@ -334,7 +331,7 @@ def person_verify_id(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             person=person,
             presented=form.cleaned_data["presented"],
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
         )
     except services.RateLimited as error:
         return _render_person(request, person, verify_error=error.message, status=error.status_code)

@@ -7,4 +7,27 @@ class ServicecenterConfig(AppConfig):
     verbose_name = _("Service centre")
 
     def ready(self) -> None:
-        from servicecenter import checks  # noqa: F401  (registers deploy checks)
+        from servicecenter import checks, login_throttle  # noqa: F401  (register system checks)
+
+        self._connect_token_revocation()
+
+    def _connect_token_revocation(self) -> None:
+        from django.conf import settings
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_save, pre_save
+
+        from servicecenter import authentication
+
+        user_logged_out.connect(
+            authentication.revoke_tokens_on_logout, dispatch_uid="revoke_tokens_on_logout"
+        )
+        pre_save.connect(
+            authentication.note_credential_change,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="note_credential_change",
+        )
+        post_save.connect(
+            authentication.revoke_tokens_after_credential_change,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="revoke_tokens_after_credential_change",
+        )

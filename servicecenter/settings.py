@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tickets",
     "billing",
     "renovations",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "servicecenter.urls"
@@ -138,6 +140,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Login throttling (django-axes), client IP, API tokens -----------------------------------
+# Why these three limits, and how locks end: servicecenter/login_throttle.py.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))  # per username + client IP
+LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("LOGIN_IP_FAILURE_LIMIT", str(4 * LOGIN_FAILURE_LIMIT)))
+LOGIN_USER_FAILURE_LIMIT = int(os.environ.get("LOGIN_USER_FAILURE_LIMIT", str(4 * LOGIN_FAILURE_LIMIT)))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30"))
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "servicecenter.login_throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "servicecenter.login_throttle.lockout_period"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "servicecenter.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "servicecenter.login_throttle.lockout_response"
+AXES_ENABLE_ADMIN = False  # staff/admin.py registers the attempts, scoped to the manager's estates
 
 # --- i18n / time -----------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
@@ -217,8 +238,8 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "servicecenter.authentication.SessionAuthentication",
+        "servicecenter.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "servicecenter.api.StandardPagination",

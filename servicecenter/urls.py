@@ -3,13 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from billing import urls as billing_urls
 from renovations import urls as renovations_urls
 from residents import urls as residents_urls
 from servicecenter import portal_views, views
 from servicecenter.api_router import router
+from servicecenter.login_throttle import obtain_auth_token
 from staff import urls as staff_urls
 from tickets import urls as tickets_urls
 

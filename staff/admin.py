@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin, AccessLogAdmin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -217,3 +220,43 @@ class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+# --- Login attempts (django-axes; AXES_ENABLE_ADMIN is off so that they are registered here) ---
+
+
+class ScopedAccessAttemptAdmin(AccessAttemptAdmin):
+    """Failed logins. A manager unlocks a login by deleting its rows (the delete action).
+
+    A manager sees the attempts on usernames of staff and residents of their estates; attempts on
+    other or unknown usernames, and so the locks on an IP alone, are seen by company-wide users
+    and end by time (servicecenter/login_throttle.py).
+    """
+
+    actions = ["cleanup_expired_attempts"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        access = access_for(request.user)
+        if access.all_estates:
+            return queryset
+        estate_ids = sorted(access.estate_ids)
+        usernames = (
+            get_user_model()
+            .objects.filter(Q(staff_profile__estates__in=estate_ids) | Q(persons__estate__in=estate_ids))
+            .values("username")
+        )
+        return queryset.filter(username__in=usernames)
+
+    @admin.action(description=_("Clean up expired attempts"))
+    def cleanup_expired_attempts(self, request, queryset):
+        # Axes' own action reads request attributes that only its login path sets.
+        AxesProxyHandler.update_request(request)
+        count = self.handler.clean_expired_user_attempts(request=request)
+        self.message_user(
+            request, gettext("Cleaned up %(count)d expired access attempts.") % {"count": count}
+        )
+
+
+admin.site.register(AccessAttempt, ScopedAccessAttemptAdmin)
+admin.site.register(AccessLog, AccessLogAdmin)

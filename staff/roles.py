@@ -42,6 +42,9 @@ ROLE_PERMISSIONS = {
         "staff.view_zone",
         "staff.add_zone",
         "staff.change_zone",
+        # Unlocking a login blocked by too many failures = deleting its access attempts (admin).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
     COMPANY: ["staff.view_all_estates", "staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
 }

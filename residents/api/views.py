@@ -16,14 +16,11 @@ from residents.api.permissions import ArchivePermissions
 from residents.filters import AccessLogFilter, BuildingFilter, OccupancyFilter, PersonFilter, UnitFilter
 from residents.models import Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.api import ScopedQuerysetMixin
+from servicecenter.net import client_ip
 
 _ERROR = OpenApiResponse(description="Validation error; field errors in the request's language.")
 _FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this action.")
 _NOT_FOUND = OpenApiResponse(description="No such object within the user's reach.")
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class ArchiveViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):

@@ -75,8 +75,9 @@ def test_token_endpoint_and_token_header(users):
     assert client.post(reverse("api-token"), {"username": "frontdesk", "password": "no"}).status_code == 400
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     response = client.get("/api/units/")
-    # 403, not 401: session authentication comes first and sends no WWW-Authenticate challenge.
-    assert response.status_code == 403 and response.json()["detail"] == "Invalid token."
+    # 401 with the token challenge (servicecenter.authentication.SessionAuthentication).
+    assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
+    assert response["WWW-Authenticate"] == "Token"
 
 
 # --- Scoping ---------------------------------------------------------------------------------------
