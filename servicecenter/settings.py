@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         "PaymentMethodEnum": "billing.models.PaymentMethod",
         "TicketKindEnum": "tickets.models.Ticket.Kind",
         "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "ReplyChannelEnum": "tickets.models.ReplyChannel",
         "CallbackMethodEnum": "tickets.models.Callback.Method",
     },
 }
