@@ -114,6 +114,9 @@ if os.environ.get("CACHE_URL", REDIS_URL):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+            # A hung Redis (accepts the connection, never answers) must cost a request a second,
+            # not hang it: redis-py waits forever without these. Callers treat errors as "down".
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
 else:
@@ -240,8 +243,35 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+    else {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        # Without socket timeouts a hung Redis (the TCP connect succeeds, no reply ever comes)
+        # blocks a publish for a minute and more; with them one attempt costs at most ~2 s.
+        # Consumers are unaffected: BRPOP waits 1 s (brpop_timeout) and is checked separately.
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
+        # Tasks are acked late, so a message taken by a worker that dies stays "unacked" until
+        # this many seconds pass, then Redis hands it out again. Kombu's default is one hour.
+        # 600 s is 20x the longest task (reminder ladder ~30 s, bills for 50k units ~15 s): the
+        # work of a killed worker is redelivered within ~12 minutes (600 s plus kombu's restore
+        # sweep, ~100 s), and a slow task is not handed to a second worker while it still runs.
+        # Every task is idempotent, so a redelivery is only wasted work. Raise this before
+        # adding a task that runs longer, or one queued with a countdown/eta beyond it.
+        "visibility_timeout": 600,
+    }
 )
+# Publishing happens in requests (after commit): give up quickly. The worker keeps
+# reconnecting forever (broker_connection_retry stays on); only the producer side is bounded.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None

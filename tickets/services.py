@@ -26,6 +26,7 @@ from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import is_exact_cents, to_money
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
+from servicecenter.tasking import enqueue_after_commit
 from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, sniff_upload
 from staff.models import StaffProfile, Team
 from staff.selectors import housekeeper_for_unit, team_of_kind
@@ -186,19 +187,6 @@ def _move(
 
 def _responded(ticket: Ticket, now: datetime) -> dict:
     return {} if ticket.first_responded_at else {"first_responded_at": now}
-
-
-def _after_commit(task, **kwargs) -> None:
-    """Queue a task after commit as a shortcut only. With the broker down the periodic sweep does
-    the same work from database state, so the user must never see the failure."""
-
-    def send():
-        try:
-            task.delay(**kwargs)
-        except Exception:  # noqa: BLE001
-            logger.warning("broker unavailable; %s will be done by the periodic sweep", task.name)
-
-    transaction.on_commit(send)
 
 
 # --- numbering ---------------------------------------------------------------------------------
@@ -385,7 +373,7 @@ def register_ticket(
         )
     from tickets.tasks import check_ticket_deadlines
 
-    _after_commit(check_ticket_deadlines, ticket_id=ticket.pk)
+    enqueue_after_commit(check_ticket_deadlines, ticket_id=ticket.pk)
     return ticket
 
 
