@@ -115,7 +115,8 @@ if os.environ.get("CACHE_URL", REDIS_URL):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
             # A hung Redis (accepts the connection, never answers) must cost a request a second,
-            # not hang it: redis-py waits forever without these. Callers treat errors as "down".
+            # not 5 s per command (redis-py 8's default; older ones wait forever). Callers treat
+            # errors as "down" (the desk ID check then refuses, see residents.services).
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
@@ -248,8 +249,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "interval_start": 0,
         "interval_step": 0.2,
         "interval_max": 0.5,
-        # Without socket timeouts a hung Redis (the TCP connect succeeds, no reply ever comes)
-        # blocks a publish for a minute and more; with them one attempt costs at most ~2 s.
+        # Kombu passes no socket timeout to redis-py by default, so a hung Redis (the TCP connect
+        # succeeds, no reply ever comes) blocks a publish for good; with these an attempt costs
+        # at most ~2 s (a timed-out ping, then one more on reconnect).
         # Consumers are unaffected: BRPOP waits 1 s (brpop_timeout) and is checked separately.
         "socket_timeout": 1,
         "socket_connect_timeout": 1,
