@@ -60,10 +60,10 @@ def publish_quietly(task, /, **kwargs: Any) -> bool:
         if not eager:
             _paused_until = time.monotonic() + PAUSE_SECONDS
         logger.warning(
-            "broker unavailable (%s: %s); %s will be done by its periodic sweep",
+            "broker unavailable, %s not queued (%s: %s); its periodic sweep will do the work",
+            task.name,
             exc.__class__.__name__,
             exc,
-            task.name,
         )
         return False
     return True
