@@ -32,5 +32,7 @@ def generate_monthly_bills() -> int:
 
 @shared_task
 def run_reminder_ladder() -> int:
+    """Daily: every overdue bill owed its next reminder step, found from the bills and the
+    reminders already written, so a lost run is made up by the next day's."""
     result = services.run_reminder_ladder()
     return sum(result.created.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,6 +26,8 @@ from servicecenter.validators import (
     validate_id_number,
     validate_mobile,
 )
+
+logger = logging.getLogger(__name__)
 
 PERSON_FIELDS = (
     "name",
@@ -193,6 +196,22 @@ class RateLimited(DomainError):
     status_code = 429
 
 
+class CheckUnavailable(DomainError):
+    """The rate-limit store (the cache) does not answer. Security limits fail closed: without a
+    count the check is refused, or an outage would switch the guessing guard off."""
+
+    status_code = 503
+
+
+def _count_id_check(key: str) -> int:
+    cache.add(key, 0, timeout=600)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the entry expired between add and incr
+        cache.set(key, 1, timeout=600)
+        return 1
+
+
 def verify_person_id_number(
     *, actor, person: Person, presented: str, ip_address: str | None = None, now: datetime | None = None
 ) -> bool:
@@ -204,12 +223,14 @@ def verify_person_id_number(
         raise PermissionDenied(_("You are not allowed to check ID numbers."))
     limit = settings.ID_VERIFY_RATE_LIMIT
     key = f"id-verify:{actor.pk}"
-    cache.add(key, 0, timeout=600)
     try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.set(key, 1, timeout=600)
-        count = 1
+        count = _count_id_check(key)
+    except Exception as exc:  # noqa: BLE001  (Redis down or hung, a full disk: no count either way)
+        logger.warning("ID check refused: the rate-limit cache failed (%s)", exc.__class__.__name__)
+        raise CheckUnavailable(
+            _("The ID check is unavailable right now; please try again in a few minutes."),
+            code="check_unavailable",
+        ) from exc
     if count > limit:
         raise RateLimited(
             _("Too many ID checks; please wait a few minutes and try again."), code="rate_limited"

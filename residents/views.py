@@ -333,7 +333,7 @@ def person_verify_id(request: HttpRequest, pk: int) -> HttpResponse:
             presented=form.cleaned_data["presented"],
             ip_address=client_ip(request),
         )
-    except services.RateLimited as error:
+    except (services.RateLimited, services.CheckUnavailable) as error:
         return _render_person(request, person, verify_error=error.message, status=error.status_code)
     return _render_person(request, person, verify_result=matched)
 

@@ -1,7 +1,19 @@
 """The Celery app and the one beat schedule of the whole project.
 
 Every periodic job is listed here and nowhere else. Jobs are sweeps that find due work from
-database state, so a message lost while the broker was down is only a delay.
+database state, so a message lost while the broker was down is only a delay: the database row is
+the record that work is due (an outbox), a message only a nudge. What re-derives what:
+
+- staff.tasks.deliver_outbound_messages: queued after `notify()` commits; the same task runs
+  every minute from beat and sends every pending `OutboundMessage` row that is due.
+- tickets.tasks.check_ticket_deadlines: queued after a registration commits; the deadline sweep
+  (every 3 minutes) finds every ticket owed a warning or escalation from its deadline columns
+  and the `Escalation` rows already written.
+- billing bills, the reminder ladder, notification purging, callback reminders, closing resolved
+  tickets: sweeps over rows, each run by beat often enough that a lost run is re-done by the next.
+- tickets.tasks.draw_callback_samples: draws last month's sample for every estate that has none
+  yet (one per estate and month, a unique constraint). It runs every day, not only on the 1st,
+  so that a run lost on the 1st is made up the next morning.
 """
 
 import os
@@ -14,6 +26,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicecenter.settings")
 app = Celery("servicecenter")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Tasks queued after commit as a shortcut (servicecenter.tasking.enqueue_after_commit), each with
+# the beat entry whose sweep does the same work from database rows. The helper refuses any other.
+AFTER_COMMIT_SWEEPS = {
+    "staff.tasks.deliver_outbound_messages": "deliver-outbound-messages",
+    "tickets.tasks.check_ticket_deadlines": "tickets-sweep-deadlines",
+}
 
 app.conf.beat_schedule = {
     "deliver-outbound-messages": {
@@ -46,6 +65,6 @@ app.conf.beat_schedule = {
     },
     "tickets-draw-callback-samples": {
         "task": "tickets.tasks.draw_callback_samples",
-        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+        "schedule": crontab(hour=6, minute=0),  # daily: see the module docstring
     },
 }

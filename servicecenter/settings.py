@@ -120,6 +120,10 @@ if os.environ.get("CACHE_URL", REDIS_URL):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+            # A hung Redis (accepts the connection, never answers) must cost a request a second,
+            # not 5 s per command (redis-py 8's default; older ones wait forever). Callers treat
+            # errors as "down" (the desk ID check then refuses, see residents.services).
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
 else:
@@ -295,8 +299,36 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+    else {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        # Kombu passes no socket timeout to redis-py by default, so a hung Redis (the TCP connect
+        # succeeds, no reply ever comes) blocks a publish for good; with these an attempt costs
+        # at most ~2 s (a timed-out ping, then one more on reconnect).
+        # Consumers are unaffected: BRPOP waits 1 s (brpop_timeout) and is checked separately.
+        "socket_timeout": 1,
+        "socket_connect_timeout": 1,
+        # Tasks are acked late, so a message taken by a worker that dies stays "unacked" until
+        # this many seconds pass, then Redis hands it out again. Kombu's default is one hour.
+        # 600 s is 20x the longest task (reminder ladder ~30 s, bills for 50k units ~15 s): the
+        # work of a killed worker is redelivered within ~12 minutes (600 s plus kombu's restore
+        # sweep, ~100 s), and a slow task is not handed to a second worker while it still runs.
+        # Every task is idempotent, so a redelivery is only wasted work. Raise this before
+        # adding a task that runs longer, or one queued with a countdown/eta beyond it.
+        "visibility_timeout": 600,
+    }
 )
+# Publishing happens in requests (after commit): give up quickly. The worker keeps
+# reconnecting forever (broker_connection_retry stays on); only the producer side is bounded.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None

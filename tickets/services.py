@@ -28,6 +28,7 @@ from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import is_exact_cents, to_money
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
+from servicecenter.tasking import enqueue_after_commit
 from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, prepare_upload
 from servicecenter.validators import normalize_phone
 from staff.models import StaffProfile, Team
@@ -200,19 +201,6 @@ def _move(
 
 def _responded(ticket: Ticket, now: datetime) -> dict:
     return {} if ticket.first_responded_at else {"first_responded_at": now}
-
-
-def _after_commit(task, **kwargs) -> None:
-    """Queue a task after commit as a shortcut only. With the broker down the periodic sweep does
-    the same work from database state, so the user must never see the failure."""
-
-    def send():
-        try:
-            task.delay(**kwargs)
-        except Exception:  # noqa: BLE001
-            logger.warning("broker unavailable; %s will be done by the periodic sweep", task.name)
-
-    transaction.on_commit(send)
 
 
 # --- numbering ---------------------------------------------------------------------------------
@@ -504,7 +492,7 @@ def register_ticket(
         )
     from tickets.tasks import check_ticket_deadlines
 
-    _after_commit(check_ticket_deadlines, ticket_id=ticket.pk)
+    enqueue_after_commit(check_ticket_deadlines, ticket_id=ticket.pk)
     return ticket
 
 

@@ -9,6 +9,8 @@ from tickets import services
 
 @shared_task
 def check_ticket_deadlines(ticket_id: int) -> int:
+    """Shortcut queued after a registration; `sweep_ticket_deadlines` (every 3 minutes) finds the
+    same work from the ticket's deadline columns if this message is lost."""
     return len(services.process_ticket_deadlines(ticket_id=ticket_id))
 
 
@@ -29,4 +31,6 @@ def close_resolved_tickets() -> int:
 
 @shared_task
 def draw_callback_samples() -> int:
+    """Daily: last month's sample for each estate without one (a unique constraint), so a run
+    lost on the 1st is made up the next day."""
     return len(services.draw_callback_samples())

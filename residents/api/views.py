@@ -176,6 +176,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveVie
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             429: OpenApiResponse(description="Too many checks; try again in a few minutes."),
+            503: OpenApiResponse(description="The check is refused while its rate limit cannot be counted."),
         },
     )
     @action(detail=True, methods=["post"], url_path="verify-id")

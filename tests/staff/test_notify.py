@@ -91,7 +91,7 @@ def test_notify_succeeds_when_the_broker_is_down(users, monkeypatch, django_capt
 
     users["clerk"].email = "clerk@example.com"
     users["clerk"].save()
-    monkeypatch.setattr(tasks.deliver_outbound_messages, "delay", broker_down)
+    monkeypatch.setattr(tasks.deliver_outbound_messages, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify(recipients=[users["clerk"]], kind="t", title="Still saved", channels=("email",))
     assert Notification.objects.filter(title="Still saved").exists()

@@ -199,7 +199,9 @@ def test_periodic_tasks_run(unit_a):
 
 def test_broker_down_does_not_stop_registration(users, unit_a, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(tasks.check_ticket_deadlines, "delay", side_effect=ConnectionError("broker down")),
+        mock.patch.object(
+            tasks.check_ticket_deadlines, "apply_async", side_effect=ConnectionError("broker down")
+        ),
         django_capture_on_commit_callbacks(execute=True),
     ):
         ticket = register(users["frontdesk"], unit_a, kind="complaint", is_major=True, now=NOW)
@@ -213,11 +215,11 @@ def test_registration_queues_the_deadline_check_after_commit(
     users, unit_a, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch.object(tasks.check_ticket_deadlines, "delay") as delay,
+        mock.patch.object(tasks.check_ticket_deadlines, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         ticket = register(users["frontdesk"], unit_a)
-    delay.assert_called_once_with(ticket_id=ticket.pk)
+    apply_async.assert_called_once_with(kwargs={"ticket_id": ticket.pk}, retry=False)
 
 
 def test_beat_schedule_lists_the_ticket_sweeps():
