@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Bill, ChargeItem, MeterReading, Payment, PaymentMethod
 from billing.periods import parse_period
+from servicecenter.forms import ReasonableDateFilter
 
 
 class PeriodFilter(django_filters.CharFilter):
@@ -49,8 +50,8 @@ class PaymentFilter(django_filters.FilterSet):
     receipt = django_filters.CharFilter(
         field_name="receipt__number", lookup_expr="iexact", label=_("Receipt number")
     )
-    since = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
-    until = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
+    since = ReasonableDateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
+    until = ReasonableDateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = Payment

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents.models import Estate
+from servicecenter.forms import ReasonableDateFilter
 from servicecenter.scoping import access_for
 from staff.models import StaffProfile, Team
 from tickets.models import Callback, Ticket, TicketCategory
@@ -79,8 +80,8 @@ class TicketFilter(django_filters.FilterSet):
     unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     is_major = django_filters.BooleanFilter(label=_("Major complaint"))
-    created_after = django_filters.DateFilter(method="filter_created_after", label=_("Registered from"))
-    created_before = django_filters.DateFilter(method="filter_created_before", label=_("Registered until"))
+    created_after = ReasonableDateFilter(method="filter_created_after", label=_("Registered from"))
+    created_before = ReasonableDateFilter(method="filter_created_before", label=_("Registered until"))
 
     class Meta:
         model = Ticket
