@@ -198,7 +198,7 @@ def record_meter_reading(
     period = month_start(period)
     meter = Meter.objects.select_for_update().get(pk=meter.pk)
     # A reading has the shape of money (12 digits, 2 decimals): the same strict parser.
-    value = _parse_reading(str(value).strip())
+    value = _parse_reading(str(value))
     if meter.replaced_on is not None:
         raise DomainError(_("This meter has been replaced; enter the reading on its replacement."))
     readings = MeterReading.objects.filter(meter=meter)
@@ -284,7 +284,7 @@ def replace_meter(
         record_meter_reading(
             meter=meter, period=period, value=final_value, actor=actor, reading_date=replaced_on
         )
-    initial = _parse_reading(str(new_initial_value or "0").strip())
+    initial = _parse_reading(str(new_initial_value or "0"))
     meter.replaced_on = replaced_on
     meter.save(update_fields=["replaced_on"])
     new = Meter.objects.create(

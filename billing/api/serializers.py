@@ -182,7 +182,8 @@ class MeterReadingSerializer(serializers.ModelSerializer):
 class MeterReadingCreateSerializer(serializers.Serializer):
     meter = serializers.IntegerField()
     period = PeriodField()
-    value = serializers.CharField(max_length=20)
+    # Checked by the service with the kernel's money-shaped rule; padding is refused there too.
+    value = serializers.CharField(max_length=20, trim_whitespace=False)
     reading_date = ReasonableDateField(required=False, allow_null=True, default=None)
 
 

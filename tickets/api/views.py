@@ -18,13 +18,14 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from residents.models import Estate
 from servicecenter.api import ScopedQuerysetMixin, strict_page_number, strict_page_size
 from servicecenter.paging import COUNT_CAP, light_page
+from servicecenter.parsers import StrictJSONParser
 from servicecenter.uploads import serve_private_file
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -142,7 +143,7 @@ class TicketViewSet(
     filterset_class = TicketFilter
     pagination_class = LightPagination
     ordering_fields = ["created_at", "resolution_due_at", "response_due_at", "priority", "number"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         if self.action == "retrieve":
