@@ -21,7 +21,10 @@ from servicecenter.forms import MoneyFormField, ReasonableDateFormField
 from servicecenter.money import MoneyError, parse_money
 from servicecenter.parsers import MAX_JSON_BYTES, MAX_JSON_DEPTH, StrictJSONParser
 from tests.billing.conftest import make_bill, make_item
-from tests.tickets.conftest import maintenance  # noqa: F401  (a fixture the ticket API needs)
+from tests.tickets.conftest import (
+    ensure_default_categories,
+    maintenance,  # noqa: F401  (a fixture the ticket API needs)
+)
 from tests.tickets.factories import TicketFactory, category
 from tickets.models import Ticket
 
@@ -38,6 +41,11 @@ def counts() -> tuple[int, ...]:
         MeterReading.objects.count(),
         Reminder.objects.count(),
     )
+
+
+@pytest.fixture(autouse=True)
+def _categories(db):
+    ensure_default_categories()  # transactional tests elsewhere flush the seeded categories
 
 
 @pytest.fixture
