@@ -46,12 +46,13 @@ def parse_money(
 ) -> Decimal:
     """The one parser of money typed by a person or sent by a client: ASCII digits, an optional
     point with one or two decimals, a leading `-` only where `allow_negative`, zero only where
-    `allow_zero`; no padding, no
-    exponent, no `+`, no separators, at most ten digits before the point. Never rounds.
+    `allow_zero`; no padding, no exponent, no `+`, no separators, at most ten digits before the
+    point (what `DecimalField(max_digits=12, decimal_places=2)` holds). Never rounds.
 
     Ints are checked through their text; Decimals by value (they come from code, not people).
-    Floats are refused: they cannot carry money exactly. The size is checked on the text before any Decimal arithmetic: a 30-digit
-    amount would overflow Decimal's default precision in `quantize` (InvalidOperation, a 500)."""
+    Floats are refused: they cannot carry money exactly. The size is checked before any Decimal
+    arithmetic: a 27-digit amount would overflow Decimal's default precision in `quantize`
+    (InvalidOperation: a 500)."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise MoneyError(_("Enter an amount such as 123.45."))
     if isinstance(value, Decimal):
