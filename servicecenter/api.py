@@ -17,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from servicecenter import paging
 from servicecenter.exceptions import DomainError
 from servicecenter.money import MoneyError, parse_money
-from servicecenter.validators import validate_reasonable_date
+from servicecenter.validators import parse_id, validate_reasonable_date
 
 # --- Pagination -------------------------------------------------------------------------------
 
@@ -91,6 +91,16 @@ class MoneyField(serializers.DecimalField):
             raise ValidationError(error.message, code=error.code) from None
         self.validate_precision(amount)
         return amount
+
+
+class IdField(serializers.IntegerField):
+    """A database id in a request body: ASCII digits (or a JSON integer) that fit a bigint. DRF's
+    IntegerField reads "１２" as 12."""
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or parse_id(data) is None:
+            self.fail("invalid")
+        return parse_id(data)
 
 
 class ReasonableDateField(serializers.DateField):

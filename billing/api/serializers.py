@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from billing.models import Allocation, Bill, ChargeItem, ChargeRate, MeterReading, Payment, PaymentMethod
 from billing.periods import parse_period
-from servicecenter.api import MoneyField, ReasonableDateField
+from servicecenter.api import IdField, MoneyField, ReasonableDateField
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
@@ -88,8 +88,8 @@ class BillSerializer(serializers.ModelSerializer):
 
 
 class BillCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField()
-    charge_item = serializers.IntegerField()
+    unit = IdField()
+    charge_item = IdField()
     amount = MoneyField(allow_zero=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     source_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -147,12 +147,10 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField()
+    unit = IdField()
     amount = MoneyField(allow_zero=False)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    bills = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_empty=True, default=list
-    )
+    bills = serializers.ListField(child=IdField(), required=False, allow_empty=True, default=list)
     payer_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -180,7 +178,7 @@ class MeterReadingSerializer(serializers.ModelSerializer):
 
 
 class MeterReadingCreateSerializer(serializers.Serializer):
-    meter = serializers.IntegerField()
+    meter = IdField()
     period = PeriodField()
     # Checked by the service with the kernel's money-shaped rule; padding is refused there too.
     value = serializers.CharField(max_length=20, trim_whitespace=False)

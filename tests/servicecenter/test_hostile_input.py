@@ -477,3 +477,47 @@ def test_desk_call_outcome_refuses_a_far_promise(client_as, users, unit_a):
     )
     assert response.status_code == 302
     assert counts() == before
+
+
+# --- ids in query strings and bodies --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        ("/api/bills/", "unit"),
+        ("/api/bills/", "estate"),
+        ("/api/payments/", "unit"),
+        ("/api/meter-readings/", "meter"),
+        ("/api/tickets/", "unit"),
+        ("/api/callbacks/", "ticket"),
+    ],
+)
+@pytest.mark.parametrize("value", ["1e30", "9" * 30, "１２", "²", "-1"])
+def test_api_id_filters_refuse_hostile_values(manager_api, url, name, value):
+    response = manager_api.get(url, {name: value})
+    assert response.status_code == 400
+    assert response.json() == {name: ["Enter a whole number."]}
+
+
+def test_api_id_filters_still_filter(manager_api, unit_a, unit_a2):
+    make_bill(unit_a, "10.00")
+    make_bill(unit_a2, "20.00")
+    response = manager_api.get("/api/bills/", {"unit": str(unit_a.pk)})
+    assert [row["unit"] for row in response.json()["results"]] == [unit_a.pk]
+
+
+@pytest.mark.parametrize("unit", ["FULL_WIDTH", "²", "9" * 30, True])
+def test_api_body_ids_take_ascii_digits_only(clerk_api, unit_a, estate_a, unit):
+    item = make_item(estate_a, "repair", rate=None)
+    if unit == "FULL_WIDTH":
+        unit = str(unit_a.pk).translate(FULL_WIDTH)
+    before = counts()
+    response = clerk_api.post(
+        "/api/bills/", {"unit": unit, "charge_item": item.pk, "amount": "5.00"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"unit": ["A valid integer is required."]}
+    assert counts() == before
+    body = {"unit": str(unit_a.pk), "charge_item": item.pk, "amount": "5.00"}
+    assert clerk_api.post("/api/bills/", body, format="json").status_code == 201

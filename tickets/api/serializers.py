@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from residents.models import Estate, Person, Unit
-from servicecenter.api import MoneyField
+from servicecenter.api import IdField, MoneyField
 from servicecenter.scoping import access_for
 from staff.models import Team
 from tickets.models import Callback, SlaTarget, Ticket, TicketAttachment, TicketCategory, TicketEvent
@@ -321,7 +321,7 @@ class TicketRateSerializer(serializers.Serializer):
 
 
 class TicketMetricsQuerySerializer(serializers.Serializer):
-    estate = serializers.IntegerField()
+    estate = IdField()
     # ASCII digits and the kernel's date range (EARLIEST_DATE..LATEST_DATE: 2000..2099).
     month = serializers.RegexField(
         r"^20[0-9]{2}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")}
