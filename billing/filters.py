@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Bill, ChargeItem, MeterReading, Payment, PaymentMethod
 from billing.periods import parse_period
+from servicecenter.forms import IdFilter, ReasonableDateFilter
 
 
 class PeriodFilter(django_filters.CharFilter):
@@ -20,11 +21,11 @@ class PeriodFilter(django_filters.CharFilter):
 
 
 class BillFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
     unit_code = django_filters.CharFilter(field_name="unit__code", lookup_expr="istartswith", label=_("Unit"))
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
-    building = django_filters.NumberFilter(field_name="unit__building_id", label=_("Building"))
-    charge_item = django_filters.NumberFilter(field_name="charge_item_id", label=_("Charge item"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
+    building = IdFilter(field_name="unit__building_id", label=_("Building"))
+    charge_item = IdFilter(field_name="charge_item_id", label=_("Charge item"))
     status = django_filters.MultipleChoiceFilter(choices=Bill.Status.choices, label=_("Status"))
     period = PeriodFilter(field_name="period", label=_("Period (YYYY-MM)"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
@@ -42,15 +43,15 @@ class BillFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
     method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label=_("Method"))
     status = django_filters.ChoiceFilter(choices=Payment.Status.choices, label=_("Status"))
     receipt = django_filters.CharFilter(
         field_name="receipt__number", lookup_expr="iexact", label=_("Receipt number")
     )
-    since = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
-    until = django_filters.DateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
+    since = ReasonableDateFilter(field_name="received_at", lookup_expr="date__gte", label=_("From"))
+    until = ReasonableDateFilter(field_name="received_at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = Payment
@@ -58,7 +59,7 @@ class PaymentFilter(django_filters.FilterSet):
 
 
 class ChargeItemFilter(django_filters.FilterSet):
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
     kind = django_filters.ChoiceFilter(choices=ChargeItem.Kind.choices, label=_("Kind"))
     active = django_filters.BooleanFilter(field_name="is_active", label=_("Active"))
 
@@ -68,10 +69,10 @@ class ChargeItemFilter(django_filters.FilterSet):
 
 
 class MeterReadingFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
-    meter = django_filters.NumberFilter(field_name="meter_id", label=_("Meter"))
-    building = django_filters.NumberFilter(field_name="unit__building_id", label=_("Building"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
+    meter = IdFilter(field_name="meter_id", label=_("Meter"))
+    building = IdFilter(field_name="unit__building_id", label=_("Building"))
     period = PeriodFilter(field_name="period", label=_("Period (YYYY-MM)"))
 
     class Meta:

@@ -9,26 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import Bill, PaymentMethod, Reminder
 from billing.periods import parse_period
-from billing.services import clean_amount
-from servicecenter.exceptions import DomainError
-
-
-class AmountField(forms.CharField):
-    """Money typed by a person: positive, at most two decimals, never rounded silently."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return clean_amount(value)
-        except DomainError as error:
-            raise forms.ValidationError(error.message) from None
+from servicecenter.forms import MoneyFormField, ReasonableDateFormField
 
 
 class PaymentForm(forms.Form):
@@ -39,7 +20,7 @@ class PaymentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to settle the oldest bills first."),
     )
-    amount = AmountField(label=_("Amount received (yuan)"))
+    amount = MoneyFormField(label=_("Amount received (yuan)"), allow_zero=False)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
     payer_name = forms.CharField(label=_("Paid by"), max_length=100, required=False)
     reference = forms.CharField(
@@ -74,7 +55,7 @@ class RefundForm(ReasonForm):
 
 class CallOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Reminder.Outcome.choices)
-    promised_date = forms.DateField(
+    promised_date = ReasonableDateFormField(
         label=_("Promised to pay by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

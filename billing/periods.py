@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
+
+from servicecenter.validators import EARLIEST_DATE, LATEST_DATE
 
 
 def month_start(day: date) -> date:
@@ -32,13 +35,16 @@ def overlap_days(first: date, last: date, start: date | None, end: date | None) 
 
 
 def parse_period(value: str) -> date | None:
-    """'2025-03' (or '2025-03-01') → date(2025, 3, 1); anything else → None."""
-    value = (value or "").strip()
+    """'2025-03' (or '2025-03-01') → date(2025, 3, 1); anything else → None, including months
+    outside the kernel's date range (year 1 would break `add_months`) and non-ASCII digits."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})(?:-[0-9]{1,2})?", (value or "").strip(), re.ASCII)
+    if match is None:
+        return None
     try:
-        parts = [int(p) for p in value.split("-")[:2]]
-        return date(parts[0], parts[1], 1) if len(parts) == 2 else None
+        period = date(int(match.group(1)), int(match.group(2)), 1)
     except ValueError:
         return None
+    return period if EARLIEST_DATE <= period <= LATEST_DATE else None
 
 
 def month_bounds(period: date) -> tuple[date, date]:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -50,13 +49,11 @@ from billing.models import (
 from billing.periods import add_months, days_in_month, month_end, month_start, overlap_days
 from residents.models import Estate, Unit
 from servicecenter.exceptions import DomainError, TransitionError
-from servicecenter.money import ZERO, is_exact_cents, to_money
+from servicecenter.money import ZERO, MoneyError, parse_money, to_money
 from servicecenter.sequences import bump_counter
 
 logger = logging.getLogger("servicecenter.billing")
 
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-MAX_AMOUNT = Decimal("9999999999.99")  # what DecimalField(max_digits=12, decimal_places=2) holds
 BATCH = 2000
 
 S = Bill.Status
@@ -80,26 +77,19 @@ class IdempotencyConflict(DomainError):
 
 def clean_amount(value, *, field_label: str | None = None) -> Decimal:
     """A positive amount of money with at most two decimals, or a translated DomainError.
-    Nothing is rounded silently: 10.005 is refused, not turned into 10.01."""
-    if isinstance(value, Decimal):
-        amount = value
-    elif (
-        isinstance(value, int | str)
-        and not isinstance(value, bool)
-        and _PLAIN_NUMBER.match(str(value).strip())
-    ):
-        amount = Decimal(str(value).strip())
-    else:  # floats, exponents ("1e3"), "NaN", words, None
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise DomainError(_("Enter an amount such as 123.45."), code="invalid_amount")
-    if amount <= 0:
-        raise DomainError(_("The amount must be more than zero."), code="invalid_amount")
-    if not is_exact_cents(amount):
-        raise DomainError(_("Amounts have at most two decimal places."), code="invalid_amount")
-    if amount > MAX_AMOUNT:
-        raise DomainError(_("The amount is too large."), code="invalid_amount")
-    return to_money(amount)
+    Nothing is rounded silently: 10.005 is refused, not turned into 10.01. The text rules (ASCII
+    digits, no padding or exponent, the size) are the kernel's `parse_money`."""
+    try:
+        return parse_money(value, allow_zero=False)
+    except MoneyError as error:
+        raise DomainError(error.message, code=error.code) from None
+
+
+def _parse_reading(text: str) -> Decimal:
+    try:
+        return parse_money(text)
+    except MoneyError:
+        raise DomainError(_("Enter the reading as a number, e.g. 1234.5.")) from None
 
 
 def _require_perm(actor, perm: str, message: str) -> None:
@@ -207,12 +197,8 @@ def record_meter_reading(
     now = now or timezone.now()
     period = month_start(period)
     meter = Meter.objects.select_for_update().get(pk=meter.pk)
-    try:
-        value = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise DomainError(_("Enter the reading as a number, e.g. 1234.5.")) from exc
-    if not value.is_finite() or value < 0 or not is_exact_cents(value):
-        raise DomainError(_("Enter the reading as a number, e.g. 1234.5."))
+    # A reading has the shape of money (12 digits, 2 decimals): the same strict parser.
+    value = _parse_reading(str(value))
     if meter.replaced_on is not None:
         raise DomainError(_("This meter has been replaced; enter the reading on its replacement."))
     readings = MeterReading.objects.filter(meter=meter)
@@ -298,9 +284,7 @@ def replace_meter(
         record_meter_reading(
             meter=meter, period=period, value=final_value, actor=actor, reading_date=replaced_on
         )
-    initial = Decimal(str(new_initial_value or "0"))
-    if initial < 0 or not is_exact_cents(initial):
-        raise DomainError(_("Enter the reading as a number, e.g. 1234.5."))
+    initial = _parse_reading(str(new_initial_value or "0"))
     meter.replaced_on = replaced_on
     meter.save(update_fields=["replaced_on"])
     new = Meter.objects.create(

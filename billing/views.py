@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,13 +20,15 @@ from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
+from servicecenter.paging import paginate
 from servicecenter.scoping import estates_visible_to
+from servicecenter.validators import parse_id, parse_reasonable_date
 
 PAGE_SIZE = 25
 
 
 def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return parse_id(value)
 
 
 def _chosen_estate(request: HttpRequest):
@@ -147,7 +147,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def payment_list(request: HttpRequest) -> HttpResponse:
     filterset = PaymentFilter(request.GET, queryset=selectors.payments_for_list(user=request.user))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, per_page=PAGE_SIZE)
     return render(
         request,
         "billing/payment_list.html",
@@ -216,7 +216,7 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def bill_list(request: HttpRequest) -> HttpResponse:
     filterset = BillFilter(request.GET, queryset=selectors.bills_for_list(user=request.user))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, per_page=PAGE_SIZE)
     return render(
         request,
         "billing/bill_list.html",
@@ -314,7 +314,7 @@ def arrears(request: HttpRequest) -> HttpResponse:
     building_id = _int(request.GET.get("building"))
     report = selectors.arrears_report(estate=estate, today=today)
     units = selectors.arrears_by_unit(estate=estate, today=today, building_id=building_id)
-    page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, units, per_page=PAGE_SIZE)
     for row in page.object_list:
         selectors.money_values(row)
     return render(
@@ -339,7 +339,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     # Housekeepers see their own calls; supervisors and managers may look at everyone's.
     mine = request.GET.get("all") != "1" or not request.user.has_perm("billing.view_billing_reports")
     rows = selectors.call_tasks_for(user=request.user, assigned_to=request.user if mine else None)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows, per_page=PAGE_SIZE)
     latest = selectors.latest_calls_by_unit([row["unit_id"] for row in page.object_list])
     for row in page.object_list:
         selectors.money_values(row)
@@ -372,7 +372,7 @@ def call_outcome(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_GET
 def escalations(request: HttpRequest) -> HttpResponse:
     rows = selectors.escalations_for(user=request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows, per_page=PAGE_SIZE)
     latest = selectors.latest_calls_by_unit([row["unit_id"] for row in page.object_list])
     for row in page.object_list:
         selectors.money_values(row)
@@ -414,9 +414,9 @@ def letters(request: HttpRequest) -> HttpResponse:
 @require_GET
 def journal(request: HttpRequest) -> HttpResponse:
     estate, estates = _chosen_estate(request)
-    day = parse_date(request.GET.get("day", "") or "") or timezone.localdate()
+    day = parse_reasonable_date(request.GET.get("day")) or timezone.localdate()
     report = selectors.cash_journal(estate=estate, day=day)
-    page = Paginator(selectors.journal_payments(estate=estate, day=day), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.journal_payments(estate=estate, day=day), per_page=50)
     return render(
         request,
         "billing/journal.html",
@@ -484,7 +484,7 @@ def meter_entry(request: HttpRequest) -> HttpResponse:
         )
         if request.method == "POST":
             entries = [(m, request.POST.get(f"reading-{m.pk}", "")) for m in meters]
-            reading_date = parse_date(request.POST.get("reading_date", "") or "")
+            reading_date = parse_reasonable_date(request.POST.get("reading_date"))
             result = services.record_meter_readings(
                 entries=entries, period=period, actor=request.user, reading_date=reading_date
             )
@@ -525,7 +525,7 @@ def portal_bills(request: HttpRequest) -> HttpResponse:
     bills = Bill.objects.visible_to(request.user).select_related("unit", "charge_item")
     show = request.GET.get("show", "open")
     bills = bills.unpaid() if show == "open" else bills.exclude(status=Bill.Status.VOID)
-    page = Paginator(bills.order_by("-period", "due_date", "pk"), 20).get_page(request.GET.get("page"))
+    page = paginate(request, bills.order_by("-period", "due_date", "pk"), per_page=20)
     summary = selectors.portal_panel_context(request, request.user)
     return render(
         request,
@@ -563,7 +563,7 @@ def portal_payments(request: HttpRequest) -> HttpResponse:
         .select_related("unit", "receipt", "reversal")
         .order_by("-received_at", "-pk")
     )
-    page = Paginator(payments, 20).get_page(request.GET.get("page"))
+    page = paginate(request, payments, per_page=20)
     balances = selectors.prepaid_balances_for(user=request.user)
     return render(request, "portal/billing_payments.html", {"page": page, "balances": balances})
 

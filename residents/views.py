@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,9 +28,11 @@ from residents.models import ArchiveDocument, Building, Occupancy, Person, Sensi
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.net import client_ip
+from servicecenter.paging import paginate
 from servicecenter.panels import render_unit_panels
 from servicecenter.scoping import estates_visible_to
 from servicecenter.uploads import serve_private_file
+from servicecenter.validators import parse_id
 
 PAGE_SIZE = 25
 PICK_LIMIT = 20
@@ -39,7 +40,7 @@ PICK_LIMIT = 20
 
 def _int_param(request: HttpRequest, name: str, source=None) -> int | None:
     value = (source if source is not None else request.GET).get(name, "")
-    return int(value) if str(value).isdigit() else None
+    return parse_id(value)
 
 
 def _unit_or_404(request: HttpRequest, pk: int) -> Unit:
@@ -64,7 +65,7 @@ def _person_or_404(request: HttpRequest, pk: int) -> Person:
 def unit_list(request: HttpRequest) -> HttpResponse:
     estates = list(estates_visible_to(request.user).order_by("code"))
     filterset = UnitFilter(request.GET, queryset=selectors.units_for_desk_list(user=request.user))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, per_page=PAGE_SIZE)
     # Buildings are listed for one estate at a time: the chosen one, or the user's only one.
     estate_id = _int_param(request, "estate") or (estates[0].pk if len(estates) == 1 else None)
     buildings = (
@@ -209,7 +210,7 @@ def occupancy_end(request: HttpRequest, pk: int) -> HttpResponse:
 def person_list(request: HttpRequest) -> HttpResponse:
     estates = list(estates_visible_to(request.user).order_by("code"))
     filterset = PersonFilter(request.GET, queryset=selectors.persons_for_desk_list(user=request.user))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, per_page=PAGE_SIZE)
     return render(
         request,
         "residents/person_list.html",
@@ -394,7 +395,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
     filterset = AccessLogFilter(request.GET, queryset=selectors.access_log_for_list(user=request.user))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, filterset.qs, per_page=PAGE_SIZE)
     return render(
         request,
         "residents/access_log.html",

@@ -2,9 +2,9 @@
 
 from importlib import import_module
 
-from rest_framework.routers import DefaultRouter
+from servicecenter.api import IntegerLookupRouter
 
-router = DefaultRouter()
+router = IntegerLookupRouter()
 
 for app in ("residents", "staff", "tickets", "billing", "renovations"):
     try:

@@ -246,6 +246,12 @@ REST_FRAMEWORK = {
         "servicecenter.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with depth, size and NaN limits; form and multipart parsers as DRF has them.
+    "DEFAULT_PARSER_CLASSES": [
+        "servicecenter.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "servicecenter.api.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [

@@ -101,3 +101,43 @@ def mask_id_number(value: str) -> str:
 
 def mask_phone_list(value: str) -> str:
     return ", ".join(mask_mobile(p.strip()) for p in (value or "").split(",") if p.strip())
+
+
+# Dates the business can mean: bills, due dates, billing months, promises to pay, reports. Year 1
+# or 9999 is a typing slip or an attack, and such dates break date arithmetic (a month before
+# 0001-01 does not exist; 9999-12-31 plus a day overflows) deep inside services and reports.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+def validate_reasonable_date(value: date) -> None:
+    if value is None:
+        return
+    if not EARLIEST_DATE <= (value.date() if hasattr(value, "date") else value) <= LATEST_DATE:
+        raise ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()},
+            code="date_out_of_range",
+        )
+
+
+def parse_id(value) -> int | None:
+    """A database id from a query string or form: ASCII digits that fit a bigint, else None.
+    `str.isdigit()` takes "²" (int() then fails: a 500) and "１２" (int() reads 12)."""
+    text = str(value if value is not None else "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
+def parse_reasonable_date(value) -> date | None:
+    """A YYYY-MM-DD date from a query string or form within the reasonable range, else None.
+    Django's `parse_date` raises ValueError on "2025-02-30" and takes any year."""
+    text = str(value or "").strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text, re.ASCII):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents.models import Estate
+from servicecenter.forms import IdFilter, ReasonableDateFilter
 from servicecenter.scoping import access_for
 from staff.models import StaffProfile, Team
 from tickets.models import Callback, Ticket, TicketCategory
@@ -76,11 +77,11 @@ class TicketFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(queryset=_teams, label=_("Team"))
     assignee = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Assignee"))
     estate = django_filters.ModelChoiceFilter(queryset=_estates, label=_("Estate"))
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     is_major = django_filters.BooleanFilter(label=_("Major complaint"))
-    created_after = django_filters.DateFilter(method="filter_created_after", label=_("Registered from"))
-    created_before = django_filters.DateFilter(method="filter_created_before", label=_("Registered until"))
+    created_after = ReasonableDateFilter(method="filter_created_after", label=_("Registered from"))
+    created_before = ReasonableDateFilter(method="filter_created_before", label=_("Registered until"))
 
     class Meta:
         model = Ticket
@@ -143,13 +144,13 @@ class TicketFilter(django_filters.FilterSet):
 
 
 class CallbackFilter(django_filters.FilterSet):
-    ticket = django_filters.NumberFilter(field_name="ticket_id", label=_("Ticket"))
+    ticket = IdFilter(field_name="ticket_id", label=_("Ticket"))
     status = django_filters.MultipleChoiceFilter(
         choices=Callback.Status.choices, distinct=False, label=_("Status")
     )
     due = django_filters.BooleanFilter(method="filter_due", label=_("Due now"))
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("Mine"))
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
 
     class Meta:
         model = Callback

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents.models import Estate, Person, Unit
+from servicecenter.forms import MoneyFormField, ReasonableDateFormField
 from staff.models import Team
 from tickets.models import Callback, CallbackReview, PublicLocation, ReplyChannel, RootCause, Ticket
 from tickets.selectors import active_categories, assignable_users
@@ -122,9 +123,7 @@ class TicketCreateForm(ServiceErrorsMixin, IdempotentForm):
     assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none(), required=False)
     is_major = forms.BooleanField(label=_("Major complaint"), required=False)
     is_paid_service = forms.BooleanField(label=_("Paid service"), required=False)
-    service_price = forms.DecimalField(
-        label=_("Price"), max_digits=12, decimal_places=2, min_value=0, required=False
-    )
+    service_price = MoneyFormField(label=_("Price"), required=False)
     photos = MultipleFileField(label=_("Photos or PDF"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -291,7 +290,7 @@ class ReviewForm(forms.Form):
 
 class MetricsForm(forms.Form):
     estate = forms.ModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), empty_label=None)
-    month = forms.DateField(
+    month = ReasonableDateFormField(
         label=_("Month"),
         input_formats=["%Y-%m"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),

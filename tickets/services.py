@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from residents.models import Person, Unit, resident_unit_ids
 from servicecenter.exceptions import DomainError, TransitionError
-from servicecenter.money import is_exact_cents, to_money
+from servicecenter.money import MoneyError, parse_money
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
 from servicecenter.tasking import enqueue_after_commit
@@ -229,12 +229,12 @@ def _validate_price(is_paid_service: bool, service_price) -> Decimal | None:
         return None
     if service_price in (None, ""):
         raise ValidationError({"service_price": _("Enter the price of the paid service.")}, code="required")
-    price = Decimal(str(service_price))
-    if price < 0 or not is_exact_cents(price):
+    try:
+        return parse_money(service_price if isinstance(service_price, Decimal) else str(service_price))
+    except MoneyError:
         raise ValidationError(
             {"service_price": _("Enter a price of zero or more, with at most two decimals.")}, code="invalid"
-        )
-    return to_money(price)
+        ) from None
 
 
 def _clean_idempotency_key(value: str | None) -> str:

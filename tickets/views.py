@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from residents.models import Unit
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
+from servicecenter.paging import paginate_light
 from servicecenter.scoping import access_for
 from servicecenter.uploads import serve_private_file
+from servicecenter.validators import parse_id
 from tickets import selectors, services
 from tickets.filters import TicketFilter
 from tickets.forms import (
@@ -43,7 +45,6 @@ from tickets.forms import (
     TicketCreateForm,
 )
 from tickets.models import Callback, CallbackReview, ReplyChannel, Ticket, TicketAttachment, TicketEvent
-from tickets.paging import light_page
 from tickets.permissions import available_actions, may
 
 PAGE_SIZE = 25
@@ -109,9 +110,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         request.GET, queryset=selectors.tickets_for_desk_list(user=request.user), request=request
     )
     valid = filterset.is_valid()
-    page = light_page(
-        filterset.qs if valid else Ticket.objects.none(), request.GET.get("page"), per_page=PAGE_SIZE
-    )
+    page = paginate_light(request, filterset.qs if valid else Ticket.objects.none(), per_page=PAGE_SIZE)
     choices = selectors.desk_list_choices(user=request.user)
     choices.label_rows(page.object_list)
     return render(
@@ -180,7 +179,7 @@ _RESENT_WITH_CHANGES = gettext_lazy(
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest) -> HttpResponse:
     preset_unit = None
-    if request.method == "GET" and str(request.GET.get("unit", "")).isdigit():
+    if request.method == "GET" and parse_id(request.GET.get("unit")) is not None:
         preset_unit = (
             Unit.objects.visible_to(request.user)
             .select_related("estate")
@@ -411,7 +410,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
         params, queryset=selectors.callbacks_for_list(user=request.user), request=request
     )
     queryset = filterset.qs if filterset.is_valid() else Callback.objects.none()
-    page = light_page(queryset, request.GET.get("page"), per_page=PAGE_SIZE)
+    page = paginate_light(request, queryset, per_page=PAGE_SIZE)
     selectors.label_callbacks(page.object_list)
     return render(
         request,
@@ -454,7 +453,7 @@ def callback_review_list(request: HttpRequest) -> HttpResponse:
     reviews = selectors.reviews_for_list(user=request.user)
     if request.GET.get("done") != "1":
         reviews = reviews.filter(reviewed_at__isnull=True)
-    page = light_page(reviews, request.GET.get("page"), per_page=PAGE_SIZE)
+    page = paginate_light(request, reviews, per_page=PAGE_SIZE)
     return render(
         request,
         "tickets/callback_review_list.html",
@@ -531,7 +530,7 @@ def portal_ticket_list(request: HttpRequest) -> HttpResponse:
     tickets = (
         Ticket.objects.visible_to(request.user).select_related("category", "unit").order_by("-created_at")
     )
-    page = light_page(tickets, request.GET.get("page"), per_page=20, count=False)
+    page = paginate_light(request, tickets, per_page=20, count=False)
     return render(request, "portal/tickets_list.html", {"page": page})
 
 

@@ -1,5 +1,6 @@
-"""Billing API shapes. Amounts are strings ("123.45"); input amounts go through the same rule as the
-desk (`services.clean_amount`): positive, at most two decimals, never rounded silently."""
+"""Billing API shapes. Amounts are strings ("123.45"); input amounts go through the kernel's money
+rule, like the desk (`servicecenter.money.parse_money`): positive, at most two decimals, never
+rounded silently."""
 
 from __future__ import annotations
 
@@ -9,28 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing import services
 from billing.models import Allocation, Bill, ChargeItem, ChargeRate, MeterReading, Payment, PaymentMethod
 from billing.periods import parse_period
-from servicecenter.exceptions import DomainError
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "123.45"})
-class AmountField(serializers.Field):
-    default_error_messages = {
-        "not_a_string": _('Send the amount as a string with at most two decimals, e.g. "123.45".'),
-    }
-
-    def to_internal_value(self, data) -> Decimal:
-        if isinstance(data, bool) or not isinstance(data, str | int):
-            self.fail("not_a_string")
-        try:
-            return services.clean_amount(data)
-        except DomainError as error:
-            raise serializers.ValidationError(error.message, code=error.code) from None
-
-    def to_representation(self, value) -> str:
-        return f"{value:.2f}"
+from servicecenter.api import IdField, MoneyField, ReasonableDateField
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
@@ -106,12 +88,12 @@ class BillSerializer(serializers.ModelSerializer):
 
 
 class BillCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField()
-    charge_item = serializers.IntegerField()
-    amount = AmountField()
+    unit = IdField()
+    charge_item = IdField()
+    amount = MoneyField(allow_zero=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     source_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    due_date = ReasonableDateField(required=False, allow_null=True, default=None)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -165,12 +147,10 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class PaymentCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField()
-    amount = AmountField()
+    unit = IdField()
+    amount = MoneyField(allow_zero=False)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
-    bills = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_empty=True, default=list
-    )
+    bills = serializers.ListField(child=IdField(), required=False, allow_empty=True, default=list)
     payer_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -198,10 +178,11 @@ class MeterReadingSerializer(serializers.ModelSerializer):
 
 
 class MeterReadingCreateSerializer(serializers.Serializer):
-    meter = serializers.IntegerField()
+    meter = IdField()
     period = PeriodField()
-    value = serializers.CharField(max_length=20)
-    reading_date = serializers.DateField(required=False, allow_null=True, default=None)
+    # Checked by the service with the kernel's money-shaped rule; padding is refused there too.
+    value = serializers.CharField(max_length=20, trim_whitespace=False)
+    reading_date = ReasonableDateField(required=False, allow_null=True, default=None)
 
 
 class ArrearsRowSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from residents.models import Estate, Person, Unit
+from servicecenter.api import IdField, MoneyField
 from servicecenter.scoping import access_for
 from servicecenter.uploads import UploadField
 from staff.models import Team
@@ -264,7 +265,7 @@ class TicketCreateSerializer(serializers.Serializer):
     reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     is_paid_service = serializers.BooleanField(required=False, default=False)
-    service_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    service_price = MoneyField(required=False, allow_null=True)
     is_major = serializers.BooleanField(required=False, default=False)
     team = _ScopedPrimaryKey(Team, required=False, allow_null=True)
     assignee = _StaffUserField(required=False, allow_null=True)
@@ -378,10 +379,13 @@ class TicketRateSerializer(serializers.Serializer):
 
 
 class TicketMetricsQuerySerializer(serializers.Serializer):
-    estate = serializers.IntegerField()
+    estate = IdField()
     by = serializers.ChoiceField(
         choices=[("team", _("Team")), ("assignee", _("Staff member")), ("zone", _("Zone"))],
         required=False,
         help_text=_("Group the figures by team, staff member or zone: one row each."),
     )
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")})
+    # ASCII digits and the kernel's date range (EARLIEST_DATE..LATEST_DATE: 2000..2099).
+    month = serializers.RegexField(
+        r"^20[0-9]{2}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")}
+    )

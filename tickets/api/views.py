@@ -18,18 +18,19 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from residents.models import Estate
-from servicecenter.api import ScopedQuerysetMixin
+from servicecenter.api import ScopedQuerysetMixin, strict_page_number, strict_page_size
+from servicecenter.paging import COUNT_CAP, light_page
+from servicecenter.parsers import StrictJSONParser
 from servicecenter.uploads import serve_private_file
 from tickets import selectors, services
 from tickets.api import serializers as s
 from tickets.filters import CallbackFilter, TicketFilter
 from tickets.models import Callback, PublicLocation, RootCause, Ticket, TicketAttachment, TicketCategory
-from tickets.paging import COUNT_CAP, light_page
 from tickets.permissions import ACTION_PERMISSIONS, may
 
 _ERROR = OpenApiResponse(description="Bad input; field errors in the request's language.")
@@ -49,14 +50,15 @@ class LightPagination(BasePagination):
 
     page_size = 25
     max_page_size = 200
+    page_query_param = "page"
+    page_size_query_param = "page_size"
 
     def paginate_queryset(self, queryset, request, view=None):
-        try:
-            size = min(int(request.query_params.get("page_size", self.page_size)), self.max_page_size)
-        except ValueError:
-            size = self.page_size
+        # The kernel's strict page number and size: a malformed one is a 400, as in every list.
+        size = strict_page_size(request, self)
+        number = strict_page_number(request, self)
         self.request = request
-        self.page = light_page(queryset, request.query_params.get("page"), per_page=max(1, size))
+        self.page = light_page(queryset, number, per_page=size)
         if not self.page.object_list and self.page.number > 1:
             raise NotFound(_("Invalid page."))
         return self.page.object_list
@@ -144,7 +146,7 @@ class TicketViewSet(
     filterset_class = TicketFilter
     pagination_class = LightPagination
     ordering_fields = ["created_at", "resolution_due_at", "response_due_at", "priority", "number"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         if self.action == "retrieve":

@@ -1,0 +1,70 @@
+"""Form fields shared by every app's desk and portal forms: money and dates with the kernel's rules,
+so a typed `１００`, ` 10`, `1e3` or a due date in year 9999 is a clear error on every form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django import forms
+
+from servicecenter.money import MoneyError, parse_money
+from servicecenter.validators import parse_id, validate_reasonable_date
+
+
+class MoneyFormField(forms.CharField):
+    """Money typed by a person: the kernel's `parse_money` (ASCII digits, at most two decimals, ten
+    digits before the point). Not Django's DecimalField: that strips the text and takes
+    full-width digits and exponents. Empty → None (say `required=False` to allow it)."""
+
+    def __init__(self, *, allow_negative: bool = False, allow_zero: bool = True, **kwargs):
+        self.allow_negative = allow_negative
+        self.allow_zero = allow_zero
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": "16"}),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> Decimal | None:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(value, allow_negative=self.allow_negative, allow_zero=self.allow_zero)
+        except MoneyError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+
+class ReasonableDateFormField(forms.DateField):
+    """A date within the kernel's reasonable range (`validate_reasonable_date`)."""
+
+    default_validators = [validate_reasonable_date]
+
+
+class ReasonableDateFilter(django_filters.DateFilter):
+    """A query-string date filter with the same range: `?since=0001-01-01` is refused (400 in the
+    API, ignored on a desk list) instead of reaching date arithmetic in the database."""
+
+    field_class = ReasonableDateFormField
+
+
+class IdFormField(forms.IntegerField):
+    """A database id: ASCII digits that fit a bigint. Django's IntegerField takes "１２" as 12 and
+    "1e30" as a number too large for the database (an overflow there: a 500)."""
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A query-string filter on an id, with `IdFormField`'s rule (400 in the API, ignored on a
+    desk list), for every `?unit=`, `?estate=` and the like."""
+
+    field_class = IdFormField
