@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from residents.models import Building, Occupancy, Person, SensitiveAccessLog, Unit
 from residents.selectors import parse_archive_query
+from servicecenter.forms import IdFilter
 
 
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Unit"))
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
-    building = django_filters.NumberFilter(field_name="building_id", label=_("Building"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
+    building = IdFilter(field_name="building_id", label=_("Building"))
     state = django_filters.ChoiceFilter(choices=Unit.State.choices, label=_("State"))
     use = django_filters.ChoiceFilter(choices=Unit.Use.choices, label=_("Use"))
 
@@ -23,7 +24,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class BuildingFilter(django_filters.FilterSet):
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
 
     class Meta:
         model = Building
@@ -32,8 +33,8 @@ class BuildingFilter(django_filters.FilterSet):
 
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Name or phone"))
-    estate = django_filters.NumberFilter(field_name="estate_id", label=_("Estate"))
-    unit = django_filters.NumberFilter(method="filter_unit", label=_("Unit"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
+    unit = IdFilter(method="filter_unit", label=_("Unit"))
 
     class Meta:
         model = Person
@@ -55,8 +56,8 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class OccupancyFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id", label=_("Unit"))
-    person = django_filters.NumberFilter(field_name="person_id", label=_("Person"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
+    person = IdFilter(field_name="person_id", label=_("Person"))
     role = django_filters.ChoiceFilter(choices=Occupancy.Role.choices, label=_("Role"))
     current = django_filters.BooleanFilter(method="filter_current", label=_("Current only"))
 
@@ -73,8 +74,8 @@ class OccupancyFilter(django_filters.FilterSet):
 
 class AccessLogFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=SensitiveAccessLog.Action.choices, label=_("Action"))
-    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Who"))
-    person = django_filters.NumberFilter(field_name="person_id", label=_("Whose"))
+    actor = IdFilter(field_name="actor_id", label=_("Who"))
+    person = IdFilter(field_name="person_id", label=_("Whose"))
     since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
     until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
 

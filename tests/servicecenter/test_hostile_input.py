@@ -521,3 +521,12 @@ def test_api_body_ids_take_ascii_digits_only(clerk_api, unit_a, estate_a, unit):
     assert counts() == before
     body = {"unit": str(unit_a.pk), "charge_item": item.pk, "amount": "5.00"}
     assert clerk_api.post("/api/bills/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url, name", [("/api/units/", "estate"), ("/api/persons/", "estate"), ("/api/occupancies/", "unit")]
+)
+@pytest.mark.parametrize("value", ["1e30", "１２", "99999999999999999999"])
+def test_archive_id_filters_refuse_what_is_not_an_ascii_id(api_as, users, url, name, value):
+    response = api_as(users["manager"]).get(url, {name: value})
+    assert response.status_code == 400
