@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.urls import reverse
 
 from residents import services
 from residents.models import SensitiveAccessLog
 from servicecenter.exceptions import DomainError
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +125,22 @@ def test_the_api_lists_call_rows_with_their_task(api_as, users, estate_a):
         None,
     )
     assert "13800000000" not in response.content.decode()
+
+
+def test_the_admin_shows_the_task_of_a_call(client_as, users, estate_a, unit_a):
+    services.reveal_phone_for_task(
+        actor=users["housekeeper"],
+        purpose=SensitiveAccessLog.Purpose.FEE_CALL,
+        purpose_id=unit_a.pk,
+        task=unit_a.code,
+        person=None,
+        phone="13800000000",
+        estate_id=estate_a.pk,
+    )
+    admin_manager = make_staff("manager", estate_a, username="admin-manager", is_staff=True)
+    response = client_as(admin_manager).get(
+        reverse("admin:residents_sensitiveaccesslog_changelist"), {"purpose__exact": "fee_call"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("residents:unit_detail", args=[unit_a.pk]) in html and "Fee-collection call" in html
