@@ -47,7 +47,8 @@ from billing.models import (
     UnitBillingTerms,
 )
 from billing.periods import add_months, days_in_month, month_end, month_start, overlap_days
-from residents.models import Estate, Unit
+from residents.models import Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.services import TaskCall, TaskNotFound, reveal_phone_for_task
 from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import ZERO, MoneyError, parse_money, to_money
 from servicecenter.sequences import bump_counter
@@ -1594,3 +1595,62 @@ def _resident_message(stage: str, info: dict, *, count: int) -> tuple[str, str]:
         )
         % values,
     )
+
+
+# --- Dialling from a fee-collection call ------------------------------------------------------
+
+# Whom a fee-collection call is for: the owner pays the property fee; a tenant or shop tenant
+# only when no owner is on file with a phone.
+_FEE_CALL_ROLES = [
+    Occupancy.Role.OWNER,
+    Occupancy.Role.CO_OWNER,
+    Occupancy.Role.TENANT,
+    Occupancy.Role.SHOP_TENANT,
+    Occupancy.Role.HOUSEHOLD_MEMBER,
+]
+
+
+def may_call_for_fee(user) -> bool:
+    """Whether the calls page offers its Call button at all (the rows are the user's own tasks,
+    or everyone's for those allowed to see them); `call_for_fee` checks the task itself."""
+    return user.has_perm("billing.record_call_outcome")
+
+
+def fee_call_person(unit: Unit) -> Person | None:
+    """The occupant a fee-collection call for the unit rings: the first current owner with a
+    mobile, else a tenant, else anyone living there with a mobile."""
+    occupancies = [
+        o
+        for o in Occupancy.objects.current().filter(unit=unit).select_related("person").order_by("pk")
+        if o.person.mobile
+    ]
+    occupancies.sort(key=lambda o: _FEE_CALL_ROLES.index(o.role) if o.role in _FEE_CALL_ROLES else 99)
+    return occupancies[0].person if occupancies else None
+
+
+def call_for_fee(
+    *, actor, unit: Unit, ip_address: str | None = None, now: datetime | None = None
+) -> TaskCall:
+    """The payer's full number for one fee-collection call, logged with the unit's call task as
+    purpose. Housekeepers call the units of their own call list; those who may look at everyone's
+    calls (billing reports) may call any unit on the list in their estates."""
+    tasks = Reminder.objects.visible_to(actor).filter(
+        unit_id=unit.pk, stage=Reminder.Stage.CALL, bill__status__in=Bill.UNPAID_STATUSES
+    )
+    if not actor.has_perm("billing.view_billing_reports"):
+        tasks = tasks.filter(assignee=actor)
+    if not may_call_for_fee(actor) or not tasks.exists():
+        raise TaskNotFound(_("This unit has no open fee-collection call for you."), code="not_found")
+    person = fee_call_person(unit)
+    phone = reveal_phone_for_task(
+        actor=actor,
+        purpose=SensitiveAccessLog.Purpose.FEE_CALL,
+        purpose_id=unit.pk,
+        task=unit.code,
+        person=person,
+        phone=person.mobile if person else "",
+        estate_id=unit.estate_id,
+        ip_address=ip_address,
+        now=now,
+    )
+    return TaskCall(name=person.name if person else "", phone=phone, task=unit.code)

@@ -18,6 +18,7 @@ desk_patterns = [
     path("arrears/", views.arrears, name="arrears"),
     path("calls/", views.calls, name="calls"),
     path("calls/<int:unit_id>/", views.call_outcome, name="call_outcome"),
+    path("calls/<int:unit_id>/dial/", views.call_dial, name="call_dial"),
     path("escalations/", views.escalations, name="escalations"),
     path("letters/", views.letters, name="letters"),
     path("journal/", views.journal, name="journal"),

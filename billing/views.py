@@ -8,8 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import exports, selectors, services
@@ -18,6 +20,7 @@ from billing.forms import CallOutcomeForm, GenerateBillsForm, PaymentForm, Reaso
 from billing.models import Bill, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
+from residents.services import TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate
@@ -366,6 +369,25 @@ def call_outcome(request: HttpRequest, unit_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Call to %(unit)s recorded.") % {"unit": unit.code})
     return redirect("billing:calls")
+
+
+@never_cache
+@desk_page("billing.record_call_outcome")
+@require_POST
+def call_dial(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """Dial the payer of a unit on the fee-collection call list; logged with the call as purpose."""
+    unit = _unit_or_404(request, unit_id)
+    try:
+        call = services.call_for_fee(
+            actor=request.user, unit=unit, ip_address=request.META.get("REMOTE_ADDR")
+        )
+    except TaskNotFound:
+        raise Http404(_("No such unit.")) from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("billing:calls")
+    # Rendered, not redirected: the number must not travel in a URL.
+    return render(request, "call_dial.html", {"call": call, "back": reverse("billing:calls")})
 
 
 @desk_page("billing.view_billing_reports")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -293,10 +293,20 @@ class ArchiveDocumentAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(SensitiveAccessLog)
 class SensitiveAccessLogAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
-    """The audit trail of reveals and ID checks: read-only for everyone."""
+    """The audit trail of reveals, ID checks and calls from tasks: read-only for everyone."""
 
-    list_display = ["created_at", "actor", "person", "action", "matched", "reason", "estate", "ip_address"]
-    list_filter = ["action", "matched", "estate"]
+    list_display = [
+        "created_at",
+        "actor",
+        "person",
+        "action",
+        "matched",
+        "reason",
+        "task",
+        "estate",
+        "ip_address",
+    ]
+    list_filter = ["action", "purpose", "matched", "estate"]
     list_select_related = ["actor", "person", "estate"]
     search_fields = ["person__name", "actor__username", "reason"]
     date_hierarchy = "created_at"
@@ -309,3 +319,21 @@ class SensitiveAccessLogAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    # The task pages by URL name only: residents imports neither tickets nor billing.
+    TASK_PAGES = {
+        SensitiveAccessLog.Purpose.CALLBACK: "tickets:callback_detail",
+        SensitiveAccessLog.Purpose.TICKET: "tickets:detail",
+        SensitiveAccessLog.Purpose.FEE_CALL: "residents:unit_detail",
+    }
+
+    @admin.display(description=_("task"), ordering="purpose")
+    def task(self, obj):
+        if not obj.purpose:
+            return "—"
+        label = obj.get_purpose_display()
+        try:
+            url = reverse(self.TASK_PAGES[obj.purpose], args=[obj.purpose_id])
+        except (KeyError, NoReverseMatch):
+            return label
+        return format_html('<a href="{}">{} #{}</a>', url, label, obj.purpose_id)

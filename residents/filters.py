@@ -74,6 +74,7 @@ class OccupancyFilter(django_filters.FilterSet):
 
 class AccessLogFilter(django_filters.FilterSet):
     action = django_filters.ChoiceFilter(choices=SensitiveAccessLog.Action.choices, label=_("Action"))
+    purpose = django_filters.ChoiceFilter(choices=SensitiveAccessLog.Purpose.choices, label=_("Task"))
     actor = IdFilter(field_name="actor_id", label=_("Who"))
     person = IdFilter(field_name="person_id", label=_("Whose"))
     since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
@@ -81,4 +82,4 @@ class AccessLogFilter(django_filters.FilterSet):
 
     class Meta:
         model = SensitiveAccessLog
-        fields = ["action", "actor", "person", "since", "until"]
+        fields = ["action", "purpose", "actor", "person", "since", "until"]

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.crypto import keyed_hash
@@ -190,6 +191,84 @@ def reveal_person(
         other_phones=person.other_phones,
         emergency_contact_phone=person.emergency_contact_phone,
     )
+
+
+class TaskNotFound(DomainError):
+    """A call task the user may not work (not theirs, not pending, another estate). Pages answer
+    404, as for a task that does not exist, so that refusals say nothing about other people's work."""
+
+    status_code = 404
+
+
+@dataclass(frozen=True)
+class TaskCall:
+    """What the dial page shows for one call: who is called and the full number, for this call only."""
+
+    name: str
+    phone: str
+    task: str
+
+    @property
+    def tel(self) -> str:
+        """The number for a tel: link: digits only (and a leading + if any)."""
+        digits = "".join(c for c in self.phone if c.isdigit())
+        return f"+{digits}" if self.phone.strip().startswith("+") else digits
+
+    @property
+    def display(self) -> str:
+        """A mainland mobile in the groups people read aloud (138 0013 8000); others as stored."""
+        digits = self.tel
+        if len(digits) == 11 and digits.startswith("1"):
+            return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+        return self.phone
+
+
+CALL_REASONS = {
+    SensitiveAccessLog.Purpose.CALLBACK: gettext_lazy("Callback for %(task)s"),
+    SensitiveAccessLog.Purpose.FEE_CALL: gettext_lazy("Fee-collection call to %(task)s"),
+    SensitiveAccessLog.Purpose.TICKET: gettext_lazy("Call about ticket %(task)s"),
+}
+
+
+def reveal_phone_for_task(
+    *,
+    actor,
+    purpose: str,
+    purpose_id: int,
+    task: str,
+    person: Person | None,
+    phone: str,
+    estate_id: int,
+    ip_address: str | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Give the full phone number for one call from a task, and log it with the task as purpose.
+
+    No `view_sensitive` and no typed reason: the app that owns the task (tickets, billing) has
+    already decided that the actor works it, and the task itself is the reason. Each call is its
+    own log row. `task` is the task's human name (a ticket number, a unit code) for the reason.
+    """
+    if purpose not in SensitiveAccessLog.Purpose.values:
+        raise DomainError(_("Unknown call task."), code="invalid_purpose")
+    if person is not None and person.estate_id != estate_id:
+        # The estate scopes the log; a person of another estate would file the call where that
+        # estate's managers cannot see it.
+        raise DomainError(_("This person does not belong to the task's estate."), code="wrong_estate")
+    phone = (phone or "").strip()
+    if not phone:
+        raise DomainError(_("No phone number is on file for this call."), code="no_phone")
+    SensitiveAccessLog.objects.create(
+        estate_id=estate_id,
+        actor=actor,
+        person=person,
+        action=SensitiveAccessLog.Action.CALL,
+        purpose=purpose,
+        purpose_id=purpose_id,
+        reason=(str(CALL_REASONS[purpose]) % {"task": task})[:200],
+        ip_address=ip_address,
+        created_at=now or timezone.now(),
+    )
+    return phone
 
 
 class RateLimited(DomainError):

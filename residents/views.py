@@ -403,6 +403,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filter": filterset.form,
             "actions": SensitiveAccessLog.Action.choices,
+            "purposes": SensitiveAccessLog.Purpose.choices,
             "querystring": querystring(request),
         },
     )

@@ -278,6 +278,7 @@ SPECTACULAR_SETTINGS = {
         "UnitStateEnum": "residents.models.Unit.State",
         "OccupancyRoleEnum": "residents.models.Occupancy.Role",
         "AccessLogActionEnum": "residents.models.SensitiveAccessLog.Action",
+        "AccessLogPurposeEnum": "residents.models.SensitiveAccessLog.Purpose",
         "TeamKindEnum": "staff.models.Team.Kind",
         "ChargeItemKindEnum": "billing.models.ChargeItem.Kind",
         "BillStatusEnum": "billing.models.Bill.Status",

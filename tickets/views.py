@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from residents.models import Unit
+from residents.services import TaskCall, TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate_light
@@ -165,6 +167,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     selectors.label_cards([*mine, *queue])
     for ticket in [*mine, *queue]:
         ticket.actions = available_actions(request.user, ticket)
+        ticket.may_call = services.may_call_reporter(request.user, ticket)
     return render(request, "tickets/my_work.html", {"mine": mine, "queue": queue})
 
 
@@ -265,7 +268,7 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, status: int = 200, e
         if "assign" in actions
         else None,
         "can_record_callback": request.user.has_perm("tickets.record_callback"),
-        "can_reveal_phone": request.user.has_perm("residents.view_sensitive"),
+        "can_call_reporter": services.may_call_reporter(request.user, ticket),
         "root_causes": selectors.active_root_causes() if {"resolve", "close"} & set(actions) else [],
         "root_cause_required": services.root_cause_required(ticket),
         "reply_channels": ReplyChannel.choices if "reply" in actions else [],
@@ -394,7 +397,67 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     return _serve_attachment(request, pk, attachment_pk)
 
 
+# --- calls from tasks ---------------------------------------------------------------------------
+
+
+def _run_call(request: HttpRequest, run: Callable[[], TaskCall], *, back: str) -> HttpResponse:
+    try:
+        call = run()
+    except TaskNotFound:
+        raise Http404 from None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    # Rendered, not redirected: the number must not travel in a URL, and showing it again is
+    # another call (another POST, another log row).
+    return render(request, "call_dial.html", {"call": call, "back": back})
+
+
+@never_cache
+@desk_page("tickets.view_ticket")
+@require_POST
+def ticket_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dial the reporter of an open ticket (a technician: their own assigned one); logged."""
+    ticket = _plain_ticket_or_404(request, pk)
+    back = _safe_next(request, reverse("tickets:detail", args=[pk]))
+    return _run_call(
+        request,
+        lambda: services.call_for_ticket(
+            actor=request.user, ticket=ticket, ip_address=request.META.get("REMOTE_ADDR")
+        ),
+        back=back,
+    )
+
+
+@never_cache
+@desk_page("tickets.record_callback")
+@require_POST
+def callback_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dial the resident of a pending callback; logged with the callback as the purpose."""
+    callback = Callback.objects.visible_to(request.user).filter(pk=pk).first()
+    if callback is None:
+        raise Http404(_("No such callback."))
+    back = _safe_next(request, reverse("tickets:callbacks"))
+    return _run_call(
+        request,
+        lambda: services.call_for_callback(
+            actor=request.user, callback=callback, ip_address=request.META.get("REMOTE_ADDR")
+        ),
+        back=back,
+    )
+
+
 # --- callbacks and re-checks -------------------------------------------------------------------
+
+
+@desk_page("tickets.view_callback")
+@require_GET
+def callback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A callback lives on its ticket's page; this address is what the access log links to."""
+    callback = Callback.objects.visible_to(request.user).filter(pk=pk).values("ticket_id").first()
+    if callback is None:
+        raise Http404(_("No such callback."))
+    return redirect(reverse("tickets:detail", args=[callback["ticket_id"]]) + "#callbacks")
 
 
 @desk_page("tickets.view_callback")

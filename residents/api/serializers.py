@@ -116,7 +116,7 @@ class OccupancySerializer(serializers.ModelSerializer):
 
 class AccessLogSerializer(serializers.ModelSerializer):
     actor_username = serializers.CharField(source="actor.get_username", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = SensitiveAccessLog
@@ -128,6 +128,8 @@ class AccessLogSerializer(serializers.ModelSerializer):
             "person",
             "person_name",
             "action",
+            "purpose",
+            "purpose_id",
             "reason",
             "matched",
             "ip_address",
