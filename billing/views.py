@@ -4,7 +4,6 @@ respond; every object comes through `visible_to(request.user)`, so out-of-scope 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +21,7 @@ from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
+from servicecenter.portal import portal_page
 from servicecenter.scoping import estates_visible_to
 
 PAGE_SIZE = 25
@@ -519,7 +519,7 @@ def meter_entry(request: HttpRequest) -> HttpResponse:
 # --- Portal (residents) -----------------------------------------------------------------------
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_bills(request: HttpRequest) -> HttpResponse:
     bills = Bill.objects.visible_to(request.user).select_related("unit", "charge_item")
@@ -540,7 +540,7 @@ def portal_bills(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_bill(request: HttpRequest, pk: int) -> HttpResponse:
     bill = get_object_or_404(
@@ -554,7 +554,7 @@ def portal_bill(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_payments(request: HttpRequest) -> HttpResponse:
     payments = (
@@ -568,7 +568,7 @@ def portal_payments(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/billing_payments.html", {"page": page, "balances": balances})
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     try:
