@@ -204,7 +204,8 @@ class Person(models.Model):
             )
 
         def for_resident(self, user):
-            return self.filter(user=user)
+            # Their own record, while they occupy a unit: a former resident's portal is closed.
+            return self.filter(user=user, occupancies__unit__in=resident_unit_ids(user)).distinct()
 
     objects = QuerySet.as_manager()
 
@@ -268,7 +269,8 @@ class OccupancyQuerySet(ScopedQuerySet):
         return qs.filter(unit__in=Unit.objects.visible_to(user).values("pk"))
 
     def for_resident(self, user):
-        return self.filter(person__user=user)
+        # Their own current occupancies only; past ones belong to the archive, not the portal.
+        return self.current().filter(person__user=user)
 
 
 class Occupancy(models.Model):
@@ -368,7 +370,9 @@ class ArchiveDocument(models.Model):
 
     class QuerySet(ScopedQuerySet):
         def for_resident(self, user):
-            return self.filter(Q(unit__in=resident_unit_ids(user)) | Q(person__user=user))
+            return self.filter(
+                Q(unit__in=resident_unit_ids(user)) | Q(person__in=Person.objects.for_resident(user))
+            )
 
     objects = QuerySet.as_manager()
 
