@@ -181,3 +181,32 @@ def test_api_docs_and_schema_need_a_login(client, users):
         assert client.get(reverse(name)).status_code in (401, 403), name
     client.force_login(users["frontdesk"])
     assert client.get(reverse("api-docs")).status_code == 200
+
+
+def _view_of(url):
+    from django.urls import resolve
+
+    own = {arg: 1 for arg in url.args}
+    if "action" in own:
+        own["action"] = "start"
+    return resolve(reverse(url.name, kwargs=own)).func
+
+
+def test_every_portal_view_is_a_portal_page():
+    """One decorator scopes every portal view to the person's current occupancies."""
+    missing = [u.name for u in _page_urls() if u.is_portal and not getattr(_view_of(u), "portal_page", False)]
+    assert not missing, f"portal views without servicecenter.portal.portal_page: {missing}"
+
+
+def test_every_staff_only_page_is_a_desk_page():
+    """Staff-only pages go through servicecenter.desk.desk_page (residents 404, staff need the
+    permission)."""
+    missing = [
+        u.name
+        for u in _page_urls()
+        if not u.is_api
+        and not u.is_portal
+        and authz.rule_for_url(u.name) not in (authz.PUBLIC, authz.AUTHENTICATED)
+        and not getattr(_view_of(u), "desk_permission", None)
+    ]
+    assert not missing, f"staff pages without servicecenter.desk.desk_page: {missing}"
