@@ -8,9 +8,15 @@ from django.urls import reverse
 from residents.models import Occupancy, Person, Unit
 from staff.models import StaffProfile
 from tests.factories import OccupancyFactory, TeamFactory, UnitFactory, make_staff
+from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _categories(db):
+    ensure_default_categories()  # a transactional test before this one may have flushed them
 
 
 @pytest.fixture

@@ -98,8 +98,11 @@ def test_residents_see_none_of_the_desk_pages(client_as, resident, url_name):
 
 
 def test_technician_sees_units_but_not_people(client_as, users, unit_a, owner):
+    from tests.tickets.conftest import ensure_default_categories
     from tests.tickets.factories import TicketFactory
 
+    ensure_default_categories()
+    # A technician sees the units of their own tickets only.
     TicketFactory(unit=unit_a, assignee=users["technician"])
     client = client_as(users["technician"])
     unit_page = client.get(reverse("residents:unit_detail", args=[unit_a.pk]))

@@ -25,6 +25,7 @@ from residents.models import Occupancy, Person
 from servicecenter.api_router import router
 from staff.models import Team
 from tests.factories import make_zone
+from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import CallbackFactory, TicketFactory
 from tickets import services as ticket_services
 from tickets.models import Callback, CallbackReview, CallbackSample, Ticket, TicketCategory
@@ -135,6 +136,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
     """A resident's unit with a ticket (reported by them, resolved, assigned to the technician),
     a public file on it, a callback, a bill, a payment with its receipt, a meter reading and an
     archive document. `tag` goes into every text so a leak is easy to find."""
+    ensure_default_categories()  # a transactional test before this one may have flushed them
     person = Person.objects.get(user=resident_user)
     ticket = TicketFactory(
         unit=unit,
