@@ -118,7 +118,7 @@ URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
     "login": PUBLIC,
-    "logout": PUBLIC,
+    "logout": AUTHENTICATED,  # POST only; signing out when signed out just goes to the login page
     "set_language": PUBLIC,
     "javascript-catalog": PUBLIC,
     "api-token": PUBLIC,  # throttled by django-axes
@@ -163,7 +163,7 @@ URLS: dict[str, frozenset[str]] = {
     "tickets:list": _TICKET_READERS,
     "tickets:my_work": _TICKET_READERS,
     "tickets:detail": _TICKET_READERS,
-    "tickets:action": _TICKET_READERS,
+    "tickets:action": _TICKET_READERS,  # then per transition: DESK_TICKET_ACTIONS
     "tickets:comment": _TICKET_READERS,
     "tickets:attach": _TICKET_READERS,
     "tickets:attachment": _TICKET_READERS,
@@ -196,6 +196,20 @@ URLS: dict[str, frozenset[str]] = {
     "billing:statement_export": _BILLING_REPORTS,
     "billing:calls": _FEE_CALLERS,
     "billing:call_outcome": _FEE_CALLERS,
+}
+
+# The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
+DESK_TICKET_ACTIONS: dict[str, frozenset[str]] = {
+    "assign": _DISPATCHERS,
+    "take": roles(TECHNICIAN),  # self-dispatch: an unassigned ticket of the team one belongs to
+    "start": _WORKERS,
+    "hold": _WORKERS,
+    "resume": _WORKERS,
+    "resolve": _WORKERS,
+    "reopen": _DISPATCHERS,
+    "cancel": _DISPATCHERS,
+    "close": roles(SUPERVISOR, MANAGER),
+    "flag_major": _DISPATCHERS,
 }
 
 # "<router basename>.<viewset action>". The resident role here means the API scoped to the units
