@@ -205,7 +205,8 @@ class Person(models.Model):
 
         def for_resident(self, user):
             # Their own record, while they occupy a unit: a former resident's portal is closed.
-            return self.filter(user=user, occupancies__unit__in=resident_unit_ids(user)).distinct()
+            current = Occupancy.objects.current().filter(person__user=user).values("person_id")
+            return self.filter(user=user, pk__in=current)
 
     objects = QuerySet.as_manager()
 
