@@ -4,7 +4,6 @@ respond; every object comes through `visible_to(request.user)`, so out-of-scope 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from residents.services import TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate
+from servicecenter.portal import portal_page
 from servicecenter.scoping import estates_visible_to
 from servicecenter.validators import parse_id, parse_reasonable_date
 
@@ -541,7 +541,7 @@ def meter_entry(request: HttpRequest) -> HttpResponse:
 # --- Portal (residents) -----------------------------------------------------------------------
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_bills(request: HttpRequest) -> HttpResponse:
     bills = Bill.objects.visible_to(request.user).select_related("unit", "charge_item")
@@ -562,7 +562,7 @@ def portal_bills(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_bill(request: HttpRequest, pk: int) -> HttpResponse:
     bill = get_object_or_404(
@@ -576,7 +576,7 @@ def portal_bill(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_payments(request: HttpRequest) -> HttpResponse:
     payments = (
@@ -590,7 +590,7 @@ def portal_payments(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/billing_payments.html", {"page": page, "balances": balances})
 
 
-@login_required
+@portal_page
 @require_GET
 def portal_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     try:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from servicecenter.crypto import decrypt_text, encrypt_text, keyed_hash
-from servicecenter.scoping import ScopedQuerySet
+from servicecenter.scoping import ScopedQuerySet, access_for
 from servicecenter.validators import (
     mask_id_number,
     mask_mobile,
@@ -122,6 +122,11 @@ class Unit(models.Model):
     notes = models.TextField(_("notes"), blank=True)
 
     class QuerySet(ScopedQuerySet):
+        def visible_to(self, user):
+            # A technician's archive is the units of their own tickets (assigned to them or to
+            # their team), not the whole estate's.
+            return super().visible_to(user).own_work_filter(user, through="tickets")
+
         def for_resident(self, user):
             return self.filter(pk__in=resident_unit_ids(user))
 
@@ -186,8 +191,22 @@ class Person(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class QuerySet(ScopedQuerySet):
+        def visible_to(self, user):
+            # A technician sees only the people of their own tickets: who reported one, or who
+            # lives in the unit of one (see Unit.QuerySet.visible_to).
+            qs = super().visible_to(user)
+            if not access_for(user).own_work_only:
+                return qs
+            units = Unit.objects.visible_to(user).values("pk")
+            return qs.filter(
+                Q(pk__in=Person.objects.own_work_filter(user, through="tickets").values("pk"))
+                | Q(pk__in=Occupancy.objects.current().filter(unit__in=units).values("person_id"))
+            )
+
         def for_resident(self, user):
-            return self.filter(user=user)
+            # Their own record, while they occupy a unit: a former resident's portal is closed.
+            current = Occupancy.objects.current().filter(person__user=user).values("person_id")
+            return self.filter(user=user, pk__in=current)
 
     objects = QuerySet.as_manager()
 
@@ -244,8 +263,15 @@ class OccupancyQuerySet(ScopedQuerySet):
             Q(end_date__isnull=True) | Q(end_date__gte=day)
         )
 
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        if not access_for(user).own_work_only:
+            return qs
+        return qs.filter(unit__in=Unit.objects.visible_to(user).values("pk"))
+
     def for_resident(self, user):
-        return self.filter(person__user=user)
+        # Their own current occupancies only; past ones belong to the archive, not the portal.
+        return self.current().filter(person__user=user)
 
 
 class Occupancy(models.Model):
@@ -345,7 +371,9 @@ class ArchiveDocument(models.Model):
 
     class QuerySet(ScopedQuerySet):
         def for_resident(self, user):
-            return self.filter(Q(unit__in=resident_unit_ids(user)) | Q(person__user=user))
+            return self.filter(
+                Q(unit__in=resident_unit_ids(user)) | Q(person__in=Person.objects.for_resident(user))
+            )
 
     objects = QuerySet.as_manager()
 

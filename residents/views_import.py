@@ -16,7 +16,6 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -31,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from residents import importing
 from residents.models import Estate
+from servicecenter.desk import desk_page
 
 SESSION_KEY = "residents_import_pending"
 STAGING_DIR = "import-staging"
@@ -127,8 +127,7 @@ def _render_preview(
     )
 
 
-@login_required
-@permission_required("residents.import_archive", raise_exception=True)
+@desk_page("residents.import_archive")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -146,8 +145,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return _render_preview(request, report, token=token)
 
 
-@login_required
-@permission_required("residents.import_archive", raise_exception=True)
+@desk_page("residents.import_archive")
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(SESSION_KEY)
@@ -201,8 +199,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("residents:import")
 
 
-@login_required
-@permission_required("residents.import_archive", raise_exception=True)
+@desk_page("residents.import_archive")
 @require_GET
 def export_xlsx(request: HttpRequest) -> FileResponse:
     form = ExportForm(request.GET, user=request.user)

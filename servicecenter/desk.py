@@ -4,25 +4,29 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from servicecenter.scoping import access_for
 
 
 def desk_page(permission: str) -> Callable:
-    """Log in first (anonymous users go to the login page), then 403 for anyone who is not staff
-    or lacks the permission. Residents hold some view permissions for their portal pages
-    (view_ticket, view_bill); the staff check keeps them out of the desk pages all the same."""
+    """Log in first (anonymous users go to the login page); then 404 for anyone who is not staff
+    (residents: a staff page does not exist for them, as the README promises), and 403 for staff
+    who lack the permission. Residents hold some view permissions for their portal pages
+    (view_ticket, add_ticket), so the staff check comes before the permission check."""
 
     def decorate(view: Callable) -> Callable:
+        checked = permission_required(permission, raise_exception=True)(view)
+
         @wraps(view)
         def staff_only(request: HttpRequest, *args, **kwargs):
             if not access_for(request.user).is_staff_member:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
+                raise Http404(_("No such page."))
+            return checked(request, *args, **kwargs)
 
-        return login_required(permission_required(permission, raise_exception=True)(staff_only))
+        staff_only.desk_permission = permission
+        return login_required(staff_only)
 
     return decorate
 

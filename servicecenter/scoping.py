@@ -22,6 +22,10 @@ class Access:
     estate_ids: frozenset[int] = field(default_factory=frozenset)
     is_staff_member: bool = False
     is_resident: bool = False
+    # Staff who see only their own work (technicians: no `tickets.view_all_tickets`): the archive
+    # narrows to the units and people of the tickets assigned to them or to their team.
+    own_work_only: bool = False
+    team_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def sees_nothing(self) -> bool:
@@ -38,18 +42,28 @@ def access_for(user) -> Access:
     from staff.models import StaffProfile
 
     # One query for the profile and its estates: this runs on every request of every staff page.
-    profile_rows = list(StaffProfile.objects.filter(user=user).values_list("pk", "estates__pk"))
+    profile_rows = list(StaffProfile.objects.filter(user=user).values_list("pk", "estates__pk", "team_id"))
     if user.is_superuser or user.has_perm("staff.view_all_estates"):
         access = Access(all_estates=True, is_staff_member=True)
     elif profile_rows:
         access = Access(
-            estate_ids=frozenset(estate_pk for _, estate_pk in profile_rows if estate_pk is not None),
+            estate_ids=frozenset(estate_pk for _, estate_pk, _team in profile_rows if estate_pk is not None),
             is_staff_member=True,
+            own_work_only=not user.has_perm("tickets.view_all_tickets"),
+            team_ids=frozenset(team for _, _estate, team in profile_rows if team is not None),
         )
     else:
         access = Access(is_resident=user.groups.filter(name="resident").exists())
     setattr(user, _CACHE_ATTR, access)
     return access
+
+
+def enter_portal(user) -> None:
+    """For the rest of this request the user is only a resident: every `visible_to` answers with
+    `for_resident` (their current occupancies), even for a staff member who also lives in an
+    estate. Called by `servicecenter.portal.portal_page`; request.user is loaded per request, so
+    this never outlives the request."""
+    setattr(user, _CACHE_ATTR, Access(is_resident=True))
 
 
 def forget_access(user) -> None:
@@ -69,6 +83,18 @@ class ScopedQuerySet(models.QuerySet):
         if access.is_resident:
             return self.for_resident(user)
         return self.none()
+
+    def own_work_filter(self, user, *, through: str) -> ScopedQuerySet:
+        """For staff who see only their own work: rows reached through `through` (a path to
+        tickets, e.g. "tickets") from a ticket assigned to the user or to their team. Others
+        get the queryset unchanged. Relation names only: the kernel imports no app."""
+        access = access_for(user)
+        if not access.own_work_only:
+            return self
+        mine = models.Q(**{f"{through}__assignee": user})
+        if access.team_ids:
+            mine |= models.Q(**{f"{through}__team__in": sorted(access.team_ids)})
+        return self.filter(pk__in=self.model._default_manager.filter(mine).values("pk"))
 
     def in_estate(self, estate) -> ScopedQuerySet:
         return self.filter(**{self.estate_lookup: estate})

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 
 from billing import urls as billing_urls
 from renovations import urls as renovations_urls
@@ -37,7 +38,11 @@ urlpatterns = [
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[IsAuthenticated]),
+        name="api-docs",
+    ),
     path("api/", include(router.urls)),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from residents.selectors import search_archive
+from servicecenter.desk import desk_page
 from servicecenter.scoping import access_for
 
 HEALTHZ_TIMEOUT_SECONDS = 3.0
@@ -110,7 +111,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {})
 
 
-@login_required
+@desk_page("residents.view_unit")
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = search_archive(user=request.user, query=query) if query else None

@@ -330,7 +330,8 @@ def register_ticket(
             raise ValidationError({"unit": _("Choose one of your own units.")}, code="not_your_unit")
         channel = Ticket.Channel.PORTAL
         reporter = Person.objects.filter(user=actor, estate=unit.estate_id).first()
-        team = assignee = None
+        # The centre, not the resident, decides these (servicecenter.authz.WRITABLE_FIELDS).
+        team = assignee = priority = service_price = None
         is_major = is_paid_service = False
     if unit is None and public_location is None:
         raise ValidationError({"public_location": _("Choose a unit, or the public place.")}, code="required")

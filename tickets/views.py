@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,7 @@ from residents.services import TaskCall, TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate_light
-from servicecenter.scoping import access_for
+from servicecenter.portal import portal_page
 from servicecenter.uploads import serve_private_file
 from servicecenter.validators import parse_id
 from tickets import selectors, services
@@ -53,19 +52,6 @@ PAGE_SIZE = 25
 # A phone screen: the most urgent work first, not everything at once.
 MY_WORK_MINE = 30
 MY_WORK_QUEUE = 15
-
-
-def portal_page(view: Callable) -> Callable:
-    """Resident pages: staff have their own desk pages and get a 403 here."""
-
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        if access_for(request.user).is_staff_member or not request.user.has_perm("tickets.view_ticket"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return login_required(wrapped)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:

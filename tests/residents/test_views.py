@@ -85,7 +85,7 @@ def test_unit_page_is_closed_to_residents_even_for_their_own_unit(client_as, res
     client = client_as(resident)
     for unit in (unit_a, unit_b):
         response = client.get(reverse("residents:unit_detail", args=[unit.pk]))
-        assert response.status_code == 403
+        assert response.status_code == 404
         assert unit.code not in response.content.decode()
 
 
@@ -94,10 +94,16 @@ def test_unit_page_is_closed_to_residents_even_for_their_own_unit(client_as, res
     ["residents:unit_list", "residents:person_list", "residents:person_create", "residents:access_log"],
 )
 def test_residents_see_none_of_the_desk_pages(client_as, resident, url_name):
-    assert client_as(resident).get(reverse(url_name)).status_code == 403
+    assert client_as(resident).get(reverse(url_name)).status_code == 404
 
 
 def test_technician_sees_units_but_not_people(client_as, users, unit_a, owner):
+    from tests.tickets.conftest import ensure_default_categories
+    from tests.tickets.factories import TicketFactory
+
+    ensure_default_categories()
+    # A technician sees the units of their own tickets only.
+    TicketFactory(unit=unit_a, assignee=users["technician"])
     client = client_as(users["technician"])
     unit_page = client.get(reverse("residents:unit_detail", args=[unit_a.pk]))
     assert unit_page.status_code == 200
@@ -540,7 +546,7 @@ def test_download_across_estates_is_404(client_as, users, unit_b, private_media)
 def test_download_is_closed_to_residents_and_technicians(client_as, users, unit_a, resident, private_media):
     document = services.upload_document(actor=users["clerk"], uploaded=_pdf(), title="A", unit=unit_a)
     url = reverse("residents:document_download", args=[document.pk])
-    assert client_as(resident).get(url).status_code == 403
+    assert client_as(resident).get(url).status_code == 404
     assert client_as(users["technician"]).get(url).status_code == 403
 
 

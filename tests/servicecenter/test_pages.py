@@ -72,5 +72,6 @@ def test_global_search_query_count_does_not_grow_with_results(
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", ["billing:bill_list", "tickets:list", "residents:unit_list"])
 def test_residents_are_kept_out_of_desk_pages_even_with_portal_permissions(client_as, resident, url_name):
-    # Residents hold view permissions for their portal pages; the desk pages are for staff only.
-    assert client_as(resident).get(reverse(url_name)).status_code == 403
+    # Residents hold view permissions for their portal pages; the desk pages are for staff only,
+    # and for a resident they do not exist (404, never a 403 that confirms them).
+    assert client_as(resident).get(reverse(url_name)).status_code == 404

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from residents.models import Estate, Person, Unit
 from servicecenter.api import IdField, MoneyField
+from servicecenter.authz import forbidden_fields
 from servicecenter.scoping import access_for
 from servicecenter.uploads import UploadField
 from staff.models import Team
@@ -271,6 +272,21 @@ class TicketCreateSerializer(serializers.Serializer):
     assignee = _StaffUserField(required=False, allow_null=True)
 
     def validate(self, attrs):
+        request = self.context.get("request")
+        if request is not None:
+            # A 400 that names the field, not a silent drop: a client learns what it may send.
+            refused = forbidden_fields(
+                "tickets.ticket.create",
+                is_staff_member=access_for(request.user).is_staff_member,
+                submitted=[name for name in self.initial_data if name in self.fields],
+            )
+            if refused:
+                raise serializers.ValidationError(
+                    {
+                        name: _("Residents may not set this; the service centre decides it.")
+                        for name in refused
+                    }
+                )
         if not attrs.get("unit") and not attrs.get("public_location"):
             raise serializers.ValidationError({"unit": _("Give a unit, or a public location.")})
         if not attrs.get("channel"):

@@ -1,0 +1,301 @@
+"""Who may use what: the one authorization matrix of the project (data and helpers only).
+
+Every URL name in the URLconf and every API viewset action has an entry here; tests walk the
+URLconf and the router and fail for anything without one (tests/servicecenter/test_authz_matrix.py),
+and check with a real user per role that each entry is what the code does. The code enforces it
+where it always has (desk_page/portal_page permissions, DRF permission classes, `visible_to`);
+this table is the declaration a reviewer reads and the tests hold the code to.
+
+A rule is a set of role names, or one of:
+  PUBLIC         anyone, signed in or not (health check, login, language switch)
+  AUTHENTICATED  any signed-in user, who sees only their own rows (notifications, API root)
+Staff roles see their own estates only (`visible_to`), technicians their own work only; the
+resident role means the resident portal and the API, scoped to the units the person occupies
+today. An entry ending in ":*" covers a whole namespace that guards itself (the Django admin:
+is_staff plus model permissions).
+
+WRITABLE_FIELDS lists, per input and per kind of user, the fields they may send on create and
+update; a field outside the list is refused with a 400 that names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+PUBLIC = frozenset({"public"})
+AUTHENTICATED = frozenset({"authenticated"})
+
+RESIDENT = "resident"
+FRONTDESK = "frontdesk"
+CLERK = "clerk"
+HOUSEKEEPER = "housekeeper"
+TECHNICIAN = "technician"
+SUPERVISOR = "supervisor"
+MANAGER = "manager"
+COMPANY = "company"
+STAFF_ROLES = (FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, SUPERVISOR, MANAGER, COMPANY)
+ROLES = (RESIDENT, *STAFF_ROLES)
+
+
+def roles(*names: str) -> frozenset[str]:
+    unknown = set(names) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    return frozenset(names)
+
+
+def all_staff_but(*names: str) -> frozenset[str]:
+    return frozenset(STAFF_ROLES) - roles(*names)
+
+
+NOBODY: frozenset[str] = frozenset()
+ALL_STAFF = frozenset(STAFF_ROLES)
+RESIDENTS = roles(RESIDENT)
+
+
+def allows(rule: frozenset[str], role: str | None) -> bool:
+    """Whether the rule lets a user of `role` in (None: not signed in)."""
+    if rule == PUBLIC:
+        return True
+    if role is None:
+        return False
+    return rule == AUTHENTICATED or role in rule
+
+
+def rule_for_url(name: str) -> frozenset[str] | None:
+    if name in URLS:
+        return URLS[name]
+    namespace = name.split(":", 1)[0]
+    return URLS.get(f"{namespace}:*") if ":" in name else None
+
+
+# --- fields each kind of user may write -------------------------------------------------------
+
+ALL_FIELDS = None  # no restriction beyond the serializer's own fields
+
+WRITABLE_FIELDS: dict[str, dict[str, frozenset[str] | None]] = {
+    # A resident reports what and where; the centre decides priority, team, assignee, whether it
+    # is a paid service and whether it is a major complaint. `channel` is accepted (a portal
+    # client may say "portal") but the service makes every resident's ticket a portal ticket.
+    "tickets.ticket.create": {
+        "resident": frozenset(
+            {"kind", "category", "description", "unit", "location", "channel", "idempotency_key"}
+        ),
+        "staff": ALL_FIELDS,
+    },
+}
+
+
+def forbidden_fields(resource: str, *, is_staff_member: bool, submitted: Iterable[str]) -> list[str]:
+    """The submitted fields this kind of user may not write, sorted (empty: all allowed)."""
+    allowed = WRITABLE_FIELDS[resource]["staff" if is_staff_member else "resident"]
+    if allowed is ALL_FIELDS:
+        return []
+    return sorted(set(submitted) - allowed)
+
+
+# --- the matrix ---------------------------------------------------------------------------------
+
+# Who reads what, in words the roles.py files grant as permissions.
+_TICKET_READERS = all_staff_but()  # technicians: their own work only (Ticket.visible_to)
+_ARCHIVE_READERS = all_staff_but(TECHNICIAN)  # people, occupancies, documents
+_UNIT_READERS = all_staff_but()  # technicians: the units of their own tickets only
+_ARCHIVE_EDITORS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER)
+_REVEALERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
+_BILLING_READERS = all_staff_but(TECHNICIAN)
+_BILLING_REPORTS = roles(CLERK, SUPERVISOR, MANAGER, COMPANY)
+_CASHIERS = roles(CLERK, MANAGER)
+_FEE_CALLERS = roles(HOUSEKEEPER, MANAGER)
+_REGISTRARS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
+_CALLBACK_READERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+_CALLBACK_RECORDERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
+_DISPATCHERS = roles(FRONTDESK, SUPERVISOR, MANAGER)
+_WORKERS = roles(TECHNICIAN, SUPERVISOR, MANAGER)  # technicians: their own tickets
+_KPI_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+# Replies that reached the reporter (what answers a complaint within 72 hours).
+_REPLIERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
+# Dialling the reporter from a ticket: whoever dispatches it, or the technician it is assigned to.
+_REPORTER_CALLERS = roles(FRONTDESK, TECHNICIAN, SUPERVISOR, MANAGER)
+_STAFF_ADMIN_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+
+URLS: dict[str, frozenset[str]] = {
+    # --- public and account pages
+    "healthz": PUBLIC,
+    "login": PUBLIC,
+    "logout": AUTHENTICATED,  # POST only; signing out when signed out just goes to the login page
+    "set_language": PUBLIC,
+    "javascript-catalog": PUBLIC,
+    "api-token": PUBLIC,  # throttled by django-axes
+    "home": AUTHENTICATED,  # staff dashboard; residents are sent to the portal
+    "staff:notifications": AUTHENTICATED,  # one's own notifications only
+    "staff:notifications_read": AUTHENTICATED,
+    "api-root": AUTHENTICATED,
+    "api-schema": AUTHENTICATED,
+    "api-docs": AUTHENTICATED,
+    "admin:*": ALL_STAFF,  # the Django admin guards itself: is_staff plus model permissions
+    "search": _UNIT_READERS,
+    # --- the resident portal: each page shows only the units the person occupies today
+    "portal:home": RESIDENTS,
+    "portal:ticket_list": RESIDENTS,
+    "portal:ticket_create": RESIDENTS,
+    "portal:ticket_detail": RESIDENTS,
+    "portal:ticket_rate": RESIDENTS,  # the reporter only (403 for a co-resident)
+    "portal:ticket_comment": RESIDENTS,
+    "portal:ticket_attachment": RESIDENTS,
+    "portal:billing_bills": RESIDENTS,
+    "portal:billing_bill": RESIDENTS,
+    "portal:billing_payments": RESIDENTS,
+    "portal:billing_receipt": RESIDENTS,
+    # --- archive
+    "residents:unit_list": _UNIT_READERS,
+    "residents:unit_detail": _UNIT_READERS,
+    "residents:occupancy_add": _ARCHIVE_EDITORS,
+    "residents:occupancy_end": _ARCHIVE_EDITORS,
+    "residents:person_list": _ARCHIVE_READERS,
+    "residents:person_detail": _ARCHIVE_READERS,
+    "residents:person_create": _ARCHIVE_EDITORS,
+    "residents:person_edit": _ARCHIVE_EDITORS,
+    "residents:person_reveal": _REVEALERS,
+    "residents:person_verify_id": _ARCHIVE_EDITORS,
+    "residents:document_upload": _ARCHIVE_EDITORS,
+    "residents:document_download": _ARCHIVE_READERS,
+    "residents:access_log": roles(MANAGER, COMPANY),
+    "residents:import": roles(MANAGER),
+    "residents:import_confirm": roles(MANAGER),
+    "residents:export": roles(MANAGER),
+    # --- tickets (each transition is then checked per action: see the API's ticket.* entries)
+    "tickets:list": _TICKET_READERS,
+    "tickets:my_work": _TICKET_READERS,
+    "tickets:detail": _TICKET_READERS,
+    "tickets:action": _TICKET_READERS,  # then per transition: DESK_TICKET_ACTIONS
+    "tickets:comment": _TICKET_READERS,
+    "tickets:attach": _TICKET_READERS,
+    "tickets:attachment": _TICKET_READERS,
+    "tickets:create": _REGISTRARS,
+    "tickets:lookup": _REGISTRARS,
+    "tickets:callbacks": _CALLBACK_READERS,
+    "tickets:callback_record": _CALLBACK_RECORDERS,
+    "tickets:callback_call": _CALLBACK_RECORDERS,  # the number for this call, logged with the task
+    "tickets:callback_detail": _CALLBACK_READERS,  # redirects to the ticket's callbacks
+    "tickets:call": _REPORTER_CALLERS,
+    "tickets:callback_reviews": roles(MANAGER),
+    "tickets:callback_review_record": roles(MANAGER),
+    "tickets:metrics": _KPI_READERS,
+    # --- fees
+    "billing:cashier": _CASHIERS,
+    "billing:unit_search": _CASHIERS,
+    "billing:generate": _CASHIERS,
+    "billing:meter_entry": _CASHIERS,
+    "billing:payment_list": _BILLING_READERS,
+    "billing:payment_detail": _BILLING_READERS,
+    "billing:receipt": _BILLING_READERS,
+    "billing:bill_list": _BILLING_READERS,
+    "billing:bill_detail": _BILLING_READERS,
+    "billing:letters": _BILLING_READERS,
+    "billing:payment_void": roles(MANAGER),
+    "billing:payment_refund": roles(MANAGER),
+    "billing:bill_void": roles(MANAGER),
+    "billing:bill_write_off": roles(MANAGER),
+    "billing:arrears": _BILLING_REPORTS,
+    "billing:escalations": _BILLING_REPORTS,
+    "billing:journal": _BILLING_REPORTS,
+    "billing:statement": _BILLING_REPORTS,
+    "billing:statement_export": _BILLING_REPORTS,
+    "billing:calls": _FEE_CALLERS,
+    "billing:call_outcome": _FEE_CALLERS,
+    "billing:call_dial": _FEE_CALLERS,  # the housekeeper on the reminder, or a manager
+}
+
+# The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
+DESK_TICKET_ACTIONS: dict[str, frozenset[str]] = {
+    "assign": _DISPATCHERS,
+    "take": roles(TECHNICIAN),  # self-dispatch: an unassigned ticket of the team one belongs to
+    "start": _WORKERS,
+    "hold": _WORKERS,
+    "resume": _WORKERS,
+    "resolve": _WORKERS,
+    "reopen": _DISPATCHERS,
+    "cancel": _DISPATCHERS,
+    "close": roles(SUPERVISOR, MANAGER),
+    "flag_major": _DISPATCHERS,
+    "reply": _REPLIERS,
+}
+
+# "<router basename>.<viewset action>". The resident role here means the API scoped to the units
+# the person occupies today (`for_resident`).
+_EVERYONE = AUTHENTICATED
+API: dict[str, frozenset[str]] = {
+    # archive
+    "estate.list": _EVERYONE,
+    "estate.retrieve": _EVERYONE,
+    "building.list": _EVERYONE,
+    "building.retrieve": _EVERYONE,
+    "building.create": roles(MANAGER),
+    "building.partial_update": roles(MANAGER),
+    "unit.list": _EVERYONE,
+    "unit.retrieve": _EVERYONE,
+    "unit.create": roles(MANAGER),
+    "unit.partial_update": roles(MANAGER),
+    "person.list": _ARCHIVE_READERS | RESIDENTS,
+    "person.retrieve": _ARCHIVE_READERS | RESIDENTS,
+    "person.create": _ARCHIVE_EDITORS,
+    "person.partial_update": _ARCHIVE_EDITORS,
+    "person.reveal": _REVEALERS,
+    "person.verify_id": _ARCHIVE_EDITORS,
+    "occupancy.list": _ARCHIVE_READERS | RESIDENTS,
+    "occupancy.retrieve": _ARCHIVE_READERS | RESIDENTS,
+    "occupancy.create": _ARCHIVE_EDITORS,
+    "occupancy.end": _ARCHIVE_EDITORS,
+    "access-log.list": roles(MANAGER, COMPANY),
+    "access-log.retrieve": roles(MANAGER, COMPANY),
+    # staff
+    "team.list": _STAFF_ADMIN_READERS,
+    "team.retrieve": _STAFF_ADMIN_READERS,
+    "zone.list": _STAFF_ADMIN_READERS,
+    "zone.retrieve": _STAFF_ADMIN_READERS,
+    # tickets
+    "ticket.list": _EVERYONE,
+    "ticket.retrieve": _EVERYONE,
+    "ticket.create": _REGISTRARS | RESIDENTS,
+    "ticket.comments": _EVERYONE,
+    "ticket.attachments": _EVERYONE,
+    "ticket.attachment_file": _EVERYONE,
+    "ticket.assign": _DISPATCHERS,
+    "ticket.cancel": _DISPATCHERS,
+    "ticket.reopen": _DISPATCHERS,
+    "ticket.flag_major": _DISPATCHERS,
+    "ticket.close": roles(SUPERVISOR, MANAGER),
+    "ticket.start": _WORKERS,
+    "ticket.hold": _WORKERS,
+    "ticket.resume": _WORKERS,
+    "ticket.resolve": _WORKERS,
+    "ticket.rate": RESIDENTS,  # the reporter only
+    "ticket.metrics": _KPI_READERS,
+    "ticket.reply": _REPLIERS,
+    "public-location.list": _EVERYONE,  # staff: their estates' places; residents: their estates'
+    "public-location.retrieve": _EVERYONE,
+    "root-cause.list": _EVERYONE,
+    "root-cause.retrieve": _EVERYONE,
+    "ticket-category.list": _EVERYONE,
+    "ticket-category.retrieve": _EVERYONE,
+    "callback.list": _CALLBACK_READERS,
+    "callback.retrieve": _CALLBACK_READERS,
+    "callback.record": _CALLBACK_RECORDERS,
+    # fees
+    "charge-item.list": _BILLING_READERS | RESIDENTS,
+    "charge-item.retrieve": _BILLING_READERS | RESIDENTS,
+    "meter-reading.list": _BILLING_READERS | RESIDENTS,
+    "meter-reading.retrieve": _BILLING_READERS | RESIDENTS,
+    "meter-reading.create": _CASHIERS,
+    "bill.list": _BILLING_READERS | RESIDENTS,
+    "bill.retrieve": _BILLING_READERS | RESIDENTS,
+    "bill.create": _CASHIERS,
+    "bill.void": roles(MANAGER),
+    "bill.write_off": roles(MANAGER),
+    "payment.list": _BILLING_READERS | RESIDENTS,
+    "payment.retrieve": _BILLING_READERS | RESIDENTS,
+    "payment.create": _CASHIERS,
+    "payment.void": roles(MANAGER),
+    "payment.refund": roles(MANAGER),
+    "arrears.list": _BILLING_REPORTS,
+}

@@ -1,0 +1,39 @@
+"""Shared plumbing of the resident portal pages (beside `servicecenter.desk` for staff pages).
+
+Every portal view in every app is wrapped in `portal_page`, so that no page can forget the
+scoping: the signed-in person sees only what belongs to the units they occupy today.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+from servicecenter.scoping import enter_portal
+
+
+def has_current_occupancy(user) -> bool:
+    # Looked up by name: the kernel imports no app.
+    occupancy = apps.get_model("residents", "Occupancy")
+    return occupancy.objects.current().filter(person__user=user).exists()
+
+
+def portal_page(view: Callable) -> Callable:
+    """Log in first (anonymous users go to the login page); then 404 for anyone who occupies no
+    unit today (staff, former residents: the portal has nothing of theirs, and a 404 confirms
+    nothing). For the rest of the request the user is only a resident, so every `visible_to`
+    below answers with their current occupancies, even for a staff member who also lives in an
+    estate."""
+
+    @wraps(view)
+    def resident_only(request: HttpRequest, *args, **kwargs):
+        if not has_current_occupancy(request.user):
+            raise Http404(_("The resident portal is for residents of a unit."))
+        enter_portal(request.user)
+        return view(request, *args, **kwargs)
+
+    resident_only.portal_page = True
+    return login_required(resident_only)

@@ -1,0 +1,396 @@
+"""Walk the whole URLconf and the API router, and build one estate whose two units each have a
+resident with tickets, files, bills, payments and receipts: shared by the authorization-matrix
+test and the portal isolation test.
+
+Every URL with arguments needs a line in URL_KWARGS (and every API detail route a line in
+API_OBJECTS): a URL added without one makes both tests fail with the URL's name, never pass
+silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from billing import services as billing_services
+from billing.models import Meter, MeterReading, PaymentMethod, Reminder
+from residents import services as residents_services
+from residents.models import Occupancy, Person
+from servicecenter.api_router import router
+from staff.models import Team
+from tests.factories import make_zone
+from tests.tickets.conftest import ensure_default_categories
+from tests.tickets.factories import CallbackFactory, TicketFactory
+from tickets import services as ticket_services
+from tickets.models import (
+    Callback,
+    CallbackReview,
+    CallbackSample,
+    PublicLocation,
+    RootCause,
+    Ticket,
+    TicketCategory,
+)
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+# --- the URLconf ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Url:
+    name: str  # "tickets:detail"
+    route: str  # "tickets/<int:pk>/"
+    args: tuple[str, ...]  # keyword argument names, in order
+
+    @property
+    def is_portal(self) -> bool:
+        return self.route.startswith("portal/")
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
+def _route_text(pattern) -> str:
+    return str(pattern.pattern)
+
+
+def _walk(patterns, prefix: str, namespace: str | None):
+    for entry in patterns:
+        text = prefix + _route_text(entry)
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, text, full)
+        elif isinstance(entry, URLPattern):
+            if not entry.name and namespace == "admin":
+                continue  # the admin's own legacy redirects; the admin guards itself
+            if not entry.name:
+                raise AssertionError(f"URL {text!r} has no name: every URL needs one for the matrix")
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            args = tuple(dict.fromkeys(_CONVERTER.findall(text) + _REGEX_GROUP.findall(text)))
+            yield Url(name=name, route=text.replace("^", "").replace("\\", ""), args=args)
+
+
+def all_urls() -> list[Url]:
+    """Every named URL of the URLconf (the format-suffix twins of API routes included)."""
+    seen: dict[tuple[str, tuple[str, ...]], Url] = {}
+    for url in _walk(get_resolver().url_patterns, "", None):
+        seen.setdefault((url.name, url.args), url)
+    return list(seen.values())
+
+
+# --- the API router ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiAction:
+    basename: str
+    action: str  # list, retrieve, create, update, partial_update, destroy, or an @action's name
+    method: str
+    url_name: str  # "ticket-detail"
+    detail: bool
+    extra_args: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.basename}.{self.action}"
+
+
+def all_api_actions() -> list[ApiAction]:
+    found = []
+    for _prefix, viewset, basename in router.registry:
+        for route in router.get_routes(viewset):
+            for method, action in route.mapping.items():
+                if not hasattr(viewset, action):
+                    continue
+                extra = tuple(a for a in _REGEX_GROUP.findall(route.url) if a not in ("pk", "format"))
+                extra += tuple(
+                    a for a in _CONVERTER.findall(route.url) if a not in ("pk", "format", "lookup")
+                )
+                found.append(
+                    ApiAction(
+                        basename=basename,
+                        action=action,
+                        method=method,
+                        url_name=route.name.format(basename=basename),
+                        detail=route.detail,
+                        extra_args=extra,
+                    )
+                )
+    return found
+
+
+# --- one estate, two residents ------------------------------------------------------------------
+
+
+def _pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
+    """A resident's unit with a ticket (reported by them, resolved, assigned to the technician),
+    a public file on it, a callback, a bill, a payment with its receipt, a meter reading and an
+    archive document. `tag` goes into every text so a leak is easy to find."""
+    ensure_default_categories()  # a transactional test before this one may have flushed them
+    person = Person.objects.get(user=resident_user)
+    ticket = TicketFactory(
+        unit=unit,
+        reporter=person,
+        reporter_name="",
+        description=f"leak-{tag} description",
+        kind=Ticket.Kind.COMPLAINT,
+        status=Ticket.Status.RESOLVED,
+        assignee=staff["technician"],
+        number=f"LJY-{tag}-0001",
+    )
+    attachment = ticket_services.add_attachment(
+        ticket=ticket, actor=staff["frontdesk"], uploaded=_pdf(f"photo-{tag}.pdf")
+    )
+    callback = CallbackFactory(
+        ticket=ticket,
+        status=Callback.Status.COMPLETED,
+        completed_at=timezone.now(),
+        completed_by=staff["housekeeper"],
+        satisfaction=5,
+    )
+    bill = _bill(unit, tag)
+    payment = billing_services.record_payment(
+        unit=unit,
+        amount=Decimal("50.00"),
+        method=PaymentMethod.CASH,
+        actor=staff["clerk"],
+        bill_ids=[bill.pk],
+        payer_name=f"payer-{tag}",
+    ).payment
+    meter = Meter.objects.create(estate=unit.estate, unit=unit, kind=Meter.Kind.WATER, serial=f"M-{tag}")
+    reading = MeterReading.objects.create(
+        estate=unit.estate,
+        unit=unit,
+        meter=meter,
+        period=date(2025, 1, 1),
+        reading_date=date(2025, 1, 28),
+        value=Decimal("12.00"),
+        consumption=Decimal("12.00"),
+        recorded_by=staff["clerk"],
+    )
+    document = residents_services.upload_document(
+        actor=staff["clerk"], uploaded=_pdf(f"deed-{tag}.pdf"), title=f"deed-{tag}", unit=unit
+    )
+    return {
+        "unit": unit,
+        "person": person,
+        "occupancy": Occupancy.objects.get(person=person, unit=unit),
+        "ticket": ticket,
+        "attachment": attachment,
+        "callback": callback,
+        # A second round still to be called: what the Call button dials.
+        "pending_callback": CallbackFactory(
+            ticket=ticket, round=1, status=Callback.Status.PENDING, assigned_to=staff["housekeeper"]
+        ),
+        "bill": bill,
+        # The housekeeper's fee-collection call on a second, overdue bill.
+        "fee_call": Reminder.objects.create(
+            estate=unit.estate,
+            unit=unit,
+            bill=_bill(unit, f"{tag}-overdue", period=date(2025, 2, 1)),
+            stage=Reminder.Stage.CALL,
+            created_at=timezone.now(),
+            assignee=staff["housekeeper"],
+        ),
+        # Work in progress for the technician: what the Call button on a ticket dials.
+        "open_ticket": TicketFactory(
+            unit=unit,
+            reporter=person,
+            reporter_name="",
+            description=f"leak-{tag} open work",
+            status=Ticket.Status.IN_PROGRESS,
+            assignee=staff["technician"],
+            number=f"LJY-{tag}-0003",
+        ),
+        "payment": payment,
+        "receipt_number": payment.receipt.number,
+        "meter_reading": reading,
+        "document": document,
+    }
+
+
+def _bill(unit, tag: str, period: date = date(2025, 1, 1)):
+    from billing.models import Bill, ChargeItem
+
+    item, _ = ChargeItem.objects.get_or_create(
+        estate=unit.estate,
+        code="misc",
+        defaults={
+            "name": "misc",
+            "kind": ChargeItem.Kind.PROPERTY_FEE,
+            "basis": ChargeItem.Basis.PER_AREA_MONTH,
+        },
+    )
+    return Bill.objects.create(
+        estate=unit.estate,
+        unit=unit,
+        charge_item=item,
+        period=period,
+        amount=Decimal("100.00"),
+        issue_date=period,
+        due_date=period.replace(day=28),
+    )
+
+
+def build_shared(*, estate, staff: dict, world: dict) -> dict:
+    """Estate-wide objects of the API: a team, a zone, a callback re-check, an access-log row."""
+    team = Team.objects.create(estate=estate, kind=Team.Kind.MAINTENANCE, name="维修组")
+    zone = make_zone(estate, staff["housekeeper"], world["unit"].building)
+    sample = CallbackSample.objects.create(
+        estate=estate, month=date(2025, 1, 1), population=1, created_at=timezone.now()
+    )
+    review = CallbackReview.objects.create(sample=sample, callback=world["callback"])
+    residents_services.reveal_person(actor=staff["manager"], person=world["person"], reason="核实业主身份")
+    from residents.models import SensitiveAccessLog
+
+    return {
+        "estate": estate,
+        "building": world["unit"].building,
+        "team": team,
+        "zone": zone,
+        "callback_review": review,
+        "access_log": SensitiveAccessLog.objects.latest("pk"),
+        "category": TicketCategory.objects.filter(is_active=True).first(),
+        "public_location": PublicLocation.objects.create(estate=estate, name="大堂"),
+        "root_cause": RootCause.objects.filter(is_active=True).first(),
+        "charge_item": world["bill"].charge_item,
+    }
+
+
+# --- how to fill each URL's arguments -----------------------------------------------------------
+
+# URL name -> {argument: (object key, attribute)}. Keys are looked up in the unit world first,
+# then in the shared objects; a literal is given as ("=", value).
+URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
+    # billing desk
+    "billing:payment_detail": {"pk": ("payment", "pk")},
+    "billing:receipt": {"pk": ("payment", "pk")},
+    "billing:payment_void": {"pk": ("payment", "pk")},
+    "billing:payment_refund": {"pk": ("payment", "pk")},
+    "billing:bill_detail": {"pk": ("bill", "pk")},
+    "billing:bill_void": {"pk": ("bill", "pk")},
+    "billing:bill_write_off": {"pk": ("bill", "pk")},
+    "billing:call_outcome": {"unit_id": ("unit", "pk")},
+    "billing:call_dial": {"unit_id": ("unit", "pk")},
+    # archive desk
+    "residents:unit_detail": {"pk": ("unit", "pk")},
+    "residents:occupancy_add": {"pk": ("unit", "pk")},
+    "residents:occupancy_end": {"pk": ("occupancy", "pk")},
+    "residents:person_detail": {"pk": ("person", "pk")},
+    "residents:person_edit": {"pk": ("person", "pk")},
+    "residents:person_reveal": {"pk": ("person", "pk")},
+    "residents:person_verify_id": {"pk": ("person", "pk")},
+    "residents:document_download": {"pk": ("document", "pk")},
+    # tickets desk
+    "tickets:callback_record": {"pk": ("callback", "pk")},
+    "tickets:callback_call": {"pk": ("pending_callback", "pk")},
+    "tickets:callback_detail": {"pk": ("callback", "pk")},
+    "tickets:call": {"pk": ("open_ticket", "pk")},
+    "tickets:callback_review_record": {"pk": ("callback_review", "pk")},
+    "tickets:detail": {"pk": ("ticket", "pk")},
+    "tickets:action": {"pk": ("ticket", "pk"), "action": ("=", "reopen")},
+    "tickets:comment": {"pk": ("ticket", "pk")},
+    "tickets:attach": {"pk": ("ticket", "pk")},
+    "tickets:attachment": {"pk": ("ticket", "pk"), "attachment_pk": ("attachment", "pk")},
+    # portal
+    "portal:billing_bill": {"pk": ("bill", "pk")},
+    "portal:billing_receipt": {"pk": ("payment", "pk")},
+    "portal:ticket_detail": {"pk": ("ticket", "pk")},
+    "portal:ticket_rate": {"pk": ("ticket", "pk")},
+    "portal:ticket_comment": {"pk": ("ticket", "pk")},
+    "portal:ticket_attachment": {"pk": ("ticket", "pk"), "attachment_pk": ("attachment", "pk")},
+}
+
+# Pages that take their object in the query string.
+URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
+    "residents:document_upload": {"unit": ("unit", "pk")},
+    "residents:export": {"estate": ("estate", "pk")},
+}
+
+# API basename -> the object its detail routes take; extra route arguments by name.
+API_OBJECTS: dict[str, str] = {
+    "estate": "estate",
+    "building": "building",
+    "unit": "unit",
+    "person": "person",
+    "occupancy": "occupancy",
+    "access-log": "access_log",
+    "team": "team",
+    "zone": "zone",
+    "ticket": "ticket",
+    "ticket-category": "category",
+    "callback": "callback",
+    "charge-item": "charge_item",
+    "public-location": "public_location",
+    "root-cause": "root_cause",
+    "meter-reading": "meter_reading",
+    "bill": "bill",
+    "payment": "payment",
+}
+API_EXTRA_ARGS: dict[str, tuple[str, str]] = {"attachment_pk": ("attachment", "pk")}
+
+
+def _lookup(objects: dict, shared: dict, key: str):
+    if key in objects:
+        return objects[key]
+    if key in shared:
+        return shared[key]
+    raise AssertionError(f"no test object {key!r}")
+
+
+def url_kwargs(url: Url, objects: dict, shared: dict) -> dict:
+    """The arguments for `url`, taken from `objects` (one unit's world) and `shared`."""
+    if not url.args or url.name.startswith("admin:") or url.args == ("format",):
+        return {}
+    if url.is_api:
+        raise AssertionError("API routes are filled by api_kwargs")
+    if url.name not in URL_KWARGS:
+        raise AssertionError(
+            f"URL {url.name} ({url.route}) takes {url.args} but has no entry in URL_KWARGS "
+            "(tests/servicecenter/urlwalk.py): say which test object fills it"
+        )
+    filled = {}
+    for arg, (key, attr) in URL_KWARGS[url.name].items():
+        filled[arg] = attr if key == "=" else getattr(_lookup(objects, shared, key), attr)
+    return filled
+
+
+def url_query(url: Url, objects: dict, shared: dict) -> dict:
+    return {
+        arg: getattr(_lookup(objects, shared, key), attr)
+        for arg, (key, attr) in URL_QUERY.get(url.name, {}).items()
+    }
+
+
+def api_kwargs(action: ApiAction, objects: dict, shared: dict) -> dict:
+    if not action.detail:
+        return {}
+    if action.basename not in API_OBJECTS:
+        raise AssertionError(
+            f"API route {action.url_name} has no entry in API_OBJECTS (tests/servicecenter/urlwalk.py)"
+        )
+    filled = {"pk": _lookup(objects, shared, API_OBJECTS[action.basename]).pk}
+    for arg in action.extra_args:
+        if arg not in API_EXTRA_ARGS:
+            raise AssertionError(f"API route {action.url_name} takes {arg!r}: add it to API_EXTRA_ARGS")
+        key, attr = API_EXTRA_ARGS[arg]
+        filled[arg] = getattr(_lookup(objects, shared, key), attr)
+    return filled
