@@ -3,6 +3,8 @@ respond; every object comes through `visible_to(request.user)`, so out-of-scope 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import exports, selectors, services
 from billing.filters import BillFilter, PaymentFilter
+from billing.latefees import late_fees_for
 from billing.forms import CallOutcomeForm, GenerateBillsForm, PaymentForm, ReasonForm, RefundForm
 from billing.models import Bill, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
@@ -75,6 +78,11 @@ def _cashier_context(request: HttpRequest, unit: Unit | None, form: PaymentForm 
     if unit is not None:
         today = timezone.localdate()
         account = selectors.unit_account(unit=unit, today=today, payments=5)
+        # The late fee a payment today would charge, with its days, so the clerk can tell the payer.
+        late_fees = late_fees_for(account.open_bills, on=today)
+        for bill in account.open_bills:
+            bill.late_fee = late_fees.get(bill.pk)
+            bill.to_settle = bill.outstanding + (bill.late_fee.amount if bill.late_fee else 0)
         open_bills = (
             Bill.objects.filter(pk__in=[b.pk for b in account.open_bills])
             .select_related("charge_item")
@@ -82,6 +90,7 @@ def _cashier_context(request: HttpRequest, unit: Unit | None, form: PaymentForm 
         )
         context.update(
             account=account,
+            late_fee_total=sum((f.amount for f in late_fees.values()), Decimal(0)),
             today=today,
             occupants=selectors.occupants_by_unit([unit.pk]).get(unit.pk, []),
             form=form or PaymentForm(open_bills=open_bills),

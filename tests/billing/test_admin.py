@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import Payment
-from tests.billing.conftest import make_bill
+from tests.billing.conftest import make_bill, new_key
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def admin_client_(client):
 def test_ledger_rows_cannot_be_changed_or_deleted_in_admin(admin_client_, users, unit_a):
     make_bill(unit_a, "10.00")
     payment = services.record_payment(
-        unit=unit_a, amount="10.00", method="cash", actor=users["clerk"]
+        idempotency_key=new_key(), unit=unit_a, amount="10.00", method="cash", actor=users["clerk"]
     ).payment
     assert admin_client_.get(reverse("admin:billing_payment_changelist")).status_code == 200
     assert admin_client_.get(reverse("admin:billing_bill_changelist")).status_code == 200
