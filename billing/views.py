@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import exports, selectors, services
 from billing.filters import BillFilter, PaymentFilter
-from billing.latefees import late_fees_for
 from billing.forms import CallOutcomeForm, GenerateBillsForm, PaymentForm, ReasonForm, RefundForm
+from billing.latefees import late_fees_for
 from billing.models import Bill, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
