@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Bill, PaymentMethod, Reminder
+from billing.models import Bill, DepositAccount, PaymentMethod, Reminder
 from billing.periods import parse_period
 from billing.services import clean_amount
 from servicecenter.exceptions import DomainError
@@ -98,3 +98,49 @@ class GenerateBillsForm(forms.Form):
     def __init__(self, *args, estates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["estate"].queryset = estates
+
+
+class DepositForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=DepositAccount.Purpose.choices)
+    reference = forms.CharField(
+        label=_("Reference"), max_length=100, required=False, help_text=_("e.g. renovation:12")
+    )
+    amount = AmountField(label=_("Amount received (yuan)"))
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.PREPAID],
+        initial=PaymentMethod.CASH,
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    # One token per rendered form: a double submit takes the deposit once (one receipt).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+
+class DepositRefundForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Refund by"), choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.PREPAID]
+    )
+    deduction = AmountField(label=_("Deduction (yuan)"), required=False)
+    deduction_reason = forms.CharField(label=_("Reason for the deduction"), max_length=300, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["idempotency_key"] = uuid.uuid4().hex
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deduction") and not (data.get("deduction_reason") or "").strip():
+            self.add_error("deduction_reason", _("Say why the deduction is made."))
+        return data
+
+    @property
+    def deductions(self) -> list[tuple]:
+        amount = self.cleaned_data.get("deduction")
+        return [(amount, self.cleaned_data["deduction_reason"])] if amount else []

@@ -165,6 +165,36 @@ def set_charge_rate(
         ) from exc
 
 
+def check_enrollment(
+    *,
+    unit: Unit,
+    charge_item: ChargeItem,
+    start_date: date,
+    quantity: Decimal = Decimal(1),
+    end_date: date | None = None,
+    exclude_pk: int | None = None,
+) -> None:
+    """The rules of an enrollment, or a translated DomainError. An overlapping enrollment of the
+    same unit and item is refused: the generator would bill only one of them."""
+    if charge_item.estate_id != unit.estate_id:
+        raise DomainError(_("The charge item belongs to another estate."))
+    if Decimal(str(quantity)) <= 0:
+        raise DomainError(_("The quantity must be more than zero."))
+    if end_date and end_date < start_date:
+        raise DomainError(_("The end date is before the start date."))
+    overlapping = ChargeEnrollment.objects.filter(unit=unit, charge_item=charge_item).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
+    )
+    if end_date:
+        overlapping = overlapping.filter(start_date__lte=end_date)
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    if overlapping.exists():
+        raise DomainError(
+            _("The unit is already enrolled for this item in that time."), code="enrollment_overlaps"
+        )
+
+
 @transaction.atomic
 def enroll_unit(
     *,
@@ -174,21 +204,12 @@ def enroll_unit(
     actor,
     quantity: Decimal = Decimal(1),
     end_date=None,
+    note: str = "",
 ) -> ChargeEnrollment:
-    if charge_item.estate_id != unit.estate_id:
-        raise DomainError(_("The charge item belongs to another estate."))
-    if Decimal(str(quantity)) <= 0:
-        raise DomainError(_("The quantity must be more than zero."))
-    if end_date and end_date < start_date:
-        raise DomainError(_("The end date is before the start date."))
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
-    overlapping = ChargeEnrollment.objects.filter(unit=unit, charge_item=charge_item).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
+    check_enrollment(
+        unit=unit, charge_item=charge_item, start_date=start_date, quantity=quantity, end_date=end_date
     )
-    if end_date:
-        overlapping = overlapping.filter(start_date__lte=end_date)
-    if overlapping.exists():
-        raise DomainError(_("The unit is already enrolled for this item in that time."))
     return ChargeEnrollment.objects.create(
         estate_id=unit.estate_id,
         unit=unit,
@@ -196,7 +217,38 @@ def enroll_unit(
         quantity=quantity,
         start_date=start_date,
         end_date=end_date,
+        note=note[:200],
     )
+
+
+@transaction.atomic
+def change_enrollment(
+    *,
+    enrollment: ChargeEnrollment,
+    actor,
+    quantity: Decimal,
+    start_date: date,
+    end_date: date | None = None,
+    note: str = "",
+) -> ChargeEnrollment:
+    """Change an enrollment's quantity or dates (e.g. end it when the parking space is given up),
+    under the same rules as a new one."""
+    Unit.objects.select_for_update().filter(pk=enrollment.unit_id).first()
+    enrollment = ChargeEnrollment.objects.select_related("unit", "charge_item").get(pk=enrollment.pk)
+    check_enrollment(
+        unit=enrollment.unit,
+        charge_item=enrollment.charge_item,
+        start_date=start_date,
+        quantity=quantity,
+        end_date=end_date,
+        exclude_pk=enrollment.pk,
+    )
+    enrollment.quantity = quantity
+    enrollment.start_date = start_date
+    enrollment.end_date = end_date
+    enrollment.note = note[:200]
+    enrollment.save(update_fields=["quantity", "start_date", "end_date", "note"])
+    return enrollment
 
 
 @transaction.atomic

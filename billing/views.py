@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,9 +19,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import exports, selectors, services
 from billing.filters import BillFilter, PaymentFilter
-from billing.forms import CallOutcomeForm, GenerateBillsForm, PaymentForm, ReasonForm, RefundForm
+from billing.forms import (
+    CallOutcomeForm,
+    DepositForm,
+    DepositRefundForm,
+    GenerateBillsForm,
+    PaymentForm,
+    ReasonForm,
+    RefundForm,
+)
 from billing.latefees import late_fees_for
-from billing.models import Bill, Meter, Payment, PaymentMethod
+from billing.models import Bill, DepositAccount, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
 from servicecenter.desk import desk_page, querystring
@@ -281,6 +290,12 @@ def bill_write_off(request: HttpRequest, pk: int) -> HttpResponse:
     return _bill_action(request, pk, services.write_off_bill, _("The bill was written off."))
 
 
+@desk_page("billing.waive_late_fee")
+@require_POST
+def bill_waive_late_fee(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bill_action(request, pk, services.waive_late_fee, _("The late fee was waived."))
+
+
 @desk_page("billing.generate_bills")
 @require_http_methods(["GET", "POST"])
 def generate(request: HttpRequest) -> HttpResponse:
@@ -523,6 +538,69 @@ def meter_entry(request: HttpRequest) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+# --- Deposits ---------------------------------------------------------------------------------
+
+
+def _deposits_page(request: HttpRequest, unit: Unit, *, form=None, refund_form=None, status=200):
+    return render(
+        request,
+        "billing/deposits.html",
+        {
+            "unit": unit,
+            "ledger": selectors.deposit_ledger(unit=unit),
+            "form": form or DepositForm(),
+            "refund_form": refund_form or DepositRefundForm(),
+        },
+        status=status,
+    )
+
+
+@desk_page("billing.view_depositaccount")
+@require_http_methods(["GET", "POST"])
+def deposits(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's deposit ledger (taken, deducted, refunded, held); the clerk takes a deposit here."""
+    unit = _unit_or_404(request, unit_id)
+    if request.method == "GET":
+        return _deposits_page(request, unit)
+    if not request.user.has_perm("billing.manage_deposits"):
+        raise PermissionDenied
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            movement = services.receive_deposit(unit=unit, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Deposit received: receipt %(number)s.") % {"number": movement.receipt.number}
+            )
+            return redirect("billing:deposits", unit_id=unit.pk)
+    return _deposits_page(request, unit, form=form, status=400)
+
+
+@desk_page("billing.manage_deposits")
+@require_POST
+def deposit_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(DepositAccount.objects.visible_to(request.user), pk=pk)
+    form = DepositRefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refund_deposit(
+                account=account,
+                actor=request.user,
+                method=form.cleaned_data["method"],
+                deductions=form.deductions,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The deposit was settled."))
+            return redirect("billing:deposits", unit_id=account.unit_id)
+    unit = _unit_or_404(request, account.unit_id)
+    return _deposits_page(request, unit, refund_form=form, status=400)
 
 
 # --- Portal (residents) -----------------------------------------------------------------------
