@@ -24,7 +24,7 @@ from servicecenter.exceptions import DomainError
 from tests.billing.conftest import at, make_bill, new_key
 from tests.tickets.factories import TicketFactory
 from tickets import services as ticket_services
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketCategory
 
 pytestmark = pytest.mark.django_db
 
@@ -319,9 +319,20 @@ def test_api_waive_late_fee(api_as, users, unit_a):
 # --- Paid services (有偿服务) -----------------------------------------------------------------
 
 
+def _category():
+    # Seeded by a migration, but a transactional test elsewhere may have flushed the table.
+    return TicketCategory.objects.get_or_create(
+        code="plumbing", defaults={"name": "水电维修", "team_kind": "maintenance"}
+    )[0]
+
+
 def _paid_ticket(unit, price="80.00"):
     return TicketFactory(
-        unit=unit, status=Ticket.Status.IN_PROGRESS, is_paid_service=True, service_price=D(price)
+        unit=unit,
+        category=_category(),
+        status=Ticket.Status.IN_PROGRESS,
+        is_paid_service=True,
+        service_price=D(price),
     )
 
 
@@ -355,7 +366,7 @@ def test_reopening_voids_the_bill_and_resolving_again_bills_the_new_price(unit_a
 
 
 def test_free_tickets_bill_nothing(unit_a, users):
-    ticket = TicketFactory(unit=unit_a, status=Ticket.Status.IN_PROGRESS)
+    ticket = TicketFactory(unit=unit_a, category=_category(), status=Ticket.Status.IN_PROGRESS)
     ticket_services.resolve_ticket(ticket=ticket, actor=users["supervisor"], note="ok")
     assert not Bill.objects.exists()
 
@@ -375,3 +386,144 @@ def test_only_one_live_bill_per_source_is_a_database_rule(unit_a):
             due_date=date(2025, 2, 1),
             source_reference="ticket:1",
         )
+
+
+# --- Deposits --------------------------------------------------------------------------------
+
+
+def take_deposit(unit, user, *, key, amount="5000.00", reference="renovation:12"):
+    return services.receive_deposit(
+        unit=unit,
+        purpose="renovation",
+        amount=amount,
+        method="bank_card",
+        actor=user,
+        reference=reference,
+        idempotency_key=key,
+        now=at(2025, 3, 1),
+    )
+
+
+def test_deposit_double_submit_gives_one_receipt(unit_a, users):
+    first = take_deposit(unit_a, users["clerk"], key="dep-1")
+    again = take_deposit(unit_a, users["clerk"], key="dep-1")
+    assert first.pk == again.pk
+    assert Receipt.objects.count() == 1
+    assert services.deposit_balance(first.account) == D("5000.00")
+    with pytest.raises(services.IdempotencyConflict):
+        take_deposit(unit_a, users["clerk"], key="dep-1", amount="6000.00")
+    with pytest.raises(DomainError) as error:
+        take_deposit(unit_a, users["clerk"], key="")
+    assert error.value.code == "idempotency_key_required"
+    assert Receipt.objects.count() == 1
+
+
+def test_deposits_need_the_permission(unit_a, users):
+    with pytest.raises(PermissionDenied):
+        take_deposit(unit_a, users["frontdesk"], key="k")
+
+
+def test_deductions_are_revenue_on_their_own_item_and_refund_is_idempotent(unit_a, users):
+    account = take_deposit(unit_a, users["clerk"], key="dep-1").account
+    settle = {
+        "account": account,
+        "actor": users["manager"],
+        "method": "bank_transfer",
+        "deductions": [("300.00", "电梯轿厢保护层损坏")],
+        "idempotency_key": "settle-1",
+        "now": at(2025, 6, 1),
+    }
+    settlement = services.refund_deposit(**settle)
+    retried = services.refund_deposit(**settle)
+    assert retried.refund.pk == settlement.refund.pk
+    assert settlement.refunded_amount == D("4700.00")
+    revenue = settlement.deductions[0].bill
+    assert (revenue.charge_item.kind, revenue.amount, revenue.status, revenue.unit) == (
+        ChargeItem.Kind.DEPOSIT_DEDUCTION,
+        D("300.00"),
+        Bill.Status.PAID,
+        unit_a,
+    )
+    assert revenue.description == "电梯轿厢保护层损坏"
+    assert Bill.objects.count() == 1  # one revenue line, however often the settlement is retried
+
+
+def test_deposit_ledger_figures(unit_a, users):
+    renovation = take_deposit(unit_a, users["clerk"], key="a", amount="5000.00").account
+    take_deposit(unit_a, users["clerk"], key="b", amount="1000.00")  # a top-up on the same account
+    key_deposit = services.receive_deposit(
+        unit=unit_a,
+        purpose="key",
+        amount="200.00",
+        method="cash",
+        actor=users["clerk"],
+        idempotency_key="c",
+        now=at(2025, 3, 2),
+    ).account
+    services.refund_deposit(
+        account=renovation,
+        actor=users["manager"],
+        method="cash",
+        deductions=[("500.00", "墙面修复"), ("250.00", "垃圾清运")],
+        idempotency_key="d",
+        now=at(2025, 7, 1),
+    )
+    from billing import selectors
+
+    ledger = selectors.deposit_ledger(unit=unit_a)
+    rows = {row.account.pk: row for row in ledger.rows}
+    assert (rows[renovation.pk].taken, rows[renovation.pk].deducted, rows[renovation.pk].refunded) == (
+        D("6000.00"),
+        D("750.00"),
+        D("5250.00"),
+    )
+    assert rows[renovation.pk].held == 0 and rows[key_deposit.pk].held == D("200.00")
+    assert ledger.totals == {
+        "taken": D("6200.00"),
+        "deducted": D("750.00"),
+        "refunded": D("5250.00"),
+        "held": D("200.00"),
+    }
+
+
+def test_deposit_page_shows_the_ledger_and_a_double_submit_takes_one_deposit(client_as, users, unit_a):
+    client = client_as(users["clerk"])
+    url = f"/billing/deposits/{unit_a.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    key = page.context["form"].initial["idempotency_key"]
+    body = {
+        "purpose": "renovation",
+        "reference": "renovation:7",
+        "amount": "3000.00",
+        "method": "cash",
+        "note": "",
+        "idempotency_key": key,
+    }
+    assert client.post(url, body).status_code == 302
+    assert client.post(url, body).status_code == 302
+    assert Receipt.objects.count() == 1
+    html = client.get(url).content.decode()
+    assert 'data-testid="deposit-held">3000.00' in html
+    account = unit_a.deposit_accounts.get()
+    refund = client.post(
+        f"/billing/deposits/accounts/{account.pk}/refund/",
+        {"method": "cash", "deduction": "100.00", "deduction_reason": "", "idempotency_key": "r"},
+    )
+    assert refund.status_code == 400  # a deduction needs its reason
+    refund = client.post(
+        f"/billing/deposits/accounts/{account.pk}/refund/",
+        {"method": "cash", "deduction": "100.00", "deduction_reason": "门禁卡丢失", "idempotency_key": "r"},
+    )
+    assert refund.status_code == 302
+    html = client.get(url).content.decode()
+    assert (
+        'data-testid="deposit-deducted">100.00' in html and 'data-testid="deposit-refunded">2900.00' in html
+    )
+
+
+def test_deposit_page_is_for_staff_with_the_permission(client_as, users, unit_a, unit_b, resident):
+    assert client_as(users["frontdesk"]).get(f"/billing/deposits/{unit_a.pk}/").status_code == 200
+    assert client_as(users["frontdesk"]).post(f"/billing/deposits/{unit_a.pk}/", {}).status_code == 403
+    assert client_as(users["clerk"]).get(f"/billing/deposits/{unit_b.pk}/").status_code == 404
+    assert client_as(resident).get(f"/billing/deposits/{unit_a.pk}/").status_code in (302, 403, 404)
