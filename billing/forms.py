@@ -12,6 +12,8 @@ from billing.periods import parse_period
 from billing.services import clean_amount
 from servicecenter.exceptions import DomainError
 
+MISSING_KEY = _("This form has expired. Reload the page and enter the payment again.")
+
 
 class AmountField(forms.CharField):
     """Money typed by a person: positive, at most two decimals, never rounded silently."""
@@ -50,7 +52,15 @@ class PaymentForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     # One token per rendered form: a double click or a resent form posts the payment once.
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+
+    def clean_idempotency_key(self):
+        # Hidden, so its error is shown above the form: a post without it (an old or a forged form)
+        # is refused before any money moves.
+        key = (self.cleaned_data.get("idempotency_key") or "").strip()
+        if not key:
+            self.add_error(None, MISSING_KEY)
+        return key
 
     def __init__(self, *args, open_bills=None, **kwargs):
         super().__init__(*args, **kwargs)

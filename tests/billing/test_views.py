@@ -276,3 +276,13 @@ def test_unit_page_panel(rf, users, unit_a, django_assert_max_num_queries):
             "billing/_unit_panel.html", unit_panel_context(request, unit_a), request=request
         )
     assert 'data-testid="billing-panel"' in html and "12.34" in html
+
+
+def test_cashier_post_without_a_key_is_400_and_writes_nothing(client_as, users, unit_a):
+    make_bill(unit_a, "100.00")
+    response = client_as(users["clerk"]).post(
+        reverse("billing:cashier"), {"unit": unit_a.pk, "amount": "100.00", "method": "cash"}
+    )
+    assert response.status_code == 400
+    assert "This form has expired" in response.content.decode()
+    assert not Payment.objects.exists()
