@@ -132,3 +132,37 @@ def test_concurrent_void_and_payment_keep_the_bill_consistent(unit_a, users):
     effective = sum(a.amount for a in Allocation.objects.effective().filter(bill=bill))
     assert bill.amount_paid == effective
     assert bill.amount_paid <= bill.amount
+
+
+def test_concurrent_payments_on_an_overdue_bill_charge_its_late_fee_once(unit_a, users):
+    from datetime import date
+
+    from billing.models import BillingPolicy, ChargeItem, LateFeeAccrual
+    from tests.billing.conftest import at
+
+    BillingPolicy.objects.create(
+        estate=unit_a.estate,
+        late_fees_enabled=True,
+        late_fee_daily_rate=Decimal("0.001"),
+        late_fee_cap_percent=Decimal("10"),
+    )
+    bill = make_bill(unit_a, "1000.00", period=date(2025, 3, 1), due=date(2025, 3, 31))
+    results = run_together(
+        3,
+        lambda i: services.record_payment(
+            idempotency_key=new_key(),
+            unit=unit_a,
+            amount="100.00",
+            method="cash",
+            actor=users["clerk"],
+            now=at(2025, 4, 10),
+        ),
+    )
+    assert all(isinstance(r, services.PaymentOutcome) for r in results), results
+    assert LateFeeAccrual.objects.filter(source_bill=bill).count() == 1
+    fee_bill = Bill.objects.get(charge_item__kind=ChargeItem.Kind.LATE_FEE)
+    assert fee_bill.amount == Decimal("10.00")
+    bill.refresh_from_db()
+    fee_bill.refresh_from_db()
+    # 300 paid: the bill first (oldest), then its late fee as soon as the bill is settled.
+    assert bill.amount_paid + fee_bill.amount_paid == Decimal("300.00")
