@@ -1175,7 +1175,8 @@ def apply_prepaid_balances(
 ) -> int:
     """Spend positive prepaid balances on the units' open bills, oldest first (after each month's
     bills are issued, and after an overpayment when older bills are open). Batched for the whole
-    estate: one prepaid payment per unit, no receipt (no money moves). Returns the units served."""
+    estate: one prepaid payment per unit, no receipt (no money moves). Returns the units served.
+    It charges no late fee itself: it runs right after the month's assessment has charged them."""
     now = now or timezone.now()
     balances_qs = PrepaidMovement.objects.filter(estate=estate)
     if unit_ids is not None:
