@@ -4,7 +4,11 @@ new rows written through billing.services, never edited or deleted."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from billing import services
@@ -31,6 +35,7 @@ from billing.models import (
     UnitBillingTerms,
 )
 from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.exceptions import DomainError
 
 
 class ReadOnlyLedgerAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
@@ -101,13 +106,75 @@ class ChargeItemAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
         return None
 
 
+class ChargeEnrollmentForm(forms.ModelForm):
+    """Checks the service's rules (overlaps above all) so the manager sees a message on the form;
+    the service checks again under the unit's lock when saving."""
+
+    class Meta:
+        model = ChargeEnrollment
+        fields = ["unit", "charge_item", "quantity", "start_date", "end_date", "note"]
+
+    def clean(self):
+        data = super().clean()
+        unit = data.get("unit") or (self.instance.unit if self.instance.pk else None)
+        item = data.get("charge_item") or (self.instance.charge_item if self.instance.pk else None)
+        if unit is None or item is None or data.get("start_date") is None or data.get("quantity") is None:
+            return data
+        try:
+            services.check_enrollment(
+                unit=unit,
+                charge_item=item,
+                start_date=data["start_date"],
+                quantity=data["quantity"],
+                end_date=data.get("end_date"),
+                exclude_pk=self.instance.pk,
+            )
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return data
+
+
 @admin.register(ChargeEnrollment)
 class ChargeEnrollmentAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Enrollments are written by `services.enroll_unit` / `change_enrollment`, so the admin refuses
+    overlaps like every other way in. The unit and item of an enrollment are fixed once made; an
+    enrollment is ended by its end date, never deleted (its bills refer to the period it covered)."""
+
+    form = ChargeEnrollmentForm
     list_display = ["unit", "charge_item", "quantity", "start_date", "end_date"]
     list_filter = ["estate", "charge_item"]
     list_select_related = ["unit", "charge_item"]
     raw_id_fields = ["unit"]
     search_fields = ["unit__code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["unit", "charge_item"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = services.change_enrollment(
+                enrollment=obj,
+                actor=request.user,
+                quantity=data["quantity"],
+                start_date=data["start_date"],
+                end_date=data.get("end_date"),
+                note=data.get("note", ""),
+            )
+        else:
+            saved = services.enroll_unit(
+                unit=data["unit"],
+                charge_item=data["charge_item"],
+                start_date=data["start_date"],
+                actor=request.user,
+                quantity=data["quantity"],
+                end_date=data.get("end_date"),
+                note=data.get("note", ""),
+            )
+        obj.pk, obj.estate_id = saved.pk, saved.estate_id
 
 
 @admin.register(UnitBillingTerms)
@@ -117,6 +184,9 @@ class UnitBillingTermsAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["unit"]
     search_fields = ["unit__code"]
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Meter)
 class MeterAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
@@ -125,6 +195,8 @@ class MeterAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["unit"]
     raw_id_fields = ["unit", "replaced_by"]
     search_fields = ["unit__code", "serial"]
+    # A replacement is recorded by services.replace_meter (final reading, new meter), not typed here.
+    readonly_fields = ["replaced_on", "replaced_by"]
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -141,11 +213,42 @@ class MeterReadingAdmin(ReadOnlyLedgerAdmin):
 @admin.register(Bill)
 class BillAdmin(ReadOnlyLedgerAdmin):
     list_display = ["unit", "charge_item", "period", "amount", "amount_paid", "status", "due_date"]
-    list_filter = ["estate", "status", "period"]
+    list_filter = ["estate", "status", "period", "charge_item__kind"]
     list_select_related = ["unit", "charge_item"]
     search_fields = ["unit__code", "source_reference"]
     date_hierarchy = "period"
     show_full_result_count = False
+    actions = ["waive_late_fees"]
+
+    @admin.action(description=_("Waive the selected late fees (with a reason)"))
+    def waive_late_fees(self, request, queryset):
+        """Asks for the reason on a second page, then waives each bill through the service (which
+        checks the permission, the kind and the state, and writes the event row)."""
+        reason = (request.POST.get("reason") or "").strip()
+        if "apply" not in request.POST or not reason:
+            return TemplateResponse(
+                request,
+                "admin/billing/waive_late_fees.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Waive late fees"),
+                    "bills": queryset.select_related("unit", "charge_item"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                    "missing_reason": "apply" in request.POST,
+                },
+            )
+        waived = 0
+        for bill in queryset.select_related("charge_item"):
+            try:
+                services.waive_late_fee(bill=bill, actor=request.user, reason=reason)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{bill}: {getattr(error, 'message', error)}", messages.ERROR)
+            else:
+                waived += 1
+        if waived:
+            self.message_user(request, _("%(count)s late fees waived.") % {"count": waived}, messages.SUCCESS)
+        return None
 
 
 @admin.register(BillEvent)

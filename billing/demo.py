@@ -323,6 +323,7 @@ def _payments_for_month(*, estate, units, profiles, period, offset, rng, clerk, 
             method=rng.choice(METHODS),
             actor=clerk,
             now=when,
+            idempotency_key=f"demo:payment:{unit.pk}:{when:%Y%m%d%H}",
             payer_name="" if rng.random() < 0.7 else "代缴",
         )
         count += 1
@@ -353,6 +354,7 @@ def _deposits(*, units, rng, clerk, manager, today) -> None:
             method=PaymentMethod.BANK_CARD,
             actor=clerk,
             reference=f"demo-renovation:{unit.pk}",
+            idempotency_key=f"demo:deposit:{unit.pk}",
             now=_at(today - timedelta(days=90), hour=11),
         )
         if index == 0:
@@ -361,6 +363,7 @@ def _deposits(*, units, rng, clerk, manager, today) -> None:
                 actor=manager,
                 method=PaymentMethod.BANK_TRANSFER,
                 deductions=[(Decimal("300.00"), "楼道墙面损坏修复")],
+                idempotency_key=f"demo:deposit-refund:{movement.account_id}",
                 now=_at(today - timedelta(days=5), hour=15),
             )
 

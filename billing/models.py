@@ -139,6 +139,8 @@ class ChargeItem(models.Model):
         HEATING = "heating", _("Heating")
         ONE_OFF = "one_off", _("One-off charge")
         LATE_FEE = "late_fee", _("Late fee")
+        PAID_SERVICE = "paid_service", _("Paid service")
+        DEPOSIT_DEDUCTION = "deposit_deduction", _("Deposit deduction")
 
     class Basis(models.TextChoices):
         PER_AREA_MONTH = "per_area_month", _("Rate × unit area, per month")
@@ -480,6 +482,7 @@ class Bill(models.Model):
             ("write_off_bill", _("Can write off bills")),
             ("generate_bills", _("Can generate the month's bills")),
             ("view_billing_reports", _("Can see the cash journal, statements and arrears reports")),
+            ("waive_late_fee", _("Can waive late fees")),
         ]
         constraints = [
             # The generator relies on this: running it twice for a month inserts nothing new.
@@ -488,9 +491,11 @@ class Bill(models.Model):
                 condition=Q(is_recurring=True, replaces__isnull=True),
                 name="bill_once_per_unit_item_period",
             ),
+            # A voided bill frees its origin: a paid service voided on reopening is billed again
+            # when the ticket is resolved again.
             models.UniqueConstraint(
                 fields=["estate", "source_reference"],
-                condition=~Q(source_reference=""),
+                condition=~Q(source_reference="") & ~Q(status="void"),
                 name="bill_once_per_source",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bill_amount_positive"),
@@ -560,8 +565,10 @@ class BillEvent(models.Model):
 
 
 class LateFeeAccrual(models.Model):
-    """The late fee (滞纳金) one overdue bill accrued in one month, charged on that month's late-fee
-    bill. One row per bill and month; the sum per bill never passes the estate's cap."""
+    """The late fee (滞纳金) one overdue bill accrued over a run of days, charged on a late-fee bill:
+    the month's late-fee bill of the periodic assessment, or the one made when the overdue bill is
+    paid. `through_date` is the last day charged; the next charge starts the day after, so no day is
+    charged twice. The sum per bill never passes the estate's cap."""
 
     source_bill = models.ForeignKey(
         Bill, on_delete=models.PROTECT, related_name="late_fee_accruals", verbose_name=_("overdue bill")
@@ -570,6 +577,7 @@ class LateFeeAccrual(models.Model):
         Bill, on_delete=models.PROTECT, related_name="+", verbose_name=_("late-fee bill")
     )
     period = models.DateField(_("month"))
+    through_date = models.DateField(_("charged through"))
     days = models.PositiveSmallIntegerField(_("days"))
     base_amount = models.DecimalField(_("unpaid amount"), **MONEY)
     amount = models.DecimalField(_("late fee"), **MONEY)
@@ -578,8 +586,10 @@ class LateFeeAccrual(models.Model):
         verbose_name = _("late fee accrual")
         verbose_name_plural = _("late fee accruals")
         constraints = [
+            # One charge per bill and day: the month's assessment and a payment on the last day of
+            # the month cannot both charge the same days.
             models.UniqueConstraint(
-                fields=["source_bill", "period"], name="late_fee_once_per_bill_and_month"
+                fields=["source_bill", "through_date"], name="late_fee_once_per_bill_and_day"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="late_fee_positive"),
         ]
@@ -795,13 +805,20 @@ class PaymentReversal(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """One payment request per key and estate. A retried request (double click, network retry)
-    with the same key and body gets the first payment back; a different body is refused."""
+    """One money-moving request (a payment, a deposit taken, a deposit or prepaid refund) per key
+    and estate. A retried request (double click, network retry) with the same key and body gets the
+    first result back; a different body is refused."""
 
     estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="+")
     key = models.CharField(max_length=100)
     fingerprint = models.CharField(max_length=64)
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    deposit_movement = models.OneToOneField(
+        "DepositMovement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    prepaid_movement = models.OneToOneField(
+        "PrepaidMovement", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -945,6 +962,16 @@ class DepositMovement(models.Model):
         blank=True,
         related_name="deposit_movement",
         verbose_name=_("receipt"),
+    )
+    # A deduction is revenue: a one-off bill on the estate's deposit-deduction item, settled by the
+    # money already held (so it has no payment and no receipt of its own).
+    bill = models.OneToOneField(
+        Bill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deposit_deduction",
+        verbose_name=_("revenue bill"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("who")

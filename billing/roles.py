@@ -49,6 +49,7 @@ ROLE_PERMISSIONS = {
         "billing.record_call_outcome",
         "billing.void_bill",
         "billing.write_off_bill",
+        "billing.waive_late_fee",
         "billing.void_payment",
         "billing.refund_payment",
         "billing.manage_rates",

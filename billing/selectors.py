@@ -688,3 +688,66 @@ def prepaid_balances_for(*, user) -> list[dict]:
         .annotate(balance=_sum("amount"))
         .order_by("unit__code")
     ]
+
+
+# --- Deposit ledger ---------------------------------------------------------------------------
+
+
+@dataclass
+class DepositLedgerRow:
+    account: DepositAccount
+    taken: Decimal
+    deducted: Decimal
+    refunded: Decimal
+    movements: list[DepositMovement]
+
+    @property
+    def held(self) -> Decimal:
+        return self.taken - self.deducted - self.refunded
+
+
+@dataclass
+class DepositLedger:
+    unit: Unit
+    rows: list[DepositLedgerRow]
+
+    def _total(self, name: str) -> Decimal:
+        return sum((getattr(row, name) for row in self.rows), ZERO)
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        return {name: self._total(name) for name in ("taken", "deducted", "refunded", "held")}
+
+
+def deposit_ledger(*, unit: Unit) -> DepositLedger:
+    """A unit's deposits (装修押金, key deposits): per account what was taken, deducted (revenue),
+    refunded and is still held, with every movement. Two queries whatever the history."""
+    accounts = list(
+        DepositAccount.objects.filter(unit=unit)
+        .prefetch_related(
+            Prefetch(
+                "movements",
+                queryset=DepositMovement.objects.select_related("receipt", "actor", "bill").order_by(
+                    "created_at", "pk"
+                ),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    rows = []
+    for account in accounts:
+        movements = list(account.movements.all())
+
+        def total(kind, movements=movements) -> Decimal:
+            return to_money(sum((m.amount for m in movements if m.kind == kind), ZERO))
+
+        rows.append(
+            DepositLedgerRow(
+                account=account,
+                taken=total(DepositMovement.Kind.RECEIVED),
+                deducted=total(DepositMovement.Kind.DEDUCTION),
+                refunded=total(DepositMovement.Kind.REFUND),
+                movements=movements,
+            )
+        )
+    return DepositLedger(unit=unit, rows=rows)

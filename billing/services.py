@@ -22,6 +22,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.latefees import LateFee, charged_so_far, charges_late_fees, late_fee, late_fees_for
 from billing.models import (
     Allocation,
     Bill,
@@ -155,6 +156,36 @@ def set_charge_rate(
         ) from exc
 
 
+def check_enrollment(
+    *,
+    unit: Unit,
+    charge_item: ChargeItem,
+    start_date: date,
+    quantity: Decimal = Decimal(1),
+    end_date: date | None = None,
+    exclude_pk: int | None = None,
+) -> None:
+    """The rules of an enrollment, or a translated DomainError. An overlapping enrollment of the
+    same unit and item is refused: the generator would bill only one of them."""
+    if charge_item.estate_id != unit.estate_id:
+        raise DomainError(_("The charge item belongs to another estate."))
+    if Decimal(str(quantity)) <= 0:
+        raise DomainError(_("The quantity must be more than zero."))
+    if end_date and end_date < start_date:
+        raise DomainError(_("The end date is before the start date."))
+    overlapping = ChargeEnrollment.objects.filter(unit=unit, charge_item=charge_item).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
+    )
+    if end_date:
+        overlapping = overlapping.filter(start_date__lte=end_date)
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    if overlapping.exists():
+        raise DomainError(
+            _("The unit is already enrolled for this item in that time."), code="enrollment_overlaps"
+        )
+
+
 @transaction.atomic
 def enroll_unit(
     *,
@@ -164,21 +195,12 @@ def enroll_unit(
     actor,
     quantity: Decimal = Decimal(1),
     end_date=None,
+    note: str = "",
 ) -> ChargeEnrollment:
-    if charge_item.estate_id != unit.estate_id:
-        raise DomainError(_("The charge item belongs to another estate."))
-    if Decimal(str(quantity)) <= 0:
-        raise DomainError(_("The quantity must be more than zero."))
-    if end_date and end_date < start_date:
-        raise DomainError(_("The end date is before the start date."))
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
-    overlapping = ChargeEnrollment.objects.filter(unit=unit, charge_item=charge_item).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=start_date)
+    check_enrollment(
+        unit=unit, charge_item=charge_item, start_date=start_date, quantity=quantity, end_date=end_date
     )
-    if end_date:
-        overlapping = overlapping.filter(start_date__lte=end_date)
-    if overlapping.exists():
-        raise DomainError(_("The unit is already enrolled for this item in that time."))
     return ChargeEnrollment.objects.create(
         estate_id=unit.estate_id,
         unit=unit,
@@ -186,7 +208,38 @@ def enroll_unit(
         quantity=quantity,
         start_date=start_date,
         end_date=end_date,
+        note=note[:200],
     )
+
+
+@transaction.atomic
+def change_enrollment(
+    *,
+    enrollment: ChargeEnrollment,
+    actor,
+    quantity: Decimal,
+    start_date: date,
+    end_date: date | None = None,
+    note: str = "",
+) -> ChargeEnrollment:
+    """Change an enrollment's quantity or dates (e.g. end it when the parking space is given up),
+    under the same rules as a new one."""
+    Unit.objects.select_for_update().filter(pk=enrollment.unit_id).first()
+    enrollment = ChargeEnrollment.objects.select_related("unit", "charge_item").get(pk=enrollment.pk)
+    check_enrollment(
+        unit=enrollment.unit,
+        charge_item=enrollment.charge_item,
+        start_date=start_date,
+        quantity=quantity,
+        end_date=end_date,
+        exclude_pk=enrollment.pk,
+    )
+    enrollment.quantity = quantity
+    enrollment.start_date = start_date
+    enrollment.end_date = end_date
+    enrollment.note = note[:200]
+    enrollment.save(update_fields=["quantity", "start_date", "end_date", "note"])
+    return enrollment
 
 
 @transaction.atomic
@@ -507,11 +560,11 @@ def late_fee_item(estate: Estate) -> ChargeItem:
 def _assess_late_fees(
     *, estate, policy: BillingPolicy, period: date, issue_date: date, due: date, actor
 ) -> int:
-    """Charge on `period`'s late-fee bill what each overdue bill accrued in the previous month:
-    unpaid amount × daily rate × overdue days in that month, until the bill's total late fees reach
-    the cap (a percentage of the bill). One late-fee bill per unit and month; the unpaid amount is
-    the one at assessment time."""
-    if policy.late_fee_daily_rate <= 0 or policy.late_fee_cap_percent <= 0:
+    """Charge on `period`'s late-fee bill what each overdue bill accrued in the previous month and
+    was not charged yet (a payment charges the days up to the day it is taken: `latefees.late_fee`
+    is the one rule, and `LateFeeAccrual.through_date` keeps the two from charging a day twice).
+    One late-fee bill per unit and month; the unpaid amount is the one at assessment time."""
+    if not charges_late_fees(policy):
         return 0
     item = late_fee_item(estate)
     month = add_months(period, -1)
@@ -529,29 +582,24 @@ def _assess_late_fees(
             "unit_id", flat=True
         )
     )
-    accrued = dict(
-        LateFeeAccrual.objects.filter(
-            source_bill__estate=estate, source_bill__status__in=Bill.UNPAID_STATUSES
-        )
-        .values("source_bill_id")
-        .annotate(total=Sum("amount"))
-        .values_list("source_bill_id", "total")
-    )
-    cap_fraction = policy.late_fee_cap_percent / Decimal(100)
-    per_unit: dict[int, list[tuple[int, int, Decimal, Decimal]]] = defaultdict(list)
+    charged = charged_so_far(row[0] for row in overdue)
+    per_unit: dict[int, list[tuple[int, LateFee]]] = defaultdict(list)
     for bill_id, unit_id, amount, paid, bill_due in overdue:
         if unit_id in already_charged_units:
             continue
-        start = max(bill_due + timedelta(days=1 + policy.late_fee_grace_days), m_first)
-        days = (m_last - start).days + 1
-        if days <= 0:
-            continue
-        base = amount - paid
-        fee = to_money(base * policy.late_fee_daily_rate * days)
-        room = to_money(amount * cap_fraction) - accrued.get(bill_id, ZERO)
-        fee = min(fee, room)
-        if fee > 0:
-            per_unit[unit_id].append((bill_id, days, base, fee))
+        through, total = charged.get(bill_id, (None, ZERO))
+        fee = late_fee(
+            amount=amount,
+            outstanding=amount - paid,
+            due_date=bill_due,
+            policy=policy,
+            on=m_last,
+            charged_through=through,
+            charged=total,
+            since=m_first,
+        )
+        if fee.is_due:
+            per_unit[unit_id].append((bill_id, fee))
     if not per_unit:
         return 0
     Bill.objects.bulk_create(
@@ -564,7 +612,7 @@ def _assess_late_fees(
                 is_recurring=True,
                 description=_("Late fees for %(month)s") % {"month": f"{month:%Y-%m}"},
                 quantity=Decimal(len(rows)),
-                amount=sum((r[3] for r in rows), ZERO),
+                amount=sum((fee.amount for _bill_id, fee in rows), ZERO),
                 issue_date=issue_date,
                 due_date=due,
                 created_by=actor,
@@ -585,12 +633,13 @@ def _assess_late_fees(
                 source_bill_id=bill_id,
                 fee_bill_id=fee_bill_ids[unit_id],
                 period=month,
-                days=days,
-                base_amount=base,
-                amount=fee,
+                through_date=fee.through,
+                days=fee.days,
+                base_amount=fee.base,
+                amount=fee.amount,
             )
             for unit_id, rows in per_unit.items()
-            for bill_id, days, base, fee in rows
+            for bill_id, fee in rows
         ],
         ignore_conflicts=True,
         batch_size=BATCH,
@@ -617,7 +666,11 @@ def create_one_off_bill(
     if charge_item.estate_id != unit.estate_id:
         raise DomainError(_("The charge item belongs to another estate."))
     if source_reference:
-        existing = Bill.objects.filter(estate_id=unit.estate_id, source_reference=source_reference).first()
+        existing = (
+            Bill.objects.filter(estate_id=unit.estate_id, source_reference=source_reference)
+            .exclude(status=S.VOID)
+            .first()
+        )
         if existing:
             return existing
     today = timezone.localdate(now)
@@ -641,8 +694,76 @@ def create_one_off_bill(
         with transaction.atomic():
             bill.save()
     except IntegrityError:
-        return Bill.objects.get(estate_id=unit.estate_id, source_reference=source_reference)
+        return Bill.objects.exclude(status=S.VOID).get(
+            estate_id=unit.estate_id, source_reference=source_reference
+        )
     return bill
+
+
+def paid_service_item(estate_id: int) -> ChargeItem:
+    ChargeItem.objects.bulk_create(
+        [
+            ChargeItem(
+                estate_id=estate_id,
+                code="paid_service",
+                name=str(ChargeItem.Kind.PAID_SERVICE.label),
+                kind=ChargeItem.Kind.PAID_SERVICE,
+                basis=ChargeItem.Basis.ONE_OFF,
+                sort_order=90,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return ChargeItem.objects.get(estate_id=estate_id, code="paid_service")
+
+
+def _ticket_source(ticket_id: int) -> str:
+    return f"ticket:{ticket_id}"
+
+
+@transaction.atomic
+def bill_paid_service(
+    *,
+    ticket_id: int,
+    unit: Unit,
+    price,
+    actor,
+    description: str = "",
+    now: datetime | None = None,
+) -> Bill | None:
+    """Bill a paid service (有偿服务) to the unit when its ticket is resolved: one bill per ticket
+    (`Bill.source_reference` "ticket:<id>" is unique among bills that are not void), so resolving
+    twice bills once. A free service (price 0) bills nothing. Called by tickets.services."""
+    price = Decimal(str(price if price is not None else "0"))
+    if price <= 0:
+        return None
+    return create_one_off_bill(
+        unit=unit,
+        charge_item=paid_service_item(unit.estate_id),
+        amount=price,
+        actor=actor,
+        description=description,
+        source_reference=_ticket_source(ticket_id),
+        now=now,
+    )
+
+
+@transaction.atomic
+def void_paid_service_bill(
+    *, ticket_id: int, estate_id: int, actor, reason: str, now: datetime | None = None
+) -> Bill | None:
+    """The ticket was reopened: void its unpaid paid-service bill, so the next resolution bills the
+    price then in force. A bill already (partly) paid is kept: giving money back is a refund at
+    the cashier, not a side effect of reopening a ticket."""
+    bill = (
+        Bill.objects.filter(estate_id=estate_id, source_reference=_ticket_source(ticket_id))
+        .exclude(status=S.VOID)
+        .first()
+    )
+    if bill is None or bill.amount_paid > 0 or bill.status not in Bill.UNPAID_STATUSES:
+        return None
+    note = (_("Ticket reopened: %(reason)s") % {"reason": reason})[:300]
+    return _void(bill=bill, actor=actor, note=note, now=now or timezone.now())
 
 
 @transaction.atomic
@@ -650,18 +771,34 @@ def void_bill(*, bill: Bill, actor, reason: str, now: datetime | None = None) ->
     """Cancel a bill that should not have been issued. Only an unpaid bill can be voided; a paid one
     is corrected by voiding or refunding its payments first."""
     _require_perm(actor, "billing.void_bill", _("You are not allowed to void bills."))
-    reason = _require_reason(reason)
-    now = now or timezone.now()
+    return _void(bill=bill, actor=actor, note=_require_reason(reason), now=now or timezone.now())
+
+
+def _void(*, bill: Bill, actor, note: str, now: datetime) -> Bill:
     Unit.objects.select_for_update().filter(pk=bill.unit_id).first()
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     if bill.amount_paid > 0:
         raise DomainError(
             _("Payments have been applied to this bill; void or refund them first."), code="bill_has_payments"
         )
-    event = _transition(bill, S.VOID, actor=actor, now=now, note=reason, explicit=True)
+    event = _transition(bill, S.VOID, actor=actor, now=now, note=note, explicit=True)
     bill.save(update_fields=["status"])
     event.save()
     return bill
+
+
+@transaction.atomic
+def waive_late_fee(*, bill: Bill, actor, reason: str, now: datetime | None = None) -> Bill:
+    """The manager forgives a late-fee bill (many estates waive late fees for a first delay or a
+    good reason). The bill is voided with the reason in its event row; the days it covered stay
+    charged (they are not charged again), and the waived amount no longer counts toward the cap.
+    A late fee already (partly) paid is refunded through its payment first."""
+    _require_perm(actor, "billing.waive_late_fee", _("Only a manager can waive late fees."))
+    reason = _require_reason(reason)
+    if bill.charge_item.kind != ChargeItem.Kind.LATE_FEE:
+        raise DomainError(_("Only a late-fee bill can be waived."), code="not_a_late_fee")
+    note = (_("Late fee waived: %(reason)s") % {"reason": reason})[:300]
+    return _void(bill=bill, actor=actor, note=note, now=now or timezone.now())
 
 
 @transaction.atomic
@@ -778,8 +915,8 @@ def record_payment(
     amount,
     method: str,
     actor,
+    idempotency_key: str,
     bill_ids: Sequence[int] | None = None,
-    idempotency_key: str | None = None,
     payer_name: str = "",
     reference: str = "",
     note: str = "",
@@ -788,8 +925,14 @@ def record_payment(
     """Take a payment for a unit and allocate it: to the picked bills, or oldest first; anything
     left over goes to the unit's prepaid balance.
 
-    With an `idempotency_key`, the same request twice records one payment and returns it both
-    times; the same key with a different request is refused. Concurrent payments on the same unit
+    The `idempotency_key` is required (a request without one is refused): the same request twice
+    records one payment and returns it both times; the same key with a different request is refused.
+
+    Late fees: paying an overdue bill of an estate that charges them first charges what the bill
+    has accrued up to today (`latefees.late_fee`) as a late-fee bill of its own, placed right after
+    the overdue bill, so the payment settles the bill, then its late fee, then the next bill. A
+    payment too small to reach the late-fee bill leaves it owed (the cashier page shows it before
+    the money is taken); the manager may waive it (`waive_late_fee`). Concurrent payments on the same unit
     are serialised by the unit's row lock and never over-allocate a bill (the bills are locked too,
     and the database refuses paid > amount).
     """
@@ -800,37 +943,29 @@ def record_payment(
     picked = sorted({int(pk) for pk in bill_ids}) if bill_ids else []
     estate = Estate.objects.get(pk=unit.estate_id)
 
-    record = None
-    if idempotency_key:
-        key = idempotency_key.strip()[:100]
-        fingerprint = _fingerprint(
-            unit=unit.pk,
-            amount=str(amount),
-            method=method,
-            bills=picked,
-            payer_name=payer_name,
-            reference=reference,
-            note=note,
-        )
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    estate=estate, key=key, fingerprint=fingerprint, actor=actor
-                )
-        except IntegrityError:
-            # The first request with this key has committed (PostgreSQL waits for it on the unique index).
-            existing = IdempotencyRecord.objects.select_related("payment").get(estate=estate, key=key)
-            if existing.fingerprint != fingerprint or existing.payment is None:
-                raise IdempotencyConflict(
-                    _("This idempotency key was already used for a different payment request."),
-                    code="idempotency_key_reused",
-                ) from None
-            return PaymentOutcome(payment=existing.payment, created=False)
+    key = _require_idempotency_key(idempotency_key)
+    fingerprint = _fingerprint(
+        op="payment",
+        unit=unit.pk,
+        amount=str(amount),
+        method=method,
+        bills=picked,
+        payer_name=payer_name,
+        reference=reference,
+        note=note,
+    )
+    record, earlier = _claim_idempotency_key(
+        estate=estate, key=key, fingerprint=fingerprint, actor=actor, result="payment"
+    )
+    if earlier is not None:
+        return PaymentOutcome(payment=earlier, created=False)
 
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
-    unpaid = Bill.objects.select_for_update().filter(unit=unit, status__in=Bill.UNPAID_STATUSES)
+    # of=("self",): lock the bills, not the charge items read along (late fees need them).
+    bills = Bill.objects.select_for_update(of=("self",)).select_related("charge_item")
+    unpaid = bills.filter(unit=unit, status__in=Bill.UNPAID_STATUSES)
     if picked:
-        locked = list(Bill.objects.select_for_update().filter(unit=unit, pk__in=picked).order_by("pk"))
+        locked = list(bills.filter(unit=unit, pk__in=picked).order_by("pk"))
         if len(locked) != len(picked):
             raise DomainError(_("Some of the chosen bills do not belong to this unit."), code="invalid_bills")
         not_payable = [b for b in locked if b.status not in Bill.UNPAID_STATUSES]
@@ -875,6 +1010,7 @@ def record_payment(
         received_at=now,
         received_by=actor,
     )
+    targets = _with_late_fees(targets, amount=amount, estate=estate, actor=actor, now=now)
     left, allocations, events = _apply_to_bills(
         payment=payment, bills=targets, amount=amount, actor=actor, now=now
     )
@@ -911,6 +1047,92 @@ def record_payment(
     return PaymentOutcome(payment=payment, created=True)
 
 
+def _require_idempotency_key(idempotency_key: str | None) -> str:
+    """Every write that moves money carries a key, so a double click or a retried request cannot
+    take or give back the money twice."""
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise DomainError(
+            _(
+                "This request has no idempotency key, so a retry could move the money twice. Reload the form and submit it again."
+            ),
+            code="idempotency_key_required",
+        )
+    return key[:100]
+
+
+def _claim_idempotency_key(
+    *, estate: Estate, key: str, fingerprint: str, actor, result: str
+) -> tuple[IdempotencyRecord | None, object | None]:
+    """(the new record, None) for a first request; (None, the first request's result) for a retry.
+    `result` names the record's field that holds the result (payment, deposit_movement, ...)."""
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                estate=estate, key=key, fingerprint=fingerprint, actor=actor
+            )
+    except IntegrityError:
+        # The first request with this key has committed (PostgreSQL waits for it on the unique index).
+        existing = IdempotencyRecord.objects.select_related(result).get(estate=estate, key=key)
+        earlier = getattr(existing, result)
+        if existing.fingerprint != fingerprint or earlier is None:
+            raise IdempotencyConflict(
+                _("This idempotency key was already used for a different payment request."),
+                code="idempotency_key_reused",
+            ) from None
+        return None, earlier
+    return record, None
+
+
+def _with_late_fees(
+    targets: Sequence[Bill], *, amount: Decimal, estate: Estate, actor, now: datetime
+) -> list[Bill]:
+    """`targets` with a late-fee bill placed after each overdue bill this payment reaches: what
+    the bill accrued up to today and was not charged yet. Bills the payment does not reach are
+    left to the next payment or the monthly assessment."""
+    today = timezone.localdate(now)
+    fees = late_fees_for([b for b in targets if b.due_date < today], on=today)
+    if not any(fee.is_due for fee in fees.values()):
+        return list(targets)
+    item = late_fee_item(estate)
+    ordered: list[Bill] = []
+    remaining = amount
+    for bill in targets:
+        ordered.append(bill)
+        if remaining <= 0:
+            continue
+        remaining -= bill.amount - bill.amount_paid
+        fee = fees.get(bill.pk)
+        if fee is None or not fee.is_due:
+            continue
+        fee_bill = Bill.objects.create(
+            estate_id=bill.estate_id,
+            unit_id=bill.unit_id,
+            charge_item=item,
+            period=month_start(today),
+            is_recurring=False,
+            description=(_("Late fee on %(bill)s: %(days)s days") % {"bill": bill, "days": fee.days})[:200],
+            quantity=Decimal(fee.days),
+            amount=fee.amount,
+            issue_date=today,
+            due_date=today,
+            source_reference=f"late_fee:{bill.pk}:{today:%Y%m%d}",
+            created_by=actor,
+        )
+        LateFeeAccrual.objects.create(
+            source_bill=bill,
+            fee_bill=fee_bill,
+            period=month_start(today),
+            through_date=fee.through,
+            days=fee.days,
+            base_amount=fee.base,
+            amount=fee.amount,
+        )
+        ordered.append(fee_bill)
+        remaining -= fee_bill.amount
+    return ordered
+
+
 def _save_allocations(allocations: list[Allocation], events: list[BillEvent]) -> None:
     if not allocations:
         return
@@ -938,7 +1160,8 @@ def apply_prepaid_balances(
 ) -> int:
     """Spend positive prepaid balances on the units' open bills, oldest first (after each month's
     bills are issued, and after an overpayment when older bills are open). Batched for the whole
-    estate: one prepaid payment per unit, no receipt (no money moves). Returns the units served."""
+    estate: one prepaid payment per unit, no receipt (no money moves). Returns the units served.
+    It charges no late fee itself: it runs right after the month's assessment has charged them."""
     now = now or timezone.now()
     balances_qs = PrepaidMovement.objects.filter(estate=estate)
     if unit_ids is not None:
@@ -1147,14 +1370,31 @@ def refund_payment(
 
 @transaction.atomic
 def refund_prepaid_balance(
-    *, unit: Unit, amount, method: str, actor, reason: str, now: datetime | None = None
+    *,
+    unit: Unit,
+    amount,
+    method: str,
+    actor,
+    reason: str,
+    idempotency_key: str,
+    now: datetime | None = None,
 ) -> PrepaidMovement:
-    """Pay out (part of) a unit's prepaid balance, e.g. when the owner sells and leaves."""
+    """Pay out (part of) a unit's prepaid balance, e.g. when the owner sells and leaves. The
+    idempotency key is required: a retried request pays out once."""
     _require_perm(actor, "billing.refund_payment", _("You are not allowed to refund payments."))
     amount = clean_amount(amount)
     reason = _require_reason(reason)
     if method not in PaymentMethod.values or method == PaymentMethod.PREPAID:
         raise DomainError(_("Choose how the money is given back."), code="invalid_method")
+    record, earlier = _claim_idempotency_key(
+        estate=Estate.objects.get(pk=unit.estate_id),
+        key=_require_idempotency_key(idempotency_key),
+        fingerprint=_fingerprint(op="prepaid_refund", unit=unit.pk, amount=str(amount), method=method),
+        actor=actor,
+        result="prepaid_movement",
+    )
+    if earlier is not None:
+        return earlier
     Unit.objects.select_for_update().filter(pk=unit.pk).first()
     balance = prepaid_balance(unit.pk)
     if amount > balance:
@@ -1163,7 +1403,7 @@ def refund_prepaid_balance(
             % {"balance": balance, "amount": amount},
             code="insufficient_prepaid_balance",
         )
-    return PrepaidMovement.objects.create(
+    movement = PrepaidMovement.objects.create(
         estate_id=unit.estate_id,
         unit=unit,
         kind=PrepaidMovement.Kind.REFUND,
@@ -1173,6 +1413,9 @@ def refund_prepaid_balance(
         actor=actor,
         created_at=now or timezone.now(),
     )
+    record.prepaid_movement = movement
+    record.save(update_fields=["prepaid_movement"])
+    return movement
 
 
 # --- Deposits ---------------------------------------------------------------------------------
@@ -1194,18 +1437,38 @@ def receive_deposit(
     amount,
     method: str,
     actor,
+    idempotency_key: str,
     reference: str = "",
     note: str = "",
     now: datetime | None = None,
 ) -> DepositMovement:
     """Take a deposit (e.g. 装修押金 for renovation 12: purpose="renovation", reference="renovation:12").
-    It is held in the deposit ledger, apart from fee revenue, and gets its own receipt."""
+    It is held in the deposit ledger, apart from fee revenue, and gets its own receipt. The
+    idempotency key is required: the same request twice (a double submit) gives one receipt."""
     now = now or timezone.now()
+    _require_perm(actor, "billing.manage_deposits", _("You are not allowed to take deposits."))
     amount = clean_amount(amount)
     if purpose not in DepositAccount.Purpose.values:
         raise DomainError(_("Unknown deposit purpose."))
     if method not in PaymentMethod.values or method == PaymentMethod.PREPAID:
         raise DomainError(_("Choose a payment method."), code="invalid_method")
+    estate = Estate.objects.get(pk=unit.estate_id)
+    record, earlier = _claim_idempotency_key(
+        estate=estate,
+        key=_require_idempotency_key(idempotency_key),
+        fingerprint=_fingerprint(
+            op="deposit",
+            unit=unit.pk,
+            purpose=purpose,
+            amount=str(amount),
+            method=method,
+            reference=reference,
+        ),
+        actor=actor,
+        result="deposit_movement",
+    )
+    if earlier is not None:
+        return earlier
     DepositAccount.objects.bulk_create(
         [
             DepositAccount(
@@ -1217,8 +1480,8 @@ def receive_deposit(
     account = DepositAccount.objects.select_for_update().get(unit=unit, purpose=purpose, reference=reference)
     if account.movements.filter(kind=DepositMovement.Kind.REFUND).exists():
         raise DomainError(_("This deposit has already been refunded; open a new one."))
-    receipt = issue_receipt(estate=Estate.objects.get(pk=unit.estate_id), kind=Receipt.Kind.DEPOSIT, now=now)
-    return DepositMovement.objects.create(
+    receipt = issue_receipt(estate=estate, kind=Receipt.Kind.DEPOSIT, now=now)
+    movement = DepositMovement.objects.create(
         estate_id=unit.estate_id,
         account=account,
         kind=DepositMovement.Kind.RECEIVED,
@@ -1229,6 +1492,9 @@ def receive_deposit(
         actor=actor,
         created_at=now,
     )
+    record.deposit_movement = movement
+    record.save(update_fields=["deposit_movement"])
+    return movement
 
 
 @dataclass(frozen=True)
@@ -1242,26 +1508,97 @@ class DepositSettlement:
         return self.refund.amount if self.refund else ZERO
 
 
+def deposit_deduction_item(estate_id: int) -> ChargeItem:
+    ChargeItem.objects.bulk_create(
+        [
+            ChargeItem(
+                estate_id=estate_id,
+                code="deposit_deduction",
+                name=str(ChargeItem.Kind.DEPOSIT_DEDUCTION.label),
+                kind=ChargeItem.Kind.DEPOSIT_DEDUCTION,
+                basis=ChargeItem.Basis.ONE_OFF,
+                late_fee_applies=False,
+                sort_order=95,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return ChargeItem.objects.get(estate_id=estate_id, code="deposit_deduction")
+
+
+def _deduction_bill(
+    *, account: DepositAccount, amount: Decimal, reason: str, index: int, actor, now: datetime
+) -> Bill:
+    """A deduction is revenue (repairing the damaged corridor is paid for by the deposit): a
+    one-off bill on the deposit-deduction item, settled at once by the money already held."""
+    today = timezone.localdate(now)
+    bill = Bill.objects.create(
+        estate_id=account.estate_id,
+        unit_id=account.unit_id,
+        charge_item=deposit_deduction_item(account.estate_id),
+        period=month_start(today),
+        is_recurring=False,
+        description=reason[:200],
+        quantity=Decimal(1),
+        rate=amount,
+        amount=amount,
+        amount_paid=amount,
+        status=S.PAID,
+        issue_date=today,
+        due_date=today,
+        source_reference=f"deposit:{account.pk}:deduction:{index}",
+        created_by=actor,
+    )
+    BillEvent.objects.create(
+        bill=bill,
+        from_status=S.OPEN,
+        to_status=S.PAID,
+        actor=actor,
+        note=_("Settled from the deposit"),
+        created_at=now,
+    )
+    return bill
+
+
 @transaction.atomic
 def refund_deposit(
     *,
     account: DepositAccount,
     actor,
     method: str,
+    idempotency_key: str,
     deductions: Sequence[tuple[object, str]] = (),
     now: datetime | None = None,
 ) -> DepositSettlement:
-    """Settle a deposit: record each deduction (amount, reason) and give back the rest. Once only."""
+    """Settle a deposit: record each deduction (amount, reason) as revenue on the estate's
+    deposit-deduction item and give back the rest. Once only (a DB constraint); the idempotency key
+    is required, so a retried request gets the first settlement back."""
     now = now or timezone.now()
+    _require_perm(actor, "billing.manage_deposits", _("You are not allowed to refund deposits."))
     if method not in PaymentMethod.values or method == PaymentMethod.PREPAID:
         raise DomainError(_("Choose how the money is given back."), code="invalid_method")
+    cleaned = []
+    for raw_amount, reason in deductions:
+        cleaned.append((clean_amount(raw_amount), _require_reason(reason)))
+    estate = Estate.objects.get(pk=account.estate_id)
+    record, earlier = _claim_idempotency_key(
+        estate=estate,
+        key=_require_idempotency_key(idempotency_key),
+        fingerprint=_fingerprint(
+            op="deposit_refund",
+            account=account.pk,
+            method=method,
+            deductions=[(str(a), r) for a, r in cleaned],
+        ),
+        actor=actor,
+        result="deposit_movement",
+    )
+    if earlier is not None:
+        return _settlement_of(earlier.account)
     account = DepositAccount.objects.select_for_update().get(pk=account.pk)
     balance = deposit_balance(account)
     if balance <= 0:
         raise DomainError(_("Nothing is held on this deposit."), code="deposit_empty")
-    cleaned = []
-    for raw_amount, reason in deductions:
-        cleaned.append((clean_amount(raw_amount), _require_reason(reason)))
     total_deducted = sum((a for a, _r in cleaned), ZERO)
     if total_deducted > balance:
         raise DomainError(
@@ -1276,10 +1613,11 @@ def refund_deposit(
             kind=DepositMovement.Kind.DEDUCTION,
             amount=a,
             reason=r,
+            bill=_deduction_bill(account=account, amount=a, reason=r, index=index, actor=actor, now=now),
             actor=actor,
             created_at=now,
         )
-        for a, r in cleaned
+        for index, (a, r) in enumerate(cleaned, start=1)
     ]
     refund = None
     if balance - total_deducted > 0:
@@ -1298,7 +1636,20 @@ def refund_deposit(
         except IntegrityError as exc:  # pragma: no cover - guarded by the account lock
             raise DomainError(_("This deposit has already been refunded.")) from exc
         refund = receipt_free_refund
+    last = refund or (rows[-1] if rows else None)
+    if last is not None:
+        record.deposit_movement = last
+        record.save(update_fields=["deposit_movement"])
     return DepositSettlement(account=account, deductions=rows, refund=refund)
+
+
+def _settlement_of(account: DepositAccount) -> DepositSettlement:
+    movements = list(account.movements.exclude(kind=DepositMovement.Kind.RECEIVED).order_by("pk"))
+    return DepositSettlement(
+        account=account,
+        deductions=[m for m in movements if m.kind == DepositMovement.Kind.DEDUCTION],
+        refund=next((m for m in movements if m.kind == DepositMovement.Kind.REFUND), None),
+    )
 
 
 # --- Calls and the reminder ladder ------------------------------------------------------------

@@ -25,6 +25,9 @@ desk_patterns = [
     path("statement/", views.statement, name="statement"),
     path("statement/export.xlsx", views.statement_export, name="statement_export"),
     path("meters/entry/", views.meter_entry, name="meter_entry"),
+    path("deposits/<int:unit_id>/", views.deposits, name="deposits"),
+    path("deposits/accounts/<int:pk>/refund/", views.deposit_refund, name="deposit_refund"),
+    path("bills/<int:pk>/waive-late-fee/", views.bill_waive_late_fee, name="bill_waive_late_fee"),
 ]
 portal_patterns = [
     path("bills/", views.portal_bills, name="billing_bills"),

@@ -3,7 +3,10 @@ respond; every object comes through `visible_to(request.user)`, so out-of-scope 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +18,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing import exports, selectors, services
 from billing.filters import BillFilter, PaymentFilter
-from billing.forms import CallOutcomeForm, GenerateBillsForm, PaymentForm, ReasonForm, RefundForm
-from billing.models import Bill, Meter, Payment, PaymentMethod
+from billing.forms import (
+    CallOutcomeForm,
+    DepositForm,
+    DepositRefundForm,
+    GenerateBillsForm,
+    PaymentForm,
+    ReasonForm,
+    RefundForm,
+)
+from billing.latefees import late_fees_for
+from billing.models import Bill, DepositAccount, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
 from residents.services import TaskNotFound
@@ -78,6 +90,11 @@ def _cashier_context(request: HttpRequest, unit: Unit | None, form: PaymentForm 
     if unit is not None:
         today = timezone.localdate()
         account = selectors.unit_account(unit=unit, today=today, payments=5)
+        # The late fee a payment today would charge, with its days, so the clerk can tell the payer.
+        late_fees = late_fees_for(account.open_bills, on=today)
+        for bill in account.open_bills:
+            bill.late_fee = late_fees.get(bill.pk)
+            bill.to_settle = bill.outstanding + (bill.late_fee.amount if bill.late_fee else 0)
         open_bills = (
             Bill.objects.filter(pk__in=[b.pk for b in account.open_bills])
             .select_related("charge_item")
@@ -85,6 +102,7 @@ def _cashier_context(request: HttpRequest, unit: Unit | None, form: PaymentForm 
         )
         context.update(
             account=account,
+            late_fee_total=sum((f.amount for f in late_fees.values()), Decimal(0)),
             today=today,
             occupants=selectors.occupants_by_unit([unit.pk]).get(unit.pk, []),
             form=form or PaymentForm(open_bills=open_bills),
@@ -273,6 +291,12 @@ def bill_void(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bill_write_off(request: HttpRequest, pk: int) -> HttpResponse:
     return _bill_action(request, pk, services.write_off_bill, _("The bill was written off."))
+
+
+@desk_page("billing.waive_late_fee")
+@require_POST
+def bill_waive_late_fee(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bill_action(request, pk, services.waive_late_fee, _("The late fee was waived."))
 
 
 @desk_page("billing.generate_bills")
@@ -536,6 +560,69 @@ def meter_entry(request: HttpRequest) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+# --- Deposits ---------------------------------------------------------------------------------
+
+
+def _deposits_page(request: HttpRequest, unit: Unit, *, form=None, refund_form=None, status=200):
+    return render(
+        request,
+        "billing/deposits.html",
+        {
+            "unit": unit,
+            "ledger": selectors.deposit_ledger(unit=unit),
+            "form": form or DepositForm(),
+            "refund_form": refund_form or DepositRefundForm(),
+        },
+        status=status,
+    )
+
+
+@desk_page("billing.view_depositaccount")
+@require_http_methods(["GET", "POST"])
+def deposits(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's deposit ledger (taken, deducted, refunded, held); the clerk takes a deposit here."""
+    unit = _unit_or_404(request, unit_id)
+    if request.method == "GET":
+        return _deposits_page(request, unit)
+    if not request.user.has_perm("billing.manage_deposits"):
+        raise PermissionDenied
+    form = DepositForm(request.POST)
+    if form.is_valid():
+        try:
+            movement = services.receive_deposit(unit=unit, actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Deposit received: receipt %(number)s.") % {"number": movement.receipt.number}
+            )
+            return redirect("billing:deposits", unit_id=unit.pk)
+    return _deposits_page(request, unit, form=form, status=400)
+
+
+@desk_page("billing.manage_deposits")
+@require_POST
+def deposit_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(DepositAccount.objects.visible_to(request.user), pk=pk)
+    form = DepositRefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refund_deposit(
+                account=account,
+                actor=request.user,
+                method=form.cleaned_data["method"],
+                deductions=form.deductions,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The deposit was settled."))
+            return redirect("billing:deposits", unit_id=account.unit_id)
+    unit = _unit_or_404(request, account.unit_id)
+    return _deposits_page(request, unit, refund_form=form, status=400)
 
 
 # --- Portal (residents) -----------------------------------------------------------------------

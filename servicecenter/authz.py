@@ -204,6 +204,9 @@ URLS: dict[str, frozenset[str]] = {
     "billing:calls": _FEE_CALLERS,
     "billing:call_outcome": _FEE_CALLERS,
     "billing:call_dial": _FEE_CALLERS,  # the housekeeper on the reminder, or a manager
+    "billing:deposits": _BILLING_READERS,  # a unit's deposit ledger; taking one needs a cashier
+    "billing:deposit_refund": _CASHIERS,
+    "billing:bill_waive_late_fee": roles(MANAGER),
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -292,6 +295,7 @@ API: dict[str, frozenset[str]] = {
     "bill.create": _CASHIERS,
     "bill.void": roles(MANAGER),
     "bill.write_off": roles(MANAGER),
+    "bill.waive_late_fee": roles(MANAGER),
     "payment.list": _BILLING_READERS | RESIDENTS,
     "payment.retrieve": _BILLING_READERS | RESIDENTS,
     "payment.create": _CASHIERS,

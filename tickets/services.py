@@ -667,6 +667,17 @@ def resolve_ticket(
             dedupe_key=f"ticket:{ticket.pk}:resolved:{ticket.reopen_count}",
             now=now,
         )
+    if ticket.is_paid_service and ticket.unit_id:
+        from billing.services import bill_paid_service  # lazy: apps meet only through services
+
+        bill_paid_service(
+            ticket_id=ticket.pk,
+            unit=ticket.unit,
+            price=ticket.service_price,
+            actor=actor,
+            description=f"{ticket.number} {ticket.category}"[:200],
+            now=now,
+        )
     return ticket
 
 
@@ -708,6 +719,12 @@ def reopen_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = 
         dedupe_key=f"ticket:{ticket.pk}:reopened:{ticket.reopen_count}",
         now=now,
     )
+    if ticket.is_paid_service:
+        from billing.services import void_paid_service_bill  # lazy: apps meet only through services
+
+        void_paid_service_bill(
+            ticket_id=ticket.pk, estate_id=ticket.estate_id, actor=actor, reason=reason, now=now
+        )
     return ticket
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing import latefees
 from billing.models import Allocation, Bill, ChargeItem, ChargeRate, MeterReading, Payment, PaymentMethod
 from billing.periods import parse_period
 from servicecenter.api import IdField, MoneyField, ReasonableDateField
@@ -59,6 +61,8 @@ class BillSerializer(serializers.ModelSerializer):
     charge_item_name = serializers.CharField(source="charge_item.name", read_only=True)
     period = PeriodField(read_only=True)
     outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    late_fee = serializers.SerializerMethodField()
+    late_fee_days = serializers.SerializerMethodField()
 
     class Meta:
         model = Bill
@@ -84,7 +88,27 @@ class BillSerializer(serializers.ModelSerializer):
             "due_date",
             "source_reference",
             "replaces",
+            "late_fee",
+            "late_fee_days",
         ]
+
+    def _late_fee(self, bill: Bill):
+        """The late fee accrued today and not yet charged: computed per page by the view (two
+        queries for the page), or for this one bill when it is shown alone."""
+        fees = self.context.get("late_fees")
+        if fees is None:
+            fees = self.context["late_fees"] = latefees.late_fees_for([bill], on=timezone.localdate())
+        return fees.get(bill.pk)
+
+    @extend_schema_field({"type": "string", "example": "12.30"})
+    def get_late_fee(self, bill: Bill) -> str:
+        fee = self._late_fee(bill)
+        return f"{fee.amount if fee else Decimal('0'):.2f}"
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_late_fee_days(self, bill: Bill) -> int:
+        fee = self._late_fee(bill)
+        return fee.days if fee and fee.is_due else 0
 
 
 class BillCreateSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from billing import selectors, services
 from billing.api import serializers as s
 from billing.api.permissions import BillingPermissions
 from billing.filters import BillFilter, ChargeItemFilter, MeterReadingFilter, PaymentFilter
+from billing.latefees import late_fees_for
 from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment
 from residents.models import Unit
 from servicecenter.api import ScopedQuerysetMixin
@@ -91,6 +92,11 @@ class MeterReadingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Bill
         request=s.ReasonSerializer, responses={200: s.BillSerializer, 400: _ERROR, 409: _CONFLICT}
     ),
     write_off=extend_schema(request=s.ReasonSerializer, responses={200: s.BillSerializer, 409: _CONFLICT}),
+    waive_late_fee=extend_schema(
+        summary="Waive a late-fee bill (manager), with a reason",
+        request=s.ReasonSerializer,
+        responses={200: s.BillSerializer, 400: _ERROR, 409: _CONFLICT},
+    ),
 )
 class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingViewSet):
     queryset = Bill.objects.select_related("unit", "charge_item").order_by("-period", "unit__code", "pk")
@@ -98,7 +104,23 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingViewS
     filterset_class = BillFilter
     ordering_fields = ["period", "due_date", "amount"]
     residents_may_read = True
-    action_permissions = {"void": ["billing.void_bill"], "write_off": ["billing.write_off_bill"]}
+    action_permissions = {
+        "void": ["billing.void_bill"],
+        "write_off": ["billing.write_off_bill"],
+        "waive_late_fee": ["billing.waive_late_fee"],
+    }
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # The accrued late fee of the page's bills, in two queries (no N+1).
+        self.late_fees = late_fees_for(page if page is not None else queryset, on=timezone.localdate())
+        return page
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if hasattr(self, "late_fees"):
+            context["late_fees"] = self.late_fees
+        return context
 
     def create(self, request, *args, **kwargs):
         values = self.parse(s.BillCreateSerializer)
@@ -123,16 +145,27 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingViewS
         )
         return self.respond(bill)
 
+    @action(detail=True, methods=["post"], url_path="waive-late-fee")
+    def waive_late_fee(self, request, pk=None):
+        bill = services.waive_late_fee(
+            bill=self.get_object(), actor=request.user, **self.parse(s.ReasonSerializer)
+        )
+        return self.respond(bill)
+
 
 @extend_schema_view(
     create=extend_schema(
         summary="Take a payment",
         description=(
             "Allocated to `bills` if given, else to the oldest open bills; any excess goes to the unit's "
-            "prepaid balance. Send an `Idempotency-Key` header: a retry with the same key and body returns "
-            "the first payment (200), the same key with another body is refused (409)."
+            "prepaid balance. An `Idempotency-Key` header is required (400 without it): a retry with the "
+            "same key and body returns the first payment (200), the same key with another body is refused "
+            "(409). Paying an overdue bill of an estate that charges late fees first charges the late fee "
+            "accrued up to today as a late-fee bill, paid right after the overdue bill."
         ),
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)
+        ],
         request=s.PaymentCreateSerializer,
         responses={201: s.PaymentSerializer, 200: s.PaymentSerializer, 400: _ERROR, 409: _CONFLICT},
     ),
@@ -155,14 +188,17 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingVi
     action_permissions = {"void": ["billing.void_payment"], "refund": ["billing.refund_payment"]}
 
     def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            # Checked before anything else: without a key a retried request could take the money twice.
+            raise ValidationError(
+                {"Idempotency-Key": [_("Send an Idempotency-Key header with every payment.")]},
+                code="idempotency_key_required",
+            )
         values = self.parse(s.PaymentCreateSerializer)
         unit = self.visible_unit(values.pop("unit"))
         outcome = services.record_payment(
-            unit=unit,
-            actor=request.user,
-            bill_ids=values.pop("bills"),
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
-            **values,
+            unit=unit, actor=request.user, bill_ids=values.pop("bills"), idempotency_key=key, **values
         )
         payment = self.get_queryset().get(pk=outcome.payment.pk)
         response = self.respond(

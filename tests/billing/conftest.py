@@ -1,5 +1,6 @@
 """Billing fixtures: a tariff for estate A and helpers to issue bills with known amounts."""
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,6 +16,11 @@ TZ = ZoneInfo("Asia/Shanghai")
 def at(year, month, day, hour=10, minute=0) -> datetime:
     """An aware local time (services take `now`)."""
     return datetime(year, month, day, hour, minute, tzinfo=TZ)
+
+
+def new_key() -> str:
+    """A fresh idempotency key: every write that moves money takes one."""
+    return uuid.uuid4().hex
 
 
 def make_item(

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Bill, IdempotencyRecord, Meter, MeterReading, Payment, Receipt
-from tests.billing.conftest import make_bill, make_item
+from tests.billing.conftest import make_bill, make_item, new_key
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +16,7 @@ def clerk_api(api_as, users):
 
 
 def post_payment(client, body, key=None):
-    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return client.post("/api/payments/", body, format="json", **headers)
+    return client.post("/api/payments/", body, format="json", HTTP_IDEMPOTENCY_KEY=key or new_key())
 
 
 def test_take_a_payment(clerk_api, unit_a):
@@ -109,8 +108,12 @@ def test_resident_sees_only_own_bills(api_as, resident, unit_a, unit_a2):
 def test_resident_sees_only_own_payments(api_as, users, resident, unit_a, unit_a2):
     from billing import services
 
-    services.record_payment(unit=unit_a, amount="5.00", method="cash", actor=users["clerk"])
-    other = services.record_payment(unit=unit_a2, amount="7.00", method="cash", actor=users["clerk"]).payment
+    services.record_payment(
+        idempotency_key=new_key(), unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
+    )
+    other = services.record_payment(
+        idempotency_key=new_key(), unit=unit_a2, amount="7.00", method="cash", actor=users["clerk"]
+    ).payment
     client = api_as(resident)
     assert [p["amount"] for p in client.get("/api/payments/").json()["results"]] == ["5.00"]
     assert client.get(f"/api/payments/{other.pk}/").status_code == 404
@@ -148,7 +151,9 @@ def test_payment_list_query_count(clerk_api, unit_a, users, django_assert_max_nu
 
     for month in range(1, 11):
         make_bill(unit_a, "3.00", period=date(2024, month, 1))
-        services.record_payment(unit=unit_a, amount="5.00", method="cash", actor=users["clerk"])
+        services.record_payment(
+            idempotency_key=new_key(), unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
+        )
     with django_assert_max_num_queries(10):
         response = clerk_api.get("/api/payments/")
     assert response.json()["count"] == 10

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from billing import services
 from billing.models import Allocation, Bill, Payment, Receipt
 from servicecenter.exceptions import DomainError
-from tests.billing.conftest import make_bill
+from tests.billing.conftest import make_bill, new_key
 from tests.factories import UnitFactory
 
 pytestmark = pytest.mark.postgres
@@ -42,7 +42,12 @@ def test_concurrent_payments_on_a_picked_bill_never_over_allocate(unit_a, users)
     results = run_together(
         4,
         lambda i: services.record_payment(
-            unit=unit_a, amount="100.00", method="cash", actor=users["clerk"], bill_ids=[bill.pk]
+            idempotency_key=new_key(),
+            unit=unit_a,
+            amount="100.00",
+            method="cash",
+            actor=users["clerk"],
+            bill_ids=[bill.pk],
         ),
     )
     succeeded = [r for r in results if isinstance(r, services.PaymentOutcome)]
@@ -57,7 +62,9 @@ def test_concurrent_oldest_first_payments_split_between_bill_and_balance(unit_a,
     bill = make_bill(unit_a, "100.00")
     results = run_together(
         3,
-        lambda i: services.record_payment(unit=unit_a, amount="60.00", method="wechat", actor=users["clerk"]),
+        lambda i: services.record_payment(
+            idempotency_key=new_key(), unit=unit_a, amount="60.00", method="wechat", actor=users["clerk"]
+        ),
     )
     assert all(isinstance(r, services.PaymentOutcome) for r in results), results
     bill.refresh_from_db()
@@ -71,7 +78,11 @@ def test_receipt_numbers_stay_gapless_when_payments_race_and_some_roll_back(esta
     def work(index):
         with transaction.atomic():
             outcome = services.record_payment(
-                unit=units[index], amount="10.00", method="cash", actor=users["clerk"]
+                idempotency_key=new_key(),
+                unit=units[index],
+                amount="10.00",
+                method="cash",
+                actor=users["clerk"],
             )
             if index % 3 == 0:
                 raise RuntimeError("the till jammed")  # rolls back the payment and its number
@@ -100,13 +111,20 @@ def test_same_idempotency_key_concurrently_posts_once(unit_a, users):
 
 def test_concurrent_void_and_payment_keep_the_bill_consistent(unit_a, users):
     bill = make_bill(unit_a, "100.00")
-    first = services.record_payment(unit=unit_a, amount="100.00", method="cash", actor=users["clerk"]).payment
+    first = services.record_payment(
+        idempotency_key=new_key(), unit=unit_a, amount="100.00", method="cash", actor=users["clerk"]
+    ).payment
 
     def work(index):
         if index == 0:
             return services.void_payment(payment=first, actor=users["manager"], reason="wrong")
         return services.record_payment(
-            unit=unit_a, amount="100.00", method="cash", actor=users["clerk"], bill_ids=[bill.pk]
+            idempotency_key=new_key(),
+            unit=unit_a,
+            amount="100.00",
+            method="cash",
+            actor=users["clerk"],
+            bill_ids=[bill.pk],
         )
 
     run_together(2, work)
@@ -114,3 +132,37 @@ def test_concurrent_void_and_payment_keep_the_bill_consistent(unit_a, users):
     effective = sum(a.amount for a in Allocation.objects.effective().filter(bill=bill))
     assert bill.amount_paid == effective
     assert bill.amount_paid <= bill.amount
+
+
+def test_concurrent_payments_on_an_overdue_bill_charge_its_late_fee_once(unit_a, users):
+    from datetime import date
+
+    from billing.models import BillingPolicy, ChargeItem, LateFeeAccrual
+    from tests.billing.conftest import at
+
+    BillingPolicy.objects.create(
+        estate=unit_a.estate,
+        late_fees_enabled=True,
+        late_fee_daily_rate=Decimal("0.001"),
+        late_fee_cap_percent=Decimal("10"),
+    )
+    bill = make_bill(unit_a, "1000.00", period=date(2025, 3, 1), due=date(2025, 3, 31))
+    results = run_together(
+        3,
+        lambda i: services.record_payment(
+            idempotency_key=new_key(),
+            unit=unit_a,
+            amount="100.00",
+            method="cash",
+            actor=users["clerk"],
+            now=at(2025, 4, 10),
+        ),
+    )
+    assert all(isinstance(r, services.PaymentOutcome) for r in results), results
+    assert LateFeeAccrual.objects.filter(source_bill=bill).count() == 1
+    fee_bill = Bill.objects.get(charge_item__kind=ChargeItem.Kind.LATE_FEE)
+    assert fee_bill.amount == Decimal("10.00")
+    bill.refresh_from_db()
+    fee_bill.refresh_from_db()
+    # 300 paid: the bill first (oldest), then its late fee as soon as the bill is settled.
+    assert bill.amount_paid + fee_bill.amount_paid == Decimal("300.00")

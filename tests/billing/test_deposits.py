@@ -5,13 +5,14 @@ import pytest
 from billing import selectors, services
 from billing.models import Allocation, DepositMovement, Payment, Receipt
 from servicecenter.exceptions import DomainError
-from tests.billing.conftest import at
+from tests.billing.conftest import at, new_key
 
 pytestmark = pytest.mark.django_db
 
 
 def receive(unit, user, amount="5000.00", reference="renovation:12"):
     return services.receive_deposit(
+        idempotency_key=new_key(),
         unit=unit,
         purpose="renovation",
         amount=amount,
@@ -36,6 +37,7 @@ def test_deposit_is_held_apart_from_revenue_with_its_own_receipt(unit_a, users):
 def test_refund_less_deductions(unit_a, users):
     account = receive(unit_a, users["clerk"]).account
     settlement = services.refund_deposit(
+        idempotency_key=new_key(),
         account=account,
         actor=users["manager"],
         method="bank_transfer",
@@ -45,7 +47,9 @@ def test_refund_less_deductions(unit_a, users):
     assert [d.reason for d in settlement.deductions] == ["damaged lift lining", "rubbish left in corridor"]
     assert services.deposit_balance(account) == Decimal("0.00")
     with pytest.raises(DomainError):
-        services.refund_deposit(account=account, actor=users["manager"], method="cash")
+        services.refund_deposit(
+            idempotency_key=new_key(), account=account, actor=users["manager"], method="cash"
+        )
     assert DepositMovement.objects.filter(kind="refund").count() == 1
 
 
@@ -53,12 +57,20 @@ def test_deductions_cannot_exceed_what_is_held(unit_a, users):
     account = receive(unit_a, users["clerk"], amount="100.00").account
     with pytest.raises(DomainError) as error:
         services.refund_deposit(
-            account=account, actor=users["manager"], method="cash", deductions=[("100.01", "x")]
+            idempotency_key=new_key(),
+            account=account,
+            actor=users["manager"],
+            method="cash",
+            deductions=[("100.01", "x")],
         )
     assert error.value.code == "deductions_exceed_deposit"
     with pytest.raises(DomainError):
         services.refund_deposit(
-            account=account, actor=users["manager"], method="cash", deductions=[("10.00", "")]
+            idempotency_key=new_key(),
+            account=account,
+            actor=users["manager"],
+            method="cash",
+            deductions=[("10.00", "")],
         )
     assert services.deposit_balance(account) == Decimal("100.00")
 
@@ -66,7 +78,11 @@ def test_deductions_cannot_exceed_what_is_held(unit_a, users):
 def test_full_deduction_settles_without_a_refund_row(unit_a, users):
     account = receive(unit_a, users["clerk"], amount="100.00").account
     settlement = services.refund_deposit(
-        account=account, actor=users["manager"], method="cash", deductions=[("100.00", "repairs")]
+        idempotency_key=new_key(),
+        account=account,
+        actor=users["manager"],
+        method="cash",
+        deductions=[("100.00", "repairs")],
     )
     assert settlement.refund is None and services.deposit_balance(account) == 0
 
@@ -79,7 +95,7 @@ def test_bad_deposit_amount_changes_nothing(unit_a, users):
 
 def test_deposit_after_refund_needs_a_new_account(unit_a, users):
     account = receive(unit_a, users["clerk"], amount="100.00").account
-    services.refund_deposit(account=account, actor=users["manager"], method="cash")
+    services.refund_deposit(idempotency_key=new_key(), account=account, actor=users["manager"], method="cash")
     with pytest.raises(DomainError):
         receive(unit_a, users["clerk"], amount="100.00")
     assert receive(unit_a, users["clerk"], amount="100.00", reference="renovation:13").account != account

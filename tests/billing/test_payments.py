@@ -8,7 +8,7 @@ from billing import services
 from billing.models import Allocation, Bill, BillEvent, Payment, PaymentReversal, PrepaidMovement, Receipt
 from billing.services import IdempotencyConflict
 from servicecenter.exceptions import DomainError, TransitionError
-from tests.billing.conftest import at, make_bill
+from tests.billing.conftest import at, make_bill, new_key
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def pay(unit, amount, user, **kwargs):
     kwargs.setdefault("method", "cash")
     kwargs.setdefault("now", at(2025, 3, 10))
-    return services.record_payment(unit=unit, amount=amount, actor=user, **kwargs).payment
+    return services.record_payment(
+        idempotency_key=new_key(), unit=unit, amount=amount, actor=user, **kwargs
+    ).payment
 
 
 def test_payment_settles_oldest_bills_first(unit_a, users):
@@ -220,12 +222,22 @@ def test_cannot_reverse_a_payment_whose_prepaid_credit_was_spent(unit_a, users):
 def test_refund_prepaid_balance(unit_a, users):
     pay(unit_a, "100.00", users["clerk"])
     services.refund_prepaid_balance(
-        unit=unit_a, amount="40.00", method="cash", actor=users["manager"], reason="moving out"
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="40.00",
+        method="cash",
+        actor=users["manager"],
+        reason="moving out",
     )
     assert services.prepaid_balance(unit_a.pk) == Decimal("60.00")
     with pytest.raises(DomainError):
         services.refund_prepaid_balance(
-            unit=unit_a, amount="60.01", method="cash", actor=users["manager"], reason="x"
+            idempotency_key=new_key(),
+            unit=unit_a,
+            amount="60.01",
+            method="cash",
+            actor=users["manager"],
+            reason="x",
         )
 
 

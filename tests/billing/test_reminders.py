@@ -7,7 +7,7 @@ from billing import services
 from billing.models import BillingPolicy, CollectionCall, Reminder
 from servicecenter.exceptions import DomainError
 from staff.models import Notification, OutboundMessage
-from tests.billing.conftest import at, make_bill
+from tests.billing.conftest import at, make_bill, new_key
 from tests.factories import make_staff, make_zone
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,12 @@ def test_the_database_refuses_a_second_row_for_a_stage(overdue_bill):
 def test_nothing_after_the_bill_is_paid(overdue_bill, users, resident):
     run(DUE + timedelta(days=8))
     services.record_payment(
-        unit=overdue_bill.unit, amount="223.75", method="cash", actor=users["clerk"], now=at(2025, 2, 20)
+        idempotency_key=new_key(),
+        unit=overdue_bill.unit,
+        amount="223.75",
+        method="cash",
+        actor=users["clerk"],
+        now=at(2025, 2, 20),
     )
     result = run(DUE + timedelta(days=100))
     assert sum(result.created.values()) == 0

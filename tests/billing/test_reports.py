@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from billing import selectors, services
-from tests.billing.conftest import at, make_bill
+from tests.billing.conftest import at, make_bill, new_key
 
 pytestmark = pytest.mark.django_db
 
@@ -28,19 +28,44 @@ def test_monthly_statement_on_fixed_data(unit_a, unit_a2, users):
     earlier = make_bill(unit_a2, "40.00", period=date(2025, 1, 1), code="property")
     clerk = users["clerk"]
     services.record_payment(
-        unit=unit_a, amount="200.00", method="cash", actor=clerk, bill_ids=[m1.pk], now=at(2025, 3, 5)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="200.00",
+        method="cash",
+        actor=clerk,
+        bill_ids=[m1.pk],
+        now=at(2025, 3, 5),
     )
     services.record_payment(
-        unit=unit_a2, amount="100.00", method="cash", actor=clerk, bill_ids=[], now=at(2025, 3, 6)
+        idempotency_key=new_key(),
+        unit=unit_a2,
+        amount="100.00",
+        method="cash",
+        actor=clerk,
+        bill_ids=[],
+        now=at(2025, 3, 6),
     )
     services.record_payment(
-        unit=unit_a, amount="50.00", method="wechat", actor=clerk, bill_ids=[old.pk], now=at(2025, 3, 7)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="50.00",
+        method="wechat",
+        actor=clerk,
+        bill_ids=[old.pk],
+        now=at(2025, 3, 7),
     )
     # Paid in April: collected for March's bill, but not within March.
-    services.record_payment(unit=unit_a2, amount="300.00", method="cash", actor=clerk, now=at(2025, 4, 2))
+    services.record_payment(
+        idempotency_key=new_key(),
+        unit=unit_a2,
+        amount="300.00",
+        method="cash",
+        actor=clerk,
+        now=at(2025, 4, 2),
+    )
     # Voided on the day: nets out.
     wrong = services.record_payment(
-        unit=unit_a, amount="10.00", method="cash", actor=clerk, now=at(2025, 3, 8)
+        idempotency_key=new_key(), unit=unit_a, amount="10.00", method="cash", actor=clerk, now=at(2025, 3, 8)
     ).payment
     services.void_payment(payment=wrong, actor=users["manager"], reason="typo", now=at(2025, 3, 8, 12))
 
@@ -83,7 +108,12 @@ def test_ageing_buckets_and_current_vs_old(unit_a, unit_a2):
 def test_partial_payment_reduces_arrears(unit_a, users):
     make_bill(unit_a, "100.00", period=date(2025, 1, 1), due=date(2025, 1, 31))
     services.record_payment(
-        unit=unit_a, amount="30.00", method="cash", actor=users["clerk"], now=at(2025, 3, 1)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="30.00",
+        method="cash",
+        actor=users["clerk"],
+        now=at(2025, 3, 1),
     )
     assert selectors.arrears_report(estate=unit_a.estate, today=TODAY).totals["arrears"] == Decimal("70.00")
 
@@ -91,19 +121,40 @@ def test_partial_payment_reduces_arrears(unit_a, users):
 def test_cash_journal_by_method_and_clerk(unit_a, users, estate_a):
     day = date(2025, 3, 10)
     services.record_payment(
-        unit=unit_a, amount="100.00", method="cash", actor=users["clerk"], now=at(2025, 3, 10, 9)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="100.00",
+        method="cash",
+        actor=users["clerk"],
+        now=at(2025, 3, 10, 9),
     )
     services.record_payment(
-        unit=unit_a, amount="50.00", method="wechat", actor=users["manager"], now=at(2025, 3, 10, 11)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="50.00",
+        method="wechat",
+        actor=users["manager"],
+        now=at(2025, 3, 10, 11),
     )
     p = services.record_payment(
-        unit=unit_a, amount="20.00", method="cash", actor=users["clerk"], now=at(2025, 3, 10, 12)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="20.00",
+        method="cash",
+        actor=users["clerk"],
+        now=at(2025, 3, 10, 12),
     ).payment
     services.void_payment(payment=p, actor=users["manager"], reason="typo", now=at(2025, 3, 10, 13))
     services.record_payment(
-        unit=unit_a, amount="999.00", method="cash", actor=users["clerk"], now=at(2025, 3, 11, 9)
+        idempotency_key=new_key(),
+        unit=unit_a,
+        amount="999.00",
+        method="cash",
+        actor=users["clerk"],
+        now=at(2025, 3, 11, 9),
     )
     services.refund_prepaid_balance(
+        idempotency_key=new_key(),
         unit=unit_a,
         amount="30.00",
         method="cash",
@@ -126,7 +177,9 @@ def test_unit_account_runs_fixed_queries(unit_a, users, django_assert_num_querie
     for month in range(1, 13):
         make_bill(unit_a, "10.00", period=date(2024, month, 1))
     for _ in range(5):
-        services.record_payment(unit=unit_a, amount="5.00", method="cash", actor=users["clerk"])
+        services.record_payment(
+            idempotency_key=new_key(), unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
+        )
     with django_assert_num_queries(5):
         account = selectors.unit_account(unit=unit_a, today=TODAY)
     assert account.outstanding == Decimal("95.00") and len(account.recent_payments) == 5

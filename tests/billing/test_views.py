@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from billing import services
 from billing.models import Bill, Meter, MeterReading, Payment
-from tests.billing.conftest import make_bill, make_item
+from tests.billing.conftest import make_bill, make_item, new_key
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,9 @@ def test_cashier_page_queries_do_not_grow_with_history(
 ):
     for month in range(1, 13):
         make_bill(unit_a, "10.00", period=date(2023, month, 1))
-        services.record_payment(unit=unit_a, amount="4.00", method="cash", actor=users["clerk"])
+        services.record_payment(
+            idempotency_key=new_key(), unit=unit_a, amount="4.00", method="cash", actor=users["clerk"]
+        )
     client = client_as(users["clerk"])
     with django_assert_max_num_queries(20):
         assert client.get(reverse("billing:cashier"), {"unit": unit_a.pk}).status_code == 200
@@ -100,7 +102,7 @@ def test_cashier_page_queries_do_not_grow_with_history(
 
 def test_void_from_the_payment_page(client_as, users, unit_a):
     payment = services.record_payment(
-        unit=unit_a, amount="10.00", method="cash", actor=users["clerk"]
+        idempotency_key=new_key(), unit=unit_a, amount="10.00", method="cash", actor=users["clerk"]
     ).payment
     assert (
         client_as(users["clerk"])
@@ -146,7 +148,9 @@ def test_generate_button(client_as, users, unit_a, estate_a):
 
 def test_reports_render(client_as, users, unit_a, estate_a, django_assert_max_num_queries):
     make_bill(unit_a, "100.00", period=date(2025, 1, 1), due=timezone.localdate() - timedelta(days=45))
-    services.record_payment(unit=unit_a, amount="30.00", method="cash", actor=users["clerk"])
+    services.record_payment(
+        idempotency_key=new_key(), unit=unit_a, amount="30.00", method="cash", actor=users["clerk"]
+    )
     client = client_as(users["supervisor"])
     with django_assert_max_num_queries(15):
         arrears = client.get(reverse("billing:arrears"))
@@ -227,8 +231,12 @@ def test_portal_resident_sees_own_bills_only(client_as, resident, unit_a, unit_a
 
 
 def test_portal_receipt_only_for_own_payments(client_as, users, resident, unit_a, unit_a2):
-    mine = services.record_payment(unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]).payment
-    theirs = services.record_payment(unit=unit_a2, amount="5.00", method="cash", actor=users["clerk"]).payment
+    mine = services.record_payment(
+        idempotency_key=new_key(), unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
+    ).payment
+    theirs = services.record_payment(
+        idempotency_key=new_key(), unit=unit_a2, amount="5.00", method="cash", actor=users["clerk"]
+    ).payment
     client = client_as(resident)
     assert client.get(reverse("portal:billing_receipt", args=[mine.pk])).status_code == 200
     assert client.get(reverse("portal:billing_receipt", args=[theirs.pk])).status_code == 404
@@ -258,7 +266,9 @@ def test_unit_page_panel(rf, users, unit_a, django_assert_max_num_queries):
     assert any(p.context is unit_panel_context and p.permission == "billing.view_bill" for p in _UNIT_PANELS)
     for month in range(1, 13):
         make_bill(unit_a, "12.34", period=date(2024, month, 1))
-        services.record_payment(unit=unit_a, amount="1.00", method="cash", actor=users["clerk"])
+        services.record_payment(
+            idempotency_key=new_key(), unit=unit_a, amount="1.00", method="cash", actor=users["clerk"]
+        )
     request = rf.get("/")
     request.user = users["frontdesk"]
     with django_assert_max_num_queries(10):  # 5 for the account, the rest the user's permissions
@@ -266,3 +276,13 @@ def test_unit_page_panel(rf, users, unit_a, django_assert_max_num_queries):
             "billing/_unit_panel.html", unit_panel_context(request, unit_a), request=request
         )
     assert 'data-testid="billing-panel"' in html and "12.34" in html
+
+
+def test_cashier_post_without_a_key_is_400_and_writes_nothing(client_as, users, unit_a):
+    make_bill(unit_a, "100.00")
+    response = client_as(users["clerk"]).post(
+        reverse("billing:cashier"), {"unit": unit_a.pk, "amount": "100.00", "method": "cash"}
+    )
+    assert response.status_code == 400
+    assert "This form has expired" in response.content.decode()
+    assert not Payment.objects.exists()

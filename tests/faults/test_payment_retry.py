@@ -78,7 +78,9 @@ def test_payment_killed_mid_transaction_and_retried_posts_once_with_gapless_rece
     clerk = users["clerk"]
     token = Token.objects.create(user=clerk).key
     bill = make_bill(unit_a, "100.00")
-    earlier = services.record_payment(unit=unit_a, amount="20.00", method="cash", actor=clerk).payment
+    earlier = services.record_payment(
+        unit=unit_a, amount="20.00", method="cash", actor=clerk, idempotency_key="earlier-payment"
+    ).payment
     counter = ReceiptCounter.objects.get()
     body = {"unit": unit_a.pk, "amount": "30.00", "method": "cash", "bills": [bill.pk]}
 

@@ -2,6 +2,7 @@
 uploaded files are served (pictures inline, anything else as a download, never sniffed)."""
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def test_archive_person_page_is_not_stored(client_as, users, unit_a):
 def test_portal_bill_and_receipt_are_not_stored(client_as, users, resident, unit_a):
     bill = make_bill(unit_a, "10.00")
     payment = billing_services.record_payment(
-        unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
+        unit=unit_a, amount="5.00", method="cash", actor=users["clerk"], idempotency_key=uuid.uuid4().hex
     ).payment
     client = client_as(resident)
     for url in (
@@ -57,7 +58,7 @@ def test_portal_bill_and_receipt_are_not_stored(client_as, users, resident, unit
 
 def test_desk_receipt_is_not_stored(client_as, users, unit_a):
     payment = billing_services.record_payment(
-        unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
+        unit=unit_a, amount="5.00", method="cash", actor=users["clerk"], idempotency_key=uuid.uuid4().hex
     ).payment
     response = client_as(users["clerk"]).get(reverse("billing:receipt", args=[payment.pk]))
     assert response.status_code == 200 and _no_store(response)

@@ -260,7 +260,9 @@ def test_services_refuse_huge_amounts_without_a_500(unit_a, users):
     `quantize` and overflow its precision (InvalidOperation: a 500)."""
     before = counts()
     with pytest.raises(DomainError):
-        billing_services.record_payment(unit=unit_a, amount="1" * 27, method="cash", actor=users["clerk"])
+        billing_services.record_payment(
+            unit=unit_a, amount="1" * 27, method="cash", actor=users["clerk"], idempotency_key="huge"
+        )
     meter = Meter.objects.create(estate=unit_a.estate, unit=unit_a, kind=Meter.Kind.WATER)
     with pytest.raises(DomainError):
         billing_services.record_meter_reading(

@@ -174,6 +174,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         actor=staff["clerk"],
         bill_ids=[bill.pk],
         payer_name=f"payer-{tag}",
+        idempotency_key=f"walk-{tag}",
     ).payment
     meter = Meter.objects.create(estate=unit.estate, unit=unit, kind=Meter.Kind.WATER, serial=f"M-{tag}")
     reading = MeterReading.objects.create(
@@ -211,6 +212,14 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
             assignee=staff["housekeeper"],
         ),
         # Work in progress for the technician: what the Call button on a ticket dials.
+        "deposit_account": billing_services.receive_deposit(
+            unit=unit,
+            purpose="renovation",
+            amount=Decimal("500.00"),
+            method=PaymentMethod.CASH,
+            actor=staff["clerk"],
+            idempotency_key=f"walk-deposit-{tag}",
+        ).account,
         "open_ticket": TicketFactory(
             unit=unit,
             reporter=person,
@@ -290,6 +299,9 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "billing:bill_write_off": {"pk": ("bill", "pk")},
     "billing:call_outcome": {"unit_id": ("unit", "pk")},
     "billing:call_dial": {"unit_id": ("unit", "pk")},
+    "billing:deposits": {"unit_id": ("unit", "pk")},
+    "billing:deposit_refund": {"pk": ("deposit_account", "pk")},
+    "billing:bill_waive_late_fee": {"pk": ("bill", "pk")},
     # archive desk
     "residents:unit_detail": {"pk": ("unit", "pk")},
     "residents:occupancy_add": {"pk": ("unit", "pk")},
