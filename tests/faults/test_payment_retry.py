@@ -111,7 +111,7 @@ def test_payment_killed_mid_transaction_and_retried_posts_once_with_gapless_rece
     finally:
         holder.rollback()
         holder.close()
-    assert not IdempotencyRecord.objects.exists() and Payment.objects.count() == 1
+    assert not IdempotencyRecord.objects.filter(key=KEY).exists() and Payment.objects.count() == 1
 
     _, base = processes.web("web-2", env=env)
     status, headers, retried = pay(base, token, body)
