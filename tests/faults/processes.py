@@ -156,9 +156,12 @@ class Process:
         self._reap(timeout)
 
     def stop(self, timeout: float = 10) -> None:
-        """SIGTERM (a warm shutdown for Celery), then SIGKILL if it does not go in time."""
+        """SIGTERM to the main process (a warm shutdown for Celery: the pool finishes the task in
+        hand), then SIGKILL the group if it does not go in time. Signalling the whole group would
+        kill the pool children mid-task, which is a crash, not a shutdown."""
         if self.is_running():
-            self._signal_group(signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=timeout)
         self.kill(timeout)
