@@ -8,9 +8,15 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from residents.models import ArchiveDocument, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import ArchiveDocument, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.phones import MIN_FULL_DIGITS, phone_q, phone_search_digits
 from servicecenter.validators import normalize_mobile, normalize_phone
+
+
+def estates_visible_to(user) -> QuerySet[Estate]:
+    """The estates the user may work in (all of them for the company and superusers)."""
+    return Estate.objects.visible_to(user)
+
 
 _UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$")
 _DIGITS_RE = re.compile(r"^\+?[\d\s\-().]+$")

@@ -15,9 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicecenter.roles import MANAGER, SUPERVISOR
 from staff.channels import backend_for
 from staff.models import Notification, OutboundMessage, StaffProfile
-from staff.roles import MANAGER, SUPERVISOR
 
 logger = logging.getLogger("servicecenter.outbound")
 User = get_user_model()
