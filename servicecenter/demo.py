@@ -1,4 +1,7 @@
-"""Demo archive: estates, buildings, units, residents, staff users, teams and zones. Idempotent."""
+"""Demo archive: estates, buildings, units, residents, staff users, teams and zones. Idempotent.
+
+On top of the apps (like the URLconf), not in the kernel: it fills residents and staff at once,
+which neither app may do to the other."""
 
 from __future__ import annotations
 
