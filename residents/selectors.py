@@ -71,6 +71,20 @@ def parse_archive_query(query: str) -> ArchiveQuery:
     return ArchiveQuery(text, "name", normalize_mobile(text))
 
 
+def persons_matching(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """People matching a name or a phone typed into a person box (the person filter and the
+    desk's pickers): a whole phone or exactly its last four, never a fragment of one
+    (servicecenter.phones); a unit code or other digits find no one here."""
+    parsed = parse_archive_query(query)
+    if not parsed.text:
+        return queryset
+    if parsed.kind == "phone":
+        return queryset.filter(parsed.person_q())
+    if parsed.kind in ("unit", "number"):
+        return queryset.none()
+    return queryset.filter(name__icontains=parsed.text)
+
+
 @dataclass
 class SearchResults:
     units: list[Unit]
@@ -176,11 +190,9 @@ def access_log_for_list(*, user) -> QuerySet[SensitiveAccessLog]:
 
 def persons_to_pick(*, user, estate_id: int, query: str, limit: int = 20) -> list[Person]:
     """People of one estate matching a name or phone digits, to link to a unit at the desk."""
-    from residents.filters import PersonFilter
-
     candidates = (
         Person.objects.visible_to(user)
         .filter(estate_id=estate_id)
         .prefetch_related(_current_occupancies(with_unit=True))
     )
-    return list(PersonFilter({"q": query}, queryset=candidates).qs.order_by("name", "pk")[:limit])
+    return list(persons_matching(candidates, query).order_by("name", "pk")[:limit])

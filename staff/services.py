@@ -92,10 +92,9 @@ def notify(
         OutboundMessage.objects.bulk_create(outbound)
     if created:
         from servicecenter.tasking import enqueue_after_commit
-        from staff.tasks import deliver_outbound_messages
 
         # A shortcut: the minute sweep delivers the same rows if this message is lost.
-        enqueue_after_commit(deliver_outbound_messages)
+        enqueue_after_commit("staff.tasks.deliver_outbound_messages")
     return created
 
 
