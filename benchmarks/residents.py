@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from residents.models import Building, Estate, Occupancy, Person, Unit
+from residents.services import unit_code
 from servicecenter.validators import id_number_checksum
 from staff.models import StaffProfile, Team
 from staff.roles import STAFF_ROLES
@@ -57,7 +58,7 @@ def build_portfolio(bench, units_total: int) -> None:
                     building=building,
                     entrance=entrance,
                     number=number,
-                    code=Unit.compose_code(building.code, entrance, number),
+                    code=unit_code(building_code=building.code, entrance=entrance, number=number),
                     floor=rest // 4 + 1,
                     area=Decimal(rng.choice(["68.35", "89.50", "118.76", "143.08"])),
                     state=Unit.State.OCCUPIED,

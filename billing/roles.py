@@ -1,6 +1,6 @@
 """What each role may do in fee collection (applied to the role groups by staff.roles)."""
 
-from staff.roles import CLERK, COMPANY, FRONTDESK, HOUSEKEEPER, MANAGER, RESIDENT, SUPERVISOR
+from servicecenter.roles import CLERK, COMPANY, FRONTDESK, HOUSEKEEPER, MANAGER, RESIDENT, SUPERVISOR
 
 _VIEW = [
     "billing.view_chargeitem",

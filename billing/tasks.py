@@ -6,9 +6,6 @@ from celery import shared_task
 from django.utils import timezone
 
 from billing import services
-from billing.models import BillingPolicy
-from billing.periods import month_start
-from residents.models import Estate
 
 logger = logging.getLogger("servicecenter.billing")
 
@@ -17,17 +14,10 @@ logger = logging.getLogger("servicecenter.billing")
 def generate_monthly_bills() -> int:
     """Daily: issue this month's bills for every estate whose bill day has come. Re-running is
     harmless (generation is idempotent) and also bills units handed over or read since."""
-    now = timezone.now()
-    today = timezone.localdate(now)
-    bill_days = dict(BillingPolicy.objects.values_list("estate_id", "bill_day"))
-    created = 0
-    for estate in Estate.objects.order_by("pk"):
-        if today.day < bill_days.get(estate.pk, 1):
-            continue
-        result = services.generate_bills(estate=estate, period=month_start(today), now=now)
-        created += result.created
+    results = services.generate_due_bills(now=timezone.now())
+    for estate, result in results.items():
         logger.info("billing: %s %s: %s bills issued", estate.code, result.period, result.created)
-    return created
+    return sum(result.created for result in results.values())
 
 
 @shared_task

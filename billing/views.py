@@ -31,12 +31,12 @@ from billing.latefees import late_fees_for
 from billing.models import Bill, DepositAccount, Meter, Payment, PaymentMethod
 from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
+from residents.selectors import estates_visible_to
 from residents.services import TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate
 from servicecenter.portal import portal_page
-from servicecenter.scoping import estates_visible_to
 from servicecenter.validators import parse_id, parse_reasonable_date
 
 PAGE_SIZE = 25

@@ -66,7 +66,9 @@ class UnitAdminForm(forms.ModelForm):
         cleaned = super().clean()
         building = cleaned.get("building") or (self.instance.building if self.instance.pk else None)
         if building is not None and cleaned.get("number"):
-            code = Unit.compose_code(building.code, cleaned.get("entrance", ""), cleaned["number"])
+            code = services.unit_code(
+                building_code=building.code, entrance=cleaned.get("entrance", ""), number=cleaned["number"]
+            )
             taken = Unit.objects.filter(estate_id=building.estate_id, code=code).exclude(pk=self.instance.pk)
             if taken.exists():
                 self.add_error("number", gettext("This estate already has a unit with this number."))
@@ -84,6 +86,11 @@ class UnitAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     fields = ["estate", "building", "entrance", "number", "code", "floor", "area", "use", "state", "notes"]
     readonly_fields = ["estate", "code"]
     ordering = ["estate__code", "code"]
+
+    def save_model(self, request, obj, form, change):
+        # The building may change here too: the estate and the code follow it.
+        services.assign_unit_code(unit=obj)
+        super().save_model(request, obj, form, change)
 
     def view_on_site(self, obj):
         return reverse("residents:unit_detail", args=[obj.pk])

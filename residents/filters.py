@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import Building, Occupancy, Person, SensitiveAccessLog, Unit
-from residents.selectors import parse_archive_query
+from residents.selectors import persons_matching
 from servicecenter.forms import IdFilter
 
 
@@ -41,15 +41,7 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["q", "estate", "unit"]
 
     def filter_q(self, queryset, name, value):
-        parsed = parse_archive_query(value)
-        if not parsed.text:
-            return queryset
-        if parsed.kind == "phone":
-            # The full number or exactly its last four: never a fragment (servicecenter.phones).
-            return queryset.filter(parsed.person_q())
-        if parsed.kind in ("unit", "number"):
-            return queryset.none()
-        return queryset.filter(name__icontains=parsed.text)
+        return persons_matching(queryset, value)
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(occupancies__unit_id=value).distinct()

@@ -361,7 +361,9 @@ class _PlannedUnit:
 
     @property
     def code(self) -> str:
-        return Unit.compose_code(self.building_code, self.entrance, self.number)
+        return services.unit_code(
+            building_code=self.building_code, entrance=self.entrance, number=self.number
+        )
 
 
 @dataclass
@@ -431,7 +433,9 @@ class _Planner:
         for key, limit in (("building", 20), ("entrance", 10), ("room", 20), ("name", 100)):
             if len(values[key]) > limit:
                 self.error(row, key, _("At most %(limit)s characters.") % {"limit": limit})
-        row.unit_code = Unit.compose_code(values["building"], values["entrance"], values["room"])
+        row.unit_code = services.unit_code(
+            building_code=values["building"], entrance=values["entrance"], number=values["room"]
+        )
 
         values["floor"] = None
         floor_text = _text(raw.get("floor"))
@@ -765,7 +769,7 @@ def _write(planner: _Planner, *, actor) -> ImportCounts:
     new_units, changed_units = [], []
     for planned in planner.units.values():
         if planned.existing is None:
-            # bulk_create skips Unit.save(), so the estate and code are set here as save() would.
+            # The estate is denormalised from the building; the code is the planner's unit_code.
             planned.unit = Unit(
                 estate=estate,
                 building=buildings[planned.building_code],

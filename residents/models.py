@@ -114,6 +114,8 @@ class Unit(models.Model):
         _("entrance"), max_length=10, blank=True, help_text=_("单元, e.g. 2 in 3-2-1101.")
     )
     number = models.CharField(_("room number"), max_length=20)
+    # "3-2-1101": building, entrance, room. Built by `residents.services.unit_code` wherever a unit
+    # is created or renumbered (services, import, demo), never by save().
     code = models.CharField(_("unit"), max_length=50, editable=False, db_index=True)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True)
     area = models.DecimalField(_("area (m²)"), max_digits=10, decimal_places=2)
@@ -148,15 +150,6 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-    def save(self, *args, **kwargs):
-        self.estate_id = self.building.estate_id
-        self.code = self.compose_code(self.building.code, self.entrance, self.number)
-        super().save(*args, **kwargs)
-
-    @staticmethod
-    def compose_code(building_code: str, entrance: str, number: str) -> str:
-        return "-".join(part for part in (building_code, entrance, number) if part)
 
 
 class Person(models.Model):

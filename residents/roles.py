@@ -1,4 +1,13 @@
-from staff.roles import CLERK, COMPANY, FRONTDESK, HOUSEKEEPER, MANAGER, RESIDENT, SUPERVISOR, TECHNICIAN
+from servicecenter.roles import (
+    CLERK,
+    COMPANY,
+    FRONTDESK,
+    HOUSEKEEPER,
+    MANAGER,
+    RESIDENT,
+    SUPERVISOR,
+    TECHNICIAN,
+)
 
 _READ = [
     "residents.view_estate",

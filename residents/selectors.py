@@ -8,9 +8,15 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from residents.models import ArchiveDocument, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import ArchiveDocument, Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from servicecenter.phones import MIN_FULL_DIGITS, phone_q, phone_search_digits
 from servicecenter.validators import normalize_mobile, normalize_phone
+
+
+def estates_visible_to(user) -> QuerySet[Estate]:
+    """The estates the user may work in (all of them for the company and superusers)."""
+    return Estate.objects.visible_to(user)
+
 
 _UNIT_CODE_RE = re.compile(r"^[0-9A-Za-z]+(-[0-9A-Za-z]*)+$")
 _DIGITS_RE = re.compile(r"^\+?[\d\s\-().]+$")
@@ -63,6 +69,20 @@ def parse_archive_query(query: str) -> ArchiveQuery:
     if text and _DIGITS_RE.match(text):
         return ArchiveQuery(text, "number", normalize_phone(text))
     return ArchiveQuery(text, "name", normalize_mobile(text))
+
+
+def persons_matching(queryset: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """People matching a name or a phone typed into a person box (the person filter and the
+    desk's pickers): a whole phone or exactly its last four, never a fragment of one
+    (servicecenter.phones); a unit code or other digits find no one here."""
+    parsed = parse_archive_query(query)
+    if not parsed.text:
+        return queryset
+    if parsed.kind == "phone":
+        return queryset.filter(parsed.person_q())
+    if parsed.kind in ("unit", "number"):
+        return queryset.none()
+    return queryset.filter(name__icontains=parsed.text)
 
 
 @dataclass
@@ -170,11 +190,9 @@ def access_log_for_list(*, user) -> QuerySet[SensitiveAccessLog]:
 
 def persons_to_pick(*, user, estate_id: int, query: str, limit: int = 20) -> list[Person]:
     """People of one estate matching a name or phone digits, to link to a unit at the desk."""
-    from residents.filters import PersonFilter
-
     candidates = (
         Person.objects.visible_to(user)
         .filter(estate_id=estate_id)
         .prefetch_related(_current_occupancies(with_unit=True))
     )
-    return list(PersonFilter({"q": query}, queryset=candidates).qs.order_by("name", "pk")[:limit])
+    return list(persons_matching(candidates, query).order_by("name", "pk")[:limit])

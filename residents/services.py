@@ -395,6 +395,18 @@ def _clean_unit_values(values: dict) -> dict:
     return cleaned
 
 
+def unit_code(*, building_code: str, entrance: str, number: str) -> str:
+    """A unit's code as the staff say it: building-entrance-room ("3-2-1101"), or building-room
+    where the building has no entrances ("12-0301")."""
+    return "-".join(part for part in (building_code, entrance, number) if part)
+
+
+def assign_unit_code(*, unit: Unit) -> None:
+    """Set the unit's estate (denormalised from its building) and its code, before it is saved."""
+    unit.estate_id = unit.building.estate_id
+    unit.code = unit_code(building_code=unit.building.code, entrance=unit.entrance, number=unit.number)
+
+
 def _save_archive_row(obj, *, constraint: str, field: str, message: str, **save_kwargs):
     try:
         with transaction.atomic():
@@ -444,6 +456,7 @@ def update_building(*, actor, building: Building, **fields) -> Building:
         # Unit codes embed the building number ("3-2-1101"); keep them in step.
         for unit in building.units.all():
             unit.building = building
+            assign_unit_code(unit=unit)
             unit.save(update_fields=["code"])
     return building
 
@@ -454,6 +467,7 @@ def create_unit(*, actor, building: Building, number: str, area, **fields) -> Un
         {"number": number, "area": area, **{k: v for k, v in fields.items() if k in UNIT_FIELDS}}
     )
     unit = Unit(building=building, estate_id=building.estate_id, **cleaned)
+    assign_unit_code(unit=unit)
     return _save_archive_row(
         unit,
         constraint="unit_code_unique_per_estate",
@@ -469,6 +483,7 @@ def update_unit(*, actor, unit: Unit, **fields) -> Unit:
         setattr(unit, key, value)
     update_fields = list(cleaned)
     if {"entrance", "number"} & set(cleaned):
+        assign_unit_code(unit=unit)
         update_fields.append("code")
     return _save_archive_row(
         unit,

@@ -25,12 +25,12 @@ from residents.forms import (
     VerifyIdForm,
 )
 from residents.models import ArchiveDocument, Building, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.selectors import estates_visible_to
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.net import client_ip
 from servicecenter.paging import paginate
 from servicecenter.panels import render_unit_panels
-from servicecenter.scoping import estates_visible_to
 from servicecenter.uploads import serve_private_file
 from servicecenter.validators import parse_id
 

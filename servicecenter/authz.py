@@ -22,19 +22,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from servicecenter.roles import (  # noqa: F401  (ROLES: re-exported for the matrix tests)
+    CLERK,
+    COMPANY,
+    FRONTDESK,
+    HOUSEKEEPER,
+    MANAGER,
+    RESIDENT,
+    ROLES,
+    STAFF_ROLES,
+    SUPERVISOR,
+    TECHNICIAN,
+)
+
 PUBLIC = frozenset({"public"})
 AUTHENTICATED = frozenset({"authenticated"})
-
-RESIDENT = "resident"
-FRONTDESK = "frontdesk"
-CLERK = "clerk"
-HOUSEKEEPER = "housekeeper"
-TECHNICIAN = "technician"
-SUPERVISOR = "supervisor"
-MANAGER = "manager"
-COMPANY = "company"
-STAFF_ROLES = (FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, SUPERVISOR, MANAGER, COMPANY)
-ROLES = (RESIDENT, *STAFF_ROLES)
 
 
 def roles(*names: str) -> frozenset[str]:

@@ -5,12 +5,20 @@ Staff see the estates of their staff profile; the `company` role (permission
 the units they currently occupy. Models opt in by using `ScopedQuerySet` (or a subclass) as their
 manager and naming the path to their estate in `estate_lookup`; they describe what a resident may
 see by overriding `for_resident`.
+
+The kernel imports no app. Where a staff member works is known only to the staff app, so it
+registers a provider (`register_staff_reach`, from `StaffConfig.ready()`) that answers for one
+user. A registered callable rather than `apps.get_model("staff", ...)`: a model looked up by
+name is still a dependency on that app, only hidden from the import graph; the provider keeps
+the query and its field names in the app that owns them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 _CACHE_ATTR = "_servicecenter_access"
@@ -32,6 +40,31 @@ class Access:
         return not (self.all_estates or self.estate_ids or self.is_resident)
 
 
+@dataclass(frozen=True)
+class StaffReach:
+    """What the staff app knows of one staff member: the estates and teams they work for."""
+
+    estate_ids: frozenset[int] = field(default_factory=frozenset)
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+# Answers None for a user without a staff profile. One provider per process: the staff app's.
+StaffReachProvider = Callable[[object], StaffReach | None]
+_staff_reach_provider: StaffReachProvider | None = None
+
+
+def register_staff_reach(provider: StaffReachProvider) -> None:
+    global _staff_reach_provider
+    _staff_reach_provider = provider
+
+
+def _staff_reach(user) -> StaffReach | None:
+    if _staff_reach_provider is None:
+        # Fail loudly: without the provider every staff member would look like a stranger.
+        raise ImproperlyConfigured("No staff reach provider: is the staff app in INSTALLED_APPS?")
+    return _staff_reach_provider(user)
+
+
 def access_for(user) -> Access:
     """The user's reach, computed once per request object and cached on the user."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -39,18 +72,15 @@ def access_for(user) -> Access:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from staff.models import StaffProfile
-
-    # One query for the profile and its estates: this runs on every request of every staff page.
-    profile_rows = list(StaffProfile.objects.filter(user=user).values_list("pk", "estates__pk", "team_id"))
+    reach = _staff_reach(user)
     if user.is_superuser or user.has_perm("staff.view_all_estates"):
         access = Access(all_estates=True, is_staff_member=True)
-    elif profile_rows:
+    elif reach is not None:
         access = Access(
-            estate_ids=frozenset(estate_pk for _, estate_pk, _team in profile_rows if estate_pk is not None),
+            estate_ids=reach.estate_ids,
             is_staff_member=True,
             own_work_only=not user.has_perm("tickets.view_all_tickets"),
-            team_ids=frozenset(team for _, _estate, team in profile_rows if team is not None),
+            team_ids=reach.team_ids,
         )
     else:
         access = Access(is_resident=user.groups.filter(name="resident").exists())
@@ -102,9 +132,3 @@ class ScopedQuerySet(models.QuerySet):
     def for_resident(self, user) -> ScopedQuerySet:
         """What a resident may see of this model. Nothing, unless the model says otherwise."""
         return self.none()
-
-
-def estates_visible_to(user):
-    from residents.models import Estate
-
-    return Estate.objects.visible_to(user)

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
+from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from servicecenter.celery import AFTER_COMMIT_SWEEPS
+from servicecenter.celery import app as celery_app
 
 logger = logging.getLogger("servicecenter.tasks")
 
@@ -36,14 +38,28 @@ def enqueue_after_commit(task, /, **kwargs: Any) -> None:
     """After the current transaction commits, queue `task` with `kwargs`; never raise.
 
     Only for tasks whose work a periodic sweep re-derives from the database (see
-    `AFTER_COMMIT_SWEEPS`); anything else would be lost with the message.
+    `AFTER_COMMIT_SWEEPS`); anything else would be lost with the message. `task` is the task or
+    its registered name: services name their own app's task ("staff.tasks.deliver_outbound_messages",
+    as the beat schedule does), because the tasks module imports the services and an import back
+    would be a circle.
     """
-    if task.name not in AFTER_COMMIT_SWEEPS:
+    name = task if isinstance(task, str) else task.name
+    if name not in AFTER_COMMIT_SWEEPS:
         raise ImproperlyConfigured(
-            f"{task.name} is queued after commit but no periodic sweep re-derives its work; "
+            f"{name} is queued after commit but no periodic sweep re-derives its work; "
             "add it to servicecenter.celery.AFTER_COMMIT_SWEEPS with its sweep."
         )
+    if isinstance(task, str):
+        task = task_named(task)
     transaction.on_commit(lambda: publish_quietly(task, **kwargs), robust=True)
+
+
+def task_named(name: str):
+    """The registered Celery task called `name`. Celery registers a task when its module is
+    imported: a worker imports every tasks module at start, a web process only when asked here."""
+    if name not in celery_app.tasks:
+        import_module(name.rpartition(".")[0])
+    return celery_app.tasks[name]
 
 
 def publish_quietly(task, /, **kwargs: Any) -> bool:

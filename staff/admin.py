@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from servicecenter.admin import EstateScopedAdminMixin
 from servicecenter.phones import phone_q, phone_search_digits
+from servicecenter.roles import HOUSEKEEPER
 from servicecenter.scoping import access_for
 from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
-from staff.roles import HOUSEKEEPER
 from staff.services import retry_failed_messages
 
 

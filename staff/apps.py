@@ -21,4 +21,9 @@ class StaffConfig(AppConfig):
     verbose_name = _("Staff")
 
     def ready(self) -> None:
+        from servicecenter.scoping import register_staff_reach
+        from staff.selectors import staff_reach
+
+        # The kernel's scoping imports no app: it learns where staff work through this provider.
+        register_staff_reach(staff_reach)
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="staff.sync_roles")

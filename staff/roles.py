@@ -7,29 +7,14 @@ later migrations reach their groups.
 
 from importlib import import_module
 
-from django.utils.translation import gettext_lazy as _
-
-RESIDENT = "resident"
-FRONTDESK = "frontdesk"
-CLERK = "clerk"
-HOUSEKEEPER = "housekeeper"
-TECHNICIAN = "technician"
-SUPERVISOR = "supervisor"
-MANAGER = "manager"
-COMPANY = "company"
-
-ROLES = [RESIDENT, FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, SUPERVISOR, MANAGER, COMPANY]
-STAFF_ROLES = [r for r in ROLES if r != RESIDENT]
-ROLE_LABELS = {
-    RESIDENT: _("Resident"),
-    FRONTDESK: _("Front desk"),
-    CLERK: _("Clerk"),
-    HOUSEKEEPER: _("Housekeeper"),
-    TECHNICIAN: _("Technician"),
-    SUPERVISOR: _("Duty supervisor"),
-    MANAGER: _("Manager"),
-    COMPANY: _("Company quality department"),
-}
+from servicecenter.roles import (  # noqa: F401  (ROLE_LABELS, STAFF_ROLES: re-exported for callers)
+    COMPANY,
+    MANAGER,
+    ROLE_LABELS,
+    ROLES,
+    STAFF_ROLES,
+    SUPERVISOR,
+)
 
 ROLE_PERMISSIONS = {
     SUPERVISOR: ["staff.view_team", "staff.view_staffprofile", "staff.view_zone"],

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
+from servicecenter.scoping import StaffReach
 from staff.models import StaffProfile, Team, Zone
 
 User = get_user_model()
+
+
+def staff_reach(user) -> StaffReach | None:
+    """The estates and team of a user's staff profile, or None without one. The kernel's
+    `access_for` asks here (registered in `StaffConfig.ready()`) on every request of every staff
+    page, so it is one query for the profile and its estates."""
+    rows = list(StaffProfile.objects.filter(user=user).values_list("pk", "estates__pk", "team_id"))
+    if not rows:
+        return None
+    return StaffReach(
+        estate_ids=frozenset(estate_pk for _, estate_pk, _team in rows if estate_pk is not None),
+        team_ids=frozenset(team for _, _estate, team in rows if team is not None),
+    )
 
 
 def housekeeper_for_unit(unit) -> User | None:

@@ -15,9 +15,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicecenter.roles import MANAGER, SUPERVISOR
 from staff.channels import backend_for
 from staff.models import Notification, OutboundMessage, StaffProfile
-from staff.roles import MANAGER, SUPERVISOR
 
 logger = logging.getLogger("servicecenter.outbound")
 User = get_user_model()
@@ -92,10 +92,9 @@ def notify(
         OutboundMessage.objects.bulk_create(outbound)
     if created:
         from servicecenter.tasking import enqueue_after_commit
-        from staff.tasks import deliver_outbound_messages
 
         # A shortcut: the minute sweep delivers the same rows if this message is lost.
-        enqueue_after_commit(deliver_outbound_messages)
+        enqueue_after_commit("staff.tasks.deliver_outbound_messages")
     return created
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from residents.models import Building, Estate, Occupancy, Person, Unit
+from residents.services import unit_code
 from servicecenter.validators import id_number_checksum
 from staff.models import StaffProfile, Team, Zone, ZoneBuilding
 
@@ -43,6 +44,9 @@ class UnitFactory(factory.django.DjangoModelFactory):
     estate = factory.LazyAttribute(lambda o: o.building.estate)
     entrance = "1"
     number = factory.Sequence(lambda n: f"{(n % 18) + 1}{(n % 4) + 1:02d}{'' if n < 72 else n}")
+    code = factory.LazyAttribute(
+        lambda o: unit_code(building_code=o.building.code, entrance=o.entrance, number=o.number)
+    )
     floor = 1
     area = Decimal("89.50")
     state = Unit.State.OCCUPIED

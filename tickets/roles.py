@@ -4,7 +4,16 @@ Technicians lack `view_all_tickets`: they see their own team's tickets and what 
 them. Residents see only the tickets of the units they occupy (`Ticket.objects.for_resident`).
 """
 
-from staff.roles import CLERK, COMPANY, FRONTDESK, HOUSEKEEPER, MANAGER, RESIDENT, SUPERVISOR, TECHNICIAN
+from servicecenter.roles import (
+    CLERK,
+    COMPANY,
+    FRONTDESK,
+    HOUSEKEEPER,
+    MANAGER,
+    RESIDENT,
+    SUPERVISOR,
+    TECHNICIAN,
+)
 
 _SEE = ["tickets.view_ticket", "tickets.view_all_tickets", "tickets.view_ticketcategory"]
 _SEE_CALLBACKS = ["tickets.view_callback"]

@@ -492,9 +492,7 @@ def register_ticket(
             dedupe_key=f"ticket:{ticket.pk}:emergency",
             now=now,
         )
-    from tickets.tasks import check_ticket_deadlines
-
-    enqueue_after_commit(check_ticket_deadlines, ticket_id=ticket.pk)
+    enqueue_after_commit("tickets.tasks.check_ticket_deadlines", ticket_id=ticket.pk)
     return ticket
 
 

@@ -23,8 +23,8 @@ from billing.filters import BillFilter, ChargeItemFilter, MeterReadingFilter, Pa
 from billing.latefees import late_fees_for
 from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment
 from residents.models import Unit
+from residents.selectors import estates_visible_to
 from servicecenter.api import ScopedQuerysetMixin
-from servicecenter.scoping import estates_visible_to
 
 _ERROR = OpenApiResponse(description="Validation error, e.g. a malformed, negative or over-precise amount.")
 _CONFLICT = OpenApiResponse(

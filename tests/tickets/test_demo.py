@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from residents.demo import seed_archive
+from servicecenter.demo import seed_archive
 from tests.tickets.conftest import ensure_default_categories
 from tickets import demo
 from tickets.models import Callback, Ticket, TicketCounter

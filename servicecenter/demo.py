@@ -1,4 +1,7 @@
-"""Demo archive: estates, buildings, units, residents, staff users, teams and zones. Idempotent."""
+"""Demo archive: estates, buildings, units, residents, staff users, teams and zones. Idempotent.
+
+On top of the apps (like the URLconf), not in the kernel: it fills residents and staff at once,
+which neither app may do to the other."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from residents.models import Building, Estate, Occupancy, Person, Unit
+from residents.services import unit_code
 from servicecenter.validators import id_number_checksum
 from staff.models import StaffProfile, Team, Zone, ZoneBuilding
 
@@ -116,7 +120,7 @@ def _seed_estate(spec: dict, rng: random.Random) -> Estate:
                             building=building,
                             entrance=entrance,
                             number=number,
-                            code=Unit.compose_code(code, entrance, number),
+                            code=unit_code(building_code=code, entrance=entrance, number=number),
                             floor=floor,
                             area=Decimal(rng.choice(["68.35", "89.50", "96.20", "118.76", "143.08"]))
                             if not is_office

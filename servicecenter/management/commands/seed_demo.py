@@ -8,7 +8,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-from residents.demo import seed_archive
+from servicecenter.demo import seed_archive
 
 DEMO_APPS = ("tickets", "billing", "renovations")
 LOGIN_ROLES = [
