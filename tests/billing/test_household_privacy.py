@@ -107,6 +107,9 @@ def test_withdrawn_visibility_hides_the_bills_again(client_as, resident, tenant,
 
 
 def test_household_member_still_sees_the_units_tickets(client_as, member, unit_a):
+    from tests.tickets.conftest import ensure_default_categories
+
+    ensure_default_categories()  # a transactional test elsewhere may have flushed them
     ticket = TicketFactory(unit=unit_a, description="leaking tap in the kitchen")
     client = client_as(member)
     assert client.get(reverse("portal:ticket_detail", args=[ticket.pk])).status_code == 200
@@ -194,7 +197,7 @@ def test_reminders_go_to_a_tenant_named_payer_and_not_the_owner(resident, tenant
 def test_reminders_fall_back_to_the_owner_when_the_payer_has_moved_out(resident, tenant, unit_a):
     occupancy = residents_services.set_payer(actor=resident, unit=unit_a, occupancy=occupancy_of(tenant))
     # Moved out on a date set in advance: no service ran on the day, the read-time rule applies.
-    Occupancy.objects.filter(pk=occupancy.pk).update(end_date=date(2025, 1, 1))
+    Occupancy.objects.filter(pk=occupancy.pk).update(start_date=date(2020, 1, 1), end_date=date(2025, 1, 1))
     make_bill(unit_a, "223.75", due=DUE)
     run(DUE + timedelta(days=8))
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"resident"}
