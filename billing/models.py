@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from residents.models import Unit, resident_unit_ids
+from residents.models import Unit, resident_bill_unit_ids, resident_unit_ids
 from servicecenter.money import ZERO
 from servicecenter.scoping import ScopedQuerySet
 
@@ -36,12 +36,14 @@ RATE = {"max_digits": 12, "decimal_places": 4}
 
 
 class EstateScopedQuerySet(ScopedQuerySet):
-    """Billing rows a resident may see: those of the units they currently occupy."""
+    """Billing rows a resident may see: those of the units they currently occupy and whose bills
+    are theirs to see (the payer, owners and co-owners, and occupants the owner granted it). A
+    household member or tenant without that sees none of the unit's money (issue #8)."""
 
     unit_lookup = "unit"
 
     def for_resident(self, user):
-        return self.filter(**{f"{self.unit_lookup}__in": resident_unit_ids(user)})
+        return self.filter(**{f"{self.unit_lookup}__in": resident_bill_unit_ids(user)})
 
 
 # --- Settings and tariffs ---------------------------------------------------------------------

@@ -37,7 +37,7 @@ from billing.models import (
     Reminder,
 )
 from billing.periods import add_months, month_end, month_start
-from residents.models import Building, Occupancy, Unit
+from residents.models import Building, Occupancy, Unit, resident_bill_unit_ids
 from residents.selectors import parse_archive_query
 from servicecenter.money import ZERO, to_money
 
@@ -231,12 +231,23 @@ def unit_panel_context(request, unit: Unit) -> dict:
 def portal_panel_context(request, user) -> dict:
     bills = Bill.objects.visible_to(user).unpaid()
     totals = money_values(bills.aggregate(outstanding=_sum(OUTSTANDING), count=Count("pk")))
+    # A tenant or household member the owner has not granted the bills gets no fee panel at all,
+    # not an empty one that reads as "nothing to pay". Open bills already prove the grant.
+    sees_bills = bool(totals["count"]) or resident_sees_bills(user)
     return {
-        "open_bills": list(bills.select_related("charge_item", "unit").order_by("due_date", "pk")[:5]),
+        "open_bills": list(bills.select_related("charge_item", "unit").order_by("due_date", "pk")[:5])
+        if totals["count"]
+        else [],
         "outstanding": totals["outstanding"],
         "open_count": totals["count"],
         "today": timezone.localdate(),
+        "sees_bills": sees_bills,
     }
+
+
+def resident_sees_bills(user) -> bool:
+    """Whether the resident may see the bills of any unit they occupy today."""
+    return Unit.objects.filter(pk__in=resident_bill_unit_ids(user)).exists()
 
 
 def occupants_by_unit(unit_ids, *, today: date | None = None) -> dict[int, list[Occupancy]]:

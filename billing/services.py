@@ -1916,26 +1916,28 @@ def _announce(*, stage: str, rows: list[tuple[int, int, int, int | None]], now: 
 
 
 def _resident_users_by_unit(unit_ids: Sequence[int], today: date) -> dict[int, list]:
+    """The payer's account for each unit: reminders carry amounts, and only the payer gets them
+    (issue #8). A unit whose payer has no active account gets no resident notice; the ladder's
+    staff steps (calls, escalation) still reach it."""
     from django.contrib.auth import get_user_model
 
-    from residents.models import Occupancy
+    from residents.selectors import payers_by_unit
 
-    pairs = list(
-        Occupancy.objects.current(today)
-        .filter(unit_id__in=list(unit_ids), person__user__isnull=False, person__user__is_active=True)
-        .values_list("unit_id", "person__user_id")
-    )
-    if not pairs:
+    payers = payers_by_unit(unit_ids, today=today)
+    user_ids = {p.person.user_id for p in payers.values() if p.person.user_id}
+    if not user_ids:
         return {}
     users = {
         u.pk: u
-        for u in get_user_model().objects.filter(pk__in={p[1] for p in pairs}).select_related("staff_profile")
+        for u in get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .select_related("staff_profile")
     }
-    by_unit: dict[int, list] = defaultdict(list)
-    for unit_id, user_id in pairs:
-        if user_id in users and users[user_id] not in by_unit[unit_id]:
-            by_unit[unit_id].append(users[user_id])
-    return by_unit
+    return {
+        unit_id: [users[payer.person.user_id]]
+        for unit_id, payer in payers.items()
+        if payer.person.user_id in users
+    }
 
 
 def _resident_message(stage: str, info: dict, *, count: int) -> tuple[str, str]:
@@ -1984,8 +1986,13 @@ def may_call_for_fee(user) -> bool:
 
 
 def fee_call_person(unit: Unit) -> Person | None:
-    """The occupant a fee-collection call for the unit rings: the first current owner with a
-    mobile, else a tenant, else anyone living there with a mobile."""
+    """The occupant a fee-collection call for the unit rings: the unit's payer when they have a
+    mobile, else the first current owner with one, else a tenant, else anyone living there."""
+    from residents.selectors import payers_by_unit
+
+    payer = payers_by_unit([unit.pk]).get(unit.pk)
+    if payer is not None and payer.person.mobile:
+        return payer.person
     occupancies = [
         o
         for o in Occupancy.objects.current().filter(unit=unit).select_related("person").order_by("pk")

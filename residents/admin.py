@@ -11,7 +11,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from residents import services
-from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import (
+    ArchiveDocument,
+    Building,
+    Estate,
+    HouseholdChange,
+    Occupancy,
+    Person,
+    SensitiveAccessLog,
+    Unit,
+)
 from servicecenter.admin import EstateScopedAdminMixin
 from servicecenter.crypto import keyed_hash
 from servicecenter.phones import phone_q, phone_search_digits
@@ -296,6 +305,27 @@ class ArchiveDocumentAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("residents:document_download", args=[obj.pk]), obj.original_name
         )
+
+
+@admin.register(HouseholdChange)
+class HouseholdChangeAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Who named a unit's payer or changed who sees its bills, and when: read-only for everyone
+    (the changes themselves go through the portal household page, the desk unit page or the API)."""
+
+    list_display = ["created_at", "unit", "occupancy", "kind", "actor"]
+    list_filter = ["kind", "unit__estate"]
+    list_select_related = ["unit", "occupancy__person", "occupancy__unit", "actor"]
+    search_fields = ["unit__code", "occupancy__person__name", "actor__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SensitiveAccessLog)

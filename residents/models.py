@@ -25,6 +25,18 @@ def resident_unit_ids(user):
     return Occupancy.objects.current().filter(person__user=user).values("unit_id")
 
 
+def resident_bill_unit_ids(user):
+    """Subquery of the ids of the units whose bills the user may see today: as the unit's payer,
+    as an owner or co-owner, or because the owner granted it. A tenant or household member who
+    was granted nothing sees the unit's tickets and notices but no money (issue #8)."""
+    return (
+        Occupancy.objects.current()
+        .filter(person__user=user)
+        .filter(Q(is_payer=True) | Q(sees_bills=True) | Q(role__in=Occupancy.BILL_ROLES))
+        .values("unit_id")
+    )
+
+
 class Estate(models.Model):
     class Kind(models.TextChoices):
         RESIDENTIAL = "residential", _("Residential compound")
@@ -284,7 +296,18 @@ class Occupancy(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OWNER)
     start_date = models.DateField(_("start"), null=True, blank=True)
     end_date = models.DateField(_("end"), null=True, blank=True)
+    # Who pays the unit's bills and gets the reminders (缴费人): the owner unless the owner names
+    # another occupant. Set only through residents.services (set_payer, add_occupancy,
+    # end_occupancy); readers use residents.selectors.payers_by_unit, which also falls back to the
+    # owner when the flagged occupancy is no longer current.
+    is_payer = models.BooleanField(_("payer"), default=False)
+    # Granted by the owner: a tenant or household member who may see the unit's bills. Owners,
+    # co-owners and the payer see them regardless.
+    sees_bills = models.BooleanField(_("sees bills"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Who see the bills of their unit without being granted it, and whom the payer falls back to.
+    BILL_ROLES = (Role.OWNER, Role.CO_OWNER)
 
     objects = OccupancyQuerySet.as_manager()
 
@@ -304,6 +327,10 @@ class Occupancy(models.Model):
                 condition=Q(end_date__isnull=True),
                 name="occupancy_one_open_per_person_unit_role",
             ),
+            # One payer per unit: set_payer moves the flag, it never adds a second one.
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(is_payer=True), name="occupancy_one_payer_per_unit"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -315,6 +342,52 @@ class Occupancy(models.Model):
         return (self.start_date is None or self.start_date <= today) and (
             self.end_date is None or self.end_date >= today
         )
+
+    @property
+    def may_see_bills(self) -> bool:
+        return self.is_payer or self.sees_bills or self.role in self.BILL_ROLES
+
+
+class HouseholdChange(models.Model):
+    """Who named the payer of a unit or granted or withdrew an occupant's view of its bills, and
+    when. `actor` is empty for the automatic rule (the owner becomes payer by default, and again
+    when the payer moves out)."""
+
+    class Kind(models.TextChoices):
+        PAYER = "payer", _("Named payer")
+        PAYER_DEFAULT = "payer_default", _("Payer by default")
+        BILLS_SHOWN = "bills_shown", _("Bills shown")
+        BILLS_HIDDEN = "bills_hidden", _("Bills hidden")
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="household_changes", verbose_name=_("unit")
+    )
+    occupancy = models.ForeignKey(
+        Occupancy, on_delete=models.PROTECT, related_name="household_changes", verbose_name=_("occupant")
+    )
+    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "unit__estate"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household change")
+        verbose_name_plural = _("household changes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.occupancy.person} · {self.get_kind_display()}"
 
 
 def archive_upload_path(instance: ArchiveDocument, filename: str) -> str:

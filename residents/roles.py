@@ -16,6 +16,7 @@ _READ = [
     "residents.view_person",
     "residents.view_occupancy",
     "residents.view_archivedocument",
+    "residents.view_householdchange",  # who named the payer, who sees the bills (read-only)
 ]
 _EDIT_PEOPLE = [
     "residents.add_person",

@@ -196,3 +196,77 @@ def persons_to_pick(*, user, estate_id: int, query: str, limit: int = 20) -> lis
         .prefetch_related(_current_occupancies(with_unit=True))
     )
     return list(persons_matching(candidates, query).order_by("name", "pk")[:limit])
+
+
+# --- Household: who pays and who sees the bills ----------------------------------------------
+
+
+def default_payer_key(occupancy: Occupancy) -> tuple:
+    """Order of the default payer among a unit's current occupants: the owner, else a co-owner,
+    the one who moved in first."""
+    rank = Occupancy.BILL_ROLES.index(occupancy.role) if occupancy.role in Occupancy.BILL_ROLES else 99
+    return (rank, occupancy.start_date or date.min, occupancy.pk)
+
+
+def pick_payer(occupancies) -> Occupancy | None:
+    """The payer among one unit's current occupancies: the one named payer, else the default
+    (an owner or co-owner); None when the unit has neither."""
+    occupancies = list(occupancies)
+    for occupancy in occupancies:
+        if occupancy.is_payer:
+            return occupancy
+    owners = [o for o in occupancies if o.role in Occupancy.BILL_ROLES]
+    return min(owners, key=default_payer_key) if owners else None
+
+
+def payers_by_unit(unit_ids, *, today: date | None = None) -> dict[int, Occupancy]:
+    """The payer of each unit (one query), with `person` loaded. A unit whose named payer has
+    moved out falls back to its owner here even before any service has moved the flag."""
+    by_unit: dict[int, list[Occupancy]] = {}
+    for occupancy in (
+        Occupancy.objects.current(today)
+        .filter(unit_id__in=list(unit_ids))
+        .filter(Q(is_payer=True) | Q(role__in=Occupancy.BILL_ROLES))
+        .select_related("person")
+    ):
+        by_unit.setdefault(occupancy.unit_id, []).append(occupancy)
+    found = {unit_id: pick_payer(rows) for unit_id, rows in by_unit.items()}
+    return {unit_id: payer for unit_id, payer in found.items() if payer is not None}
+
+
+@dataclass(frozen=True)
+class HouseholdUnit:
+    unit: Unit
+    occupancies: list[Occupancy]
+    payer: Occupancy | None
+    may_manage: bool
+
+
+def household_for_portal(*, user, today: date | None = None) -> list[HouseholdUnit]:
+    """The units the resident occupies today, each with its current occupants, its payer and
+    whether this resident (an owner or co-owner) may change them. Two queries."""
+    units = list(
+        Unit.objects.for_resident(user)
+        .select_related("estate")
+        .prefetch_related(
+            Prefetch(
+                "occupancies",
+                queryset=Occupancy.objects.current(today).select_related("person").order_by("role", "pk"),
+                to_attr="current_occupancies",
+            )
+        )
+        .order_by("code", "pk")
+    )
+    result = []
+    for unit in units:
+        rows = unit.current_occupancies
+        mine = [o for o in rows if o.person.user_id == user.pk]
+        result.append(
+            HouseholdUnit(
+                unit=unit,
+                occupancies=rows,
+                payer=pick_payer(rows),
+                may_manage=any(o.role in Occupancy.BILL_ROLES for o in mine),
+            )
+        )
+    return result

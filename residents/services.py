@@ -16,9 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import (
+    ArchiveDocument,
+    Building,
+    Estate,
+    HouseholdChange,
+    Occupancy,
+    Person,
+    SensitiveAccessLog,
+    Unit,
+)
+from residents.selectors import pick_payer
 from servicecenter.crypto import keyed_hash
 from servicecenter.exceptions import DomainError
+from servicecenter.scoping import access_for
 from servicecenter.uploads import prepare_upload
 from servicecenter.validators import (
     normalize_id_number,
@@ -136,11 +147,19 @@ def add_occupancy(
     ):
         raise DomainError(_("This person already has this role in this unit."))
     occupancy = Occupancy.objects.create(
-        person=person, unit=unit, role=role, start_date=start_date or timezone.localdate(), end_date=end_date
+        person=person,
+        unit=unit,
+        role=role,
+        start_date=start_date or timezone.localdate(),
+        end_date=end_date,
+        sees_bills=role in Occupancy.BILL_ROLES,
     )
     if unit.state in (Unit.State.VACANT, Unit.State.HANDED_OVER) and role != Occupancy.Role.OWNER:
         unit.state = Unit.State.OCCUPIED
         unit.save(update_fields=["state"])
+    if role in Occupancy.BILL_ROLES:
+        _apply_default_payer(unit=unit)
+        occupancy.refresh_from_db(fields=["is_payer"])
     return occupancy
 
 
@@ -154,6 +173,116 @@ def end_occupancy(*, actor, occupancy: Occupancy, end_date: date | None = None) 
         raise DomainError(_("The end date is before the start date."))
     occupancy.end_date = end_date
     occupancy.save(update_fields=["end_date"])
+    # A payer who has moved out hands over to the owner now; one moving out later stays payer
+    # until then (payers_by_unit falls back on its own once the day has passed).
+    if occupancy.is_payer and end_date <= timezone.localdate():
+        occupancy.is_payer = False
+        occupancy.save(update_fields=["is_payer"])
+        _apply_default_payer(unit=occupancy.unit, leaving=occupancy)
+    return occupancy
+
+
+# --- Household: who pays the unit's bills and who sees them ------------------------------------
+
+
+def _apply_default_payer(
+    *, unit: Unit, leaving: Occupancy | None = None, now: datetime | None = None
+) -> Occupancy | None:
+    """The owner is the payer by default: when no current occupant of the unit is named payer,
+    the owner (else a co-owner, the earliest first) becomes it. Logged without an actor."""
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    current = list(Occupancy.objects.current().filter(unit=unit).exclude(pk=getattr(leaving, "pk", None)))
+    if any(o.is_payer for o in current):
+        return None
+    payer = pick_payer(current)
+    if payer is None:
+        return None
+    # A flag left on an occupancy that has ended since (a payer who moved out on a date set in
+    # advance) would block the one-payer constraint.
+    Occupancy.objects.filter(unit=unit, is_payer=True).update(is_payer=False)
+    payer.is_payer = True
+    payer.save(update_fields=["is_payer"])
+    HouseholdChange.objects.create(
+        unit=unit, occupancy=payer, kind=HouseholdChange.Kind.PAYER_DEFAULT, created_at=now or timezone.now()
+    )
+    return payer
+
+
+def may_manage_household(*, actor, unit: Unit) -> bool:
+    """Staff who may change occupancies in the unit's estate, or an owner or co-owner of the
+    unit today. In the portal everyone is only a resident (enter_portal), so a staff member who
+    rents a flat cannot name its payer from there."""
+    if access_for(actor).is_staff_member:
+        return (
+            actor.has_perm("residents.change_occupancy")
+            and Unit.objects.visible_to(actor).filter(pk=unit.pk).exists()
+        )
+    return (
+        Occupancy.objects.current()
+        .filter(unit=unit, person__user=actor, role__in=Occupancy.BILL_ROLES)
+        .exists()
+    )
+
+
+def _current_occupancy_of_unit(occupancy: Occupancy) -> Occupancy:
+    found = Occupancy.objects.current().select_for_update().filter(pk=occupancy.pk).first()
+    if found is None:
+        raise DomainError(_("This person no longer lives in the unit."))
+    return found
+
+
+@transaction.atomic
+def set_payer(*, actor, unit: Unit, occupancy: Occupancy, now: datetime | None = None) -> Occupancy:
+    """Name the occupant who pays the unit's bills and gets its payment reminders."""
+    if occupancy.unit_id != unit.pk:
+        raise DomainError(_("This person does not live in this unit."))
+    if not may_manage_household(actor=actor, unit=unit):
+        raise PermissionDenied(_("Only the unit's owner or the service centre can name its payer."))
+    Unit.objects.select_for_update().filter(pk=unit.pk).first()
+    occupancy = _current_occupancy_of_unit(occupancy)
+    if occupancy.is_payer:
+        return occupancy
+    Occupancy.objects.filter(unit=unit, is_payer=True).update(is_payer=False)
+    occupancy.is_payer = True
+    occupancy.save(update_fields=["is_payer"])
+    HouseholdChange.objects.create(
+        unit=unit,
+        occupancy=occupancy,
+        kind=HouseholdChange.Kind.PAYER,
+        actor=actor,
+        created_at=now or timezone.now(),
+    )
+    return occupancy
+
+
+@transaction.atomic
+def set_bill_visibility(
+    *, actor, occupancy: Occupancy, visible: bool, now: datetime | None = None
+) -> Occupancy:
+    """Grant or withdraw one occupant's view of the unit's bills, payments and receipts."""
+    if not may_manage_household(actor=actor, unit=occupancy.unit):
+        raise PermissionDenied(
+            _("Only the unit's owner or the service centre can change who sees its bills.")
+        )
+    Unit.objects.select_for_update().filter(pk=occupancy.unit_id).first()
+    occupancy = _current_occupancy_of_unit(occupancy)
+    if not visible:
+        if occupancy.role in Occupancy.BILL_ROLES:
+            raise DomainError(_("Owners and co-owners always see the unit's bills."))
+        payer = pick_payer(Occupancy.objects.current().filter(unit_id=occupancy.unit_id))
+        if payer is not None and payer.pk == occupancy.pk:
+            raise DomainError(_("The payer always sees the unit's bills. Name another payer first."))
+    if occupancy.sees_bills == visible:
+        return occupancy
+    occupancy.sees_bills = visible
+    occupancy.save(update_fields=["sees_bills"])
+    HouseholdChange.objects.create(
+        unit_id=occupancy.unit_id,
+        occupancy=occupancy,
+        kind=HouseholdChange.Kind.BILLS_SHOWN if visible else HouseholdChange.Kind.BILLS_HIDDEN,
+        actor=actor,
+        created_at=now or timezone.now(),
+    )
     return occupancy
 
 

@@ -7,6 +7,8 @@ desk_patterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/occupants/add/", views.occupancy_add, name="occupancy_add"),
     path("occupancies/<int:pk>/end/", views.occupancy_end, name="occupancy_end"),
+    path("occupancies/<int:pk>/payer/", views.occupancy_payer, name="occupancy_payer"),
+    path("occupancies/<int:pk>/bills/", views.occupancy_bills, name="occupancy_bills"),
     path("persons/", views.person_list, name="person_list"),
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
@@ -20,4 +22,8 @@ desk_patterns = [
     path("import/confirm/", views_import.import_confirm, name="import_confirm"),
     path("export.xlsx", views_import.export_xlsx, name="export"),
 ]
-portal_patterns: list = []
+portal_patterns = [
+    path("household/", views.portal_household, name="household"),
+    path("household/<int:pk>/payer/", views.portal_household_payer, name="household_payer"),
+    path("household/<int:pk>/bills/", views.portal_household_bills, name="household_bills"),
+]

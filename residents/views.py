@@ -24,13 +24,22 @@ from residents.forms import (
     RevealForm,
     VerifyIdForm,
 )
-from residents.models import ArchiveDocument, Building, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import (
+    ArchiveDocument,
+    Building,
+    Occupancy,
+    Person,
+    SensitiveAccessLog,
+    Unit,
+    resident_unit_ids,
+)
 from residents.selectors import estates_visible_to
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.net import client_ip
 from servicecenter.paging import paginate
 from servicecenter.panels import render_unit_panels
+from servicecenter.portal import portal_page
 from servicecenter.uploads import serve_private_file
 from servicecenter.validators import parse_id
 
@@ -100,6 +109,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "current_occupancies": current,
             "ended_occupancies": ended,
+            "payer": selectors.pick_payer(o for o in current if o.is_current),
             "documents": unit.documents.all(),
             "today": timezone.localdate(),
             "upload_form": DocumentUploadForm(),
@@ -407,3 +417,84 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "querystring": querystring(request),
         },
     )
+
+
+# --- Household: who pays the bills and who sees them ---------------------------------------------
+
+
+def _visibility_choice(request: HttpRequest) -> bool | None:
+    value = request.POST.get("visible", "")
+    return {"1": True, "0": False}.get(value)
+
+
+def _change_household(request: HttpRequest, occupancy: Occupancy, change: str) -> None:
+    """Run one household change from a form post; refusals become messages."""
+    try:
+        if change == "payer":
+            services.set_payer(actor=request.user, unit=occupancy.unit, occupancy=occupancy)
+            messages.success(request, _("%(name)s now pays the bills.") % {"name": occupancy.person.name})
+            return
+        visible = _visibility_choice(request)
+        if visible is None:
+            messages.error(request, _("Choose whether this person sees the bills."))
+            return
+        services.set_bill_visibility(actor=request.user, occupancy=occupancy, visible=visible)
+        text = _("%(name)s now sees the bills.") if visible else _("%(name)s no longer sees the bills.")
+        messages.success(request, text % {"name": occupancy.person.name})
+    except DomainError as error:
+        messages.error(request, error.message)
+
+
+@desk_page("residents.change_occupancy")
+@require_POST
+def occupancy_payer(request: HttpRequest, pk: int) -> HttpResponse:
+    occupancy = get_object_or_404(
+        Occupancy.objects.visible_to(request.user).select_related("person", "unit"), pk=pk
+    )
+    _change_household(request, occupancy, "payer")
+    return redirect("residents:unit_detail", pk=occupancy.unit_id)
+
+
+@desk_page("residents.change_occupancy")
+@require_POST
+def occupancy_bills(request: HttpRequest, pk: int) -> HttpResponse:
+    occupancy = get_object_or_404(
+        Occupancy.objects.visible_to(request.user).select_related("person", "unit"), pk=pk
+    )
+    _change_household(request, occupancy, "bills")
+    return redirect("residents:unit_detail", pk=occupancy.unit_id)
+
+
+@portal_page
+@require_GET
+def portal_household(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/residents_household.html",
+        {"households": selectors.household_for_portal(user=request.user)},
+    )
+
+
+def _portal_occupancy_or_404(request: HttpRequest, pk: int) -> Occupancy:
+    # Any current occupant of one of the person's units: the service then refuses (403) anyone
+    # but an owner or co-owner, so a tenant learns nothing they could not see on the page.
+    return get_object_or_404(
+        Occupancy.objects.current()
+        .filter(unit__in=resident_unit_ids(request.user))
+        .select_related("person", "unit"),
+        pk=pk,
+    )
+
+
+@portal_page
+@require_POST
+def portal_household_payer(request: HttpRequest, pk: int) -> HttpResponse:
+    _change_household(request, _portal_occupancy_or_404(request, pk), "payer")
+    return redirect("portal:household")
+
+
+@portal_page
+@require_POST
+def portal_household_bills(request: HttpRequest, pk: int) -> HttpResponse:
+    _change_household(request, _portal_occupancy_or_404(request, pk), "bills")
+    return redirect("portal:household")

@@ -148,11 +148,16 @@ URLS: dict[str, frozenset[str]] = {
     "portal:billing_bill": RESIDENTS,
     "portal:billing_payments": RESIDENTS,
     "portal:billing_receipt": RESIDENTS,
+    "portal:household": RESIDENTS,
+    "portal:household_payer": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
+    "portal:household_bills": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
     # --- archive
     "residents:unit_list": _UNIT_READERS,
     "residents:unit_detail": _UNIT_READERS,
     "residents:occupancy_add": _ARCHIVE_EDITORS,
     "residents:occupancy_end": _ARCHIVE_EDITORS,
+    "residents:occupancy_payer": _ARCHIVE_EDITORS,
+    "residents:occupancy_bills": _ARCHIVE_EDITORS,
     "residents:person_list": _ARCHIVE_READERS,
     "residents:person_detail": _ARCHIVE_READERS,
     "residents:person_create": _ARCHIVE_EDITORS,
@@ -251,6 +256,8 @@ API: dict[str, frozenset[str]] = {
     "occupancy.retrieve": _ARCHIVE_READERS | RESIDENTS,
     "occupancy.create": _ARCHIVE_EDITORS,
     "occupancy.end": _ARCHIVE_EDITORS,
+    "occupancy.payer": _ARCHIVE_EDITORS,
+    "occupancy.bill_visibility": _ARCHIVE_EDITORS,
     "access-log.list": roles(MANAGER, COMPANY),
     "access-log.retrieve": roles(MANAGER, COMPANY),
     # staff

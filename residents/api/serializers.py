@@ -110,6 +110,8 @@ class OccupancySerializer(serializers.ModelSerializer):
             "start_date",
             "end_date",
             "is_current",
+            "is_payer",
+            "sees_bills",
         ]
         read_only_fields = fields
 
@@ -200,6 +202,10 @@ class OccupancyCreateSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Occupancy.Role.choices)
     start_date = serializers.DateField(required=False, allow_null=True)
     end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class OccupancyBillVisibilitySerializer(serializers.Serializer):
+    visible = serializers.BooleanField(help_text=_("Whether this occupant sees the unit's bills."))
 
 
 class OccupancyEndSerializer(serializers.Serializer):

@@ -203,7 +203,11 @@ class OccupancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archive
     serializer_class = s.OccupancySerializer
     filterset_class = OccupancyFilter
     ordering_fields = ["start_date", "end_date", "role"]
-    action_permissions = {"end": ["residents.change_occupancy"]}
+    action_permissions = {
+        "end": ["residents.change_occupancy"],
+        "payer": ["residents.change_occupancy"],
+        "bill_visibility": ["residents.change_occupancy"],
+    }
 
     def create(self, request, *args, **kwargs):
         occupancy = services.add_occupancy(actor=request.user, **self.parse(s.OccupancyCreateSerializer))
@@ -219,6 +223,29 @@ class OccupancyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archive
         occupancy = self.get_object()
         end_date = self.parse(s.OccupancyEndSerializer).get("end_date")
         occupancy = services.end_occupancy(actor=request.user, occupancy=occupancy, end_date=end_date)
+        return self.respond(self.get_queryset().get(pk=occupancy.pk))
+
+    @extend_schema(
+        summary="Name this occupant the unit's payer (pays the bills, gets the reminders)",
+        request=None,
+        responses={200: s.OccupancySerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def payer(self, request, pk=None):
+        occupancy = self.get_object()
+        services.set_payer(actor=request.user, unit=occupancy.unit, occupancy=occupancy)
+        return self.respond(self.get_queryset().get(pk=occupancy.pk))
+
+    @extend_schema(
+        summary="Grant or withdraw this occupant's view of the unit's bills",
+        request=s.OccupancyBillVisibilitySerializer,
+        responses={200: s.OccupancySerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="bill-visibility")
+    def bill_visibility(self, request, pk=None):
+        occupancy = self.get_object()
+        visible = self.parse(s.OccupancyBillVisibilitySerializer)["visible"]
+        services.set_bill_visibility(actor=request.user, occupancy=occupancy, visible=visible)
         return self.respond(self.get_queryset().get(pk=occupancy.pk))
 
 

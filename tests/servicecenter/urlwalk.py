@@ -306,6 +306,8 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "residents:unit_detail": {"pk": ("unit", "pk")},
     "residents:occupancy_add": {"pk": ("unit", "pk")},
     "residents:occupancy_end": {"pk": ("occupancy", "pk")},
+    "residents:occupancy_payer": {"pk": ("occupancy", "pk")},
+    "residents:occupancy_bills": {"pk": ("occupancy", "pk")},
     "residents:person_detail": {"pk": ("person", "pk")},
     "residents:person_edit": {"pk": ("person", "pk")},
     "residents:person_reveal": {"pk": ("person", "pk")},
@@ -325,6 +327,8 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     # portal
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
+    "portal:household_payer": {"pk": ("occupancy", "pk")},
+    "portal:household_bills": {"pk": ("occupancy", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
