@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
@@ -23,7 +23,13 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from residents.models import Estate
-from servicecenter.api import ScopedQuerysetMixin, strict_page_number, strict_page_size
+from servicecenter.api import (
+    ActionPermission,
+    ActionViewMixin,
+    ScopedQuerysetMixin,
+    strict_page_number,
+    strict_page_size,
+)
 from servicecenter.paging import COUNT_CAP, light_page
 from servicecenter.parsers import StrictJSONParser
 from servicecenter.uploads import serve_private_file
@@ -94,36 +100,12 @@ class LightPagination(BasePagination):
         }
 
 
-class TicketPermission(permissions.BasePermission):
-    """Reads need `view_ticket`, registration `add_ticket`, the KPIs `view_ticket_metrics`; each
-    transition its own permission, checked on the ticket (technicians: only their own work)."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if view.action == "create":
-            return user.has_perm("tickets.add_ticket")
-        if view.action == "metrics":
-            return user.has_perm("tickets.view_ticket_metrics")
-        return user.has_perm("tickets.view_ticket")
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if view.action in ACTION_PERMISSIONS:
-            return may(request.user, view.action, obj)
-        return True
-
-
-class TransitionMixin:
+class TransitionMixin(ActionViewMixin):
     def _transition(self, service, input_serializer=None, **fixed):
         ticket = self.get_object()
-        values = {}
-        if input_serializer is not None:
-            serializer = input_serializer(data=self.request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            values = dict(serializer.validated_data)
+        values = self.parse(input_serializer) if input_serializer is not None else {}
         ticket = service(ticket=ticket, actor=self.request.user, **values, **fixed)
-        return Response(s.TicketSerializer(ticket, context=self.get_serializer_context()).data)
+        return self.respond(ticket, serializer_class=s.TicketSerializer)
 
 
 @extend_schema_view(
@@ -142,7 +124,12 @@ class TicketViewSet(
 ):
     queryset = Ticket.objects.all()
     serializer_class = s.TicketSerializer
-    permission_classes = [TicketPermission]
+    # Reads and every action need `view_ticket`, registration `add_ticket`, the KPIs
+    # `view_ticket_metrics`; each transition also its own permission, checked on the ticket
+    # (technicians: only their own work).
+    permission_classes = [ActionPermission]
+    action_permissions = {"create": ["tickets.add_ticket"], "metrics": ["tickets.view_ticket_metrics"]}
+    other_actions_need = ["tickets.view_ticket"]
     filterset_class = TicketFilter
     pagination_class = LightPagination
     ordering_fields = ["created_at", "resolution_due_at", "response_due_at", "priority", "number"]
@@ -170,6 +157,9 @@ class TicketViewSet(
 
     def get_serializer_class(self):
         return s.TicketDetailSerializer if self.action == "retrieve" else s.TicketSerializer
+
+    def may_act_on(self, user, action: str, ticket: Ticket) -> bool:
+        return action not in ACTION_PERMISSIONS or may(user, action, ticket)
 
     @extend_schema(
         summary="Register a ticket",
@@ -428,6 +418,8 @@ class PublicLocationViewSet(
 
     queryset = PublicLocation.objects.active().order_by("estate_id", "sort_order", "name")
     serializer_class = s.PublicLocationSerializer
+    permission_classes = [ActionPermission]
+    other_actions_need: list[str] = []  # a reference list: anyone signed in (the portal's form too)
     filterset_fields = ["estate", "building"]
 
 
@@ -435,6 +427,8 @@ class PublicLocationViewSet(
 class RootCauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = RootCause.objects.filter(is_active=True)
     serializer_class = s.RootCauseSerializer
+    permission_classes = [ActionPermission]
+    other_actions_need: list[str] = []  # a reference list: anyone signed in
     pagination_class = None
 
 
@@ -446,18 +440,10 @@ class TicketCategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         .order_by("sort_order", "code")
     )
     serializer_class = s.TicketCategorySerializer
+    permission_classes = [ActionPermission]
+    other_actions_need: list[str] = []  # a reference list: anyone signed in (the portal's form too)
     pagination_class = None
     filter_backends: list = []
-
-
-class CallbackPermission(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if view.action == "record":
-            return user.has_perm("tickets.record_callback")
-        return user.has_perm("tickets.view_callback")
 
 
 @extend_schema_view(
@@ -471,7 +457,9 @@ class CallbackViewSet(
         "next_attempt_at", "pk"
     )
     serializer_class = s.CallbackSerializer
-    permission_classes = [CallbackPermission]
+    permission_classes = [ActionPermission]
+    action_permissions = {"record": ["tickets.record_callback"]}
+    other_actions_need = ["tickets.view_callback"]
     filterset_class = CallbackFilter
     ordering_fields = ["due_at", "next_attempt_at", "completed_at"]
 
