@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import BillingPolicy
-from billing.periods import month_start
 from residents.models import Estate
+from servicecenter.periods import month_start
 
 logger = logging.getLogger("servicecenter.billing")
 

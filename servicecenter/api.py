@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from servicecenter import paging
 from servicecenter.exceptions import DomainError
 from servicecenter.money import MoneyError, parse_money
+from servicecenter.periods import parse_month
 from servicecenter.scoping import access_for
 from servicecenter.validators import parse_id, validate_reasonable_date
 
@@ -114,6 +115,20 @@ class ReasonableDateField(serializers.DateField):
         except DjangoValidationError as error:
             raise ValidationError(error.messages, code="date_out_of_range") from None
         return day
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
+class MonthField(serializers.Field):
+    """A month as YYYY-MM (`parse_month`, within the kernel's date range) ↔ the date of its first day."""
+
+    def to_internal_value(self, data):
+        month = parse_month(str(data))
+        if month is None:
+            raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
+        return month
+
+    def to_representation(self, value) -> str:
+        return f"{value:%Y-%m}"
 
 
 # --- Routing ----------------------------------------------------------------------------------

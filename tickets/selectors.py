@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 
 from residents.models import Occupancy, Unit
 from residents.selectors import parse_archive_query
+from servicecenter.periods import month_bounds
 from servicecenter.scoping import access_for
 from staff.models import StaffProfile, Team, Zone
 from tickets.defaults import DEFAULT_SLA_MINUTES
@@ -475,15 +476,6 @@ class TicketMetrics:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of the calendar month in local time."""
-    tz = timezone.get_current_timezone()
-    start = datetime(month.year, month.month, 1, tzinfo=tz)
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    end = datetime(following.year, following.month, 1, tzinfo=tz)
-    return start, end
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from residents.models import Estate, Person, Unit
-from servicecenter.api import IdField, MoneyField
+from servicecenter.api import IdField, MoneyField, MonthField
 from servicecenter.authz import forbidden_fields
 from servicecenter.scoping import access_for
 from servicecenter.uploads import UploadField
@@ -401,7 +401,4 @@ class TicketMetricsQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("Group the figures by team, staff member or zone: one row each."),
     )
-    # ASCII digits and the kernel's date range (EARLIEST_DATE..LATEST_DATE: 2000..2099).
-    month = serializers.RegexField(
-        r"^20[0-9]{2}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")}
-    )
+    month = MonthField()

@@ -8,8 +8,6 @@ input a 400, a missing permission a 403.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -399,12 +397,12 @@ class TicketViewSet(
         estate = Estate.objects.visible_to(request.user).filter(pk=query.validated_data["estate"]).first()
         if estate is None:
             raise Http404(_("No such estate."))
-        year, month = (int(part) for part in query.validated_data["month"].split("-"))
+        month = query.validated_data["month"]
         by = query.validated_data.get("by")
         if by:
-            rows = selectors.ticket_metrics_by(estate=estate, month=date(year, month, 1), by=by)
+            rows = selectors.ticket_metrics_by(estate=estate, month=month, by=by)
             return Response({"by": by, "results": [row.as_dict() for row in rows]})
-        metrics = selectors.ticket_metrics(estate=estate, month=date(year, month, 1))
+        metrics = selectors.ticket_metrics(estate=estate, month=month)
         return Response(metrics.as_dict())
 
 
