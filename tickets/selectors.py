@@ -357,7 +357,7 @@ def label_callbacks(callbacks) -> None:
     now = timezone.now()
     for callback in callbacks:
         callback.status_label = statuses.get(callback.status, callback.status)
-        callback.is_late = callback.status == Callback.Status.PENDING and callback.next_attempt_at < now
+        callback.is_late = callback.is_overdue(now)
 
 
 def tickets_for_work_cards(*, user) -> QuerySet[Ticket]:

@@ -8,6 +8,8 @@ from rest_framework.test import APIRequestFactory
 from servicecenter.api import ActionPermission
 from servicecenter.api_router import router
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize("prefix, viewset", [(prefix, viewset) for prefix, viewset, _ in router.registry])
 def test_every_viewset_uses_the_one_permission_class(prefix, viewset):

@@ -74,7 +74,7 @@ class TicketSerializer(serializers.ModelSerializer):
     reporter_phone = serializers.CharField(source="reporter_phone_masked", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
     assignee_name = serializers.SerializerMethodField()
-    is_overdue = serializers.BooleanField(source="overdue", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
