@@ -39,7 +39,7 @@ from billing.models import (
 from residents.models import Building, Occupancy, Unit
 from residents.selectors import parse_archive_query
 from servicecenter.money import ZERO, to_money
-from servicecenter.periods import month_bounds, month_end, month_start
+from servicecenter.periods import month_bounds, month_start
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 OUTSTANDING = F("amount") - F("amount_paid")
@@ -653,14 +653,6 @@ def payment_for_page(*, user, pk: int) -> Payment:
         )
         .get(pk=pk)
     )
-
-
-def month_of(value: date | None) -> date:
-    return month_start(value or timezone.localdate())
-
-
-def month_last_day(month: date) -> date:
-    return month_end(month)
 
 
 def latest_readings(meter_ids) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
-from staff.models import StaffProfile, Team, Zone
+from staff.models import Team, Zone
 
 User = get_user_model()
 
@@ -29,7 +29,3 @@ def staff_users_of_estate(*, estate, role: str | None = None):
     if role:
         users = users.filter(groups__name=role)
     return users.distinct()
-
-
-def profile_of(user) -> StaffProfile | None:
-    return StaffProfile.objects.filter(user=user).prefetch_related("estates").select_related("team").first()
