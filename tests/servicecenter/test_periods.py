@@ -52,3 +52,19 @@ def test_the_form_and_api_fields_read_months_the_same_way():
     with pytest.raises(forms.ValidationError):
         MonthFormField().clean("0001-01")
     assert MonthFormField(required=False).clean("") is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "month, status", [("2025-03", 200), ("2025-13", 400), ("１９99-01", 400), ("1999-12", 400)]
+)
+def test_ticket_kpis_read_the_month_by_the_kernels_rule(api_as, users, estate_a, month, status):
+    response = api_as(users["manager"]).get(f"/api/tickets/metrics/?estate={estate_a.pk}&month={month}")
+    assert response.status_code == status, response.content
+
+
+@pytest.mark.django_db
+def test_desk_kpi_page_refuses_a_month_outside_the_range(client_as, users, estate_a):
+    page = client_as(users["manager"]).get(f"/tickets/metrics/?estate={estate_a.pk}&month=0001-01")
+    assert page.status_code == 200
+    assert "Enter a month as YYYY-MM, e.g. 2025-03." in page.content.decode()
