@@ -302,10 +302,12 @@ class TicketViewSet(
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         ticket = self.get_object()
-        serializer = s.TicketCommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event = services.add_comment(ticket=ticket, actor=request.user, **serializer.validated_data)
-        return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        event = services.add_comment(
+            ticket=ticket, actor=request.user, **self.parse(s.TicketCommentSerializer)
+        )
+        return self.respond(
+            event, status_code=status.HTTP_201_CREATED, serializer_class=s.TicketEventSerializer
+        )
 
     @extend_schema(
         summary="Attach a photo or PDF (10 MB at most)",
@@ -363,10 +365,10 @@ class TicketViewSet(
             return Response(
                 {"detail": _("Only the resident who reported this request can rate it.")}, status=403
             )
-        serializer = s.TicketRateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        callback = services.rate_ticket(ticket=ticket, actor=request.user, **serializer.validated_data)
-        return Response(s.CallbackSerializer(callback).data)
+        callback = services.rate_ticket(
+            ticket=ticket, actor=request.user, **self.parse(s.TicketRateSerializer)
+        )
+        return self.respond(callback, serializer_class=s.CallbackSerializer)
 
     @extend_schema(
         summary="Monthly KPIs of one estate",
@@ -449,7 +451,11 @@ class TicketCategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     retrieve=extend_schema(summary="One callback", responses={200: s.CallbackSerializer, 404: _NOT_FOUND}),
 )
 class CallbackViewSet(
-    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ActionViewMixin,
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = Callback.objects.select_related("ticket__unit", "ticket__reporter", "assigned_to").order_by(
         "next_attempt_at", "pk"
@@ -469,9 +475,7 @@ class CallbackViewSet(
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         callback = self.get_object()
-        serializer = s.CallbackRecordSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         callback = services.record_callback(
-            callback=callback, actor=request.user, **serializer.validated_data
+            callback=callback, actor=request.user, **self.parse(s.CallbackRecordSerializer)
         )
-        return Response(s.CallbackSerializer(callback).data)
+        return self.respond(callback)
