@@ -1,6 +1,7 @@
-"""Shared API plumbing: pagination, money and date fields, the router, the error
-shape, and estate-scoped viewsets. Hostile input is refused here once, for every endpoint (the
-JSON parser is in `servicecenter.parsers`: DRF imports it while `rest_framework.views` loads)."""
+"""Shared API plumbing: pagination, money, date and month fields, the router, the error shape,
+the one permission class (`ActionPermission`), parse/respond for write endpoints, and estate-scoped
+viewsets. Hostile input is refused here once, for every endpoint (the JSON parser is in
+`servicecenter.parsers`: DRF imports it while `rest_framework.views` loads)."""
 
 from decimal import Decimal
 
