@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import Bill, ChargeItem, ChargeRate, Payment, Reminder
-from billing.periods import add_months, month_end, month_start
 from residents.models import Building, Person, Unit
+from servicecenter.periods import add_months, month_end, month_start
 from staff.models import Notification, Zone, ZoneBuilding
 
 PAST_MONTHS = 9

@@ -30,9 +30,9 @@ from billing.models import (
     Payment,
     PaymentMethod,
 )
-from billing.periods import add_months, month_start
 from residents.models import Estate, Occupancy, Unit
 from servicecenter.money import to_money
+from servicecenter.periods import add_months, month_start
 
 Kind = ChargeItem.Kind
 Basis = ChargeItem.Basis

@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Bill, ChargeItem, MeterReading, Payment, PaymentMethod
-from billing.periods import parse_period
 from servicecenter.forms import IdFilter, ReasonableDateFilter
+from servicecenter.periods import parse_month
 
 
 class PeriodFilter(django_filters.CharFilter):
@@ -16,7 +16,7 @@ class PeriodFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        period = parse_period(value)
+        period = parse_month(value)
         return qs.filter(**{self.field_name: period}) if period else qs.none()
 
 

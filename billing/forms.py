@@ -8,8 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Bill, DepositAccount, PaymentMethod, Reminder
-from billing.periods import parse_period
-from servicecenter.forms import MoneyFormField, ReasonableDateFormField
+from servicecenter.forms import MoneyFormField, MonthFormField, ReasonableDateFormField
 
 MISSING_KEY = _("This form has expired. Reload the page and enter the payment again.")
 
@@ -71,18 +70,9 @@ class CallOutcomeForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class PeriodField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        period = parse_period(value)
-        if period is None:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
-        return period
-
-
 class GenerateBillsForm(forms.Form):
     estate = forms.ModelChoiceField(label=_("Estate"), queryset=None, empty_label=None)
-    period = PeriodField(
+    period = MonthFormField(
         label=_("Month (YYYY-MM)"), max_length=7, widget=forms.TextInput(attrs={"type": "month"})
     )
 

@@ -36,10 +36,10 @@ from billing.models import (
     PrepaidMovement,
     Reminder,
 )
-from billing.periods import add_months, month_end, month_start
 from residents.models import Building, Occupancy, Unit, resident_bill_unit_ids
 from residents.selectors import parse_archive_query
 from servicecenter.money import ZERO, to_money
+from servicecenter.periods import month_bounds, month_start
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 OUTSTANDING = F("amount") - F("amount_paid")
@@ -389,12 +389,6 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    start, _ = _day_bounds(month_start(month))
-    end, _ = _day_bounds(add_months(month, 1))
-    return start, end
-
-
 @dataclass
 class CashJournal:
     day: date
@@ -529,7 +523,7 @@ def monthly_statement(*, estate, month: date) -> MonthlyStatement:
     earlier years (old arrears, 陈欠), still outstanding; plus prepaid and deposit movements, which
     are not revenue. A handful of queries."""
     month = month_start(month)
-    start, end = _month_bounds(month)
+    start, end = month_bounds(month)
     year_start = date(month.year, 1, 1)
     items = {item.pk: item for item in ChargeItem.objects.filter(estate=estate)}
     rows: dict[int, StatementRow] = {}
@@ -670,14 +664,6 @@ def payment_for_page(*, user, pk: int) -> Payment:
         )
         .get(pk=pk)
     )
-
-
-def month_of(value: date | None) -> date:
-    return month_start(value or timezone.localdate())
-
-
-def month_last_day(month: date) -> date:
-    return month_end(month)
 
 
 def latest_readings(meter_ids) -> dict:

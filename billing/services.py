@@ -47,11 +47,11 @@ from billing.models import (
     Reminder,
     UnitBillingTerms,
 )
-from billing.periods import add_months, days_in_month, month_end, month_start, overlap_days
 from residents.models import Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from residents.services import TaskCall, TaskNotFound, reveal_phone_for_task
 from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import ZERO, MoneyError, parse_money, to_money
+from servicecenter.periods import add_months, days_in_month, month_end, month_start, overlap_days
 from servicecenter.sequences import bump_counter
 
 logger = logging.getLogger("servicecenter.billing")

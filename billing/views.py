@@ -29,13 +29,13 @@ from billing.forms import (
 )
 from billing.latefees import late_fees_for
 from billing.models import Bill, DepositAccount, Meter, Payment, PaymentMethod
-from billing.periods import month_start, parse_period
 from residents.models import Building, Unit
 from residents.selectors import estates_visible_to
 from residents.services import TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate
+from servicecenter.periods import month_start, parse_month
 from servicecenter.portal import portal_page
 from servicecenter.validators import parse_id, parse_reasonable_date
 
@@ -479,7 +479,7 @@ def journal(request: HttpRequest) -> HttpResponse:
 
 def _statement_args(request: HttpRequest):
     estate, estates = _chosen_estate(request)
-    month = parse_period(request.GET.get("month", "")) or month_start(timezone.localdate())
+    month = parse_month(request.GET.get("month", "")) or month_start(timezone.localdate())
     return estate, estates, month
 
 
@@ -518,7 +518,7 @@ def meter_entry(request: HttpRequest) -> HttpResponse:
     buildings = list(Building.objects.visible_to(request.user).filter(estate=estate).order_by("code"))
     building = next((b for b in buildings if b.pk == _int(request.GET.get("building"))), None)
     kind = request.GET.get("kind") if request.GET.get("kind") in Meter.Kind.values else Meter.Kind.WATER
-    period = parse_period(request.GET.get("period", "")) or month_start(timezone.localdate())
+    period = parse_month(request.GET.get("period", "")) or month_start(timezone.localdate())
     meters = []
     errors: dict[int, str] = {}
     if building is not None:

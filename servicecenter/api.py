@@ -1,13 +1,14 @@
-"""Shared API plumbing: pagination, money and date fields, the router, the error
-shape, and estate-scoped viewsets. Hostile input is refused here once, for every endpoint (the
-JSON parser is in `servicecenter.parsers`: DRF imports it while `rest_framework.views` loads)."""
+"""Shared API plumbing: pagination, money, date and month fields, the router, the error shape,
+the one permission class (`ActionPermission`), parse/respond for write endpoints, and estate-scoped
+viewsets. Hostile input is refused here once, for every endpoint (the JSON parser is in
+`servicecenter.parsers`: DRF imports it while `rest_framework.views` loads)."""
 
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -17,6 +18,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from servicecenter import paging
 from servicecenter.exceptions import DomainError
 from servicecenter.money import MoneyError, parse_money
+from servicecenter.periods import parse_month
+from servicecenter.scoping import access_for
 from servicecenter.validators import parse_id, validate_reasonable_date
 
 # --- Pagination -------------------------------------------------------------------------------
@@ -115,6 +118,20 @@ class ReasonableDateField(serializers.DateField):
         return day
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
+class MonthField(serializers.Field):
+    """A month as YYYY-MM (`parse_month`, within the kernel's date range) ↔ the date of its first day."""
+
+    def to_internal_value(self, data):
+        month = parse_month(str(data))
+        if month is None:
+            raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
+        return month
+
+    def to_representation(self, value) -> str:
+        return f"{value:%Y-%m}"
+
+
 # --- Routing ----------------------------------------------------------------------------------
 
 
@@ -150,6 +167,75 @@ class ScopedQuerysetMixin:
 
     def scoped_queryset(self, queryset):
         return queryset.visible_to(self.request.user)
+
+
+# --- Permissions and action endpoints ---------------------------------------------------------
+
+
+class ActionPermission(permissions.DjangoModelPermissions):
+    """The one permission class of every viewset. What an action needs is declared on the viewset:
+
+    - `action_permissions = {"void": ["billing.void_bill"], ...}`: an action named here needs
+      exactly these permissions (an empty list: any signed-in user);
+    - `other_actions_need = ["tickets.view_ticket"]`: every action not named needs these; without
+      it, reads need `view_<model>`, POST `add_`, PUT/PATCH `change_` (Django's model permissions);
+    - `residents_may_read = True`: a resident may list and read (their queryset is already limited
+      to their own units by `visible_to`; the resident role holds no model permissions);
+    - `may_act_on(user, action, obj) -> bool`: a further rule on the object itself (technicians
+      work only their own tickets), checked when the view fetches it.
+
+    Nothing is ever deleted through the API: archive rows, tickets and money are referenced by
+    logs and ledgers (an occupancy is ended, a bill voided, not removed)."""
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": [],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": [],
+    }
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or request.method == "DELETE":
+            return False
+        required = getattr(view, "action_permissions", {}).get(getattr(view, "action", None))
+        if required is None:
+            required = getattr(view, "other_actions_need", None)
+        if required is not None:
+            return user.has_perms(required)
+        if (
+            request.method in permissions.SAFE_METHODS
+            and getattr(view, "residents_may_read", False)
+            and access_for(user).is_resident
+        ):
+            return True
+        return super().has_permission(request, view)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        may_act_on = getattr(view, "may_act_on", None)
+        return may_act_on is None or may_act_on(request.user, getattr(view, "action", None), obj)
+
+
+class ActionViewMixin:
+    """Parse, call one service, respond: the two halves every write endpoint shares. An action reads
+    `values = self.parse(InputSerializer)`, calls its service with them and returns
+    `self.respond(result)` (the viewset's serializer unless another is named)."""
+
+    def parse(self, serializer_class, *, partial: bool = False) -> dict:
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def respond(self, instance, *, status_code: int = status.HTTP_200_OK, serializer_class=None) -> Response:
+        serializer_class = serializer_class or self.get_serializer_class()
+        return Response(
+            serializer_class(instance, context=self.get_serializer_context()).data, status=status_code
+        )
 
 
 HTTP_409_CONFLICT = status.HTTP_409_CONFLICT

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from servicecenter.money import MoneyError, parse_money
+from servicecenter.periods import parse_month
 from servicecenter.validators import parse_id, validate_reasonable_date
 
 
@@ -41,6 +43,19 @@ class ReasonableDateFormField(forms.DateField):
     """A date within the kernel's reasonable range (`validate_reasonable_date`)."""
 
     default_validators = [validate_reasonable_date]
+
+
+class MonthFormField(forms.CharField):
+    """A month typed as YYYY-MM (`parse_month`) → the date of its first day."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values and not self.required:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."), code="invalid_month")
+        return month
 
 
 class ReasonableDateFilter(django_filters.DateFilter):

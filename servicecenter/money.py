@@ -19,11 +19,6 @@ def to_money(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
 
 
-def is_exact_cents(value: Decimal) -> bool:
-    """True when the amount has at most two decimal places (no silent rounding of input)."""
-    return value == value.quantize(CENT)
-
-
 # What DecimalField(max_digits=12, decimal_places=2) holds: ten digits before the point.
 MAX_MONEY = Decimal("9999999999.99")
 

@@ -43,7 +43,3 @@ def staff_users_of_estate(*, estate, role: str | None = None):
     if role:
         users = users.filter(groups__name=role)
     return users.distinct()
-
-
-def profile_of(user) -> StaffProfile | None:
-    return StaffProfile.objects.filter(user=user).prefetch_related("estates").select_related("team").first()

@@ -7,6 +7,8 @@ and called back when resolved. Every change is a `TicketEvent`: the ticket's tim
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
@@ -257,7 +259,8 @@ class TicketQuerySet(ScopedQuerySet):
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=Ticket.OPEN)
 
-    def overdue(self, now=None) -> TicketQuerySet:
+    def overdue(self, now: datetime | None = None) -> TicketQuerySet:
+        """Past a due time while the SLA clock runs: the same rule as `Ticket.is_overdue`."""
         now = now or timezone.now()
         return self.active().filter(
             Q(resolution_due_at__lt=now) | Q(first_responded_at__isnull=True, response_due_at__lt=now)
@@ -512,17 +515,14 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN
 
-    def is_overdue(self, now=None) -> bool:
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """Past a due time while the SLA clock runs: the same rule as `TicketQuerySet.overdue`."""
         if self.status not in self.CLOCK_RUNNING:
             return False
         now = now or timezone.now()
         return self.resolution_due_at < now or (
             self.first_responded_at is None and self.response_due_at < now
         )
-
-    @property
-    def overdue(self) -> bool:
-        return self.is_overdue()
 
 
 class TicketRequestKey(models.Model):
@@ -788,9 +788,8 @@ class Callback(models.Model):
     def __str__(self) -> str:
         return gettext("Callback for %(number)s") % {"number": self.ticket.number}
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.status == self.Status.PENDING and self.next_attempt_at < timezone.now()
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.status == self.Status.PENDING and self.next_attempt_at < (now or timezone.now())
 
 
 class CallbackAttempt(models.Model):

@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 
 from residents.models import Occupancy, Unit
 from residents.selectors import parse_archive_query
+from servicecenter.periods import month_bounds
 from servicecenter.scoping import access_for
 from staff.models import StaffProfile, Team, Zone
 from tickets.defaults import DEFAULT_SLA_MINUTES
@@ -356,7 +357,7 @@ def label_callbacks(callbacks) -> None:
     now = timezone.now()
     for callback in callbacks:
         callback.status_label = statuses.get(callback.status, callback.status)
-        callback.is_late = callback.status == Callback.Status.PENDING and callback.next_attempt_at < now
+        callback.is_late = callback.is_overdue(now)
 
 
 def tickets_for_work_cards(*, user) -> QuerySet[Ticket]:
@@ -475,15 +476,6 @@ class TicketMetrics:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of the calendar month in local time."""
-    tz = timezone.get_current_timezone()
-    start = datetime(month.year, month.month, 1, tzinfo=tz)
-    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    end = datetime(following.year, following.month, 1, tzinfo=tz)
-    return start, end
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

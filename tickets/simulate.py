@@ -15,7 +15,7 @@ from tickets import sla
 from tickets.models import Callback, Ticket, TicketEvent
 from tickets.services import ALLOWED
 
-S = Ticket.Status
+TicketStatus = Ticket.Status
 K = TicketEvent.Kind
 
 DESCRIPTIONS = {
@@ -145,7 +145,7 @@ def simulate(
         "number": number,
         "kind": kind,
         "channel": channel,
-        "status": S.NEW,
+        "status": TicketStatus.NEW,
         "priority": priority,
         "category_id": category.pk,
         "unit_id": unit_id,
@@ -186,7 +186,7 @@ def simulate(
     if kind == Ticket.Kind.REPAIR and unit_id and rng.random() < 0.12:
         t["is_paid_service"] = True
         t["service_price"] = rng.choice(["30.00", "50.00", "80.00", "120.00", "200.00"])
-    events: list[dict] = [_event(t, K.CREATED, desk, created_at, "", S.NEW, public=True)]
+    events: list[dict] = [_event(t, K.CREATED, desk, created_at, "", TicketStatus.NEW, public=True)]
     callbacks: list[dict] = []
     history = History(ticket=t, events=events, callbacks=callbacks)
     members = pools.members.get(team_id or 0, [])
@@ -203,12 +203,12 @@ def simulate(
 
     if rng.random() < 0.04:
         move(
-            S.CANCELLED,
+            TicketStatus.CANCELLED,
             desk,
             created_at + timedelta(minutes=rng.randint(5, 90)),
             note="业主撤回" if rng.random() < 0.5 else "重复登记",
         )
-        if t["status"] == S.CANCELLED:
+        if t["status"] == TicketStatus.CANCELLED:
             t["cancel_reason"] = events[-1]["note"]
         return history
 
@@ -223,7 +223,7 @@ def simulate(
         at = start_from + timedelta(
             minutes=rng.randint(2, 40) if rng.random() < 0.9 else rng.randint(60, 600)
         )
-        if not move(S.ASSIGNED, pools.supervisor_id or desk, at, public=False, kind_=K.ASSIGNED):
+        if not move(TicketStatus.ASSIGNED, pools.supervisor_id or desk, at, public=False, kind_=K.ASSIGNED):
             return None
         t["assignee_id"] = assignee
         if assignee is not None:
@@ -236,7 +236,7 @@ def simulate(
             at = morning + timedelta(minutes=rng.randint(0, 90))
         else:
             at += timedelta(minutes=max(1, rng.uniform(0.1, 0.9) * window))
-        if not move(S.IN_PROGRESS, assignee, at):
+        if not move(TicketStatus.IN_PROGRESS, assignee, at):
             return None
         t["assignee_id"] = t["assignee_id"] or assignee
         t["first_responded_at"] = t["first_responded_at"] or at
@@ -259,11 +259,11 @@ def simulate(
                 )
         if rng.random() < 0.12:
             hold_at = at + timedelta(minutes=rng.randint(20, 240))
-            if not move(S.ON_HOLD, assignee, hold_at, note=rng.choice(HOLD_REASONS)):
+            if not move(TicketStatus.ON_HOLD, assignee, hold_at, note=rng.choice(HOLD_REASONS)):
                 return None
             t["on_hold_since"] = hold_at
             resume_at = hold_at + timedelta(minutes=rng.randint(60, 48 * 60))
-            if not move(S.IN_PROGRESS, assignee, resume_at):
+            if not move(TicketStatus.IN_PROGRESS, assignee, resume_at):
                 return None
             for due, warn in (
                 ("response_due_at", "response_warn_at"),
@@ -283,7 +283,7 @@ def simulate(
         )
         at += timedelta(minutes=spend)
         note = rng.choice(RESOLUTIONS)
-        if not move(S.RESOLVED, assignee, at, note=note):
+        if not move(TicketStatus.RESOLVED, assignee, at, note=note):
             return None
         t["resolved_at"] = at
         t["resolution_note"] = note
@@ -345,7 +345,7 @@ def simulate(
                     status=Callback.Status.UNREACHABLE, reached=False, completed_at=at, completed_by_id=caller
                 )
                 events.append(_event(t, K.CALLBACK, caller, at, "", "", note="回访三次未接通"))
-                move(S.CLOSED, caller, at, note="回访未接通，关闭")
+                move(TicketStatus.CLOSED, caller, at, note="回访未接通，关闭")
                 t["closed_at"] = at
                 t["is_unreachable"] = True
                 return history
@@ -378,10 +378,10 @@ def simulate(
         )
         events.append(_event(t, K.CALLBACK, caller, at, "", "", note=f"回访：满意度 {score}/5"))
         if solved:
-            move(S.CLOSED, caller, at, note="回访确认已解决")
+            move(TicketStatus.CLOSED, caller, at, note="回访确认已解决")
             t["closed_at"] = at
             return history
-        move(S.REOPENED, caller, at, note="回访：问题未解决")
+        move(TicketStatus.REOPENED, caller, at, note="回访：问题未解决")
         t["reopen_count"] += 1
         t["resolved_at"] = None
         t["resolution_due_at"] = at + timedelta(minutes=resolution_minutes)

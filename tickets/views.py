@@ -4,7 +4,6 @@ respond; every ticket is fetched through `visible_to(request.user)`, so out-of-s
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +22,7 @@ from residents.services import TaskCall, TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate_light
+from servicecenter.periods import month_start
 from servicecenter.portal import portal_page
 from servicecenter.uploads import serve_private_file
 from servicecenter.validators import parse_id
@@ -541,7 +541,7 @@ def callback_review_record(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def ticket_metrics_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    initial = {"month": date(today.year, today.month, 1)}
+    initial = {"month": month_start(today)}
     form = MetricsForm(request.GET or None, initial=initial, user=request.user)
     metrics = None
     if not request.GET:

@@ -7,26 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing import latefees
 from billing.models import Allocation, Bill, ChargeItem, ChargeRate, MeterReading, Payment, PaymentMethod
-from billing.periods import parse_period
-from servicecenter.api import IdField, MoneyField, ReasonableDateField
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-03"})
-class PeriodField(serializers.Field):
-    def to_internal_value(self, data):
-        period = parse_period(str(data))
-        if period is None:
-            raise serializers.ValidationError(_("Enter a month as YYYY-MM, e.g. 2025-03."))
-        return period
-
-    def to_representation(self, value) -> str:
-        return f"{value:%Y-%m}"
+from servicecenter.api import IdField, MoneyField, MonthField, ReasonableDateField
 
 
 class ChargeRateSerializer(serializers.ModelSerializer):
@@ -59,7 +45,7 @@ class ChargeItemSerializer(serializers.ModelSerializer):
 class BillSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     charge_item_name = serializers.CharField(source="charge_item.name", read_only=True)
-    period = PeriodField(read_only=True)
+    period = MonthField(read_only=True)
     outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
     late_fee = serializers.SerializerMethodField()
     late_fee_days = serializers.SerializerMethodField()
@@ -181,7 +167,7 @@ class PaymentCreateSerializer(serializers.Serializer):
 
 
 class MeterReadingSerializer(serializers.ModelSerializer):
-    period = PeriodField(read_only=True)
+    period = MonthField(read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     kind = serializers.CharField(source="meter.kind", read_only=True)
 
@@ -203,7 +189,7 @@ class MeterReadingSerializer(serializers.ModelSerializer):
 
 class MeterReadingCreateSerializer(serializers.Serializer):
     meter = IdField()
-    period = PeriodField()
+    period = MonthField()
     # Checked by the service with the kernel's money-shaped rule; padding is refused there too.
     value = serializers.CharField(max_length=20, trim_whitespace=False)
     reading_date = ReasonableDateField(required=False, allow_null=True, default=None)

@@ -14,17 +14,15 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
 from billing import selectors, services
 from billing.api import serializers as s
-from billing.api.permissions import BillingPermissions
 from billing.filters import BillFilter, ChargeItemFilter, MeterReadingFilter, PaymentFilter
 from billing.latefees import late_fees_for
 from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment
 from residents.models import Unit
 from residents.selectors import estates_visible_to
-from servicecenter.api import ScopedQuerysetMixin
+from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
 
 _ERROR = OpenApiResponse(description="Validation error, e.g. a malformed, negative or over-precise amount.")
 _CONFLICT = OpenApiResponse(
@@ -33,21 +31,10 @@ _CONFLICT = OpenApiResponse(
 _NOT_FOUND = OpenApiResponse(description="No such object within the user's reach.")
 
 
-class BillingViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):
-    permission_classes = [BillingPermissions]
+class BillingViewSet(ActionViewMixin, ScopedQuerysetMixin, viewsets.GenericViewSet):
+    permission_classes = [ActionPermission]
     residents_may_read = False
     action_permissions: dict[str, list[str]] = {}
-
-    def parse(self, serializer_class) -> dict:
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def respond(self, instance, *, status_code=status.HTTP_200_OK, serializer_class=None) -> Response:
-        serializer_class = serializer_class or self.get_serializer_class()
-        return Response(
-            serializer_class(instance, context=self.get_serializer_context()).data, status=status_code
-        )
 
     def visible_unit(self, pk: int) -> Unit:
         return get_object_or_404(Unit.objects.visible_to(self.request.user), pk=pk)

@@ -12,10 +12,9 @@ from rest_framework.response import Response
 
 from residents import services
 from residents.api import serializers as s
-from residents.api.permissions import ArchivePermissions
 from residents.filters import AccessLogFilter, BuildingFilter, OccupancyFilter, PersonFilter, UnitFilter
 from residents.models import Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
-from servicecenter.api import ScopedQuerysetMixin
+from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
 from servicecenter.net import client_ip
 
 _ERROR = OpenApiResponse(description="Validation error; field errors in the request's language.")
@@ -23,22 +22,12 @@ _FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this
 _NOT_FOUND = OpenApiResponse(description="No such object within the user's reach.")
 
 
-class ArchiveViewSet(ScopedQuerysetMixin, viewsets.GenericViewSet):
-    permission_classes = [ArchivePermissions]
+class ArchiveViewSet(ActionViewMixin, ScopedQuerysetMixin, viewsets.GenericViewSet):
+    permission_classes = [ActionPermission]
     residents_may_read = True
     action_permissions: dict[str, list[str]] = {}
     # Writes are `create` and `partial_update` defined per viewset (no PUT: a partial update says
     # exactly what changes) and there is no destroy: the router only routes what exists.
-
-    def respond(self, instance, *, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(instance).data, status=status_code)
-
-    def parse(self, serializer_class, *, partial: bool = False) -> dict:
-        serializer = serializer_class(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
 
 @extend_schema_view(

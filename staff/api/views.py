@@ -3,8 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from residents.api.permissions import ArchivePermissions
-from servicecenter.api import ScopedQuerysetMixin
+from servicecenter.api import ActionPermission, ScopedQuerysetMixin
 from staff.api.serializers import TeamSerializer, ZoneSerializer
 from staff.models import Team, Zone
 
@@ -12,7 +11,7 @@ _NOT_FOUND = OpenApiResponse(description="No such object within the user's reach
 
 
 class StaffReadOnlyViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [ArchivePermissions]
+    permission_classes = [ActionPermission]
     residents_may_read = False
 
 

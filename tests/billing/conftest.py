@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing import services
-from billing.models import Bill, BillingPolicy, ChargeItem, ChargeRate
+from billing.models import Bill, ChargeItem
+from tests.billing.factories import BillFactory, BillingPolicyFactory, ChargeItemFactory, ChargeRateFactory
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -26,15 +27,10 @@ def new_key() -> str:
 def make_item(
     estate, code="property", *, rate="2.50", effective_from=date(2020, 1, 1), **fields
 ) -> ChargeItem:
-    defaults = {
-        "name": code,
-        "kind": ChargeItem.Kind.PROPERTY_FEE,
-        "basis": ChargeItem.Basis.PER_AREA_MONTH,
-    }
-    defaults.update(fields)
-    item = ChargeItem.objects.create(estate=estate, code=code, **defaults)
+    """A charge item with one rate (none when `rate=None`)."""
+    item = ChargeItemFactory(estate=estate, code=code, **fields)
     if rate is not None:
-        ChargeRate.objects.create(charge_item=item, rate=Decimal(rate), effective_from=effective_from)
+        ChargeRateFactory(charge_item=item, rate=Decimal(rate), effective_from=effective_from)
     return item
 
 
@@ -42,27 +38,14 @@ def make_bill(
     unit, amount, *, period=date(2025, 1, 1), item=None, due=None, status=Bill.Status.OPEN, code="misc"
 ) -> Bill:
     """A bill with a known amount, made directly (tests of payments do not depend on the generator)."""
-    item = (
-        item
-        or ChargeItem.objects.get_or_create(
-            estate=unit.estate,
-            code=code,
-            defaults={
-                "name": code,
-                "kind": ChargeItem.Kind.PROPERTY_FEE,
-                "basis": ChargeItem.Basis.PER_AREA_MONTH,
-            },
-        )[0]
-    )
-    return Bill.objects.create(
-        estate=unit.estate,
+    extra = {"due_date": due} if due else {}
+    return BillFactory(
         unit=unit,
-        charge_item=item,
+        charge_item=item or ChargeItemFactory(estate=unit.estate, code=code),
         period=period,
         amount=Decimal(amount),
-        issue_date=period,
-        due_date=due or date(period.year, period.month, 28),
         status=status,
+        **extra,
     )
 
 
@@ -73,9 +56,7 @@ def property_fee(estate_a):
 
 @pytest.fixture
 def policy(estate_a):
-    return BillingPolicy.objects.create(
-        estate=estate_a, payment_terms_days=30, vacant_discount_percent=Decimal("30")
-    )
+    return BillingPolicyFactory(estate=estate_a, payment_terms_days=30, vacant_discount_percent=Decimal("30"))
 
 
 @pytest.fixture

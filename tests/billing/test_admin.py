@@ -5,6 +5,7 @@ from django.urls import reverse
 from billing import services
 from billing.models import Payment
 from tests.billing.conftest import make_bill, new_key
+from tests.billing.factories import BillingPolicyFactory, ChargeItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def _enrollment_form(unit, item, start, end=""):
 def test_admin_refuses_an_overlapping_enrollment(admin_client_, unit_a):
     from billing.models import ChargeEnrollment, ChargeItem
 
-    item = ChargeItem.objects.create(
+    item = ChargeItemFactory(
         estate=unit_a.estate,
         code="parking",
         name="车位",
@@ -153,10 +154,10 @@ def test_admin_refuses_an_overlapping_enrollment(admin_client_, unit_a):
 def test_admin_action_waives_late_fees_with_a_reason(admin_client_, users, unit_a):
     from datetime import date
 
-    from billing.models import Bill, BillEvent, BillingPolicy, ChargeItem
+    from billing.models import Bill, BillEvent, ChargeItem
     from tests.billing.conftest import at
 
-    BillingPolicy.objects.create(
+    BillingPolicyFactory(
         estate=unit_a.estate, late_fees_enabled=True, late_fee_daily_rate="0.001", late_fee_cap_percent="10"
     )
     bill = make_bill(unit_a, "1000.00", period=date(2025, 3, 1), due=date(2025, 3, 31))

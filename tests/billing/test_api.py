@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.models import Bill, IdempotencyRecord, Meter, MeterReading, Payment, Receipt
+from billing.models import Bill, IdempotencyRecord, MeterReading, Payment, Receipt
 from tests.billing.conftest import make_bill, make_item, new_key
+from tests.billing.factories import MeterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +192,7 @@ def test_charge_items_and_meter_readings(clerk_api, unit_a, estate_a):
     make_item(estate_a, "property", rate="2.50")
     items = clerk_api.get("/api/charge-items/").json()["results"]
     assert items[0]["rates"][0]["rate"] == "2.5000"
-    meter = Meter.objects.create(estate=estate_a, unit=unit_a, kind="water", initial_reading=Decimal("10"))
+    meter = MeterFactory(estate=estate_a, unit=unit_a, kind="water", initial_reading=Decimal("10"))
     response = clerk_api.post(
         "/api/meter-readings/", {"meter": meter.pk, "period": "2025-03", "value": "15.5"}, format="json"
     )

@@ -10,6 +10,7 @@ from billing import services
 from billing.models import Allocation, Bill, Payment, Receipt
 from servicecenter.exceptions import DomainError
 from tests.billing.conftest import make_bill, new_key
+from tests.billing.factories import BillingPolicyFactory
 from tests.factories import UnitFactory
 
 pytestmark = pytest.mark.postgres
@@ -137,10 +138,10 @@ def test_concurrent_void_and_payment_keep_the_bill_consistent(unit_a, users):
 def test_concurrent_payments_on_an_overdue_bill_charge_its_late_fee_once(unit_a, users):
     from datetime import date
 
-    from billing.models import BillingPolicy, ChargeItem, LateFeeAccrual
+    from billing.models import ChargeItem, LateFeeAccrual
     from tests.billing.conftest import at
 
-    BillingPolicy.objects.create(
+    BillingPolicyFactory(
         estate=unit_a.estate,
         late_fees_enabled=True,
         late_fee_daily_rate=Decimal("0.001"),

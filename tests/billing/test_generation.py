@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 
 from billing import services
-from billing.models import Bill, ChargeEnrollment, ChargeItem, ChargeRate, Meter, UnitBillingTerms
+from billing.models import Bill, ChargeEnrollment, ChargeItem, ChargeRate, Meter
 from residents.models import Unit
 from servicecenter.exceptions import DomainError
 from tests.billing.conftest import at, make_item
+from tests.billing.factories import MeterFactory, UnitBillingTermsFactory
 from tests.factories import BuildingFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_unique_constraint_refuses_a_second_bill_for_the_same_month(unit_a, prop
 
 
 def test_partial_month_is_prorated_by_days(unit_a, property_fee, generate):
-    UnitBillingTerms.objects.create(estate=unit_a.estate, unit=unit_a, fees_start_date=date(2025, 3, 17))
+    UnitBillingTermsFactory(estate=unit_a.estate, unit=unit_a, fees_start_date=date(2025, 3, 17))
     generate()
     bill = Bill.objects.get(unit=unit_a)
     assert bill.days_billed == 15  # 17..31 March
@@ -70,7 +71,7 @@ def test_partial_month_is_prorated_by_days(unit_a, property_fee, generate):
 
 
 def test_units_whose_fees_have_not_started_or_are_unsold_get_nothing(unit_a, unit_a2, property_fee, generate):
-    UnitBillingTerms.objects.create(estate=unit_a.estate, unit=unit_a, fees_start_date=date(2025, 4, 1))
+    UnitBillingTermsFactory(estate=unit_a.estate, unit=unit_a, fees_start_date=date(2025, 4, 1))
     Unit.objects.filter(pk=unit_a2.pk).update(state=Unit.State.UNSOLD)
     assert generate().created == 0
 
@@ -164,9 +165,7 @@ def test_metered_water_is_rate_times_consumption(estate_a, unit_a, users, genera
     item = make_item(
         estate_a, "water", rate="3.4500", basis=ChargeItem.Basis.METERED, kind=ChargeItem.Kind.WATER
     )
-    meter = Meter.objects.create(
-        estate=estate_a, unit=unit_a, kind=Meter.Kind.WATER, initial_reading=Decimal("100")
-    )
+    meter = MeterFactory(estate=estate_a, unit=unit_a, kind=Meter.Kind.WATER, initial_reading=Decimal("100"))
     services.record_meter_reading(meter=meter, period=date(2025, 2, 1), value="112.5", actor=users["clerk"])
     reading = services.record_meter_reading(
         meter=meter, period=date(2025, 3, 1), value="120.5", actor=users["clerk"]
@@ -178,7 +177,7 @@ def test_metered_water_is_rate_times_consumption(estate_a, unit_a, users, genera
 
 
 def test_lower_reading_is_rejected_unless_the_meter_was_replaced(estate_a, unit_a, users):
-    meter = Meter.objects.create(
+    meter = MeterFactory(
         estate=estate_a, unit=unit_a, kind=Meter.Kind.ELECTRICITY, initial_reading=Decimal("500")
     )
     services.record_meter_reading(meter=meter, period=date(2025, 2, 1), value="650", actor=users["clerk"])
@@ -203,7 +202,7 @@ def test_lower_reading_is_rejected_unless_the_meter_was_replaced(estate_a, unit_
 
 def test_reading_after_the_month_is_billed_is_refused(estate_a, unit_a, users, generate):
     make_item(estate_a, "water", rate="3", basis=ChargeItem.Basis.METERED, kind=ChargeItem.Kind.WATER)
-    meter = Meter.objects.create(estate=estate_a, unit=unit_a, kind=Meter.Kind.WATER)
+    meter = MeterFactory(estate=estate_a, unit=unit_a, kind=Meter.Kind.WATER)
     services.record_meter_reading(meter=meter, period=date(2025, 3, 1), value="10", actor=users["clerk"])
     generate()
     meter2 = services.replace_meter(
@@ -218,12 +217,8 @@ def test_reading_after_the_month_is_billed_is_refused(estate_a, unit_a, users, g
 
 
 def test_bulk_readings_save_the_good_and_report_the_bad(estate_a, unit_a, unit_a2, users):
-    m1 = Meter.objects.create(
-        estate=estate_a, unit=unit_a, kind=Meter.Kind.WATER, initial_reading=Decimal("50")
-    )
-    m2 = Meter.objects.create(
-        estate=estate_a, unit=unit_a2, kind=Meter.Kind.WATER, initial_reading=Decimal("50")
-    )
+    m1 = MeterFactory(estate=estate_a, unit=unit_a, kind=Meter.Kind.WATER, initial_reading=Decimal("50"))
+    m2 = MeterFactory(estate=estate_a, unit=unit_a2, kind=Meter.Kind.WATER, initial_reading=Decimal("50"))
     result = services.record_meter_readings(
         entries=[(m1, "60"), (m2, "40")], period=date(2025, 3, 1), actor=users["clerk"]
     )

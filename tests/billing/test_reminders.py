@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 
 from billing import services
-from billing.models import BillingPolicy, CollectionCall, Reminder
+from billing.models import CollectionCall, Reminder
 from servicecenter.exceptions import DomainError
 from staff.models import Notification, OutboundMessage
 from tests.billing.conftest import at, make_bill, new_key
+from tests.billing.factories import BillingPolicyFactory
 from tests.factories import make_staff, make_zone
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,7 @@ def test_escalation_notifies_the_estate_managers(overdue_bill, users):
 
 
 def test_no_reminders_where_the_estate_turned_them_off(overdue_bill, estate_a):
-    BillingPolicy.objects.create(estate=estate_a, reminders_enabled=False)
+    BillingPolicyFactory(estate=estate_a, reminders_enabled=False)
     assert sum(run(DUE + timedelta(days=91)).created.values()) == 0
 
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from billing import services
-from billing.models import Bill, Meter, MeterReading, Payment
+from billing.models import Bill, MeterReading, Payment
 from tests.billing.conftest import make_bill, make_item, new_key
+from tests.billing.factories import MeterFactory
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,8 +210,8 @@ def test_escalations_page(client_as, users, unit_a):
 
 
 def test_meter_entry_for_a_building(client_as, users, unit_a, unit_a2, building_a, estate_a):
-    m1 = Meter.objects.create(estate=estate_a, unit=unit_a, kind="water", initial_reading=Decimal("10"))
-    m2 = Meter.objects.create(estate=estate_a, unit=unit_a2, kind="water", initial_reading=Decimal("10"))
+    m1 = MeterFactory(estate=estate_a, unit=unit_a, kind="water", initial_reading=Decimal("10"))
+    m2 = MeterFactory(estate=estate_a, unit=unit_a2, kind="water", initial_reading=Decimal("10"))
     client = client_as(users["clerk"])
     url = reverse("billing:meter_entry") + f"?building={building_a.pk}&kind=water&period=2025-03"
     assert len(client.get(url).context["meters"]) == 2

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from residents.models import Estate, Person, Unit
-from servicecenter.api import IdField, MoneyField
+from servicecenter.api import IdField, MoneyField, MonthField
 from servicecenter.authz import forbidden_fields
 from servicecenter.scoping import access_for
 from servicecenter.uploads import UploadField
@@ -74,7 +74,7 @@ class TicketSerializer(serializers.ModelSerializer):
     reporter_phone = serializers.CharField(source="reporter_phone_masked", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
     assignee_name = serializers.SerializerMethodField()
-    is_overdue = serializers.BooleanField(source="overdue", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -401,7 +401,4 @@ class TicketMetricsQuerySerializer(serializers.Serializer):
         required=False,
         help_text=_("Group the figures by team, staff member or zone: one row each."),
     )
-    # ASCII digits and the kernel's date range (EARLIEST_DATE..LATEST_DATE: 2000..2099).
-    month = serializers.RegexField(
-        r"^20[0-9]{2}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Use YYYY-MM.")}
-    )
+    month = MonthField()

@@ -8,13 +8,11 @@ input a 400, a missing permission a 403.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
@@ -23,7 +21,13 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from residents.models import Estate
-from servicecenter.api import ScopedQuerysetMixin, strict_page_number, strict_page_size
+from servicecenter.api import (
+    ActionPermission,
+    ActionViewMixin,
+    ScopedQuerysetMixin,
+    strict_page_number,
+    strict_page_size,
+)
 from servicecenter.paging import COUNT_CAP, light_page
 from servicecenter.parsers import StrictJSONParser
 from servicecenter.uploads import serve_private_file
@@ -94,36 +98,12 @@ class LightPagination(BasePagination):
         }
 
 
-class TicketPermission(permissions.BasePermission):
-    """Reads need `view_ticket`, registration `add_ticket`, the KPIs `view_ticket_metrics`; each
-    transition its own permission, checked on the ticket (technicians: only their own work)."""
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if view.action == "create":
-            return user.has_perm("tickets.add_ticket")
-        if view.action == "metrics":
-            return user.has_perm("tickets.view_ticket_metrics")
-        return user.has_perm("tickets.view_ticket")
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        if view.action in ACTION_PERMISSIONS:
-            return may(request.user, view.action, obj)
-        return True
-
-
-class TransitionMixin:
+class TransitionMixin(ActionViewMixin):
     def _transition(self, service, input_serializer=None, **fixed):
         ticket = self.get_object()
-        values = {}
-        if input_serializer is not None:
-            serializer = input_serializer(data=self.request.data, context=self.get_serializer_context())
-            serializer.is_valid(raise_exception=True)
-            values = dict(serializer.validated_data)
+        values = self.parse(input_serializer) if input_serializer is not None else {}
         ticket = service(ticket=ticket, actor=self.request.user, **values, **fixed)
-        return Response(s.TicketSerializer(ticket, context=self.get_serializer_context()).data)
+        return self.respond(ticket, serializer_class=s.TicketSerializer)
 
 
 @extend_schema_view(
@@ -142,7 +122,12 @@ class TicketViewSet(
 ):
     queryset = Ticket.objects.all()
     serializer_class = s.TicketSerializer
-    permission_classes = [TicketPermission]
+    # Reads and every action need `view_ticket`, registration `add_ticket`, the KPIs
+    # `view_ticket_metrics`; each transition also its own permission, checked on the ticket
+    # (technicians: only their own work).
+    permission_classes = [ActionPermission]
+    action_permissions = {"create": ["tickets.add_ticket"], "metrics": ["tickets.view_ticket_metrics"]}
+    other_actions_need = ["tickets.view_ticket"]
     filterset_class = TicketFilter
     pagination_class = LightPagination
     ordering_fields = ["created_at", "resolution_due_at", "response_due_at", "priority", "number"]
@@ -170,6 +155,9 @@ class TicketViewSet(
 
     def get_serializer_class(self):
         return s.TicketDetailSerializer if self.action == "retrieve" else s.TicketSerializer
+
+    def may_act_on(self, user, action: str, ticket: Ticket) -> bool:
+        return action not in ACTION_PERMISSIONS or may(user, action, ticket)
 
     @extend_schema(
         summary="Register a ticket",
@@ -314,10 +302,12 @@ class TicketViewSet(
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         ticket = self.get_object()
-        serializer = s.TicketCommentSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        event = services.add_comment(ticket=ticket, actor=request.user, **serializer.validated_data)
-        return Response(s.TicketEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        event = services.add_comment(
+            ticket=ticket, actor=request.user, **self.parse(s.TicketCommentSerializer)
+        )
+        return self.respond(
+            event, status_code=status.HTTP_201_CREATED, serializer_class=s.TicketEventSerializer
+        )
 
     @extend_schema(
         summary="Attach a photo or PDF (10 MB at most)",
@@ -375,10 +365,10 @@ class TicketViewSet(
             return Response(
                 {"detail": _("Only the resident who reported this request can rate it.")}, status=403
             )
-        serializer = s.TicketRateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        callback = services.rate_ticket(ticket=ticket, actor=request.user, **serializer.validated_data)
-        return Response(s.CallbackSerializer(callback).data)
+        callback = services.rate_ticket(
+            ticket=ticket, actor=request.user, **self.parse(s.TicketRateSerializer)
+        )
+        return self.respond(callback, serializer_class=s.CallbackSerializer)
 
     @extend_schema(
         summary="Monthly KPIs of one estate",
@@ -409,12 +399,12 @@ class TicketViewSet(
         estate = Estate.objects.visible_to(request.user).filter(pk=query.validated_data["estate"]).first()
         if estate is None:
             raise Http404(_("No such estate."))
-        year, month = (int(part) for part in query.validated_data["month"].split("-"))
+        month = query.validated_data["month"]
         by = query.validated_data.get("by")
         if by:
-            rows = selectors.ticket_metrics_by(estate=estate, month=date(year, month, 1), by=by)
+            rows = selectors.ticket_metrics_by(estate=estate, month=month, by=by)
             return Response({"by": by, "results": [row.as_dict() for row in rows]})
-        metrics = selectors.ticket_metrics(estate=estate, month=date(year, month, 1))
+        metrics = selectors.ticket_metrics(estate=estate, month=month)
         return Response(metrics.as_dict())
 
 
@@ -428,6 +418,8 @@ class PublicLocationViewSet(
 
     queryset = PublicLocation.objects.active().order_by("estate_id", "sort_order", "name")
     serializer_class = s.PublicLocationSerializer
+    permission_classes = [ActionPermission]
+    other_actions_need: list[str] = []  # a reference list: anyone signed in (the portal's form too)
     filterset_fields = ["estate", "building"]
 
 
@@ -435,6 +427,8 @@ class PublicLocationViewSet(
 class RootCauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = RootCause.objects.filter(is_active=True)
     serializer_class = s.RootCauseSerializer
+    permission_classes = [ActionPermission]
+    other_actions_need: list[str] = []  # a reference list: anyone signed in
     pagination_class = None
 
 
@@ -446,18 +440,10 @@ class TicketCategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         .order_by("sort_order", "code")
     )
     serializer_class = s.TicketCategorySerializer
+    permission_classes = [ActionPermission]
+    other_actions_need: list[str] = []  # a reference list: anyone signed in (the portal's form too)
     pagination_class = None
     filter_backends: list = []
-
-
-class CallbackPermission(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not user or not user.is_authenticated:
-            return False
-        if view.action == "record":
-            return user.has_perm("tickets.record_callback")
-        return user.has_perm("tickets.view_callback")
 
 
 @extend_schema_view(
@@ -465,13 +451,19 @@ class CallbackPermission(permissions.BasePermission):
     retrieve=extend_schema(summary="One callback", responses={200: s.CallbackSerializer, 404: _NOT_FOUND}),
 )
 class CallbackViewSet(
-    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ActionViewMixin,
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = Callback.objects.select_related("ticket__unit", "ticket__reporter", "assigned_to").order_by(
         "next_attempt_at", "pk"
     )
     serializer_class = s.CallbackSerializer
-    permission_classes = [CallbackPermission]
+    permission_classes = [ActionPermission]
+    action_permissions = {"record": ["tickets.record_callback"]}
+    other_actions_need = ["tickets.view_callback"]
     filterset_class = CallbackFilter
     ordering_fields = ["due_at", "next_attempt_at", "completed_at"]
 
@@ -483,9 +475,7 @@ class CallbackViewSet(
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         callback = self.get_object()
-        serializer = s.CallbackRecordSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         callback = services.record_callback(
-            callback=callback, actor=request.user, **serializer.validated_data
+            callback=callback, actor=request.user, **self.parse(s.CallbackRecordSerializer)
         )
-        return Response(s.CallbackSerializer(callback).data)
+        return self.respond(callback)
