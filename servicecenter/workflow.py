@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -30,21 +32,21 @@ SYSTEM = None  # the actor of a transition made by the system (a sweep, a callba
 class Guard:
     """A named business rule an action needs besides its source state and permission.
 
-    `test(obj, user)` is True when the rule holds; `user` is None for a system transition.
+    `test(obj, user, now)` is True when the rule holds; `user` is None for a system transition.
     A guard about who the user is (`about_user=True`, e.g. "technicians work only their own
     tickets") refuses with PermissionDenied and is skipped for the system; any other refuses with
     a DomainError carrying `message` and `code`."""
 
     name: str
-    test: Callable[[Any, Any], bool]
+    test: Callable[[Any, Any, datetime], bool]
     message: str | Promise = ""
     code: str = "invalid"
     about_user: bool = False
     # Checked before the source state, where the service always said this first.
     before_state: bool = False
 
-    def holds(self, obj, user) -> bool:
-        return bool(self.test(obj, user))
+    def holds(self, obj, user, now: datetime) -> bool:
+        return bool(self.test(obj, user, now))
 
     def refuse(self) -> Exception:
         if self.about_user:
@@ -73,6 +75,7 @@ class Action:
     # DomainError with that code. Default: "cannot go from … to …".
     state_message: str | Promise | None = None
     state_code: str | None = None
+    permission_message: str | Promise | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "sources", frozenset(self.sources))
@@ -154,47 +157,54 @@ class Workflow:
 
     # --- deciding ---------------------------------------------------------------------------
 
-    def _refusal(self, obj, action: Action, user, *, state: bool) -> Exception | None:
+    def _refusal(self, obj, action: Action, user, *, state: bool, now: datetime | None) -> Exception | None:
+        """The first refusal, in a fixed order: the permission, the rules about the user, the
+        rules checked before the state, the state, the other rules."""
         system = user is SYSTEM
+        now = now or timezone.now()
         if not system and action.permission is not None and not user.has_perm(action.permission):
-            return PermissionDenied(_("You are not allowed to do this."))
+            return PermissionDenied(str(action.permission_message or _("You are not allowed to do this.")))
         for guard in action.guards:
-            if guard.about_user and not system and not guard.holds(obj, user):
+            if guard.about_user and not system and not guard.holds(obj, user, now):
                 return guard.refuse()
         for guard in action.guards:
-            if guard.before_state and not guard.about_user and not guard.holds(obj, user):
+            if guard.before_state and not guard.about_user and not guard.holds(obj, user, now):
                 return guard.refuse()
         if state and self.state_of(obj) not in action.sources:
             return self.state_refusal(obj, action)
         for guard in action.guards:
-            if not guard.before_state and not guard.about_user and not guard.holds(obj, user):
+            if not guard.before_state and not guard.about_user and not guard.holds(obj, user, now):
                 return guard.refuse()
         return None
 
-    def check(self, obj, action: str | Action, user, *, skip: Iterable[str] = ()) -> None:
+    def check(
+        self, obj, action: str | Action, user, *, skip: Iterable[str] = (), now: datetime | None = None
+    ) -> None:
         """Refuse the action now unless the user has its permission, the object is in one of its
         source states and its guards hold (`skip`: guards the caller has already settled)."""
         action = action if isinstance(action, Action) else self.action(action)
         if skip:
             skipped = set(skip)
             action = replace(action, guards=tuple(g for g in action.guards if g.name not in skipped))
-        refusal = self._refusal(obj, action, user, state=True)
+        refusal = self._refusal(obj, action, user, state=True, now=now)
         if refusal is not None:
             raise refusal
 
-    def may(self, obj, action: str | Action, user) -> bool:
+    def may(self, obj, action: str | Action, user, *, now: datetime | None = None) -> bool:
         """May the user try the action on the object (permission and guards; not the state)?
         A view answers 403 when this is False and lets the service refuse a wrong state."""
         action = action if isinstance(action, Action) else self.action(action)
         if action.is_system:
             return False
-        return self._refusal(obj, action, user, state=False) is None
+        return self._refusal(obj, action, user, state=False, now=now) is None
 
-    def is_allowed(self, obj, action: str | Action, user) -> bool:
+    def is_allowed(self, obj, action: str | Action, user, *, now: datetime | None = None) -> bool:
         action = action if isinstance(action, Action) else self.action(action)
-        return self._refusal(obj, action, user, state=True) is None
+        return self._refusal(obj, action, user, state=True, now=now) is None
 
-    def available(self, obj, user, *, order: Iterable[str] | None = None) -> list[Action]:
+    def available(
+        self, obj, user, *, order: Iterable[str] | None = None, now: datetime | None = None
+    ) -> list[Action]:
         """The actions to offer this user on this object now, in `order` or declaration order."""
         names = list(order) if order is not None else [a.name for a in self.user_actions()]
         offered = []
@@ -202,7 +212,7 @@ class Workflow:
             action = self.by_name[name]
             if action.is_system or (action.done is not None and action.done(obj)):
                 continue
-            if self._refusal(obj, action, user, state=True) is None:
+            if self._refusal(obj, action, user, state=True, now=now) is None:
                 offered.append(action)
         return offered
 

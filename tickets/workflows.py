@@ -31,7 +31,7 @@ def _is_team_member(user, ticket: Ticket) -> bool:
 
 STAFF_ONLY = Guard(
     "staff_only",
-    lambda ticket, user: access_for(user).is_staff_member,
+    lambda ticket, user, now: access_for(user).is_staff_member,
     _("Only the service centre's staff work on tickets."),
     about_user=True,
 )
@@ -39,7 +39,7 @@ OWN_WORK = Guard(
     "own_work",
     # A technician (who cannot dispatch) works what is theirs, or an unassigned ticket of their
     # team (which they take by starting it).
-    lambda ticket, user: (
+    lambda ticket, user, now: (
         user.has_perm("tickets.assign_ticket")
         or ticket.assignee_id == user.pk
         or (ticket.assignee_id is None and _is_team_member(user, ticket))
@@ -50,13 +50,13 @@ OWN_WORK = Guard(
 UNASSIGNED_OF_OWN_TEAM = Guard(
     "unassigned_of_own_team",
     # Taking is self-dispatch: for team members, of tickets nobody else holds yet.
-    lambda ticket, user: ticket.assignee_id is None and _is_team_member(user, ticket),
+    lambda ticket, user, now: ticket.assignee_id is None and _is_team_member(user, ticket),
     _("Only an unassigned ticket of your own team can be taken."),
     about_user=True,
 )
 ONLY_COMPLAINTS = Guard(
     "only_complaints",
-    lambda ticket, user: ticket.kind == Ticket.Kind.COMPLAINT,
+    lambda ticket, user, now: ticket.kind == Ticket.Kind.COMPLAINT,
     _("Only a complaint can be major."),
     code="not_a_complaint",
     before_state=True,
@@ -65,7 +65,7 @@ NO_MANDATORY_CALLBACK_PENDING = Guard(
     "no_mandatory_callback_pending",
     # Closing by hand may not skip a mandatory callback; the callback's own outcome closes the
     # ticket without this guard.
-    lambda ticket, user: (
+    lambda ticket, user, now: (
         not Callback.objects.filter(ticket=ticket, status=CB.PENDING, is_mandatory=True).exists()
     ),
     _("The callback to the resident is mandatory for this ticket: record it before closing."),
