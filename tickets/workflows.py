@@ -11,7 +11,6 @@ from django.utils.translation import pgettext_lazy
 
 from servicecenter.scoping import access_for
 from servicecenter.workflow import Action, Guard, Workflow
-from staff.models import StaffProfile
 from tickets.models import Callback, Ticket, TicketEvent
 
 S = Ticket.Status
@@ -22,11 +21,8 @@ SERVICES = "tickets.services"
 
 
 def _is_team_member(user, ticket: Ticket) -> bool:
-    # Read from the database, not `user.staff_profile`: a profile cached on the user object may
-    # be older than a move to another team.
-    return (
-        ticket.team_id is not None and StaffProfile.objects.filter(user=user, team_id=ticket.team_id).exists()
-    )
+    profile = getattr(user, "staff_profile", None)
+    return profile is not None and ticket.team_id is not None and profile.team_id == ticket.team_id
 
 
 STAFF_ONLY = Guard(
