@@ -180,7 +180,10 @@ TICKET = Workflow(
     actions=TICKET_ACTIONS,
     event_writer=write_ticket_event,
     state_labels=dict(S.choices),
-    events_of=lambda ticket: TicketEvent.objects.filter(ticket=ticket),
+    # The ticket's own transitions: escalations are the SLA's rows, callbacks the callback workflow's.
+    events_of=lambda ticket: TicketEvent.objects.filter(ticket=ticket).exclude(
+        kind__in=[TicketEvent.Kind.ESCALATION, TicketEvent.Kind.CALLBACK]
+    ),
 )
 
 # --- callbacks (回访) ------------------------------------------------------------------------------
