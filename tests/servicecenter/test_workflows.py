@@ -276,3 +276,69 @@ def test_system_step(label, name, state, env):
         with pytest.raises(DomainError):
             workflow.check(obj, name, SYSTEM)
         assert _snapshot(workflow, obj) == (state, events_before)
+
+
+# --- the pages, the API and the authorization matrix read the same declaration -----------------
+
+
+def test_ticket_page_api_and_authz_offer_the_declared_actions():
+    from billing.api.views import BillViewSet, PaymentViewSet
+    from billing.workflows import BILL, PAYMENT
+    from servicecenter import authz
+    from tickets.api.views import TicketViewSet
+    from tickets.permissions import ACTION_PERMISSIONS
+    from tickets.views import ACTIONS
+    from tickets.workflows import TICKET
+
+    declared = {a.name for a in TICKET.user_actions()}
+    assert set(ACTIONS) == declared
+    assert set(authz.DESK_TICKET_ACTIONS) == declared
+    assert {a.name: a.permission for a in TICKET.user_actions()} == ACTION_PERMISSIONS
+    # Every declared action but taking (self-dispatch on the desk) has its API endpoint.
+    assert {name for name in declared if hasattr(TicketViewSet, name)} == declared - {"take"}
+    for name, permissions in BillViewSet.action_permissions.items():
+        assert permissions == [BILL.action(name).permission]
+    assert PaymentViewSet.action_permissions == {a.name: [a.permission] for a in PAYMENT.user_actions()}
+
+
+@pytest.mark.parametrize("how", ["reopen", "close"])
+def test_a_pending_callback_cancelled_by_hand_goes_through_its_workflow(how, env):
+    callback = _callback(env, Callback.Status.PENDING)
+    ticket = callback.ticket
+    if how == "reopen":
+        tickets.reopen_ticket(ticket=ticket, actor=env.actor, reason="仍漏水")
+    else:
+        tickets.close_ticket(ticket=ticket, actor=env.actor, root_cause=_cause())
+    callback.refresh_from_db()
+    assert callback.status == Callback.Status.CANCELLED
+    event = ticket.events.get(kind="callback")
+    assert (event.actor, event.is_public) == (env.actor, False)
+    assert "cancelled" in event.note
+
+
+def test_a_technician_may_not_work_another_technicians_ticket_even_through_the_service(env, users):
+    ticket = _ticket(env, Ticket.Status.ASSIGNED)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=env.technician)
+    other = make_staff("technician", env.estate, username="wf-other", team=env.team)
+    with pytest.raises(PermissionDenied):
+        tickets.start_ticket(ticket=ticket, actor=other)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.ASSIGNED
+    tickets.start_ticket(ticket=ticket, actor=env.technician)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.IN_PROGRESS
+
+
+def test_payment_page_offers_void_only_on_the_day_it_was_taken(env, client):
+    from django.urls import reverse
+
+    payment = _payment(env, Payment.Status.POSTED)
+    client.force_login(make_staff("manager", env.estate, username="wf-manager"))
+    detail = reverse("billing:payment_detail", args=[payment.pk])
+    void = reverse("billing:payment_void", args=[payment.pk])
+    refund = reverse("billing:payment_refund", args=[payment.pk])
+    page = client.get(detail).content.decode()
+    assert void in page and refund in page
+    Payment.objects.filter(pk=payment.pk).update(received_at=timezone.now() - timedelta(days=2))
+    page = client.get(detail).content.decode()
+    assert void not in page and refund in page
