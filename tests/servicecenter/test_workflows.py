@@ -27,6 +27,7 @@ from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_staff
+from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import TicketFactory
 from tickets import services as tickets
 from tickets.models import Callback, RootCause, Ticket
@@ -189,6 +190,7 @@ def _cases(system: bool) -> list:
 
 @pytest.fixture
 def env(estate_a, unit_a, users) -> Env:
+    ensure_default_categories()  # transactional tests elsewhere flush the seeded categories
     team = TeamFactory(estate=estate_a, kind=Team.Kind.MAINTENANCE, name="维修组")
     return Env(
         estate=estate_a,
