@@ -110,7 +110,8 @@ class Workflow:
     def __post_init__(self):
         self.actions = tuple(self.actions)
         self.by_name = {a.name: a for a in self.actions}
-        assert len(self.by_name) == len(self.actions), f"{self.model_label}: duplicate action names"
+        if len(self.by_name) != len(self.actions):
+            raise ValueError(f"{self.model_label}: two actions share a name")
         REGISTRY[self.model_label] = self
 
     # --- reading the declaration ------------------------------------------------------------
