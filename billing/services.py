@@ -47,27 +47,24 @@ from billing.models import (
     Reminder,
     UnitBillingTerms,
 )
+from billing.workflows import BILL, PAYMENT, SETTLE
 from residents.models import Estate, Occupancy, Person, SensitiveAccessLog, Unit
 from residents.services import TaskCall, TaskNotFound, reveal_phone_for_task
 from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import ZERO, MoneyError, parse_money, to_money
 from servicecenter.periods import add_months, days_in_month, month_end, month_start, overlap_days
 from servicecenter.sequences import bump_counter
+from servicecenter.workflow import SYSTEM
 
 logger = logging.getLogger("servicecenter.billing")
 
 BATCH = 2000
 
 S = Bill.Status
-BILL_ALLOWED: dict[str, set[str]] = {
-    S.OPEN: {S.PARTIALLY_PAID, S.PAID, S.VOID, S.WRITTEN_OFF},
-    S.PARTIALLY_PAID: {S.OPEN, S.PAID, S.WRITTEN_OFF},
-    S.PAID: {S.PARTIALLY_PAID, S.OPEN},
-    S.VOID: set(),
-    S.WRITTEN_OFF: set(),
-}
 P = Payment.Status
-PAYMENT_ALLOWED: dict[str, set[str]] = {P.POSTED: {P.VOIDED, P.REFUNDED}, P.VOIDED: set(), P.REFUNDED: set()}
+# Compatibility: the state tables, read from the declarations in billing/workflows.py.
+BILL_ALLOWED: dict[str, set[str]] = BILL.allowed()
+PAYMENT_ALLOWED: dict[str, set[str]] = PAYMENT.allowed()
 
 
 class IdempotencyConflict(DomainError):
@@ -112,24 +109,12 @@ def _status_for(amount: Decimal, paid: Decimal) -> str:
     return S.PAID if paid >= amount else S.PARTIALLY_PAID
 
 
-def _event(bill: Bill, new_status: str, *, actor, now: datetime, note: str = "") -> BillEvent:
-    return BillEvent(
-        bill=bill, from_status=bill.status, to_status=new_status, actor=actor, note=note[:300], created_at=now
-    )
-
-
-def _transition(
-    bill: Bill, new_status: str, *, actor, now: datetime, note: str = "", explicit: bool = False
-) -> BillEvent | None:
-    """Move a locked bill to `new_status` per BILL_ALLOWED; return the event row to save. A status
-    recomputed from payments may stay the same (no event); an explicit action (void, write-off) may not."""
-    if new_status == bill.status and not explicit:
+def _transition(bill: Bill, new_status: str, *, actor, now: datetime, note: str = "") -> BillEvent | None:
+    """Move a locked bill to the status its payments give it (a system step of the workflow);
+    return the unsaved event row, saved in bulk by the caller. The same status: no event."""
+    if new_status == bill.status:
         return None
-    if new_status not in BILL_ALLOWED[bill.status]:
-        raise TransitionError(bill.get_status_display(), Bill.Status(new_status).label)
-    event = _event(bill, new_status, actor=actor, now=now, note=note)
-    bill.status = new_status
-    return event
+    return BILL.move(bill, SETTLE[new_status], actor=actor, now=now, note=note)
 
 
 # --- Tariffs, enrollments, meters -------------------------------------------------------------
@@ -779,27 +764,31 @@ def void_paid_service_bill(
     if bill is None or bill.amount_paid > 0 or bill.status not in Bill.UNPAID_STATUSES:
         return None
     note = (_("Ticket reopened: %(reason)s") % {"reason": reason})[:300]
-    return _void(bill=bill, actor=actor, note=note, now=now or timezone.now())
+    return _void(
+        bill=bill,
+        action="void_for_reopened_ticket",
+        user=SYSTEM,
+        actor=actor,
+        note=note,
+        now=now or timezone.now(),
+    )
 
 
 @transaction.atomic
 def void_bill(*, bill: Bill, actor, reason: str, now: datetime | None = None) -> Bill:
     """Cancel a bill that should not have been issued. Only an unpaid bill can be voided; a paid one
     is corrected by voiding or refunding its payments first."""
-    _require_perm(actor, "billing.void_bill", _("You are not allowed to void bills."))
-    return _void(bill=bill, actor=actor, note=_require_reason(reason), now=now or timezone.now())
+    now = now or timezone.now()
+    BILL.check(bill, "void", actor, now=now)
+    return _void(bill=bill, action="void", user=actor, actor=actor, note=_require_reason(reason), now=now)
 
 
-def _void(*, bill: Bill, actor, note: str, now: datetime) -> Bill:
+def _void(*, bill: Bill, action: str, user, actor, note: str, now: datetime) -> Bill:
+    """Void a bill through the workflow's `action`, checked again on the locked row."""
     Unit.objects.select_for_update().filter(pk=bill.unit_id).first()
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
-    if bill.amount_paid > 0:
-        raise DomainError(
-            _("Payments have been applied to this bill; void or refund them first."), code="bill_has_payments"
-        )
-    event = _transition(bill, S.VOID, actor=actor, now=now, note=note, explicit=True)
-    bill.save(update_fields=["status"])
-    event.save()
+    BILL.check(bill, action, user, now=now)
+    BILL.transition(bill, action, actor=actor, note=note, now=now)
     return bill
 
 
@@ -809,24 +798,22 @@ def waive_late_fee(*, bill: Bill, actor, reason: str, now: datetime | None = Non
     good reason). The bill is voided with the reason in its event row; the days it covered stay
     charged (they are not charged again), and the waived amount no longer counts toward the cap.
     A late fee already (partly) paid is refunded through its payment first."""
-    _require_perm(actor, "billing.waive_late_fee", _("Only a manager can waive late fees."))
+    now = now or timezone.now()
+    BILL.check(bill, "waive_late_fee", actor, now=now)
     reason = _require_reason(reason)
-    if bill.charge_item.kind != ChargeItem.Kind.LATE_FEE:
-        raise DomainError(_("Only a late-fee bill can be waived."), code="not_a_late_fee")
     note = (_("Late fee waived: %(reason)s") % {"reason": reason})[:300]
-    return _void(bill=bill, actor=actor, note=note, now=now or timezone.now())
+    return _void(bill=bill, action="waive_late_fee", user=actor, actor=actor, note=note, now=now)
 
 
 @transaction.atomic
 def write_off_bill(*, bill: Bill, actor, reason: str, now: datetime | None = None) -> Bill:
     """Stop pursuing what is left of a bill (bad debt). The manager decides; it stays on record."""
-    _require_perm(actor, "billing.write_off_bill", _("Only a manager can write off bills."))
-    reason = _require_reason(reason)
     now = now or timezone.now()
+    BILL.check(bill, "write_off", actor, now=now)
+    reason = _require_reason(reason)
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
-    event = _transition(bill, S.WRITTEN_OFF, actor=actor, now=now, note=reason, explicit=True)
-    bill.save(update_fields=["status"])
-    event.save()
+    BILL.check(bill, "write_off", actor, now=now)
+    BILL.transition(bill, "write_off", actor=actor, note=reason, now=now)
     return bill
 
 
@@ -835,7 +822,10 @@ def reissue_bill(*, bill: Bill, amount, actor, reason: str, now: datetime | None
     """Correct a wrong bill: the original is voided and a replacement issued for the right amount."""
     amount = clean_amount(amount)
     now = now or timezone.now()
-    original = void_bill(bill=bill, actor=actor, reason=reason, now=now)
+    BILL.check(bill, "reissue", actor, now=now)
+    original = _void(
+        bill=bill, action="reissue", user=actor, actor=actor, note=_require_reason(reason), now=now
+    )
     replacement = Bill.objects.create(
         estate_id=original.estate_id,
         unit_id=original.unit_id,
@@ -1262,9 +1252,8 @@ def _reverse_payment(
 ) -> PaymentReversal:
     Unit.objects.select_for_update().filter(pk=payment.unit_id).first()
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    target = P.VOIDED if kind == PaymentReversal.Kind.VOID else P.REFUNDED
-    if target not in PAYMENT_ALLOWED[payment.status]:
-        raise TransitionError(payment.get_status_display(), P(target).label)
+    action = "void" if kind == PaymentReversal.Kind.VOID else "refund"
+    PAYMENT.check(payment, action, actor, now=now)
     allocations = list(payment.allocations.all())
     bills = {
         b.pk: b
@@ -1319,26 +1308,19 @@ def _reverse_payment(
                 note=reason,
                 created_at=now,
             )
-    try:
-        with transaction.atomic():
-            reversal = PaymentReversal.objects.create(
-                estate_id=payment.estate_id,
-                payment=payment,
-                kind=kind,
-                amount=payment.amount,
-                refund_method=refund_method,
-                reason=reason,
-                actor=actor,
-                created_at=now,
-            )
-    except IntegrityError as exc:  # pragma: no cover - the row lock above makes this unreachable
-        raise TransitionError(payment.get_status_display(), P(target).label) from exc
     if back is not None:
         back.save()
     _save_bill_totals(list(bills.values()))
     BillEvent.objects.bulk_create(events)
-    payment.status = target
-    payment.save(update_fields=["status"])
+    source = payment.get_status_display()
+    try:
+        with transaction.atomic():
+            # The status and the reversal (the payment's event row), through the workflow.
+            reversal = PAYMENT.transition(
+                payment, action, actor=actor, note=reason, now=now, refund_method=refund_method
+            )
+    except IntegrityError as exc:  # pragma: no cover - the row lock above makes this unreachable
+        raise TransitionError(source, P(PAYMENT.action(action).target).label) from exc
     return reversal
 
 
@@ -1346,17 +1328,9 @@ def _reverse_payment(
 def void_payment(*, payment: Payment, actor, reason: str, now: datetime | None = None) -> PaymentReversal:
     """Cancel a payment taken in error, on the same day: its allocations stop counting, the bills
     reopen, the receipt is kept and shown as void (the sequence has no gaps)."""
-    _require_perm(actor, "billing.void_payment", _("You are not allowed to void payments."))
-    reason = _require_reason(reason)
     now = now or timezone.now()
-    # Spending the prepaid balance moved no money, so undoing it is safe on any day.
-    if payment.method != PaymentMethod.PREPAID and timezone.localdate(
-        payment.received_at
-    ) != timezone.localdate(now):
-        raise DomainError(
-            _("A payment can only be voided on the day it was taken; refund it instead."),
-            code="void_too_late",
-        )
+    PAYMENT.check(payment, "void", actor, now=now)
+    reason = _require_reason(reason)
     return _reverse_payment(
         payment=payment, kind=PaymentReversal.Kind.VOID, actor=actor, reason=reason, now=now
     )
@@ -1367,10 +1341,9 @@ def refund_payment(
     *, payment: Payment, actor, reason: str, refund_method: str | None = None, now: datetime | None = None
 ) -> PaymentReversal:
     """Give a payment's money back (any day): its allocations stop counting and the bills reopen."""
-    _require_perm(actor, "billing.refund_payment", _("You are not allowed to refund payments."))
+    now = now or timezone.now()
+    PAYMENT.check(payment, "refund", actor, now=now)
     reason = _require_reason(reason)
-    if payment.method == PaymentMethod.PREPAID:
-        raise DomainError(_("A payment from the prepaid balance is reversed by voiding it, not refunded."))
     refund_method = refund_method or payment.method
     if refund_method not in PaymentMethod.values or refund_method == PaymentMethod.PREPAID:
         raise DomainError(_("Choose how the money is given back."), code="invalid_method")
@@ -1379,7 +1352,7 @@ def refund_payment(
         kind=PaymentReversal.Kind.REFUND,
         actor=actor,
         reason=reason,
-        now=now or timezone.now(),
+        now=now,
         refund_method=refund_method,
     )
 

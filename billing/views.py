@@ -29,6 +29,7 @@ from billing.forms import (
 )
 from billing.latefees import late_fees_for
 from billing.models import Bill, DepositAccount, Meter, Payment, PaymentMethod
+from billing.workflows import BILL, PAYMENT
 from residents.models import Building, Unit
 from residents.selectors import estates_visible_to
 from residents.services import TaskNotFound
@@ -185,13 +186,15 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "billing/payment_detail.html",
         {
             "payment": payment,
+            # The buttons: what the payment workflow allows this user on this payment now.
+            "actions": {a.name for a in PAYMENT.available(payment, request.user)},
             "void_form": ReasonForm(),
             "refund_form": RefundForm(initial={"refund_method": payment.method}),
         },
     )
 
 
-@desk_page("billing.void_payment")
+@desk_page(PAYMENT.action("void").permission)
 @require_POST
 def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
     payment = _payment_or_404(request, pk)
@@ -208,7 +211,7 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("billing:payment_detail", pk=pk)
 
 
-@desk_page("billing.refund_payment")
+@desk_page(PAYMENT.action("refund").permission)
 @require_POST
 def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
     payment = _payment_or_404(request, pk)
@@ -262,7 +265,13 @@ def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "billing/bill_detail.html",
-        {"bill": bill, "reason_form": ReasonForm(), "today": timezone.localdate()},
+        {
+            "bill": bill,
+            # The buttons: what the bill workflow allows this user on this bill now.
+            "actions": {a.name for a in BILL.available(bill, request.user)},
+            "reason_form": ReasonForm(),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -281,19 +290,19 @@ def _bill_action(request: HttpRequest, pk: int, action, done: str) -> HttpRespon
     return redirect("billing:bill_detail", pk=pk)
 
 
-@desk_page("billing.void_bill")
+@desk_page(BILL.action("void").permission)
 @require_POST
 def bill_void(request: HttpRequest, pk: int) -> HttpResponse:
     return _bill_action(request, pk, services.void_bill, _("The bill was voided."))
 
 
-@desk_page("billing.write_off_bill")
+@desk_page(BILL.action("write_off").permission)
 @require_POST
 def bill_write_off(request: HttpRequest, pk: int) -> HttpResponse:
     return _bill_action(request, pk, services.write_off_bill, _("The bill was written off."))
 
 
-@desk_page("billing.waive_late_fee")
+@desk_page(BILL.action("waive_late_fee").permission)
 @require_POST
 def bill_waive_late_fee(request: HttpRequest, pk: int) -> HttpResponse:
     return _bill_action(request, pk, services.waive_late_fee, _("The late fee was waived."))

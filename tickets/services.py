@@ -1,8 +1,9 @@
 """Writes for tickets: registration, dispatch, the lifecycle, SLA escalations, callbacks and the
 monthly callback sampling. Views, the API, admin and Celery tasks only call these functions.
 
-The lifecycle is one table, `ALLOWED`; every change locks the ticket row, checks the table,
-saves with `update_fields` and writes a `TicketEvent` (who, when, from, to, note).
+The lifecycle is declared once, in `tickets.workflows` (TICKET, CALLBACK): every change locks the
+row, checks the declaration (state, permission, guards), saves with `update_fields` and writes
+its `TicketEvent` (who, when, from, to, note) through the workflow, one code path for all.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from residents.models import Person, SensitiveAccessLog, Unit, resident_unit_ids
 from residents.services import TaskCall, TaskNotFound, reveal_phone_for_task
 from servicecenter.exceptions import DomainError, TransitionError
 from servicecenter.money import MoneyError, parse_money
+from servicecenter.periods import month_bounds, previous_month
 from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
 from servicecenter.tasking import enqueue_after_commit
 from servicecenter.uploads import ALLOWED_DOCUMENT_TYPES, prepare_upload
 from servicecenter.validators import normalize_phone
+from servicecenter.workflow import SYSTEM
 from staff.models import StaffProfile, Team
 from staff.selectors import housekeeper_for_unit, team_of_kind
 from staff.services import notify
@@ -62,32 +65,16 @@ from tickets.selectors import (
     sla_minutes,
     team_member_users,
 )
+from tickets.workflows import CALLBACK, TICKET
 
 logger = logging.getLogger(__name__)
 
 S = Ticket.Status
 
-# The ticket lifecycle: the only place that says which state may follow which.
-ALLOWED: dict[str, set[str]] = {
-    S.NEW: {S.ASSIGNED, S.CANCELLED},
-    S.ASSIGNED: {S.ASSIGNED, S.IN_PROGRESS, S.CANCELLED},  # assigned → assigned: dispatched elsewhere
-    S.IN_PROGRESS: {S.ASSIGNED, S.ON_HOLD, S.RESOLVED},  # in progress → assigned: handed over
-    S.ON_HOLD: {S.IN_PROGRESS},
-    S.RESOLVED: {S.CLOSED, S.REOPENED},
-    S.REOPENED: {S.ASSIGNED},
-    S.CLOSED: set(),
-    S.CANCELLED: set(),
-}
-
 CB = Callback.Status
-# A callback stays pending through failed attempts until it is completed, found unreachable, or
-# cancelled because the ticket was reopened or closed by hand.
-CALLBACK_ALLOWED: dict[str, set[str]] = {
-    CB.PENDING: {CB.PENDING, CB.COMPLETED, CB.UNREACHABLE, CB.CANCELLED},
-    CB.COMPLETED: set(),
-    CB.UNREACHABLE: set(),
-    CB.CANCELLED: set(),
-}
+# Compatibility: the state tables, read from the declarations (state → the states that may follow).
+ALLOWED: dict[str, set[str]] = TICKET.allowed()
+CALLBACK_ALLOWED: dict[str, set[str]] = CALLBACK.allowed()
 
 MAX_ATTACHMENTS_PER_TICKET = 20
 MAX_IDEMPOTENCY_KEY_LENGTH = 100  # TicketRequestKey.key
@@ -115,9 +102,10 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("estate", "category").get(pk=ticket.pk)
 
 
-def _check(ticket: Ticket, target: str) -> None:
-    if target not in ALLOWED[ticket.status]:
-        raise TransitionError(_label(ticket.status), _label(target))
+def _check(ticket: Ticket, action: str, user, *, skip: Iterable[str] = ()) -> None:
+    """Refuse unless the declaration allows `action` on the locked ticket for `user` (the actor;
+    None, or SYSTEM, for a step the system takes: a sweep, a callback's outcome)."""
+    TICKET.check(ticket, action, user, skip=skip)
 
 
 def _require_text(value: str, *, field: str, message: str) -> str:
@@ -156,20 +144,19 @@ def _event(
 
 def _move(
     ticket: Ticket,
-    target: str,
+    action: str,
     *,
     actor,
     now: datetime,
     note: str = "",
-    is_public: bool = True,
-    event_kind: str = TicketEvent.Kind.STATUS,
     fields: dict | None = None,
 ) -> Ticket:
-    """Apply a checked transition to a locked ticket: the hold clock, the fields, one event."""
-    _check(ticket, target)
+    """Apply a checked action to a locked ticket: the hold clock, the fields, one event (written
+    by the workflow, the same way for every transition)."""
     source = ticket.status
-    changes: dict = {"status": target, **(fields or {})}
-    if source == S.ON_HOLD:
+    target = TICKET.action(action).target
+    changes: dict = dict(fields or {})
+    if source == S.ON_HOLD and target not in (None, S.ON_HOLD):
         # The clock stopped while on hold: push back each deadline that had not yet passed.
         held_from = ticket.on_hold_since
         for due, warn in (
@@ -184,18 +171,8 @@ def _move(
         changes["on_hold_since"] = None
     if target == S.ON_HOLD:
         changes["on_hold_since"] = now
-    for name, value in changes.items():
-        setattr(ticket, name, value)
-    ticket.save(update_fields=[*changes, "updated_at"])
-    _event(
-        ticket,
-        kind=event_kind,
-        actor=actor,
-        now=now,
-        note=note,
-        from_status=source,
-        to_status=target,
-        is_public=is_public,
+    TICKET.transition(
+        ticket, action, actor=actor, note=note, now=now, fields=changes, update_fields=["updated_at"]
     )
     return ticket
 
@@ -508,6 +485,7 @@ def assign_ticket(
     team: Team | None = None,
     note: str = "",
     now: datetime | None = None,
+    _action: str = "assign",
 ) -> Ticket:
     """Dispatch to a team, a person, or both. Giving only a team puts the ticket in that team's
     queue with nobody assigned; giving a person also moves it to their team in this estate."""
@@ -515,7 +493,7 @@ def assign_ticket(
     ticket = _lock(ticket)
     if assignee is None and team is None:
         raise ValidationError({"assignee": _("Choose a person or a team.")}, code="required")
-    _check(ticket, S.ASSIGNED)
+    _check(ticket, _action, actor)
     if team is not None and team.estate_id != ticket.estate_id:
         raise ValidationError(
             {"team": _("This team does not work in the ticket's estate.")}, code="estate_mismatch"
@@ -544,12 +522,10 @@ def assign_ticket(
     summary = " · ".join(part for part in (team_name, who) if part)
     ticket = _move(
         ticket,
-        S.ASSIGNED,
+        _action,
         actor=actor,
         now=now,
         note=f"{summary}\n{note}".strip() if note else summary,
-        is_public=False,
-        event_kind=TicketEvent.Kind.ASSIGNED,
         fields={"assignee_id": assignee_id, "team_id": team_id},
     )
     if assignee is not None and assignee != actor:
@@ -569,16 +545,22 @@ def assign_ticket(
 
 
 @transaction.atomic
+def take_ticket(*, ticket: Ticket, actor, now: datetime | None = None) -> Ticket:
+    """Self-dispatch: a technician takes an unassigned ticket of their own team."""
+    return assign_ticket(ticket=ticket, actor=actor, assignee=actor, now=now, _action="take")
+
+
+@transaction.atomic
 def start_ticket(*, ticket: Ticket, actor, note: str = "", now: datetime | None = None) -> Ticket:
-    """Work begins (the first response). Whoever starts an unassigned team ticket takes it."""
+    """Work begins (the first response). Whoever starts an unassigned team ticket takes it.
+    Leaving a hold is `resume`, which accounts for the pause."""
     now = _now(now)
     ticket = _lock(ticket)
-    if ticket.status == S.ON_HOLD:  # leaving a hold is `resume`, which accounts for the pause
-        raise TransitionError(_label(ticket.status), _label(S.IN_PROGRESS))
+    _check(ticket, "start", actor)
     fields = _responded(ticket, now)
     if ticket.assignee_id is None:
         fields["assignee"] = actor
-    return _move(ticket, S.IN_PROGRESS, actor=actor, now=now, note=note.strip(), fields=fields)
+    return _move(ticket, "start", actor=actor, now=now, note=note.strip(), fields=fields)
 
 
 @transaction.atomic
@@ -587,16 +569,16 @@ def hold_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = No
     now = _now(now)
     reason = _require_text(reason, field="reason", message=_("Say what the ticket is waiting for."))
     ticket = _lock(ticket)
-    return _move(ticket, S.ON_HOLD, actor=actor, now=now, note=reason, fields=_responded(ticket, now))
+    _check(ticket, "hold", actor)
+    return _move(ticket, "hold", actor=actor, now=now, note=reason, fields=_responded(ticket, now))
 
 
 @transaction.atomic
 def resume_ticket(*, ticket: Ticket, actor, note: str = "", now: datetime | None = None) -> Ticket:
     now = _now(now)
     ticket = _lock(ticket)
-    if ticket.status != S.ON_HOLD:
-        raise TransitionError(_label(ticket.status), _label(S.IN_PROGRESS))
-    return _move(ticket, S.IN_PROGRESS, actor=actor, now=now, note=note.strip())
+    _check(ticket, "resume", actor)
+    return _move(ticket, "resume", actor=actor, now=now, note=note.strip())
 
 
 def root_cause_required(ticket: Ticket) -> bool:
@@ -634,12 +616,13 @@ def resolve_ticket(
     now = _now(now)
     note = _require_text(note, field="note", message=_("Describe what was done."))
     ticket = _lock(ticket)
+    _check(ticket, "resolve", actor)
     first = {}
     if ticket.first_resolved_at is None:
         first = {"first_resolved_at": now, "first_resolution_due_at": ticket.resolution_due_at}
     ticket = _move(
         ticket,
-        S.RESOLVED,
+        "resolve",
         actor=actor,
         now=now,
         note=note,
@@ -680,12 +663,16 @@ def resolve_ticket(
 
 
 @transaction.atomic
-def reopen_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = None) -> Ticket:
+def reopen_ticket(
+    *, ticket: Ticket, actor, reason: str, now: datetime | None = None, _from_callback: bool = False
+) -> Ticket:
     """Not solved after all. The ticket waits for dispatch again with a fresh resolution deadline;
     a callback still pending for the old resolution is cancelled."""
     now = _now(now)
     reason = _require_text(reason, field="reason", message=_("Say why the ticket is reopened."))
     ticket = _lock(ticket)
+    # Reopened by the callback's answer: the callback's recorder need not be allowed to reopen.
+    _check(ticket, "reopen", SYSTEM if _from_callback else actor)
     policy = policy_for(ticket.estate_id)
     resolution_due = sla.sla_deadline(opened_at=now, allowed_minutes=ticket.resolution_minutes)
     lead = sla.warning_lead(
@@ -693,7 +680,7 @@ def reopen_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = 
     )
     ticket = _move(
         ticket,
-        S.REOPENED,
+        "reopen",
         actor=actor,
         now=now,
         note=reason,
@@ -705,7 +692,9 @@ def reopen_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = 
             "resolution_warn_at": resolution_due - lead,
         },
     )
-    Callback.objects.filter(ticket=ticket, status=CB.PENDING).update(status=CB.CANCELLED)
+    cancel_pending_callbacks(
+        ticket=ticket, actor=actor, now=now, note=_("Callback cancelled: the ticket was reopened.")
+    )
     notify(
         recipients=[u for u in [ticket.assignee] if u is not None and u != actor]
         + estate_users_with_role(estate_id=ticket.estate_id, role="supervisor"),
@@ -742,19 +731,20 @@ def close_ticket(
     (given now, or at resolution); closing by the callback or the sweep keeps the one it has."""
     now = _now(now)
     ticket = _lock(ticket)
-    _check(ticket, S.CLOSED)
-    pending = Callback.objects.filter(ticket=ticket, status=CB.PENDING)
+    if _from_callback:
+        # The callback's outcome closes the ticket: its recorder need not be allowed to close by
+        # hand, and the callback is no longer pending.
+        _check(ticket, "close", SYSTEM, skip=("no_mandatory_callback_pending",))
+    else:
+        _check(ticket, "close", actor)
     cause = _root_cause(ticket, root_cause) if actor is not None and not _from_callback else {}
     if not _from_callback:
-        if pending.filter(is_mandatory=True).exists():
-            raise DomainError(
-                _("The callback to the resident is mandatory for this ticket: record it before closing."),
-                code="callback_pending",
-            )
-        pending.update(status=CB.CANCELLED)
+        cancel_pending_callbacks(
+            ticket=ticket, actor=actor, now=now, note=_("Callback cancelled: the ticket was closed.")
+        )
     return _move(
         ticket,
-        S.CLOSED,
+        "close",
         actor=actor,
         now=now,
         note=note.strip(),
@@ -768,9 +758,8 @@ def cancel_ticket(*, ticket: Ticket, actor, reason: str, now: datetime | None = 
     now = _now(now)
     reason = _require_text(reason, field="reason", message=_("Say why the ticket is cancelled."))
     ticket = _lock(ticket)
-    return _move(
-        ticket, S.CANCELLED, actor=actor, now=now, note=reason, fields={"cancel_reason": reason[:300]}
-    )
+    _check(ticket, "cancel", actor)
+    return _move(ticket, "cancel", actor=actor, now=now, note=reason, fields={"cancel_reason": reason[:300]})
 
 
 @transaction.atomic
@@ -778,17 +767,10 @@ def flag_major_complaint(*, ticket: Ticket, actor, note: str = "", now: datetime
     """Mark a complaint as major (重大投诉): the manager is told at once."""
     now = _now(now)
     ticket = _lock(ticket)
-    if ticket.kind != Ticket.Kind.COMPLAINT:
-        raise DomainError(_("Only a complaint can be major."), code="not_a_complaint")
-    if ticket.status in (S.CLOSED, S.CANCELLED):
-        raise TransitionError(
-            _label(ticket.status), _label(ticket.status), message=_("This ticket is finished.")
-        )
+    _check(ticket, "flag_major", actor)
     if ticket.is_major:
-        return ticket
-    ticket.is_major = True
-    ticket.save(update_fields=["is_major", "updated_at"])
-    _event(ticket, kind=TicketEvent.Kind.FLAGGED, actor=actor, now=now, note=note.strip())
+        return ticket  # flagged already (a double click) changes nothing
+    _move(ticket, "flag_major", actor=actor, now=now, note=note.strip(), fields={"is_major": True})
     escalate_ticket(ticket=ticket, kind=E.MAJOR_COMPLAINT, now=now)
     return ticket
 
@@ -826,8 +808,7 @@ def reply_to_reporter(
         raise ValidationError({"channel": _("Choose how the reply reached the reporter.")}, code="invalid")
     note = _require_text(note, field="note", message=_("Write what was said."))
     ticket = _lock(ticket)
-    if ticket.status == S.CANCELLED:
-        raise DomainError(_("This ticket was cancelled."), code="finished")
+    _check(ticket, "reply", actor)
     resident_user = ticket.reporter.user if ticket.reporter_id and ticket.reporter.user_id else None
     if channel == ReplyChannel.PORTAL and resident_user is None:
         raise ValidationError(
@@ -836,16 +817,14 @@ def reply_to_reporter(
         )
     changes = {"first_replied_at": now} if ticket.first_replied_at is None else {}
     changes |= _responded(ticket, now)
-    if changes:
-        for name, value in changes.items():
-            setattr(ticket, name, value)
-        ticket.save(update_fields=[*changes, "updated_at"])
-    event = TicketEvent.objects.create(
-        ticket=ticket,
-        kind=TicketEvent.Kind.REPLIED,
+    event = TICKET.transition(
+        ticket,
+        "reply",
         actor=actor,
-        created_at=now,
         note=note,
+        now=now,
+        fields=changes,
+        update_fields=["updated_at"] if changes else [],
         channel=channel,
         is_public=channel == ReplyChannel.PORTAL,
     )
@@ -1104,13 +1083,17 @@ def schedule_callback(*, ticket: Ticket, now: datetime | None = None) -> Callbac
         return Callback.objects.get(ticket=ticket, round=ticket.reopen_count)
 
 
-def _check_callback(callback: Callback, target: str) -> None:
-    if target not in CALLBACK_ALLOWED[callback.status]:
-        raise TransitionError(
-            str(CB(callback.status).label),
-            str(CB(target).label),
-            message=_("This callback is already %(status)s.") % {"status": CB(callback.status).label},
-        )
+def cancel_pending_callbacks(*, ticket: Ticket, actor, now: datetime, note: str) -> int:
+    """Cancel the ticket's pending callbacks (it was reopened, or closed by hand): each through the
+    callback workflow, so each leaves its row on the timeline."""
+    cancelled = 0
+    for callback in (
+        Callback.objects.select_for_update().filter(ticket=ticket, status=CB.PENDING).order_by("pk")
+    ):
+        CALLBACK.check(callback, "cancel", SYSTEM)
+        CALLBACK.transition(callback, "cancel", actor=actor, note=note, now=now)
+        cancelled += 1
+    return cancelled
 
 
 @transaction.atomic
@@ -1124,6 +1107,7 @@ def record_callback(
     comment: str = "",
     method: str = Callback.Method.PHONE,
     now: datetime | None = None,
+    _by_reporter: bool = False,
 ) -> Callback:
     """Record one callback attempt.
 
@@ -1142,7 +1126,9 @@ def record_callback(
             errors["solved"] = _("Say whether the problem is solved.")
         if errors:
             raise ValidationError(errors, code="required")
-    _check_callback(callback, CB.PENDING)
+    # The reporter's own answer in the portal stands for a callback: no staff permission needed.
+    user = SYSTEM if _by_reporter else actor
+    CALLBACK.check(callback, "retry", user)
     ticket = _lock(callback.ticket)
     if ticket.status != S.RESOLVED:
         raise TransitionError(
@@ -1156,39 +1142,42 @@ def record_callback(
     CallbackAttempt.objects.create(
         callback=callback, number=number, attempted_at=now, actor=actor, reached=reached, note=comment
     )
-    callback.attempt_count = number
-    callback.method = method
-    fields = ["attempt_count", "method", "status", "next_attempt_at"]
+    fields: dict = {"attempt_count": number, "method": method}
     if reached:
-        _check_callback(callback, CB.COMPLETED)
-        callback.status = CB.COMPLETED
-        callback.reached = True
-        callback.satisfaction = int(satisfaction)
-        callback.is_solved = bool(solved)
-        callback.comment = comment
-        callback.completed_at = now
-        callback.completed_by = actor
-        fields += ["reached", "satisfaction", "is_solved", "comment", "completed_at", "completed_by"]
+        outcome = "complete"
+        fields |= {
+            "reached": True,
+            "satisfaction": int(satisfaction),
+            "is_solved": bool(solved),
+            "comment": comment,
+            "completed_at": now,
+            "completed_by": actor,
+        }
         summary = _("Callback: reached, satisfaction %(score)s/5, %(solved)s.") % {
-            "score": callback.satisfaction,
-            "solved": _("solved") if callback.is_solved else _("not solved"),
+            "score": fields["satisfaction"],
+            "solved": _("solved") if fields["is_solved"] else _("not solved"),
         }
     elif number >= policy.callback_max_attempts:
-        _check_callback(callback, CB.UNREACHABLE)
-        callback.status = CB.UNREACHABLE
-        callback.reached = False
-        callback.completed_at = now
-        callback.completed_by = actor
-        fields += ["reached", "completed_at", "completed_by"]
+        outcome = "give_up"
+        fields |= {"reached": False, "completed_at": now, "completed_by": actor}
         summary = _("Callback: not reached after %(n)s attempts.") % {"n": number}
     else:
-        callback.next_attempt_at = now + timedelta(hours=policy.callback_retry_hours)
+        outcome = "retry"
+        fields["next_attempt_at"] = now + timedelta(hours=policy.callback_retry_hours)
         summary = _("Callback attempt %(n)s: not reached; next try after %(when)s.") % {
             "n": number,
-            "when": timezone.localtime(callback.next_attempt_at).strftime("%m-%d %H:%M"),
+            "when": timezone.localtime(fields["next_attempt_at"]).strftime("%m-%d %H:%M"),
         }
-    callback.save(update_fields=fields)
-    _event(ticket, kind=TicketEvent.Kind.CALLBACK, actor=actor, now=now, note=f"{summary} {comment}".strip())
+    CALLBACK.check(callback, outcome, user)
+    CALLBACK.transition(
+        callback,
+        outcome,
+        actor=actor,
+        note=f"{summary} {comment}".strip(),
+        now=now,
+        fields=fields,
+        update_fields=["next_attempt_at"],
+    )
     if callback.status == CB.COMPLETED and callback.is_solved:
         close_ticket(
             ticket=ticket,
@@ -1203,6 +1192,7 @@ def record_callback(
             actor=actor,
             now=now,
             reason=comment or _("Not solved, said the resident at the callback."),
+            _from_callback=True,
         )
     elif callback.status == CB.UNREACHABLE:
         close_ticket(
@@ -1248,6 +1238,7 @@ def rate_ticket(
         comment=comment,
         method=Callback.Method.PORTAL,
         now=now,
+        _by_reporter=True,
     )
 
 
@@ -1320,12 +1311,6 @@ def close_resolved_without_callback(*, now: datetime | None = None, batch: int =
 # --- the manager's monthly callback sampling ----------------------------------------------------
 
 
-def previous_month(now: datetime) -> date:
-    today = timezone.localdate(now)
-    first = today.replace(day=1)
-    return (first - timedelta(days=1)).replace(day=1)
-
-
 def sample_size(population: int, *, share_percent: int, minimum: int) -> int:
     """share% of the callbacks, rounded up, but at least `minimum` (or all when fewer)."""
     return min(population, max(minimum, math.ceil(population * share_percent / 100)))
@@ -1338,8 +1323,6 @@ def draw_callback_samples(
     that reached the resident and those closed unreachable alike, for the manager to re-check.
     Unreachable ones are the easiest to fake, so they are never left out. One sample per estate
     and month (a unique constraint), so running it again draws nothing new."""
-    from tickets.selectors import month_bounds
-
     now = _now(now)
     month = month or previous_month(now)
     start, end = month_bounds(month)

@@ -270,7 +270,7 @@ def _form_errors(form) -> list[str]:
 
 ACTIONS: dict[str, tuple[type | None, Callable]] = {
     "assign": (AssignForm, lambda t, u, d: services.assign_ticket(ticket=t, actor=u, **d)),
-    "take": (None, lambda t, u, d: services.assign_ticket(ticket=t, actor=u, assignee=u)),
+    "take": (None, lambda t, u, d: services.take_ticket(ticket=t, actor=u)),
     "start": (NoteForm, lambda t, u, d: services.start_ticket(ticket=t, actor=u, **d)),
     "hold": (ReasonForm, lambda t, u, d: services.hold_ticket(ticket=t, actor=u, **d)),
     "resume": (NoteForm, lambda t, u, d: services.resume_ticket(ticket=t, actor=u, **d)),

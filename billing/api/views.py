@@ -20,6 +20,7 @@ from billing.api import serializers as s
 from billing.filters import BillFilter, ChargeItemFilter, MeterReadingFilter, PaymentFilter
 from billing.latefees import late_fees_for
 from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment
+from billing.workflows import BILL, PAYMENT, api_permissions
 from residents.models import Unit
 from residents.selectors import estates_visible_to
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
@@ -91,11 +92,8 @@ class BillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingViewS
     filterset_class = BillFilter
     ordering_fields = ["period", "due_date", "amount"]
     residents_may_read = True
-    action_permissions = {
-        "void": ["billing.void_bill"],
-        "write_off": ["billing.write_off_bill"],
-        "waive_late_fee": ["billing.waive_late_fee"],
-    }
+    # The actions' permissions come from the bill workflow's declaration.
+    action_permissions = api_permissions(BILL, "void", "write_off", "waive_late_fee")
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -172,7 +170,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingVi
     serializer_class = s.PaymentSerializer
     filterset_class = PaymentFilter
     residents_may_read = True
-    action_permissions = {"void": ["billing.void_payment"], "refund": ["billing.refund_payment"]}
+    action_permissions = api_permissions(PAYMENT, "void", "refund")
 
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip()

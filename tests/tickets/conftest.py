@@ -21,6 +21,7 @@ def technician(users, maintenance):
     """The `technician` user, a member of estate A's maintenance team."""
     user = users["technician"]
     StaffProfile.objects.filter(user=user).update(team=maintenance)
+    user.refresh_from_db()  # not the profile cached from before the move
     return user
 
 

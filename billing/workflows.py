@@ -1,0 +1,183 @@
+"""The bill and payment workflows, declared once (see `servicecenter.workflow`).
+
+The services enforce these declarations; the bill and payment pages show the buttons that
+`available` allows, and the API's action permissions are read from here.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Bill, BillEvent, ChargeItem, Payment, PaymentMethod, PaymentReversal
+from servicecenter.workflow import Action, Guard, Workflow
+
+S = Bill.Status
+P = Payment.Status
+SERVICES = "billing.services"
+
+# --- bills ------------------------------------------------------------------------------------
+
+NO_PAYMENTS_APPLIED = Guard(
+    "no_payments_applied",
+    # A paid bill is corrected by voiding or refunding its payments first.
+    lambda bill, user, now: not bill.amount_paid,
+    _("Payments have been applied to this bill; void or refund them first."),
+    code="bill_has_payments",
+    before_state=True,
+)
+ONLY_LATE_FEES = Guard(
+    "only_late_fees",
+    lambda bill, user, now: bill.charge_item.kind == ChargeItem.Kind.LATE_FEE,
+    _("Only a late-fee bill can be waived."),
+    code="not_a_late_fee",
+    before_state=True,
+)
+
+BILL_ACTIONS = (
+    Action(
+        "void",
+        {S.OPEN},
+        S.VOID,
+        "billing.void_bill",
+        _("Void"),
+        f"{SERVICES}.void_bill",
+        guards=(NO_PAYMENTS_APPLIED,),
+        permission_message=_("You are not allowed to void bills."),
+    ),
+    Action(
+        "reissue",
+        {S.OPEN},
+        S.VOID,
+        "billing.void_bill",
+        _("Reissue"),
+        f"{SERVICES}.reissue_bill",
+        guards=(NO_PAYMENTS_APPLIED,),
+        permission_message=_("You are not allowed to void bills."),
+    ),
+    Action(
+        "write_off",
+        {S.OPEN, S.PARTIALLY_PAID},
+        S.WRITTEN_OFF,
+        "billing.write_off_bill",
+        _("Write off"),
+        f"{SERVICES}.write_off_bill",
+        permission_message=_("Only a manager can write off bills."),
+    ),
+    Action(
+        "waive_late_fee",
+        {S.OPEN},
+        S.VOID,
+        "billing.waive_late_fee",
+        _("Waive late fee"),
+        f"{SERVICES}.waive_late_fee",
+        guards=(ONLY_LATE_FEES, NO_PAYMENTS_APPLIED),
+        permission_message=_("Only a manager can waive late fees."),
+    ),
+    # System steps. The unpaid bill of a paid service is voided when its ticket is reopened (the
+    # next resolution bills the price then in force) ...
+    Action(
+        "void_for_reopened_ticket",
+        {S.OPEN},
+        S.VOID,
+        None,
+        _("Void"),
+        f"{SERVICES}.void_paid_service_bill",
+        guards=(NO_PAYMENTS_APPLIED,),
+    ),
+    # ... and a bill's status follows the payments applied to it (and taken back).
+    Action("mark_open", {S.PARTIALLY_PAID, S.PAID}, S.OPEN, None, S.OPEN.label),
+    Action("mark_partially_paid", {S.OPEN, S.PAID}, S.PARTIALLY_PAID, None, S.PARTIALLY_PAID.label),
+    Action("mark_paid", {S.OPEN, S.PARTIALLY_PAID}, S.PAID, None, S.PAID.label),
+)
+SETTLE = {S.OPEN: "mark_open", S.PARTIALLY_PAID: "mark_partially_paid", S.PAID: "mark_paid"}
+
+
+def write_bill_event(bill: Bill, *, action: Action, source: str, target: str, actor, note: str, now, **extra):
+    return BillEvent(
+        bill=bill, from_status=source, to_status=target, actor=actor, note=note[:300], created_at=now
+    )
+
+
+BILL = Workflow(
+    model_label="billing.bill",
+    state_field="status",
+    actions=BILL_ACTIONS,
+    event_writer=write_bill_event,
+    state_labels=dict(S.choices),
+    events_of=lambda bill: BillEvent.objects.filter(bill=bill),
+)
+
+# --- payments ---------------------------------------------------------------------------------
+
+SAME_DAY = Guard(
+    "same_day",
+    # Spending the prepaid balance moved no money, so undoing it is safe on any day.
+    lambda payment, user, now: (
+        payment.method == PaymentMethod.PREPAID
+        or timezone.localdate(payment.received_at) == timezone.localdate(now)
+    ),
+    _("A payment can only be voided on the day it was taken; refund it instead."),
+    code="void_too_late",
+    before_state=True,
+)
+NOT_FROM_PREPAID = Guard(
+    "not_from_prepaid",
+    lambda payment, user, now: payment.method != PaymentMethod.PREPAID,
+    _("A payment from the prepaid balance is reversed by voiding it, not refunded."),
+    before_state=True,
+)
+
+PAYMENT_ACTIONS = (
+    Action(
+        "void",
+        {P.POSTED},
+        P.VOIDED,
+        "billing.void_payment",
+        _("Void payment"),
+        f"{SERVICES}.void_payment",
+        guards=(SAME_DAY,),
+        permission_message=_("You are not allowed to void payments."),
+    ),
+    Action(
+        "refund",
+        {P.POSTED},
+        P.REFUNDED,
+        "billing.refund_payment",
+        _("Refund payment"),
+        f"{SERVICES}.refund_payment",
+        guards=(NOT_FROM_PREPAID,),
+        permission_message=_("You are not allowed to refund payments."),
+    ),
+)
+
+
+def write_payment_event(
+    payment: Payment, *, action: Action, source: str, target: str, actor, note: str, now, **extra
+) -> PaymentReversal:
+    """A payment's one event is its reversal: the kind, the amount, the reason, who and when."""
+    return PaymentReversal(
+        estate_id=payment.estate_id,
+        payment=payment,
+        kind=PaymentReversal.Kind.VOID if action.name == "void" else PaymentReversal.Kind.REFUND,
+        amount=payment.amount,
+        refund_method=extra.get("refund_method", ""),
+        reason=note,
+        actor=actor,
+        created_at=now,
+    )
+
+
+PAYMENT = Workflow(
+    model_label="billing.payment",
+    state_field="status",
+    actions=PAYMENT_ACTIONS,
+    event_writer=write_payment_event,
+    state_labels=dict(P.choices),
+    events_of=lambda payment: PaymentReversal.objects.filter(payment=payment),
+)
+
+
+def api_permissions(workflow: Workflow, *names: str) -> dict[str, list[str]]:
+    """An API viewset's `action_permissions` for the named actions, from the declaration."""
+    return {name: [workflow.action(name).permission] for name in names}

@@ -1,0 +1,346 @@
+"""The whole matrix of every declared workflow (servicecenter.workflow): every action from every
+state, through the service that performs it, with and without the action's permission.
+
+With the permission an action is done iff the object is in one of its source states (the
+fixtures satisfy the action's other rules): the state becomes the target and exactly one event
+row is written, and the page offers the action exactly then. Without the permission it is
+refused and nothing changes. System steps are never offered and are checked through the workflow.
+
+A new workflow needs a maker of objects in each state and a performer per action below; the
+coverage test fails until it has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from billing import services as billing
+from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from servicecenter.exceptions import DomainError
+from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
+from staff.models import Team
+from tests.billing.conftest import make_bill, new_key
+from tests.factories import TeamFactory, make_staff
+from tests.tickets.conftest import ensure_default_categories
+from tests.tickets.factories import TicketFactory
+from tickets import services as tickets
+from tickets.models import Callback, RootCause, Ticket
+from tickets.selectors import policy_for
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Env:
+    estate: object
+    unit: object
+    team: object
+    actor: object  # the user performing the actions (has_perm patched per case)
+    technician: object
+    cashier: object
+
+
+# --- objects in each state, satisfying every action's rules --------------------------------------
+
+
+def _ticket(env: Env, state: str) -> Ticket:
+    # A complaint (only complaints can be major), unassigned, of the actor's own team (so it can
+    # be taken), with no callback pending (so it can be closed by hand).
+    return TicketFactory(
+        unit=env.unit,
+        status=state,
+        kind=Ticket.Kind.COMPLAINT,
+        team=env.team,
+        assignee=None,
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+def _callback(env: Env, state: str) -> Callback:
+    ticket = _ticket(env, Ticket.Status.RESOLVED)
+    now = timezone.now()
+    return Callback.objects.create(
+        ticket=ticket,
+        estate_id=ticket.estate_id,
+        round=0,
+        is_mandatory=False,
+        due_at=now,
+        next_attempt_at=now,
+        created_at=now,
+        status=state,
+    )
+
+
+def _bill(env: Env, state: str) -> Bill:
+    # A late-fee bill (so it can be waived), unpaid when open (so it can be voided).
+    item, _ = ChargeItem.objects.get_or_create(
+        estate=env.estate,
+        code="late",
+        defaults={"name": "late", "kind": ChargeItem.Kind.LATE_FEE, "basis": ChargeItem.Basis.ONE_OFF},
+    )
+    bill = make_bill(env.unit, "100.00", item=item, status=state)
+    paid = {Bill.Status.PARTIALLY_PAID: Decimal("40.00"), Bill.Status.PAID: Decimal("100.00")}
+    if state in paid:
+        Bill.objects.filter(pk=bill.pk).update(amount_paid=paid[state])
+        bill.refresh_from_db()
+    return bill
+
+
+def _payment(env: Env, state: str) -> Payment:
+    # Taken today in cash (so it can be voided, and refunded).
+    bill = make_bill(env.unit, "100.00")
+    outcome = billing.record_payment(
+        unit=env.unit,
+        amount="100.00",
+        method=PaymentMethod.CASH,
+        actor=env.cashier,
+        idempotency_key=new_key(),
+        bill_ids=[bill.pk],
+    )
+    Payment.objects.filter(pk=outcome.payment.pk).update(status=state)
+    return Payment.objects.get(pk=outcome.payment.pk)
+
+
+MAKERS = {
+    "tickets.ticket": _ticket,
+    "tickets.callback": _callback,
+    "billing.bill": _bill,
+    "billing.payment": _payment,
+}
+
+
+def _last_attempt(callback: Callback) -> Callback:
+    max_attempts = policy_for(callback.estate_id).callback_max_attempts
+    Callback.objects.filter(pk=callback.pk).update(attempt_count=max_attempts - 1)
+    callback.refresh_from_db()
+    return callback
+
+
+def _cause() -> RootCause:
+    return RootCause.objects.filter(is_active=True).first()
+
+
+# --- the service behind each user action ---------------------------------------------------------
+
+PERFORMERS = {
+    ("tickets.ticket", "take"): lambda t, u, env: tickets.take_ticket(ticket=t, actor=u),
+    ("tickets.ticket", "start"): lambda t, u, env: tickets.start_ticket(ticket=t, actor=u),
+    ("tickets.ticket", "resume"): lambda t, u, env: tickets.resume_ticket(ticket=t, actor=u),
+    ("tickets.ticket", "hold"): lambda t, u, env: tickets.hold_ticket(ticket=t, actor=u, reason="等配件"),
+    ("tickets.ticket", "resolve"): lambda t, u, env: tickets.resolve_ticket(
+        ticket=t, actor=u, note="已更换阀门", root_cause=_cause()
+    ),
+    ("tickets.ticket", "assign"): lambda t, u, env: tickets.assign_ticket(
+        ticket=t, actor=u, assignee=env.technician
+    ),
+    ("tickets.ticket", "close"): lambda t, u, env: tickets.close_ticket(
+        ticket=t, actor=u, root_cause=_cause()
+    ),
+    ("tickets.ticket", "reopen"): lambda t, u, env: tickets.reopen_ticket(ticket=t, actor=u, reason="仍漏水"),
+    ("tickets.ticket", "reply"): lambda t, u, env: tickets.reply_to_reporter(
+        ticket=t, actor=u, channel="phone", note="已电话回复"
+    ),
+    ("tickets.ticket", "cancel"): lambda t, u, env: tickets.cancel_ticket(
+        ticket=t, actor=u, reason="重复登记"
+    ),
+    ("tickets.ticket", "flag_major"): lambda t, u, env: tickets.flag_major_complaint(ticket=t, actor=u),
+    ("tickets.callback", "retry"): lambda c, u, env: tickets.record_callback(
+        callback=c, actor=u, reached=False
+    ),
+    ("tickets.callback", "give_up"): lambda c, u, env: tickets.record_callback(
+        callback=_last_attempt(c), actor=u, reached=False
+    ),
+    ("tickets.callback", "complete"): lambda c, u, env: tickets.record_callback(
+        callback=c, actor=u, reached=True, satisfaction=5, solved=True
+    ),
+    ("billing.bill", "void"): lambda b, u, env: billing.void_bill(bill=b, actor=u, reason="开错了"),
+    ("billing.bill", "reissue"): lambda b, u, env: billing.reissue_bill(
+        bill=b, amount="90.00", actor=u, reason="金额有误"
+    ),
+    ("billing.bill", "write_off"): lambda b, u, env: billing.write_off_bill(bill=b, actor=u, reason="坏账"),
+    ("billing.bill", "waive_late_fee"): lambda b, u, env: billing.waive_late_fee(
+        bill=b, actor=u, reason="首次"
+    ),
+    ("billing.payment", "void"): lambda p, u, env: billing.void_payment(payment=p, actor=u, reason="收错了"),
+    ("billing.payment", "refund"): lambda p, u, env: billing.refund_payment(
+        payment=p, actor=u, reason="退款"
+    ),
+}
+
+
+def _workflows() -> dict[str, Workflow]:
+    return declared_workflows()
+
+
+def _cases(system: bool) -> list:
+    return [
+        pytest.param(label, action.name, state, id=f"{label}:{action.name}:{state}")
+        for label, workflow in sorted(_workflows().items())
+        for action in workflow.actions
+        if action.is_system == system
+        for state in workflow.state_labels
+    ]
+
+
+@pytest.fixture
+def env(estate_a, unit_a, users) -> Env:
+    ensure_default_categories()  # transactional tests elsewhere flush the seeded categories
+    team = TeamFactory(estate=estate_a, kind=Team.Kind.MAINTENANCE, name="维修组")
+    return Env(
+        estate=estate_a,
+        unit=unit_a,
+        team=team,
+        actor=make_staff("supervisor", estate_a, username="wf-actor", team=team),
+        technician=make_staff("technician", estate_a, username="wf-technician", team=team),
+        cashier=users["manager"],
+    )
+
+
+def _snapshot(workflow: Workflow, obj) -> tuple:
+    obj.refresh_from_db()
+    return workflow.state_of(obj), workflow.events_of(obj).count()
+
+
+def test_every_user_action_has_a_performer_and_every_model_a_maker():
+    workflows = _workflows()
+    assert {"tickets.ticket", "tickets.callback", "billing.bill", "billing.payment"} <= set(workflows)
+    assert set(MAKERS) == set(workflows)
+    declared = {(label, a.name) for label, w in workflows.items() for a in w.user_actions()}
+    assert set(PERFORMERS) == declared
+    for label, workflow in workflows.items():
+        for action in workflow.actions:
+            assert action.sources <= set(workflow.state_labels), (label, action.name)
+            assert action.target is None or action.target in workflow.state_labels
+            if action.service:
+                assert callable(action.performer()), (label, action.name)
+
+
+@pytest.mark.parametrize(("label", "name", "state"), _cases(system=False))
+def test_user_action_with_the_permission(label, name, state, env, monkeypatch):
+    workflow = _workflows()[label]
+    action = workflow.action(name)
+    obj = MAKERS[label](env, state)
+    monkeypatch.setattr(env.actor, "has_perm", lambda perm, obj=None: True, raising=False)
+    offered = name in {a.name for a in workflow.available(obj, env.actor)}
+    _, events_before = _snapshot(workflow, obj)
+    if state in action.sources:
+        assert offered
+        PERFORMERS[label, name](obj, env.actor, env)
+        after, events_after = _snapshot(workflow, obj)
+        assert after == (action.target or state)
+        assert events_after == events_before + 1
+    else:
+        assert not offered
+        with pytest.raises(DomainError):
+            PERFORMERS[label, name](obj, env.actor, env)
+        assert _snapshot(workflow, obj) == (state, events_before)
+
+
+@pytest.mark.parametrize(("label", "name", "state"), _cases(system=False))
+def test_user_action_without_the_permission(label, name, state, env, monkeypatch):
+    workflow = _workflows()[label]
+    action = workflow.action(name)
+    obj = MAKERS[label](env, state)
+    monkeypatch.setattr(
+        env.actor, "has_perm", lambda perm, obj=None: perm != action.permission, raising=False
+    )
+    assert name not in {a.name for a in workflow.available(obj, env.actor)}
+    assert not workflow.may(obj, name, env.actor)
+    before = _snapshot(workflow, obj)
+    with pytest.raises(PermissionDenied):
+        PERFORMERS[label, name](obj, env.actor, env)
+    assert _snapshot(workflow, obj) == before
+
+
+@pytest.mark.parametrize(("label", "name", "state"), _cases(system=True))
+def test_system_step(label, name, state, env):
+    workflow = _workflows()[label]
+    action = workflow.action(name)
+    obj = MAKERS[label](env, state)
+    if label == "billing.bill" and name.startswith("mark_"):
+        # A status recomputed from payments: the bill's amounts are not what this test is about.
+        Bill.objects.filter(pk=obj.pk).update(amount_paid=0)
+        obj.refresh_from_db()
+    assert name not in {a.name for a in workflow.available(obj, env.actor)}
+    assert not workflow.may(obj, name, env.actor)
+    _, events_before = _snapshot(workflow, obj)
+    if state in action.sources:
+        workflow.check(obj, name, SYSTEM)
+        workflow.transition(obj, name, actor=None, note="", now=timezone.now())
+        assert _snapshot(workflow, obj) == (action.target, events_before + 1)
+    else:
+        with pytest.raises(DomainError):
+            workflow.check(obj, name, SYSTEM)
+        assert _snapshot(workflow, obj) == (state, events_before)
+
+
+# --- the pages, the API and the authorization matrix read the same declaration -----------------
+
+
+def test_ticket_page_api_and_authz_offer_the_declared_actions():
+    from billing.api.views import BillViewSet, PaymentViewSet
+    from billing.workflows import BILL, PAYMENT
+    from servicecenter import authz
+    from tickets.api.views import TicketViewSet
+    from tickets.permissions import ACTION_PERMISSIONS
+    from tickets.views import ACTIONS
+    from tickets.workflows import TICKET
+
+    declared = {a.name for a in TICKET.user_actions()}
+    assert set(ACTIONS) == declared
+    assert set(authz.DESK_TICKET_ACTIONS) == declared
+    assert {a.name: a.permission for a in TICKET.user_actions()} == ACTION_PERMISSIONS
+    # Every declared action but taking (self-dispatch on the desk) has its API endpoint.
+    assert {name for name in declared if hasattr(TicketViewSet, name)} == declared - {"take"}
+    for name, permissions in BillViewSet.action_permissions.items():
+        assert permissions == [BILL.action(name).permission]
+    assert PaymentViewSet.action_permissions == {a.name: [a.permission] for a in PAYMENT.user_actions()}
+
+
+@pytest.mark.parametrize("how", ["reopen", "close"])
+def test_a_pending_callback_cancelled_by_hand_goes_through_its_workflow(how, env):
+    callback = _callback(env, Callback.Status.PENDING)
+    ticket = callback.ticket
+    if how == "reopen":
+        tickets.reopen_ticket(ticket=ticket, actor=env.actor, reason="仍漏水")
+    else:
+        tickets.close_ticket(ticket=ticket, actor=env.actor, root_cause=_cause())
+    callback.refresh_from_db()
+    assert callback.status == Callback.Status.CANCELLED
+    event = ticket.events.get(kind="callback")
+    assert (event.actor, event.is_public) == (env.actor, False)
+    assert "cancelled" in event.note
+
+
+def test_a_technician_may_not_work_another_technicians_ticket_even_through_the_service(env, users):
+    ticket = _ticket(env, Ticket.Status.ASSIGNED)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=env.technician)
+    other = make_staff("technician", env.estate, username="wf-other", team=env.team)
+    with pytest.raises(PermissionDenied):
+        tickets.start_ticket(ticket=ticket, actor=other)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.ASSIGNED
+    tickets.start_ticket(ticket=ticket, actor=env.technician)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.IN_PROGRESS
+
+
+def test_payment_page_offers_void_only_on_the_day_it_was_taken(env, client):
+    from django.urls import reverse
+
+    payment = _payment(env, Payment.Status.POSTED)
+    client.force_login(make_staff("manager", env.estate, username="wf-manager"))
+    detail = reverse("billing:payment_detail", args=[payment.pk])
+    void = reverse("billing:payment_void", args=[payment.pk])
+    refund = reverse("billing:payment_refund", args=[payment.pk])
+    page = client.get(detail).content.decode()
+    assert void in page and refund in page
+    Payment.objects.filter(pk=payment.pk).update(received_at=timezone.now() - timedelta(days=2))
+    page = client.get(detail).content.decode()
+    assert void not in page and refund in page
