@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -14,77 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from residents import services
 from residents.models import ArchiveDocument, Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from servicecenter.crypto import keyed_hash
 from servicecenter.exceptions import DomainError
 from servicecenter.phones import phone_q, phone_search_digits
 from servicecenter.validators import normalize_id_number, normalize_mobile
-
-
-class _DryRun(Exception):
-    """Rolls back a service call made only to learn whether it would succeed."""
-
-
-class ServiceForm(forms.ModelForm):
-    """An admin form whose rules are the service's own: `clean()` runs `write()` (the service call)
-    in a savepoint that is always rolled back, and shows what the service refuses as form errors.
-    `save_model` then calls `write()` for real. So the admin checks exactly what the desk and the
-    API check (phone and ID validators, unit codes, duplicates), with no copy of the rules here.
-    The service checks again when saving; a race with another writer ends in its refusal."""
-
-    actor = None  # the request's user, set by ServiceFormAdminMixin.get_form
-    _service_refused = False
-
-    def write(self, data: dict, *, instance):
-        raise NotImplementedError
-
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data  # the service would only repeat what the fields already refused
-        instance = type(self.instance).objects.get(pk=self.instance.pk) if self.instance.pk else None
-        try:
-            with transaction.atomic():
-                self.write(data, instance=instance)
-                raise _DryRun
-        except _DryRun:
-            pass
-        except ValidationError as error:
-            self._service_refused = True
-            self._add_service_error(error)
-        except DomainError as error:
-            self._service_refused = True
-            self.add_error(None, error.message)
-        return data
-
-    def _post_clean(self):
-        if self._service_refused:
-            return  # the model's own validators would repeat the service's messages
-        super()._post_clean()
-
-    def _add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, field_errors in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, field_errors)
-
-
-class ServiceFormAdminMixin:
-    """Saves through the form's `write()` (the service), never with the ModelAdmin's obj.save()."""
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
-
-    def save_model(self, request, obj, form, change):
-        # The service gets the stored row, not `obj`, which the form has already filled in with
-        # everything posted (blank phones included, which mean "keep the stored one").
-        stored = type(obj).objects.get(pk=obj.pk) if change else None
-        saved = form.write(form.cleaned_data, instance=stored)
-        for field in obj._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding = False
 
 
 @admin.register(Estate)
