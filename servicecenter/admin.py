@@ -152,7 +152,9 @@ class ServiceForm(forms.ModelForm):
     in a savepoint that is always rolled back, and shows what the service refuses as form errors.
     `save_model` then calls `write()` for real. So the admin checks exactly what the desk and the
     API check (phone and ID validators, unit codes, duplicates), with no copy of the rules here.
-    The service checks again when saving; a race with another writer ends in its refusal."""
+    The service checks again when saving; a race with another writer ends in its refusal.
+    `write()` must touch nothing outside the database except through on_commit hooks (a stored
+    file, a task), which the rolled-back savepoint discards."""
 
     actor = None  # the request's user, set by ServiceFormAdminMixin.get_form
     _service_refused = False
@@ -164,7 +166,8 @@ class ServiceForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data  # the service would only repeat what the fields already refused
-        instance = type(self.instance).objects.get(pk=self.instance.pk) if self.instance.pk else None
+        model = type(self.instance)
+        instance = model._default_manager.get(pk=self.instance.pk) if self.instance.pk else None
         try:
             with transaction.atomic():
                 self.write(data, instance=instance)
@@ -202,7 +205,7 @@ class ServiceFormAdminMixin:
     def save_model(self, request, obj, form, change):
         # The service gets the stored row, not `obj`, which the form has already filled in with
         # everything posted (blank phones included, which mean "keep the stored one").
-        stored = type(obj).objects.get(pk=obj.pk) if change else None
+        stored = type(obj)._default_manager.get(pk=obj.pk) if change else None
         saved = form.write(form.cleaned_data, instance=stored)
         for field in obj._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))

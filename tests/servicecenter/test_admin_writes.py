@@ -405,7 +405,7 @@ def test_notifications_cannot_be_deleted_in_admin(client_as, estate_a):
 
 def test_a_manager_sets_up_policies_for_their_own_estates_only(client_as, estate_a, estate_b):
     manager = make_staff("manager", estate_a, username="policy-manager", is_staff=True)
-    company_row = TicketPolicy.objects.get(estate__isnull=True)
+    company_row, _ = TicketPolicy.objects.get_or_create(estate=None)
     client = client_as(manager)
     form = client.get(reverse("admin:tickets_ticketpolicy_add")).context["adminform"].form
     assert list(form.fields["estate"].queryset) == [estate_a] and form.fields["estate"].required
