@@ -230,14 +230,15 @@ def test_unit_admin_builds_the_code_through_the_service(client_as, admin_manager
     assert unit.code == "3-2-0901"
 
 
-def test_unit_admin_shows_the_services_refusals_on_the_form(client_as, admin_manager, unit_a):
+def test_unit_admin_shows_the_services_refusals_on_the_form(client_as, admin_manager, unit_a, unit_a2):
+    # Renumbering 1102 to 1101 would make a second 3-2-1101: the service refuses, on the form.
     client = client_as(admin_manager)
-    url = reverse("admin:residents_unit_change", args=[unit_a.pk])
-    response = client.post(url, _unit_form(unit_a.building, entrance="2", number="1101", area="1.234"))
+    url = reverse("admin:residents_unit_change", args=[unit_a2.pk])
+    response = client.post(url, _unit_form(unit_a2.building, entrance="2", number="1101"))
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["area"]
-    unit_a.refresh_from_db()
-    assert unit_a.area != 1
+    assert "already has a unit" in str(response.context["adminform"].form.errors["number"])
+    unit_a2.refresh_from_db()
+    assert unit_a2.code == "3-2-1102"
 
 
 def test_building_admin_creates_through_the_service_and_refuses_a_duplicate(
