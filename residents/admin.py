@@ -4,10 +4,10 @@ full here (the logged reveal on the desk person page is the only way to see them
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from residents import services
@@ -21,26 +21,41 @@ from residents.models import (
     SensitiveAccessLog,
     Unit,
 )
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from servicecenter.crypto import keyed_hash
+from servicecenter.exceptions import DomainError
 from servicecenter.phones import phone_q, phone_search_digits
-from servicecenter.validators import (
-    normalize_id_number,
-    normalize_mobile,
-    normalize_phone_list,
-    validate_id_number,
-)
+from servicecenter.validators import normalize_id_number, normalize_mobile
 
 
 @admin.register(Estate)
 class EstateAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: the company's list of estates (name, code, address, phone), edited by head
+    office. No service writes estates, and nothing derived is stored from these fields."""
+
     list_display = ["name", "code", "kind", "phone"]
     list_filter = ["kind"]
     search_fields = ["name", "code", "address"]
 
 
+class BuildingAdminForm(ServiceForm):
+    class Meta:
+        model = Building
+        fields = ["estate", "code", "name", "floors", "has_elevator"]
+
+    def write(self, data, *, instance):
+        values = {name: data[name] for name in services.BUILDING_FIELDS if name in data}
+        if instance is not None:
+            return services.update_building(actor=self.actor, building=instance, **values)
+        return services.create_building(actor=self.actor, estate=data["estate"], **values)
+
+
 @admin.register(Building)
-class BuildingAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class BuildingAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
+    """Written by services.create_building / update_building (renaming renumbers the units).
+    Not deleted here: units, zones and tickets hang off a building; a wrong one is renamed."""
+
+    form = BuildingAdminForm
     list_display = ["code", "name", "estate", "floors", "has_elevator"]
     list_filter = ["estate", "has_elevator"]
     list_select_related = ["estate"]
@@ -50,42 +65,28 @@ class BuildingAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
         # A building's units carry its estate; moving it would split them across estates.
         return ["estate"] if obj is not None else []
 
-    def save_model(self, request, obj, form, change):
-        if change and "code" in form.changed_data:
-            # Unit codes embed the building number ("3-2-1101"); the service renumbers them too.
-            services.update_building(
-                actor=request.user,
-                building=obj,
-                **{
-                    name: form.cleaned_data[name]
-                    for name in services.BUILDING_FIELDS
-                    if name in form.cleaned_data
-                },
-            )
-        else:
-            super().save_model(request, obj, form, change)
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
-class UnitAdminForm(forms.ModelForm):
+class UnitAdminForm(ServiceForm):
     class Meta:
         model = Unit
         fields = ["building", "entrance", "number", "floor", "area", "use", "state", "notes"]
 
-    def clean(self):
-        cleaned = super().clean()
-        building = cleaned.get("building") or (self.instance.building if self.instance.pk else None)
-        if building is not None and cleaned.get("number"):
-            code = services.unit_code(
-                building_code=building.code, entrance=cleaned.get("entrance", ""), number=cleaned["number"]
-            )
-            taken = Unit.objects.filter(estate_id=building.estate_id, code=code).exclude(pk=self.instance.pk)
-            if taken.exists():
-                self.add_error("number", gettext("This estate already has a unit with this number."))
-        return cleaned
+    def write(self, data, *, instance):
+        # The unit's code ("3-2-1101") and its uniqueness in the estate are the service's.
+        values = {name: data[name] for name in services.UNIT_FIELDS if name in data}
+        if instance is not None:
+            return services.update_unit(actor=self.actor, unit=instance, **values)
+        return services.create_unit(actor=self.actor, building=data["building"], **values)
 
 
 @admin.register(Unit)
-class UnitAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class UnitAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
+    """Written by services.create_unit / update_unit. Not deleted here: bills, tickets and
+    occupancies refer to a unit; a unit stays in its building (the code embeds the building)."""
+
     form = UnitAdminForm
     list_display = ["code", "estate", "building", "floor", "area", "use", "state"]
     list_filter = ["estate", "use", "state"]
@@ -93,25 +94,24 @@ class UnitAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["code", "number"]
     autocomplete_fields = ["building"]
     fields = ["estate", "building", "entrance", "number", "code", "floor", "area", "use", "state", "notes"]
-    readonly_fields = ["estate", "code"]
     ordering = ["estate__code", "code"]
 
-    def save_model(self, request, obj, form, change):
-        # The building may change here too: the estate and the code follow it.
-        services.assign_unit_code(unit=obj)
-        super().save_model(request, obj, form, change)
+    def get_readonly_fields(self, request, obj=None):
+        return ["estate", "code", "building"] if obj is not None else ["estate", "code"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def view_on_site(self, obj):
         return reverse("residents:unit_detail", args=[obj.pk])
 
 
-class PersonAdminForm(forms.ModelForm):
+class PersonAdminForm(ServiceForm):
     """Phone and ID fields start blank: a blank one keeps the stored value, which never reaches
-    the browser. The ID number is stored through Person.set_id_number (encrypted + keyed hash)."""
+    the browser. Saved through services.create_person / update_person, which normalise and check
+    the numbers and store the ID number encrypted with its keyed hash."""
 
     id_number = forms.CharField(label=_("ID number"), max_length=20, required=False)
-
-    keep_if_blank = ("mobile", "other_phones", "emergency_contact_phone")
 
     class Meta:
         model = Person
@@ -147,37 +147,30 @@ class PersonAdminForm(forms.ModelForm):
                     "Leave blank to keep the stored number (%(masked)s)."
                 ) % {"masked": shown}
 
-    def _keep_or(self, name: str, value: str) -> str:
-        return value if value or self.instance.pk is None else getattr(self.instance, name)
-
     def clean_mobile(self):
-        return self._keep_or("mobile", normalize_mobile(self.cleaned_data.get("mobile", "")))
+        # The model's validator reads the field as typed; the service stores it normalised.
+        return normalize_mobile(self.cleaned_data.get("mobile", ""))
 
-    def clean_other_phones(self):
-        return self._keep_or("other_phones", normalize_phone_list(self.cleaned_data.get("other_phones", "")))
-
-    def clean_emergency_contact_phone(self):
-        return self._keep_or(
-            "emergency_contact_phone", normalize_mobile(self.cleaned_data.get("emergency_contact_phone", ""))
+    def write(self, data, *, instance):
+        if instance is None:
+            person = services.create_person(
+                actor=self.actor,
+                estate=data["estate"],
+                name=data.get("name", ""),
+                id_number=data.get("id_number", ""),
+                **{name: data.get(name, "") for name in services.PERSON_FIELDS if name != "name"},
+            )
+            if data.get("user") is not None:
+                services.link_person_login(actor=self.actor, person=person, user=data["user"])
+            return person
+        # Only what was typed: a blank number field is unchanged and keeps the stored number.
+        changed = {name: data[name] for name in services.PERSON_FIELDS if name in self.changed_data}
+        person = services.update_person(
+            actor=self.actor, person=instance, id_number=data.get("id_number") or None, **changed
         )
-
-    def clean_id_number(self):
-        number = normalize_id_number(self.cleaned_data.get("id_number", ""))
-        if number:
-            validate_id_number(number)
-        return number
-
-    def clean(self):
-        cleaned = super().clean()
-        number = cleaned.get("id_number")
-        estate = cleaned.get("estate") or (self.instance.estate if self.instance.estate_id else None)
-        if number and estate is not None:
-            duplicate = Person.objects.filter(estate=estate, id_number_hash=keyed_hash(number))
-            if duplicate.exclude(pk=self.instance.pk).exists():
-                self.add_error(
-                    "id_number", gettext("A person with this ID number is already in this estate's archive.")
-                )
-        return cleaned
+        if "user" in self.changed_data:
+            services.link_person_login(actor=self.actor, person=person, user=data.get("user"))
+        return person
 
 
 class OccupancyInline(admin.TabularInline):
@@ -193,12 +186,15 @@ class OccupancyInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit")
 
 
 @admin.register(Person)
-class PersonAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class PersonAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
     form = PersonAdminForm
     list_display = ["name", "estate", "masked_mobile", "masked_id_number", "has_login"]
     list_filter = ["estate"]
@@ -239,11 +235,9 @@ class PersonAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
             results = results | queryset.filter(id_number_hash=keyed_hash(number))
         return results, may_have_duplicates
 
-    def save_model(self, request, obj, form, change):
-        number = form.cleaned_data.get("id_number")
-        if number:
-            obj.set_id_number(number)
-        super().save_model(request, obj, form, change)
+    def has_delete_permission(self, request, obj=None):
+        # Tickets, bills and occupancies refer to people; a person who left keeps their history.
+        return False
 
     def view_on_site(self, obj):
         return reverse("residents:person_detail", args=[obj.pk])
@@ -251,23 +245,66 @@ class PersonAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Occupancy)
 class OccupancyAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
-    """Dates can be corrected here; new links go through the desk unit page, which checks the rules."""
+    """Read-only: links are made on the desk unit page (services.add_occupancy checks the estate,
+    the role and duplicates) and ended there or with the action here (services.end_occupancy)."""
 
-    list_display = ["person", "unit", "role", "start_date", "end_date"]
+    list_display = ["person", "unit", "role", "is_payer", "sees_bills", "start_date", "end_date"]
     list_filter = ["role", "unit__estate"]
     list_select_related = ["person", "unit"]
     search_fields = ["person__name", "unit__code"]
-    readonly_fields = ["person", "unit", "role", "created_at"]
-    fields = ["person", "unit", "role", "start_date", "end_date", "created_at"]
+    fields = ["person", "unit", "role", "is_payer", "sees_bills", "start_date", "end_date", "created_at"]
     date_hierarchy = "start_date"
+    actions = ["end_today"]
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_end_permission(self, request):
+        return request.user.has_perm("residents.change_occupancy")
+
+    @admin.action(description=_("End the selected occupancies today"), permissions=["end"])
+    def end_today(self, request, queryset):
+        ended = 0
+        for occupancy in queryset:
+            try:
+                services.end_occupancy(actor=request.user, occupancy=occupancy)
+            except DomainError as error:
+                self.message_user(request, f"{occupancy}: {error.message}", messages.ERROR)
+            else:
+                ended += 1
+        if ended:
+            self.message_user(
+                request,
+                ngettext("%(count)d occupancy ended.", "%(count)d occupancies ended.", ended)
+                % {"count": ended},
+                messages.SUCCESS,
+            )
+
+
+class ArchiveDocumentForm(ServiceForm):
+    class Meta:
+        model = ArchiveDocument
+        fields = ["title", "kind"]
+
+    def write(self, data, *, instance):
+        return services.update_document(
+            actor=self.actor, document=instance, title=data["title"], kind=data["kind"]
+        )
+
 
 @admin.register(ArchiveDocument)
-class ArchiveDocumentAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
-    """Uploads go through the desk pages, where the file type is checked from its bytes."""
+class ArchiveDocumentAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
+    """Uploads go through the desk pages, where the file type is checked from its bytes. Here a
+    title or kind is corrected (services.update_document) and a mistaken upload is deleted with
+    its file (services.delete_document)."""
+
+    form = ArchiveDocumentForm
 
     list_display = ["title", "kind", "estate", "unit", "person", "size", "uploaded_by", "uploaded_at"]
     list_filter = ["kind", "estate"]
@@ -299,6 +336,13 @@ class ArchiveDocumentAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        services.delete_document(actor=request.user, document=obj)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset:
+            services.delete_document(actor=request.user, document=document)
 
     @admin.display(description=_("file"))
     def download(self, obj):

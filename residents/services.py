@@ -640,3 +640,48 @@ def create_person_with_occupancy(
     if unit is not None:
         add_occupancy(actor=actor, unit=unit, person=person, role=role, start_date=start_date)
     return person
+
+
+# --- Admin writes (the Django admin calls these, like every other way in) ------------------------
+
+
+@transaction.atomic
+def link_person_login(*, actor, person: Person, user) -> Person:
+    """Tie a person to their portal login (or untie with `user=None`). The portal shows a login
+    the units of the people it is tied to, so the login must not already speak for someone in
+    another estate."""
+    if user is not None and user.pk is not None:
+        elsewhere = Person.objects.filter(user=user).exclude(estate_id=person.estate_id)
+        if elsewhere.exists():
+            raise ValidationError({"user": [_("This login belongs to a person in another estate.")]})
+    if person.user_id != (user.pk if user is not None else None):
+        person.user = user
+        person.save(update_fields=["user"])
+    return person
+
+
+@transaction.atomic
+def update_document(*, actor, document: ArchiveDocument, title: str, kind: str) -> ArchiveDocument:
+    """Correct a document's title or kind; the file itself is never replaced (upload a new one)."""
+    title = (title or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [_("Enter a title.")]
+    if kind not in ArchiveDocument.Kind.values:
+        errors["kind"] = [_("Unknown document kind.")]
+    if errors:
+        raise ValidationError(errors)
+    document.title, document.kind = title[:200], kind
+    document.save(update_fields=["title", "kind"])
+    return document
+
+
+@transaction.atomic
+def delete_document(*, actor, document: ArchiveDocument) -> None:
+    """Remove a document uploaded by mistake, row and stored file. The file goes only once the
+    row's deletion is committed, so a rolled-back delete never leaves a row without its file."""
+    pk, storage, name = document.pk, document.file.storage, document.file.name
+    document.delete()
+    logger.info("%s deleted archive document %s", actor, pk)
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

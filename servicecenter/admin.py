@@ -1,13 +1,17 @@
-"""The admin site's titles, and the mixin that scopes every app's admin to the user's estates."""
+"""The admin site's titles, the mixin that scopes every app's admin to the user's estates, and the
+form base that saves an admin page through a service."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
+from servicecenter.exceptions import DomainError
 from servicecenter.phones import SECRET_FIELD_NAMES
 from servicecenter.scoping import ScopedQuerySet, access_for
 
@@ -134,3 +138,75 @@ class EstateScopedAdminMixin(SecretLookupsAdminMixin):
                 getattr(form.instance, field.name).exclude(pk__in=visible).values_list("pk", flat=True)
             )
         return hidden
+
+
+# --- Admin forms that save through a service -----------------------------------------------------
+
+
+class _DryRun(Exception):
+    """Rolls back a service call made only to learn whether it would succeed."""
+
+
+class ServiceForm(forms.ModelForm):
+    """An admin form whose rules are the service's own: `clean()` runs `write()` (the service call)
+    in a savepoint that is always rolled back, and shows what the service refuses as form errors.
+    `save_model` then calls `write()` for real. So the admin checks exactly what the desk and the
+    API check (phone and ID validators, unit codes, duplicates), with no copy of the rules here.
+    The service checks again when saving; a race with another writer ends in its refusal.
+    `write()` must touch nothing outside the database except through on_commit hooks (a stored
+    file, a task), which the rolled-back savepoint discards."""
+
+    actor = None  # the request's user, set by ServiceFormAdminMixin.get_form
+    _service_refused = False
+
+    def write(self, data: dict, *, instance):
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data  # the service would only repeat what the fields already refused
+        model = type(self.instance)
+        instance = model._default_manager.get(pk=self.instance.pk) if self.instance.pk else None
+        try:
+            with transaction.atomic():
+                self.write(data, instance=instance)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ValidationError as error:
+            self._service_refused = True
+            self._add_service_error(error)
+        except DomainError as error:
+            self._service_refused = True
+            self.add_error(None, error.message)
+        return data
+
+    def _post_clean(self):
+        if self._service_refused:
+            return  # the model's own validators would repeat the service's messages
+        super()._post_clean()
+
+    def _add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for field, field_errors in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, field_errors)
+
+
+class ServiceFormAdminMixin:
+    """Saves through the form's `write()` (the service), never with the ModelAdmin's obj.save()."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        # The service gets the stored row, not `obj`, which the form has already filled in with
+        # everything posted (blank phones included, which mean "keep the stored one").
+        stored = type(obj)._default_manager.get(pk=obj.pk) if change else None
+        saved = form.write(form.cleaned_data, instance=stored)
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False

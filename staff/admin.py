@@ -7,21 +7,25 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
 from servicecenter.phones import phone_q, phone_search_digits
 from servicecenter.roles import HOUSEKEEPER
 from servicecenter.scoping import access_for
+from staff import services
 from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
-from staff.services import retry_failed_messages
 
 
 @admin.register(Team)
 class TeamAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: an estate's teams (name and kind), which tickets are dispatched to. Members
+    join a team on their staff profile (services.update_staff_profile)."""
+
     list_display = ["name", "kind", "estate", "member_count"]
     list_filter = ["kind", "estate"]
     list_select_related = ["estate"]
@@ -35,8 +39,31 @@ class TeamAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
         return obj.member_count
 
 
+class StaffProfileForm(ServiceForm):
+    class Meta:
+        model = StaffProfile
+        fields = ["user", "estates", "team", "phone", "title"]
+
+    def write(self, data, *, instance):
+        values = {"team": data.get("team"), "phone": data.get("phone", ""), "title": data.get("title", "")}
+        estates = list(data.get("estates") or [])
+        if instance is None:
+            return services.create_staff_profile(
+                actor=self.actor, user=data["user"], estates=estates, **values
+            )
+        # The editor chooses among the estates they can see; the profile keeps the others.
+        hidden = instance.estates.exclude(pk__in=self.fields["estates"].queryset.values("pk"))
+        return services.update_staff_profile(
+            actor=self.actor, profile=instance, estates=estates + list(hidden), **values
+        )
+
+
 @admin.register(StaffProfile)
-class StaffProfileAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class StaffProfileAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
+    """Written by services.create_staff_profile / update_staff_profile (estates included). Not
+    deleted here: someone who leaves has their login deactivated, and their history stays theirs."""
+
+    form = StaffProfileForm
     list_display = ["__str__", "username", "title", "team", "phone", "estate_names"]
     list_filter = ["estates", "team__kind"]
     list_select_related = ["user", "team"]
@@ -44,6 +71,14 @@ class StaffProfileAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "title"]
     raw_id_fields = ["user"]
     filter_horizontal = ["estates"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_related(self, request, form, formsets, change):
+        # The service has set the estates already; only inlines (none today) are left to save.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("estates")
@@ -68,15 +103,24 @@ class StaffProfileAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
 
 class ZoneBuildingFormSet(BaseInlineFormSet):
+    def kept_buildings(self) -> list:
+        return [
+            form.cleaned_data["building"]
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and form.cleaned_data.get("building") is not None
+            and not form.cleaned_data.get("DELETE")
+        ]
+
     def clean(self):
         super().clean()
         zone = self.instance
-        for form in self.forms:
-            building = form.cleaned_data.get("building") if hasattr(form, "cleaned_data") else None
-            if building is None or form.cleaned_data.get("DELETE"):
-                continue
-            if zone.estate_id and building.estate_id != zone.estate_id:
-                form.add_error("building", gettext("This building belongs to another estate."))
+        if zone.estate_id is None or any(self.errors):
+            return
+        try:
+            services.check_zone_buildings(zone=zone, estate=zone.estate, buildings=self.kept_buildings())
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
 
 
 class ZoneBuildingInline(EstateScopedAdminMixin, admin.TabularInline):
@@ -108,8 +152,30 @@ class ZoneBuildingInline(EstateScopedAdminMixin, admin.TabularInline):
         return request.user.has_perm("staff.view_zone") or self._may_edit_zone(request, obj)
 
 
+class ZoneForm(ServiceForm):
+    class Meta:
+        model = Zone
+        fields = ["estate", "name", "housekeeper"]
+
+    def write(self, data, *, instance):
+        if instance is None:
+            return services.create_zone(
+                actor=self.actor,
+                estate=data["estate"],
+                name=data["name"],
+                housekeeper=data.get("housekeeper"),
+            )
+        return services.update_zone(
+            actor=self.actor, zone=instance, name=data["name"], housekeeper=data.get("housekeeper")
+        )
+
+
 @admin.register(Zone)
-class ZoneAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class ZoneAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
+    """Written by services.create_zone / update_zone / set_zone_buildings / delete_zone, which keep
+    a zone's buildings in its estate and each building in one zone."""
+
+    form = ZoneForm
     list_display = ["name", "estate", "housekeeper", "building_count"]
     list_filter = ["estate"]
     list_select_related = ["estate", "housekeeper"]
@@ -123,6 +189,26 @@ class ZoneAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     def building_count(self, obj):
         return obj.building_count
 
+    def get_readonly_fields(self, request, obj=None):
+        # A zone's buildings are of its estate; moving the zone would strand them.
+        return ["estate"] if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ZoneBuilding:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # only to list what changed for the history entry; writes nothing
+        services.set_zone_buildings(
+            actor=request.user, zone=form.instance, buildings=formset.kept_buildings()
+        )
+        return None
+
+    def delete_model(self, request, obj):
+        services.delete_zone(actor=request.user, zone=obj)
+
+    def delete_queryset(self, request, queryset):
+        for zone in queryset:
+            services.delete_zone(actor=request.user, zone=zone)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "housekeeper":
             # Housekeepers working in the estates this user manages, not every login of the company.
@@ -135,12 +221,16 @@ class ZoneAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
 
 class ReadOnlyAdminMixin:
-    """Rows written only by services (the notification service and its delivery sweep)."""
+    """Rows written only by services (the notification service and its delivery sweep); old read
+    notifications are purged by services.purge_read_notifications, not deleted by hand."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -197,7 +287,7 @@ class OutboundMessageAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.Mod
 
     @admin.action(description=_("Retry the selected failed messages now"), permissions=["retry"])
     def retry_now(self, request, queryset):
-        requeued = retry_failed_messages(messages=queryset, actor=request.user)
+        requeued = services.retry_failed_messages(messages=queryset, actor=request.user)
         skipped = queryset.count() - requeued
         self.message_user(
             request,

@@ -7,17 +7,23 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from servicecenter.roles import MANAGER, SUPERVISOR
+from servicecenter.roles import HOUSEKEEPER, MANAGER, SUPERVISOR
+from servicecenter.validators import normalize_phone
 from staff.channels import backend_for
-from staff.models import Notification, OutboundMessage, StaffProfile
+from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
+
+if TYPE_CHECKING:  # type hints only: staff reaches the archive through residents' services
+    from residents.models import Building, Estate
 
 logger = logging.getLogger("servicecenter.outbound")
 User = get_user_model()
@@ -320,3 +326,146 @@ def purge_read_notifications(*, older_than_days: int = 180, now: datetime | None
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
     deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
     return deleted
+
+
+# --- Staff profiles and zones (the admin's writes) ---------------------------------------------
+
+
+def _check_profile(*, team, estate_ids: set[int], phone: str) -> str:
+    errors: dict[str, list[str]] = {}
+    normalized = normalize_phone(phone or "")
+    if (phone or "").strip() and not normalized:
+        errors["phone"] = [_("Enter the phone number in digits.")]
+    elif len(normalized) > StaffProfile._meta.get_field("phone").max_length:
+        errors["phone"] = [_("This phone number is too long.")]
+    if team is not None and team.estate_id not in estate_ids:
+        # Dispatch offers a team's members for its estate's tickets; a member who does not work
+        # there could not open them.
+        errors["team"] = [_("This team belongs to an estate this person does not work in.")]
+    if errors:
+        raise ValidationError(errors)
+    return normalized
+
+
+@transaction.atomic
+def create_staff_profile(
+    *, actor, user, estates: Iterable[Estate], team: Team | None = None, phone: str = "", title: str = ""
+) -> StaffProfile:
+    """Give a login a staff profile: the estates it works in, its team, phone and job title."""
+    if StaffProfile.objects.filter(user=user).exists():
+        raise ValidationError({"user": [_("This login already has a staff profile.")]})
+    estates = list(estates)
+    phone = _check_profile(team=team, estate_ids={e.pk for e in estates}, phone=phone)
+    profile = StaffProfile.objects.create(user=user, team=team, phone=phone, title=(title or "").strip())
+    profile.estates.set(estates)
+    logger.info("%s created the staff profile of %s", actor, user)
+    return profile
+
+
+@transaction.atomic
+def update_staff_profile(
+    *,
+    actor,
+    profile: StaffProfile,
+    estates: Iterable[Estate],
+    team: Team | None = None,
+    phone: str = "",
+    title: str = "",
+) -> StaffProfile:
+    """Change where someone works and their team, phone and title. `estates` is the whole new set."""
+    profile = StaffProfile.objects.select_for_update().get(pk=profile.pk)
+    estates = list(estates)
+    profile.phone = _check_profile(team=team, estate_ids={e.pk for e in estates}, phone=phone)
+    profile.team, profile.title = team, (title or "").strip()
+    profile.save(update_fields=["team", "phone", "title"])
+    profile.estates.set(estates)
+    logger.info("%s changed the staff profile of %s", actor, profile.user_id)
+    return profile
+
+
+def check_zone_buildings(*, zone: Zone, estate: Estate, buildings: Iterable[Building]) -> None:
+    """A zone's buildings are of its estate, and each building is in one zone only: otherwise
+    "who is the housekeeper of this unit" would have two answers."""
+    errors = []
+    for building in buildings:
+        if building.estate_id != estate.pk:
+            errors.append(_("Building %(building)s belongs to another estate.") % {"building": building})
+            continue
+        other = (
+            ZoneBuilding.objects.filter(building=building)
+            .exclude(zone_id=zone.pk)
+            .select_related("zone")
+            .first()
+        )
+        if other is not None:
+            errors.append(
+                _("Building %(building)s is already in zone %(zone)s.")
+                % {"building": building, "zone": other.zone}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_zone(*, estate: Estate, name: str, housekeeper, zone_pk: int | None) -> str:
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Enter the zone's name.")]
+    elif Zone.objects.filter(estate=estate, name=name).exclude(pk=zone_pk).exists():
+        errors["name"] = [_("This estate already has a zone with this name.")]
+    if housekeeper is not None and not (
+        housekeeper.is_active
+        and housekeeper.groups.filter(name=HOUSEKEEPER).exists()
+        and StaffProfile.objects.filter(user=housekeeper, estates=estate).exists()
+    ):
+        errors["housekeeper"] = [_("Choose an active housekeeper who works in this estate.")]
+    if errors:
+        raise ValidationError(errors)
+    return name
+
+
+@transaction.atomic
+def create_zone(
+    *, actor, estate: Estate, name: str, housekeeper=None, buildings: Iterable[Building] = ()
+) -> Zone:
+    name = _check_zone(estate=estate, name=name, housekeeper=housekeeper, zone_pk=None)
+    zone = Zone.objects.create(estate=estate, name=name, housekeeper=housekeeper)
+    buildings = list(buildings)
+    if buildings:
+        set_zone_buildings(actor=actor, zone=zone, buildings=buildings)
+    return zone
+
+
+@transaction.atomic
+def update_zone(*, actor, zone: Zone, name: str, housekeeper=None) -> Zone:
+    """Rename a zone or hand it to another housekeeper (its estate is fixed: its buildings are there)."""
+    zone = Zone.objects.select_for_update().get(pk=zone.pk)
+    zone.name = _check_zone(estate=zone.estate, name=name, housekeeper=housekeeper, zone_pk=zone.pk)
+    zone.housekeeper = housekeeper
+    zone.save(update_fields=["name", "housekeeper"])
+    return zone
+
+
+@transaction.atomic
+def set_zone_buildings(*, actor, zone: Zone, buildings: Iterable[Building]) -> Zone:
+    """Make `buildings` the zone's whole list of buildings."""
+    zone = Zone.objects.select_for_update().select_related("estate").get(pk=zone.pk)
+    buildings = list({b.pk: b for b in buildings}.values())
+    check_zone_buildings(zone=zone, estate=zone.estate, buildings=buildings)
+    zone.zone_buildings.exclude(building__in=[b.pk for b in buildings]).delete()
+    kept = set(zone.zone_buildings.values_list("building_id", flat=True))
+    try:
+        with transaction.atomic():
+            ZoneBuilding.objects.bulk_create(
+                [ZoneBuilding(zone=zone, building=b) for b in buildings if b.pk not in kept]
+            )
+    except IntegrityError as exc:  # another zone took the building since the check
+        raise ValidationError(_("A building is already in another zone.")) from exc
+    return zone
+
+
+@transaction.atomic
+def delete_zone(*, actor, zone: Zone) -> None:
+    """Remove a zone; its buildings are free for another zone (no housekeeper until then)."""
+    logger.info("%s deleted zone %s (%s)", actor, zone.pk, zone.name)
+    zone.delete()

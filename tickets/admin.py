@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.admin import EstateScopedAdminMixin, SecretLookupsAdminMixin
+from servicecenter.scoping import access_for
 from tickets.models import (
     Callback,
     CallbackReview,
@@ -76,6 +77,11 @@ class SlaTargetInline(admin.TabularInline):
 
 @admin.register(TicketCategory)
 class TicketCategoryAdmin(admin.ModelAdmin):
+    """Configuration: the company's list of categories with their SLA targets, read by the ticket
+    services when a ticket is opened or re-prioritised. No service writes categories; the rules on
+    them are database constraints (unique code, one target per priority, positive minutes), which
+    the admin form validates. Switched off with "active", never deleted (tickets refer to them)."""
+
     list_display = [
         "display_name",
         "code",
@@ -100,6 +106,10 @@ class TicketCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(TicketPolicy)
 class TicketPolicyAdmin(admin.ModelAdmin):
+    """Configuration: the company defaults and each estate's own callback and deadline knobs, read
+    by the ticket services and the sweeps. One row per estate and the ranges are database
+    constraints. A manager edits their own estates' rows; the company row is head office's."""
+
     list_display = [
         "__str__",
         "complaint_reply_hours",
@@ -128,8 +138,6 @@ class TicketPolicyAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        from servicecenter.scoping import access_for
-
         queryset = super().get_queryset(request)
         access = access_for(request.user)
         if access.all_estates:
@@ -137,12 +145,26 @@ class TicketPolicyAdmin(admin.ModelAdmin):
         # The company-wide row is visible to read; estate rows only for one's own estates.
         return queryset.filter(estate__isnull=True) | queryset.filter(estate_id__in=sorted(access.estate_ids))
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        from servicecenter.scoping import access_for
+    def _is_head_office_row(self, request, obj) -> bool:
+        return obj is not None and obj.estate_id is None and not access_for(request.user).all_estates
 
-        if obj is not None and obj.estate_id is None and not access_for(request.user).all_estates:
+    def has_change_permission(self, request, obj=None) -> bool:
+        if self._is_head_office_row(request, obj):
             return False  # the company defaults belong to head office
         return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if self._is_head_office_row(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "estate":
+            # A manager sets up policies for their own estates only.
+            kwargs["queryset"] = db_field.related_model._default_manager.visible_to(request.user)
+            if not access_for(request.user).all_estates:
+                kwargs["required"] = True  # a blank estate would be a second company-wide row
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TicketEventInline(admin.TabularInline):
