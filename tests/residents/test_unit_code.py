@@ -6,7 +6,6 @@ import pytest
 
 from residents import services
 from residents.models import Unit
-from tests.factories import BuildingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +43,3 @@ def test_a_plain_save_no_longer_rebuilds_the_code(unit_a):
     unit_a.save()
     unit_a.refresh_from_db()
     assert unit_a.code == "3-2-1101"
-
-
-def test_the_admin_moves_a_unit_to_another_building_with_its_code(users, unit_a, estate_a, rf):
-    from django.contrib.admin.sites import site
-
-    other = BuildingFactory(estate=estate_a, code="5")
-    unit_a.building = other
-    site._registry[Unit].save_model(rf.post("/"), unit_a, form=None, change=True)
-    unit_a.refresh_from_db()
-    assert (unit_a.building_id, unit_a.code) == (other.pk, "5-2-1101")
