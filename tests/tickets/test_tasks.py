@@ -184,7 +184,7 @@ def test_breach_of_an_urgent_ticket_also_goes_by_sms(unit_a, users, settings):
 
 
 def test_tasks_are_safe_to_run_twice(fresh):
-    with mock.patch("tickets.services.timezone.now", return_value=NOW + timedelta(hours=9)):
+    with mock.patch("tickets.services._common.timezone.now", return_value=NOW + timedelta(hours=9)):
         assert tasks.check_ticket_deadlines(fresh.pk) == 1
         assert tasks.check_ticket_deadlines(fresh.pk) == 0
         assert tasks.sweep_ticket_deadlines() == 0
