@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Bill, BillEvent, ChargeItem, Payment, PaymentMethod, PaymentReversal
 from servicecenter.workflow import Action, Guard, Workflow
 
-S = Bill.Status
-P = Payment.Status
+BillStatus = Bill.Status
+PaymentStatus = Payment.Status
 SERVICES = "billing.services"
 
 # --- bills ------------------------------------------------------------------------------------
@@ -37,8 +37,8 @@ ONLY_LATE_FEES = Guard(
 BILL_ACTIONS = (
     Action(
         "void",
-        {S.OPEN},
-        S.VOID,
+        {BillStatus.OPEN},
+        BillStatus.VOID,
         "billing.void_bill",
         _("Void"),
         f"{SERVICES}.void_bill",
@@ -47,8 +47,8 @@ BILL_ACTIONS = (
     ),
     Action(
         "reissue",
-        {S.OPEN},
-        S.VOID,
+        {BillStatus.OPEN},
+        BillStatus.VOID,
         "billing.void_bill",
         _("Reissue"),
         f"{SERVICES}.reissue_bill",
@@ -57,8 +57,8 @@ BILL_ACTIONS = (
     ),
     Action(
         "write_off",
-        {S.OPEN, S.PARTIALLY_PAID},
-        S.WRITTEN_OFF,
+        {BillStatus.OPEN, BillStatus.PARTIALLY_PAID},
+        BillStatus.WRITTEN_OFF,
         "billing.write_off_bill",
         _("Write off"),
         f"{SERVICES}.write_off_bill",
@@ -66,8 +66,8 @@ BILL_ACTIONS = (
     ),
     Action(
         "waive_late_fee",
-        {S.OPEN},
-        S.VOID,
+        {BillStatus.OPEN},
+        BillStatus.VOID,
         "billing.waive_late_fee",
         _("Waive late fee"),
         f"{SERVICES}.waive_late_fee",
@@ -78,19 +78,41 @@ BILL_ACTIONS = (
     # next resolution bills the price then in force) ...
     Action(
         "void_for_reopened_ticket",
-        {S.OPEN},
-        S.VOID,
+        {BillStatus.OPEN},
+        BillStatus.VOID,
         None,
         _("Void"),
         f"{SERVICES}.void_paid_service_bill",
         guards=(NO_PAYMENTS_APPLIED,),
     ),
     # ... and a bill's status follows the payments applied to it (and taken back).
-    Action("mark_open", {S.PARTIALLY_PAID, S.PAID}, S.OPEN, None, S.OPEN.label),
-    Action("mark_partially_paid", {S.OPEN, S.PAID}, S.PARTIALLY_PAID, None, S.PARTIALLY_PAID.label),
-    Action("mark_paid", {S.OPEN, S.PARTIALLY_PAID}, S.PAID, None, S.PAID.label),
+    Action(
+        "mark_open",
+        {BillStatus.PARTIALLY_PAID, BillStatus.PAID},
+        BillStatus.OPEN,
+        None,
+        BillStatus.OPEN.label,
+    ),
+    Action(
+        "mark_partially_paid",
+        {BillStatus.OPEN, BillStatus.PAID},
+        BillStatus.PARTIALLY_PAID,
+        None,
+        BillStatus.PARTIALLY_PAID.label,
+    ),
+    Action(
+        "mark_paid",
+        {BillStatus.OPEN, BillStatus.PARTIALLY_PAID},
+        BillStatus.PAID,
+        None,
+        BillStatus.PAID.label,
+    ),
 )
-SETTLE = {S.OPEN: "mark_open", S.PARTIALLY_PAID: "mark_partially_paid", S.PAID: "mark_paid"}
+SETTLE = {
+    BillStatus.OPEN: "mark_open",
+    BillStatus.PARTIALLY_PAID: "mark_partially_paid",
+    BillStatus.PAID: "mark_paid",
+}
 
 
 def write_bill_event(bill: Bill, *, action: Action, source: str, target: str, actor, note: str, now, **extra):
@@ -104,7 +126,7 @@ BILL = Workflow(
     state_field="status",
     actions=BILL_ACTIONS,
     event_writer=write_bill_event,
-    state_labels=dict(S.choices),
+    state_labels=dict(BillStatus.choices),
     events_of=lambda bill: BillEvent.objects.filter(bill=bill),
 )
 
@@ -131,8 +153,8 @@ NOT_FROM_PREPAID = Guard(
 PAYMENT_ACTIONS = (
     Action(
         "void",
-        {P.POSTED},
-        P.VOIDED,
+        {PaymentStatus.POSTED},
+        PaymentStatus.VOIDED,
         "billing.void_payment",
         _("Void payment"),
         f"{SERVICES}.void_payment",
@@ -141,8 +163,8 @@ PAYMENT_ACTIONS = (
     ),
     Action(
         "refund",
-        {P.POSTED},
-        P.REFUNDED,
+        {PaymentStatus.POSTED},
+        PaymentStatus.REFUNDED,
         "billing.refund_payment",
         _("Refund payment"),
         f"{SERVICES}.refund_payment",
@@ -173,7 +195,7 @@ PAYMENT = Workflow(
     state_field="status",
     actions=PAYMENT_ACTIONS,
     event_writer=write_payment_event,
-    state_labels=dict(P.choices),
+    state_labels=dict(PaymentStatus.choices),
     events_of=lambda payment: PaymentReversal.objects.filter(payment=payment),
 )
 

@@ -13,8 +13,8 @@ from servicecenter.scoping import access_for
 from servicecenter.workflow import Action, Guard, Workflow
 from tickets.models import Callback, Ticket, TicketEvent
 
-S = Ticket.Status
-CB = Callback.Status
+TicketStatus = Ticket.Status
+CallbackStatus = Callback.Status
 SERVICES = "tickets.services"
 
 # --- guards: the business rules besides state and permission -------------------------------------
@@ -62,7 +62,7 @@ NO_MANDATORY_CALLBACK_PENDING = Guard(
     # Closing by hand may not skip a mandatory callback; the callback's own outcome closes the
     # ticket without this guard.
     lambda ticket, user, now: (
-        not Callback.objects.filter(ticket=ticket, status=CB.PENDING, is_mandatory=True).exists()
+        not Callback.objects.filter(ticket=ticket, status=CallbackStatus.PENDING, is_mandatory=True).exists()
     ),
     _("The callback to the resident is mandatory for this ticket: record it before closing."),
     code="callback_pending",
@@ -88,40 +88,79 @@ WORK = "tickets.work_ticket"
 TICKET_ACTIONS = (
     _ticket(
         "take",
-        {S.NEW, S.ASSIGNED, S.REOPENED},
-        S.ASSIGNED,
+        {TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.REOPENED},
+        TicketStatus.ASSIGNED,
         WORK,
         _("Take"),
         "take_ticket",
         OWN_WORK,
         UNASSIGNED_OF_OWN_TEAM,
     ),
-    _ticket("start", {S.ASSIGNED}, S.IN_PROGRESS, WORK, _("Start work"), "start_ticket", OWN_WORK),
-    _ticket("resume", {S.ON_HOLD}, S.IN_PROGRESS, WORK, _("Resume"), "resume_ticket", OWN_WORK),
-    _ticket("hold", {S.IN_PROGRESS}, S.ON_HOLD, WORK, _("Put on hold"), "hold_ticket", OWN_WORK),
-    _ticket("resolve", {S.IN_PROGRESS}, S.RESOLVED, WORK, _("Resolve"), "resolve_ticket", OWN_WORK),
+    _ticket(
+        "start",
+        {TicketStatus.ASSIGNED},
+        TicketStatus.IN_PROGRESS,
+        WORK,
+        _("Start work"),
+        "start_ticket",
+        OWN_WORK,
+    ),
+    _ticket(
+        "resume",
+        {TicketStatus.ON_HOLD},
+        TicketStatus.IN_PROGRESS,
+        WORK,
+        _("Resume"),
+        "resume_ticket",
+        OWN_WORK,
+    ),
+    _ticket(
+        "hold",
+        {TicketStatus.IN_PROGRESS},
+        TicketStatus.ON_HOLD,
+        WORK,
+        _("Put on hold"),
+        "hold_ticket",
+        OWN_WORK,
+    ),
+    _ticket(
+        "resolve",
+        {TicketStatus.IN_PROGRESS},
+        TicketStatus.RESOLVED,
+        WORK,
+        _("Resolve"),
+        "resolve_ticket",
+        OWN_WORK,
+    ),
     # assigned → assigned: dispatched elsewhere; in progress → assigned: handed over.
     _ticket(
         "assign",
-        {S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.REOPENED},
-        S.ASSIGNED,
+        {TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.REOPENED},
+        TicketStatus.ASSIGNED,
         "tickets.assign_ticket",
         _("Dispatch"),
         "assign_ticket",
     ),
     _ticket(
         "close",
-        {S.RESOLVED},
-        S.CLOSED,
+        {TicketStatus.RESOLVED},
+        TicketStatus.CLOSED,
         "tickets.close_ticket",
         _("Close"),
         "close_ticket",
         NO_MANDATORY_CALLBACK_PENDING,
     ),
-    _ticket("reopen", {S.RESOLVED}, S.REOPENED, "tickets.reopen_ticket", _("Reopen"), "reopen_ticket"),
+    _ticket(
+        "reopen",
+        {TicketStatus.RESOLVED},
+        TicketStatus.REOPENED,
+        "tickets.reopen_ticket",
+        _("Reopen"),
+        "reopen_ticket",
+    ),
     _ticket(
         "reply",
-        set(S.values) - {S.CANCELLED},
+        set(TicketStatus.values) - {TicketStatus.CANCELLED},
         None,
         "tickets.reply_ticket",
         _("Reply to the reporter"),
@@ -131,11 +170,16 @@ TICKET_ACTIONS = (
     ),
     # Only before work has begun: withdrawn, or registered by mistake (a duplicate).
     _ticket(
-        "cancel", {S.NEW, S.ASSIGNED}, S.CANCELLED, "tickets.cancel_ticket", _("Cancel"), "cancel_ticket"
+        "cancel",
+        {TicketStatus.NEW, TicketStatus.ASSIGNED},
+        TicketStatus.CANCELLED,
+        "tickets.cancel_ticket",
+        _("Cancel"),
+        "cancel_ticket",
     ),
     _ticket(
         "flag_major",
-        {*Ticket.OPEN, S.RESOLVED},
+        {*Ticket.OPEN, TicketStatus.RESOLVED},
         None,
         "tickets.flag_major",
         _("Mark as major"),
@@ -179,7 +223,7 @@ TICKET = Workflow(
     state_field="status",
     actions=TICKET_ACTIONS,
     event_writer=write_ticket_event,
-    state_labels=dict(S.choices),
+    state_labels=dict(TicketStatus.choices),
     # The ticket's own transitions: escalations are the SLA's rows, callbacks the callback workflow's.
     events_of=lambda ticket: TicketEvent.objects.filter(ticket=ticket).exclude(
         kind__in=[TicketEvent.Kind.ESCALATION, TicketEvent.Kind.CALLBACK]
@@ -197,8 +241,8 @@ RECORD_SERVICE = f"{SERVICES}.record_callback"
 CALLBACK_ACTIONS = (
     Action(
         "retry",
-        {CB.PENDING},
-        CB.PENDING,
+        {CallbackStatus.PENDING},
+        CallbackStatus.PENDING,
         RECORD,
         _("Not reached: try again"),
         RECORD_SERVICE,
@@ -206,8 +250,8 @@ CALLBACK_ACTIONS = (
     ),
     Action(
         "complete",
-        {CB.PENDING},
-        CB.COMPLETED,
+        {CallbackStatus.PENDING},
+        CallbackStatus.COMPLETED,
         RECORD,
         pgettext_lazy("callback", "Reached"),
         RECORD_SERVICE,
@@ -215,8 +259,8 @@ CALLBACK_ACTIONS = (
     ),
     Action(
         "give_up",
-        {CB.PENDING},
-        CB.UNREACHABLE,
+        {CallbackStatus.PENDING},
+        CallbackStatus.UNREACHABLE,
         RECORD,
         _("Not reached after the last attempt"),
         RECORD_SERVICE,
@@ -225,8 +269,8 @@ CALLBACK_ACTIONS = (
     # A system step of reopening or closing the ticket by hand.
     Action(
         "cancel",
-        {CB.PENDING},
-        CB.CANCELLED,
+        {CallbackStatus.PENDING},
+        CallbackStatus.CANCELLED,
         None,
         pgettext_lazy("callback", "Cancel"),
         f"{SERVICES}.cancel_pending_callbacks",
@@ -253,7 +297,7 @@ CALLBACK = Workflow(
     state_field="status",
     actions=CALLBACK_ACTIONS,
     event_writer=write_callback_event,
-    state_labels=dict(CB.choices),
+    state_labels=dict(CallbackStatus.choices),
     events_of=lambda callback: TicketEvent.objects.filter(
         ticket_id=callback.ticket_id, kind=TicketEvent.Kind.CALLBACK
     ),

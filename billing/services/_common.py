@@ -30,8 +30,8 @@ logger = logging.getLogger("servicecenter.billing")
 
 BATCH = 2000
 
-S = Bill.Status
-P = Payment.Status
+BillStatus = Bill.Status
+PaymentStatus = Payment.Status
 # Compatibility: the state tables, read from the declarations in billing/workflows.py.
 BILL_ALLOWED: dict[str, set[str]] = BILL.allowed()
 PAYMENT_ALLOWED: dict[str, set[str]] = PAYMENT.allowed()
@@ -68,8 +68,8 @@ def _require_reason(reason: str) -> str:
 
 def _status_for(amount: Decimal, paid: Decimal) -> str:
     if paid <= ZERO:
-        return S.OPEN
-    return S.PAID if paid >= amount else S.PARTIALLY_PAID
+        return BillStatus.OPEN
+    return BillStatus.PAID if paid >= amount else BillStatus.PARTIALLY_PAID
 
 
 def _transition(bill: Bill, new_status: str, *, actor, now: datetime, note: str = "") -> BillEvent | None:

@@ -25,7 +25,7 @@ from billing.models import (
     MeterReading,
     UnitBillingTerms,
 )
-from billing.services._common import BATCH, S, _require_reason, clean_amount, late_fee_item
+from billing.services._common import BATCH, BillStatus, _require_reason, clean_amount, late_fee_item
 from billing.services.payments import apply_prepaid_balances
 from billing.workflows import BILL
 from residents.models import Estate, Unit
@@ -346,7 +346,7 @@ def create_one_off_bill(
     if source_reference:
         existing = (
             Bill.objects.filter(estate_id=unit.estate_id, source_reference=source_reference)
-            .exclude(status=S.VOID)
+            .exclude(status=BillStatus.VOID)
             .first()
         )
         if existing:
@@ -372,7 +372,7 @@ def create_one_off_bill(
         with transaction.atomic():
             bill.save()
     except IntegrityError:
-        return Bill.objects.exclude(status=S.VOID).get(
+        return Bill.objects.exclude(status=BillStatus.VOID).get(
             estate_id=unit.estate_id, source_reference=source_reference
         )
     return bill
@@ -435,7 +435,7 @@ def void_paid_service_bill(
     the cashier, not a side effect of reopening a ticket."""
     bill = (
         Bill.objects.filter(estate_id=estate_id, source_reference=_ticket_source(ticket_id))
-        .exclude(status=S.VOID)
+        .exclude(status=BillStatus.VOID)
         .first()
     )
     if bill is None or bill.amount_paid > 0 or bill.status not in Bill.UNPAID_STATUSES:

@@ -22,7 +22,7 @@ from billing.models import (
     Receipt,
 )
 from billing.services._common import (
-    S,
+    BillStatus,
     _claim_idempotency_key,
     _fingerprint,
     _require_idempotency_key,
@@ -161,7 +161,7 @@ def _deduction_bill(
         rate=amount,
         amount=amount,
         amount_paid=amount,
-        status=S.PAID,
+        status=BillStatus.PAID,
         issue_date=today,
         due_date=today,
         source_reference=f"deposit:{account.pk}:deduction:{index}",
@@ -169,8 +169,8 @@ def _deduction_bill(
     )
     BillEvent.objects.create(
         bill=bill,
-        from_status=S.OPEN,
-        to_status=S.PAID,
+        from_status=BillStatus.OPEN,
+        to_status=BillStatus.PAID,
         actor=actor,
         note=_("Settled from the deposit"),
         created_at=now,

@@ -32,8 +32,8 @@ from billing.models import (
 )
 from billing.services._common import (
     BATCH,
-    P,
-    S,
+    BillStatus,
+    PaymentStatus,
     _claim_idempotency_key,
     _fingerprint,
     _require_idempotency_key,
@@ -428,7 +428,7 @@ def _reverse_payment(
     for allocation in allocations:
         bill = bills[allocation.bill_id]
         bill.amount_paid -= allocation.amount
-        if bill.status in (S.OPEN, S.PARTIALLY_PAID, S.PAID):
+        if bill.status in (BillStatus.OPEN, BillStatus.PARTIALLY_PAID, BillStatus.PAID):
             event = _transition(
                 bill, _status_for(bill.amount, bill.amount_paid), actor=actor, now=now, note=reason
             )
@@ -483,7 +483,7 @@ def _reverse_payment(
                 payment, action, actor=actor, note=reason, now=now, refund_method=refund_method
             )
     except IntegrityError as exc:  # pragma: no cover - the row lock above makes this unreachable
-        raise TransitionError(source, P(PAYMENT.action(action).target).label) from exc
+        raise TransitionError(source, PaymentStatus(PAYMENT.action(action).target).label) from exc
     return reversal
 
 

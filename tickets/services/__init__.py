@@ -30,12 +30,12 @@ from servicecenter.periods import previous_month
 from tickets.services._common import (
     ALLOWED,
     CALLBACK_ALLOWED,
-    CB,
     MAX_ATTACHMENTS_PER_TICKET,
     MAX_IDEMPOTENCY_KEY_LENGTH,
-    E,
+    CallbackStatus,
+    EscalationKind,
     IdempotencyConflict,
-    S,
+    TicketStatus,
     ticket_url,
 )
 from tickets.services.callbacks import (
@@ -82,12 +82,12 @@ from tickets.services.scheduling import (
 __all__ = [
     "ALLOWED",
     "CALLBACK_ALLOWED",
-    "CB",
-    "E",
+    "CallbackStatus",
+    "EscalationKind",
     "IdempotencyConflict",
     "MAX_ATTACHMENTS_PER_TICKET",
     "MAX_IDEMPOTENCY_KEY_LENGTH",
-    "S",
+    "TicketStatus",
     "add_attachment",
     "add_comment",
     "assign_ticket",

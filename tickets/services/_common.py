@@ -24,16 +24,16 @@ from tickets.workflows import CALLBACK, TICKET
 
 logger = logging.getLogger("tickets.services")  # the name it had before the split
 
-S = Ticket.Status
+TicketStatus = Ticket.Status
 
-CB = Callback.Status
+CallbackStatus = Callback.Status
 # Compatibility: the state tables, read from the declarations (state → the states that may follow).
 ALLOWED: dict[str, set[str]] = TICKET.allowed()
 CALLBACK_ALLOWED: dict[str, set[str]] = CALLBACK.allowed()
 
 MAX_ATTACHMENTS_PER_TICKET = 20
 MAX_IDEMPOTENCY_KEY_LENGTH = 100  # TicketRequestKey.key
-E = Escalation.Kind
+EscalationKind = Escalation.Kind
 
 
 class IdempotencyConflict(DomainError):
@@ -50,7 +50,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _label(status: str) -> str:
-    return str(S(status).label)
+    return str(TicketStatus(status).label)
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -111,7 +111,7 @@ def _move(
     source = ticket.status
     target = TICKET.action(action).target
     changes: dict = dict(fields or {})
-    if source == S.ON_HOLD and target not in (None, S.ON_HOLD):
+    if source == TicketStatus.ON_HOLD and target not in (None, TicketStatus.ON_HOLD):
         # The clock stopped while on hold: push back each deadline that had not yet passed.
         held_from = ticket.on_hold_since
         for due, warn in (
@@ -124,7 +124,7 @@ def _move(
             changes[warn] = getattr(ticket, warn) + (new_due - old_due)
         changes["on_hold_minutes"] = ticket.on_hold_minutes + sla.paused_minutes(held_from, now)
         changes["on_hold_since"] = None
-    if target == S.ON_HOLD:
+    if target == TicketStatus.ON_HOLD:
         changes["on_hold_since"] = now
     TICKET.transition(
         ticket, action, actor=actor, note=note, now=now, fields=changes, update_fields=["updated_at"]

@@ -26,7 +26,7 @@ from tickets.selectors import (
     policy_for,
     team_member_users,
 )
-from tickets.services._common import CB, S, _label, _lock, _now
+from tickets.services._common import CallbackStatus, TicketStatus, _label, _lock, _now
 from tickets.services.lifecycle import close_ticket, reopen_ticket
 from tickets.workflows import CALLBACK
 
@@ -65,10 +65,10 @@ def record_callback(
     user = SYSTEM if _by_reporter else actor
     CALLBACK.check(callback, "retry", user)
     ticket = _lock(callback.ticket)
-    if ticket.status != S.RESOLVED:
+    if ticket.status != TicketStatus.RESOLVED:
         raise TransitionError(
             _label(ticket.status),
-            _label(S.CLOSED),
+            _label(TicketStatus.CLOSED),
             message=_("The ticket is no longer waiting for its callback (it is %(status)s).")
             % {"status": _label(ticket.status)},
         )
@@ -113,7 +113,7 @@ def record_callback(
         fields=fields,
         update_fields=["next_attempt_at"],
     )
-    if callback.status == CB.COMPLETED and callback.is_solved:
+    if callback.status == CallbackStatus.COMPLETED and callback.is_solved:
         close_ticket(
             ticket=ticket,
             actor=actor,
@@ -121,7 +121,7 @@ def record_callback(
             note=_("Confirmed solved at the callback."),
             _from_callback=True,
         )
-    elif callback.status == CB.COMPLETED:
+    elif callback.status == CallbackStatus.COMPLETED:
         reopen_ticket(
             ticket=ticket,
             actor=actor,
@@ -129,7 +129,7 @@ def record_callback(
             reason=comment or _("Not solved, said the resident at the callback."),
             _from_callback=True,
         )
-    elif callback.status == CB.UNREACHABLE:
+    elif callback.status == CallbackStatus.UNREACHABLE:
         close_ticket(
             ticket=ticket,
             actor=actor,
@@ -149,9 +149,11 @@ def rate_ticket(
     one when none was drawn), with the same effect on the ticket."""
     now = _now(now)
     ticket = _lock(ticket)
-    if ticket.status != S.RESOLVED:
+    if ticket.status != TicketStatus.RESOLVED:
         raise TransitionError(
-            _label(ticket.status), _label(S.CLOSED), message=_("Only a resolved request can be rated.")
+            _label(ticket.status),
+            _label(TicketStatus.CLOSED),
+            message=_("Only a resolved request can be rated."),
         )
     callback = Callback.objects.filter(ticket=ticket, round=ticket.reopen_count).first()
     if callback is None:
@@ -219,17 +221,20 @@ def close_resolved_without_callback(*, now: datetime | None = None, batch: int =
     """Resolved tickets with no callback to wait for are closed after the policy's days."""
     now = _now(now)
     policies = policies_by_estate(
-        Ticket.objects.filter(status=S.RESOLVED).order_by().values_list("estate_id", flat=True).distinct()
+        Ticket.objects.filter(status=TicketStatus.RESOLVED)
+        .order_by()
+        .values_list("estate_id", flat=True)
+        .distinct()
     )
     closed = 0
     for estate_id, policy in policies.items():
         stale = (
             Ticket.objects.filter(
                 estate_id=estate_id,
-                status=S.RESOLVED,
+                status=TicketStatus.RESOLVED,
                 resolved_at__lte=now - timedelta(days=policy.auto_close_days),
             )
-            .filter(~Exists(Callback.objects.filter(ticket=OuterRef("pk"), status=CB.PENDING)))
+            .filter(~Exists(Callback.objects.filter(ticket=OuterRef("pk"), status=CallbackStatus.PENDING)))
             .order_by("resolved_at")[:batch]
         )
         for ticket in stale:

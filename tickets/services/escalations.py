@@ -22,13 +22,17 @@ from tickets.selectors import (
     policy_for,
     team_member_users,
 )
-from tickets.services._common import E, _event, _now, ticket_url
+from tickets.services._common import EscalationKind, _event, _now, ticket_url
 
 # --- SLA warnings and escalations --------------------------------------------------------------
 
 
 def _escalation_round(ticket: Ticket, kind: str) -> int:
-    return ticket.reopen_count if kind in (E.RESOLUTION_WARNING, E.RESOLUTION_BREACH) else 0
+    return (
+        ticket.reopen_count
+        if kind in (EscalationKind.RESOLUTION_WARNING, EscalationKind.RESOLUTION_BREACH)
+        else 0
+    )
 
 
 def _escalation_recipients(ticket: Ticket, kind: str) -> list:
@@ -41,16 +45,18 @@ def _escalation_recipients(ticket: Ticket, kind: str) -> list:
 
 def _escalation_text(ticket: Ticket, kind: str) -> tuple[str, str]:
     labels = {
-        E.RESPONSE_WARNING: _("Respond soon: %(number)s is due at %(due)s"),
-        E.RESOLUTION_WARNING: _("Resolve soon: %(number)s is due at %(due)s"),
-        E.RESPONSE_BREACH: _("Response overdue: %(number)s was due at %(due)s"),
-        E.RESOLUTION_BREACH: _("Resolution overdue: %(number)s was due at %(due)s"),
-        E.COMPLAINT_OVERDUE: _("Complaint %(number)s has had no answer within the time promised"),
-        E.MAJOR_COMPLAINT: _("Major complaint: %(number)s"),
+        EscalationKind.RESPONSE_WARNING: _("Respond soon: %(number)s is due at %(due)s"),
+        EscalationKind.RESOLUTION_WARNING: _("Resolve soon: %(number)s is due at %(due)s"),
+        EscalationKind.RESPONSE_BREACH: _("Response overdue: %(number)s was due at %(due)s"),
+        EscalationKind.RESOLUTION_BREACH: _("Resolution overdue: %(number)s was due at %(due)s"),
+        EscalationKind.COMPLAINT_OVERDUE: _(
+            "Complaint %(number)s has had no answer within the time promised"
+        ),
+        EscalationKind.MAJOR_COMPLAINT: _("Major complaint: %(number)s"),
     }
     due = (
         ticket.resolution_due_at
-        if kind in (E.RESOLUTION_WARNING, E.RESOLUTION_BREACH)
+        if kind in (EscalationKind.RESOLUTION_WARNING, EscalationKind.RESOLUTION_BREACH)
         else ticket.response_due_at
     )
     title = labels[kind] % {"number": ticket.number, "due": timezone.localtime(due).strftime("%m-%d %H:%M")}
@@ -87,7 +93,9 @@ def escalate_ticket(*, ticket: Ticket, kind: str, now: datetime | None = None) -
         dedupe_key=f"ticket:{ticket.pk}:{kind}:{round_}",
         now=now,
     )
-    _event(ticket, kind=TicketEvent.Kind.ESCALATION, actor=None, now=now, note=str(E(kind).label))
+    _event(
+        ticket, kind=TicketEvent.Kind.ESCALATION, actor=None, now=now, note=str(EscalationKind(kind).label)
+    )
     return escalation
 
 
@@ -99,14 +107,14 @@ def due_escalations(ticket: Ticket, *, now: datetime, complaint_reply_hours: int
     unanswered = ticket.first_responded_at is None
     if running and unanswered:
         if ticket.response_due_at <= now:
-            due.append(E.RESPONSE_BREACH)
+            due.append(EscalationKind.RESPONSE_BREACH)
         elif ticket.response_warn_at <= now:
-            due.append(E.RESPONSE_WARNING)
+            due.append(EscalationKind.RESPONSE_WARNING)
     if running:
         if ticket.resolution_due_at <= now:
-            due.append(E.RESOLUTION_BREACH)
+            due.append(EscalationKind.RESOLUTION_BREACH)
         elif ticket.resolution_warn_at <= now:
-            due.append(E.RESOLUTION_WARNING)
+            due.append(EscalationKind.RESOLUTION_WARNING)
     if (
         ticket.kind == Ticket.Kind.COMPLAINT
         and ticket.status in Ticket.OPEN
@@ -115,9 +123,9 @@ def due_escalations(ticket: Ticket, *, now: datetime, complaint_reply_hours: int
         and ticket.first_replied_at is None
         and ticket.created_at + timedelta(hours=complaint_reply_hours) <= now
     ):
-        due.append(E.COMPLAINT_OVERDUE)
+        due.append(EscalationKind.COMPLAINT_OVERDUE)
     if ticket.is_major and ticket.kind == Ticket.Kind.COMPLAINT:
-        due.append(E.MAJOR_COMPLAINT)
+        due.append(EscalationKind.MAJOR_COMPLAINT)
     return due
 
 
@@ -152,25 +160,27 @@ def run_deadline_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
     min_reply_hours = TicketPolicy.objects.aggregate(hours=Min("complaint_reply_hours"))["hours"] or 72
     candidates = [
         running.filter(first_responded_at__isnull=True, response_warn_at__lte=now).filter(
-            _not_escalated(E.RESPONSE_WARNING, by_round=False),
-            _not_escalated(E.RESPONSE_BREACH, by_round=False),
+            _not_escalated(EscalationKind.RESPONSE_WARNING, by_round=False),
+            _not_escalated(EscalationKind.RESPONSE_BREACH, by_round=False),
         ),
         running.filter(first_responded_at__isnull=True, response_due_at__lte=now).filter(
-            _not_escalated(E.RESPONSE_BREACH, by_round=False)
+            _not_escalated(EscalationKind.RESPONSE_BREACH, by_round=False)
         ),
         running.filter(resolution_warn_at__lte=now).filter(
-            _not_escalated(E.RESOLUTION_WARNING, by_round=True),
-            _not_escalated(E.RESOLUTION_BREACH, by_round=True),
+            _not_escalated(EscalationKind.RESOLUTION_WARNING, by_round=True),
+            _not_escalated(EscalationKind.RESOLUTION_BREACH, by_round=True),
         ),
-        running.filter(resolution_due_at__lte=now).filter(_not_escalated(E.RESOLUTION_BREACH, by_round=True)),
+        running.filter(resolution_due_at__lte=now).filter(
+            _not_escalated(EscalationKind.RESOLUTION_BREACH, by_round=True)
+        ),
         Ticket.objects.filter(
             status__in=Ticket.OPEN,
             kind=Ticket.Kind.COMPLAINT,
             first_replied_at__isnull=True,
             created_at__lte=now - timedelta(hours=min_reply_hours),
-        ).filter(_not_escalated(E.COMPLAINT_OVERDUE, by_round=False)),
+        ).filter(_not_escalated(EscalationKind.COMPLAINT_OVERDUE, by_round=False)),
         Ticket.objects.filter(is_major=True, kind=Ticket.Kind.COMPLAINT).filter(
-            _not_escalated(E.MAJOR_COMPLAINT, by_round=False)
+            _not_escalated(EscalationKind.MAJOR_COMPLAINT, by_round=False)
         ),
     ]
     ticket_ids: set[int] = set()

@@ -23,7 +23,17 @@ from tickets.selectors import (
     is_staff_of_estate,
     policy_for,
 )
-from tickets.services._common import E, S, _check, _lock, _move, _now, _require_text, _responded, ticket_url
+from tickets.services._common import (
+    EscalationKind,
+    TicketStatus,
+    _check,
+    _lock,
+    _move,
+    _now,
+    _require_text,
+    _responded,
+    ticket_url,
+)
 from tickets.services.escalations import escalate_ticket
 from tickets.services.scheduling import cancel_pending_callbacks, schedule_callback
 
@@ -69,7 +79,11 @@ def assign_ticket(
     else:
         team_id = team.pk
     assignee_id = assignee.pk if assignee is not None else None
-    if ticket.status == S.ASSIGNED and ticket.assignee_id == assignee_id and ticket.team_id == team_id:
+    if (
+        ticket.status == TicketStatus.ASSIGNED
+        and ticket.assignee_id == assignee_id
+        and ticket.team_id == team_id
+    ):
         return ticket  # the same dispatch twice (a double click) changes nothing
     who = (assignee.get_full_name() or assignee.get_username()) if assignee is not None else ""
     team_name = Team.objects.filter(pk=team_id).values_list("name", flat=True).first() or ""
@@ -325,5 +339,5 @@ def flag_major_complaint(*, ticket: Ticket, actor, note: str = "", now: datetime
     if ticket.is_major:
         return ticket  # flagged already (a double click) changes nothing
     _move(ticket, "flag_major", actor=actor, now=now, note=note.strip(), fields={"is_major": True})
-    escalate_ticket(ticket=ticket, kind=E.MAJOR_COMPLAINT, now=now)
+    escalate_ticket(ticket=ticket, kind=EscalationKind.MAJOR_COMPLAINT, now=now)
     return ticket

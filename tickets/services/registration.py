@@ -41,9 +41,9 @@ from tickets.selectors import (
 )
 from tickets.services._common import (
     MAX_IDEMPOTENCY_KEY_LENGTH,
-    E,
+    EscalationKind,
     IdempotencyConflict,
-    S,
+    TicketStatus,
     _event,
     _now,
     _require_text,
@@ -296,7 +296,7 @@ def register_ticket(
         number=next_ticket_number(estate=estate, day=timezone.localdate(now)),
         kind=kind,
         channel=channel,
-        status=S.NEW,
+        status=TicketStatus.NEW,
         priority=priority,
         category=category,
         unit=unit,
@@ -322,13 +322,20 @@ def register_ticket(
     if request_key is not None:
         request_key.ticket = ticket
         request_key.save(update_fields=["ticket"])
-    _event(ticket, kind=TicketEvent.Kind.CREATED, actor=actor, now=now, to_status=S.NEW, is_public=True)
+    _event(
+        ticket,
+        kind=TicketEvent.Kind.CREATED,
+        actor=actor,
+        now=now,
+        to_status=TicketStatus.NEW,
+        is_public=True,
+    )
     for uploaded in attachments:
         add_attachment(ticket=ticket, actor=actor, uploaded=uploaded, now=now)
     if assignee is not None:
         ticket = assign_ticket(ticket=ticket, actor=actor, assignee=assignee, team=team, now=now)
     if is_major:
-        escalate_ticket(ticket=ticket, kind=E.MAJOR_COMPLAINT, now=now)
+        escalate_ticket(ticket=ticket, kind=EscalationKind.MAJOR_COMPLAINT, now=now)
     if priority == Ticket.Priority.EMERGENCY and assignee is None and ticket.team_id:
         notify(
             recipients=team_member_users(ticket.team_id),

@@ -22,7 +22,7 @@ from tickets.models import (
 )
 from tickets.services._common import (
     MAX_ATTACHMENTS_PER_TICKET,
-    S,
+    TicketStatus,
     _check,
     _event,
     _lock,
@@ -44,7 +44,10 @@ def add_comment(
     now = _now(now)
     body = _require_text(body, field="body", message=_("Write a comment."))
     ticket = _lock(ticket)
-    if ticket.status in (S.CLOSED, S.CANCELLED) and not access_for(actor).is_staff_member:
+    if (
+        ticket.status in (TicketStatus.CLOSED, TicketStatus.CANCELLED)
+        and not access_for(actor).is_staff_member
+    ):
         raise DomainError(_("This ticket is finished; please register a new request."), code="finished")
     staff = access_for(actor).is_staff_member
     if not staff:

@@ -24,7 +24,7 @@ from tickets.selectors import (
     estate_users_with_role,
     policies_by_estate,
 )
-from tickets.services._common import CB, _now
+from tickets.services._common import CallbackStatus, _now
 
 # --- the manager's monthly callback sampling ----------------------------------------------------
 
@@ -46,7 +46,9 @@ def draw_callback_samples(
     start, end = month_bounds(month)
     rng = rng or random.SystemRandom()
     completed = Callback.objects.filter(
-        status__in=[CB.COMPLETED, CB.UNREACHABLE], completed_at__gte=start, completed_at__lt=end
+        status__in=[CallbackStatus.COMPLETED, CallbackStatus.UNREACHABLE],
+        completed_at__gte=start,
+        completed_at__lt=end,
     )
     estate_ids = sorted(set(completed.order_by().values_list("estate_id", flat=True)))
     policies = policies_by_estate(estate_ids)

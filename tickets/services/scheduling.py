@@ -18,7 +18,7 @@ from tickets.models import (
 from tickets.selectors import (
     policy_for,
 )
-from tickets.services._common import CB, _now
+from tickets.services._common import CallbackStatus, _now
 from tickets.workflows import CALLBACK
 
 # --- scheduling callbacks (回访) ------------------------------------------------------------------
@@ -72,7 +72,9 @@ def cancel_pending_callbacks(*, ticket: Ticket, actor, now: datetime, note: str)
     callback workflow, so each leaves its row on the timeline."""
     cancelled = 0
     for callback in (
-        Callback.objects.select_for_update().filter(ticket=ticket, status=CB.PENDING).order_by("pk")
+        Callback.objects.select_for_update()
+        .filter(ticket=ticket, status=CallbackStatus.PENDING)
+        .order_by("pk")
     ):
         CALLBACK.check(callback, "cancel", SYSTEM)
         CALLBACK.transition(callback, "cancel", actor=actor, note=note, now=now)
