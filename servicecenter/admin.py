@@ -160,7 +160,9 @@ class ServiceForm(forms.ModelForm):
     _service_refused = False
 
     def write(self, data: dict, *, instance):
-        raise NotImplementedError
+        """The service call that saves this form (create when `instance` is None); each subclass
+        names its own, so there is no default that could save around a service."""
+        raise NotImplementedError(f"{type(self).__name__}.write must call the app's service")
 
     def clean(self):
         data = super().clean()
