@@ -130,6 +130,9 @@ class RenovationCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["estate", "year"], name="renovation_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.year}: {self.last_number}"
+
 
 class Renovation(models.Model):
     """One renovation of one unit, from the owner's application to the deposit refund."""
@@ -690,6 +693,9 @@ class ViolationEvent(models.Model):
         verbose_name = _("violation event")
         verbose_name_plural = _("violation events")
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.violation_id} {self.action}"
 
 
 class Deduction(models.Model):

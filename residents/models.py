@@ -523,6 +523,9 @@ class PassCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["estate", "year"], name="pass_counter_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.year}: {self.last_number}"
+
 
 class Pass(models.Model):
     """One numbered pass for anyone who needs to get in or out: a renovation worker (装修出入证), a
