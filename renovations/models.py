@@ -37,15 +37,20 @@ class ScopeItem(models.Model):
         OTHER = "other", pgettext_lazy("scope area", "Other")
 
     estate = models.ForeignKey(
-        "residents.Estate", on_delete=models.PROTECT, related_name="renovation_scope_items", verbose_name=_("estate")
+        "residents.Estate",
+        on_delete=models.PROTECT,
+        related_name="renovation_scope_items",
+        verbose_name=_("estate"),
     )
     name = models.CharField(_("name"), max_length=100)
     area = models.CharField(_("area"), max_length=20, choices=Area.choices, default=Area.OTHER)
     is_regular = models.BooleanField(
         _("regular work"),
         default=True,
-        help_text=_("Untick for work that needs an engineering review (非常规): structure, plumbing and gas, "
-                    "facade and windows, waterproofing."),
+        help_text=_(
+            "Untick for work that needs an engineering review (非常规): structure, plumbing and gas, "
+            "facade and windows, waterproofing."
+        ),
     )
     is_noisy = models.BooleanField(_("noisy work"), default=False)
     description = models.CharField(_("description"), max_length=300, blank=True)
@@ -69,10 +74,15 @@ class RenovationRules(models.Model):
     and how long after acceptance the second inspection comes."""
 
     estate = models.OneToOneField(
-        "residents.Estate", on_delete=models.CASCADE, related_name="renovation_rules", verbose_name=_("estate")
+        "residents.Estate",
+        on_delete=models.CASCADE,
+        related_name="renovation_rules",
+        verbose_name=_("estate"),
     )
     # "08:00-12:00,14:00-18:00": one or more periods a day.
-    weekday_hours = models.CharField(_("weekday working hours"), max_length=100, default="08:00-12:00,14:00-18:00")
+    weekday_hours = models.CharField(
+        _("weekday working hours"), max_length=100, default="08:00-12:00,14:00-18:00"
+    )
     weekend_hours = models.CharField(
         _("weekend working hours"),
         max_length=100,
@@ -156,7 +166,12 @@ class Renovation(models.Model):
 
     # The states in which works may be going on at the unit (patrols, worker passes).
     ACTIVE = (Status.PERMITTED, Status.IN_PROGRESS, Status.STOPPED, Status.COMPLETION_REQUESTED)
-    UNDER_REVIEW = (Status.SUBMITTED, Status.ENGINEERING_REVIEW, Status.MANAGER_REVIEW, Status.CHANGES_REQUESTED)
+    UNDER_REVIEW = (
+        Status.SUBMITTED,
+        Status.ENGINEERING_REVIEW,
+        Status.MANAGER_REVIEW,
+        Status.CHANGES_REQUESTED,
+    )
     FINISHED = (Status.REJECTED, Status.CLOSED, Status.WITHDRAWN)
 
     estate = models.ForeignKey(
@@ -176,7 +191,9 @@ class Renovation(models.Model):
     # Set from the scope items when the application is submitted or resubmitted.
     is_regular = models.BooleanField(_("regular renovation"), default=True)
     description = models.TextField(_("description of the works"), blank=True)
-    scope_items = models.ManyToManyField(ScopeItem, related_name="renovations", verbose_name=_("scope of works"))
+    scope_items = models.ManyToManyField(
+        ScopeItem, related_name="renovations", verbose_name=_("scope of works")
+    )
     contractor_company = models.CharField(_("contractor"), max_length=150)
     contractor_licence = models.CharField(_("contractor's licence number"), max_length=50)
     contractor_contact = models.CharField(_("contractor's contact person"), max_length=100)
@@ -254,7 +271,9 @@ class Renovation(models.Model):
             ("approve_renovation_refund", _("Can approve renovation deposit refunds")),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(planned_end__gte=models.F("planned_start")), name="renovation_period_valid"),
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=models.F("planned_start")), name="renovation_period_valid"
+            ),
             models.UniqueConstraint(
                 fields=["estate", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
@@ -412,7 +431,11 @@ class RenovationDocument(models.Model):
             # violation evidence.
             return self.filter(
                 renovation__unit__in=resident_unit_ids(user),
-                kind__in=[RenovationDocument.Kind.PLAN, RenovationDocument.Kind.PHOTO, RenovationDocument.Kind.AGREEMENT],
+                kind__in=[
+                    RenovationDocument.Kind.PLAN,
+                    RenovationDocument.Kind.PHOTO,
+                    RenovationDocument.Kind.AGREEMENT,
+                ],
             )
 
     objects = QuerySet.as_manager()
@@ -441,7 +464,12 @@ class RenovationCharge(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     bill = models.OneToOneField(
-        "billing.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bill")
+        "billing.Bill",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill"),
     )
     deposit_account = models.OneToOneField(
         "billing.DepositAccount",
@@ -531,7 +559,12 @@ class Patrol(models.Model):
     )
     date = models.DateField(_("date"))
     zone = models.ForeignKey(
-        "staff.Zone", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("zone")
+        "staff.Zone",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("zone"),
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -601,7 +634,10 @@ class Violation(models.Model):
         "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
     )
     unit = models.ForeignKey(
-        "residents.Unit", on_delete=models.PROTECT, related_name="renovation_violations", verbose_name=_("unit")
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        related_name="renovation_violations",
+        verbose_name=_("unit"),
     )
     # Empty for works without any permit.
     renovation = models.ForeignKey(
@@ -615,7 +651,12 @@ class Violation(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     source = models.CharField(_("found by"), max_length=20, choices=Source.choices)
     patrol = models.ForeignKey(
-        Patrol, on_delete=models.SET_NULL, null=True, blank=True, related_name="violations", verbose_name=_("patrol")
+        Patrol,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="violations",
+        verbose_name=_("patrol"),
     )
     # The complaint ticket that reported it (noise, renovation): they close together.
     ticket = models.ForeignKey(
@@ -627,7 +668,9 @@ class Violation(models.Model):
         verbose_name=_("ticket"),
     )
     description = models.TextField(_("description"))
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     stop_order = models.BooleanField(_("works stopped"), default=False)
     rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
     proposed_deduction = models.DecimalField(_("proposed fine or deduction"), default=0, **MONEY)
@@ -655,7 +698,9 @@ class Violation(models.Model):
         verbose_name_plural = _("renovation violations")
         ordering = ["-found_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(proposed_deduction__gte=0), name="violation_deduction_not_negative"),
+            models.CheckConstraint(
+                condition=Q(proposed_deduction__gte=0), name="violation_deduction_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["estate", "status", "found_at"], name="violation_desk_idx")]
 
@@ -707,7 +752,12 @@ class Deduction(models.Model):
         Renovation, on_delete=models.CASCADE, related_name="deductions", verbose_name=_("renovation")
     )
     violation = models.ForeignKey(
-        Violation, on_delete=models.PROTECT, null=True, blank=True, related_name="deductions", verbose_name=_("violation")
+        Violation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deductions",
+        verbose_name=_("violation"),
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     reason = models.CharField(_("reason"), max_length=300)

@@ -62,7 +62,8 @@ CHARGES_SETTLED = Guard(
 SECOND_INSPECTION_DUE = Guard(
     "second_inspection_due",
     lambda renovation, user, now: (
-        renovation.second_inspection_due is None or timezone.localdate(now) >= renovation.second_inspection_due
+        renovation.second_inspection_due is None
+        or timezone.localdate(now) >= renovation.second_inspection_due
     ),
     _("The second inspection is not due yet."),
     code="second_inspection_not_due",

@@ -539,7 +539,9 @@ class Pass(models.Model):
         SHOP_STAFF = "shop_staff", _("Shop staff pass")
         RESIDENT_CARD = "resident_card", _("Resident card")
 
-    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="passes", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="passes", verbose_name=_("estate")
+    )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="passes", verbose_name=_("unit")
     )
@@ -553,7 +555,12 @@ class Pass(models.Model):
     holder_id_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     holder_id_masked = models.CharField(_("ID number"), max_length=18, editable=False, blank=True)
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="passes", verbose_name=_("person")
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="passes",
+        verbose_name=_("person"),
     )
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"))
@@ -600,7 +607,9 @@ class Pass(models.Model):
             ("verify_pass", _("Can verify passes at the gate")),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(valid_until__gt=models.F("valid_from")), name="pass_period_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")), name="pass_period_positive"
+            ),
             models.UniqueConstraint(
                 fields=["estate", "source_reference"],
                 condition=~Q(source_reference=""),
@@ -623,7 +632,7 @@ class Pass(models.Model):
         return mask_mobile(self.holder_mobile)
 
     def state_at(self, moment) -> str:
-        """"valid", "revoked", "expired" or "not_yet_valid" at that moment (the gate's answer)."""
+        """ "valid", "revoked", "expired" or "not_yet_valid" at that moment (the gate's answer)."""
         if self.revoked_at is not None and self.revoked_at <= moment:
             return "revoked"
         if moment < self.valid_from:

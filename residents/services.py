@@ -791,7 +791,9 @@ def revoke_pass(*, pass_, actor, reason: str, now: datetime | None = None):
     return locked
 
 
-def revoke_passes(*, estate_id: int, source_prefix: str, actor, reason: str, now: datetime | None = None) -> int:
+def revoke_passes(
+    *, estate_id: int, source_prefix: str, actor, reason: str, now: datetime | None = None
+) -> int:
     """Revoke every unrevoked pass issued for origins starting with `source_prefix` (e.g. all the
     worker passes of renovation 12: "renovation:12:"). Returns how many were revoked."""
     from residents.models import Pass
