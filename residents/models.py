@@ -511,3 +511,132 @@ class SensitiveAccessLog(models.Model):
     def __str__(self) -> str:
         whose = self.person if self.person_id else self.get_purpose_display()
         return f"{self.actor} → {whose} ({self.get_action_display()})"
+
+
+class PassCounter(models.Model):
+    """The last pass number given in an estate and year (see `servicecenter.sequences`)."""
+
+    estate = models.ForeignKey(Estate, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["estate", "year"], name="pass_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id}/{self.year}: {self.last_number}"
+
+
+class Pass(models.Model):
+    """One numbered pass for anyone who needs to get in or out: a renovation worker (装修出入证), a
+    moving release (搬家放行条), shop staff, a resident card. The gate verifies it by its number
+    (`residents.selectors.verify_pass`); it is valid from `valid_from` until `valid_until` unless
+    revoked. The holder's ID number is kept like the archive's: encrypted, hashed, masked."""
+
+    class Kind(models.TextChoices):
+        RENOVATION_WORKER = "renovation_worker", _("Renovation worker pass")
+        MOVING_RELEASE = "moving_release", _("Moving release pass")
+        SHOP_STAFF = "shop_staff", _("Shop staff pass")
+        RESIDENT_CARD = "resident_card", _("Resident card")
+
+    estate = models.ForeignKey(
+        Estate, on_delete=models.PROTECT, related_name="passes", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="passes", verbose_name=_("unit")
+    )
+    # "TX2026-000123": the estate's code, the year and a gapless number (unique across estates
+    # because estate codes are).
+    number = models.CharField(_("pass number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    holder_name = models.CharField(_("holder"), max_length=100)
+    holder_mobile = models.CharField(_("holder's mobile"), max_length=20, blank=True)
+    holder_id_ciphertext = models.TextField(editable=False, blank=True)
+    holder_id_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    holder_id_masked = models.CharField(_("ID number"), max_length=18, editable=False, blank=True)
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="passes",
+        verbose_name=_("person"),
+    )
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
+    # Printed on the pass and answered at the gate (e.g. the estate's renovation working hours).
+    allowed_hours = models.CharField(_("allowed hours"), max_length=200, blank=True)
+    # Where the pass comes from, e.g. "renovation:12:worker:3": one pass per origin (a retried
+    # issue gives the same pass back).
+    source_reference = models.CharField(_("issued for"), max_length=100, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+
+    class QuerySet(ScopedQuerySet):
+        def for_resident(self, user):
+            return self.filter(unit__in=resident_unit_ids(user))
+
+        def valid_at(self, moment):
+            return self.filter(revoked_at__isnull=True, valid_from__lte=moment, valid_until__gt=moment)
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pass")
+        verbose_name_plural = _("passes")
+        ordering = ["-issued_at", "-pk"]
+        permissions = [
+            ("issue_pass", _("Can issue and revoke passes")),
+            ("verify_pass", _("Can verify passes at the gate")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")), name="pass_period_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["estate", "source_reference"],
+                condition=~Q(source_reference=""),
+                name="pass_one_per_origin",
+            ),
+        ]
+        indexes = [models.Index(fields=["estate", "kind", "valid_until"], name="pass_kind_validity_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def set_holder_id_number(self, value: str) -> None:
+        number = normalize_id_number(value)
+        self.holder_id_ciphertext = encrypt_text(number)
+        self.holder_id_hash = keyed_hash(number) if number else ""
+        self.holder_id_masked = mask_id_number(number)
+
+    @property
+    def holder_mobile_masked(self) -> str:
+        return mask_mobile(self.holder_mobile)
+
+    def state_at(self, moment) -> str:
+        """ "valid", "revoked", "expired" or "not_yet_valid" at that moment (the gate's answer)."""
+        if self.revoked_at is not None and self.revoked_at <= moment:
+            return "revoked"
+        if moment < self.valid_from:
+            return "not_yet_valid"
+        if moment >= self.valid_until:
+            return "expired"
+        return "valid"

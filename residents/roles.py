@@ -1,6 +1,7 @@
 from servicecenter.roles import (
     CLERK,
     COMPANY,
+    ENGINEER,
     FRONTDESK,
     HOUSEKEEPER,
     MANAGER,
@@ -32,6 +33,8 @@ ROLE_PERMISSIONS = {
     CLERK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number"],
     HOUSEKEEPER: [*_READ, *_EDIT_PEOPLE, "residents.view_sensitive", "residents.verify_id_number"],
     TECHNICIAN: ["residents.view_estate", "residents.view_building", "residents.view_unit"],
+    # The engineering supervisor reviews renovations and inspects units: the archive, masked.
+    ENGINEER: _READ,
     SUPERVISOR: [*_READ, *_EDIT_PEOPLE, "residents.view_sensitive", "residents.verify_id_number"],
     MANAGER: [
         *_READ,

@@ -685,3 +685,136 @@ def delete_document(*, actor, document: ArchiveDocument) -> None:
     logger.info("%s deleted archive document %s", actor, pk)
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- passes (装修出入证, 搬家放行条, shop staff, resident cards) ------------------------------------
+
+PASS_PERMISSION = "residents.issue_pass"
+
+
+def _pass_number(*, estate: Estate, now: datetime) -> str:
+    from residents.models import PassCounter
+    from servicecenter.sequences import bump_counter
+
+    year = timezone.localdate(now).year
+    return f"{estate.code}P{year}-{bump_counter(PassCounter, estate_id=estate.pk, year=year):06d}"
+
+
+@transaction.atomic
+def issue_pass(
+    *,
+    estate: Estate,
+    kind: str,
+    holder_name: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    actor,
+    unit: Unit | None = None,
+    holder_mobile: str = "",
+    holder_id_number: str = "",
+    person: Person | None = None,
+    allowed_hours: str = "",
+    source_reference: str = "",
+    now: datetime | None = None,
+):
+    """Issue a numbered pass. With a `source_reference` (e.g. "renovation:12:worker:3") one origin
+    gets one pass: a repeat returns the pass already issued. `actor` None: issued by the system
+    (e.g. as part of a permit); otherwise the actor needs `residents.issue_pass`. Raises a
+    DomainError for a missing holder, an unknown kind, a period that ends before it starts, a
+    mobile or ID number that is not a mainland one."""
+    from residents.models import Pass
+
+    now = now or timezone.now()
+    if actor is not None and not actor.has_perm(PASS_PERMISSION):
+        raise PermissionDenied(_("You are not allowed to issue passes."))
+    if kind not in Pass.Kind.values:
+        raise DomainError(_("Unknown kind of pass."), code="invalid_kind")
+    holder_name = (holder_name or "").strip()
+    if not holder_name:
+        raise DomainError(_("Enter the holder's name."), code="holder_required")
+    if valid_until <= valid_from:
+        raise DomainError(_("A pass must end after it starts."), code="invalid_period")
+    if unit is not None and unit.estate_id != estate.pk:
+        raise DomainError(_("The unit belongs to another estate."), code="wrong_estate")
+    mobile = normalize_mobile(holder_mobile or "")
+    if mobile:
+        try:
+            validate_mobile(mobile)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], code="mobile_format") from exc
+    if holder_id_number:
+        try:
+            validate_id_number(holder_id_number)
+        except ValidationError as exc:
+            raise DomainError(exc.messages[0], code="id_format") from exc
+    if source_reference:
+        existing = Pass.objects.filter(estate=estate, source_reference=source_reference).first()
+        if existing is not None:
+            return existing
+    pass_ = Pass(
+        estate=estate,
+        unit=unit,
+        kind=kind,
+        holder_name=holder_name[:100],
+        holder_mobile=mobile,
+        person=person,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        allowed_hours=allowed_hours[:200],
+        source_reference=source_reference,
+        issued_by=actor,
+        issued_at=now,
+        number=_pass_number(estate=estate, now=now),
+    )
+    pass_.set_holder_id_number(holder_id_number)
+    pass_.save()
+    return pass_
+
+
+@transaction.atomic
+def revoke_pass(*, pass_, actor, reason: str, now: datetime | None = None):
+    """Revoke a pass now (a repeat keeps the first revocation). `actor` None: the system."""
+    from residents.models import Pass
+
+    now = now or timezone.now()
+    if actor is not None and not actor.has_perm(PASS_PERMISSION):
+        raise PermissionDenied(_("You are not allowed to revoke passes."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason."), code="reason_required")
+    locked = Pass.objects.select_for_update().get(pk=pass_.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = now
+        locked.revoked_by = actor
+        locked.revoke_reason = reason[:200]
+        locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    return locked
+
+
+def revoke_passes(
+    *, estate_id: int, source_prefix: str, actor, reason: str, now: datetime | None = None
+) -> int:
+    """Revoke every unrevoked pass issued for origins starting with `source_prefix` (e.g. all the
+    worker passes of renovation 12: "renovation:12:"). Returns how many were revoked."""
+    from residents.models import Pass
+
+    if not source_prefix:
+        raise ValueError("source_prefix is required")
+    now = now or timezone.now()
+    return Pass.objects.filter(
+        estate_id=estate_id, source_reference__startswith=source_prefix, revoked_at__isnull=True
+    ).update(revoked_at=now, revoked_by=actor, revoke_reason=(reason or "")[:200])
+
+
+@transaction.atomic
+def set_unit_state(*, unit: Unit, state: str, actor=None, now: datetime | None = None) -> Unit:
+    """Move a unit to another archive state (e.g. `renovating` at a renovation permit,
+    `handed_over` at a move-in's keys). The caller's service decides when; this only records it."""
+    if state not in Unit.State.values:
+        raise DomainError(_("Unknown unit state."), code="invalid_state")
+    locked = Unit.objects.select_for_update().get(pk=unit.pk)
+    if locked.state != state:
+        locked.state = state
+        locked.save(update_fields=["state"])
+    unit.state = state
+    return locked

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from servicecenter.roles import (  # noqa: F401  (ROLES: re-exported for the matrix tests)
     CLERK,
     COMPANY,
+    ENGINEER,
     FRONTDESK,
     HOUSEKEEPER,
     MANAGER,
@@ -104,7 +105,7 @@ _ARCHIVE_READERS = all_staff_but(TECHNICIAN)  # people, occupancies, documents
 _UNIT_READERS = all_staff_but()  # technicians: the units of their own tickets only
 _ARCHIVE_EDITORS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 _REVEALERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
-_BILLING_READERS = all_staff_but(TECHNICIAN)
+_BILLING_READERS = all_staff_but(TECHNICIAN, ENGINEER)
 _BILLING_REPORTS = roles(CLERK, SUPERVISOR, MANAGER, COMPANY)
 _CASHIERS = roles(CLERK, MANAGER)
 _FEE_CALLERS = roles(HOUSEKEEPER, MANAGER)

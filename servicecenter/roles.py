@@ -10,10 +10,11 @@ CLERK = "clerk"
 HOUSEKEEPER = "housekeeper"
 TECHNICIAN = "technician"
 SUPERVISOR = "supervisor"
+ENGINEER = "engineer"
 MANAGER = "manager"
 COMPANY = "company"
 
-STAFF_ROLES = (FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, SUPERVISOR, MANAGER, COMPANY)
+STAFF_ROLES = (FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, ENGINEER, SUPERVISOR, MANAGER, COMPANY)
 ROLES = (RESIDENT, *STAFF_ROLES)
 ROLE_LABELS = {
     RESIDENT: _("Resident"),
@@ -21,6 +22,7 @@ ROLE_LABELS = {
     CLERK: _("Clerk"),
     HOUSEKEEPER: _("Housekeeper"),
     TECHNICIAN: _("Technician"),
+    ENGINEER: _("Engineering supervisor"),
     SUPERVISOR: _("Duty supervisor"),
     MANAGER: _("Manager"),
     COMPANY: _("Company quality department"),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tickets",
     "billing",
     "renovations",
+    "moveins",
     "axes",
 ]
 

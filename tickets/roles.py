@@ -7,6 +7,7 @@ them. Residents see only the tickets of the units they occupy (`Ticket.objects.f
 from servicecenter.roles import (
     CLERK,
     COMPANY,
+    ENGINEER,
     FRONTDESK,
     HOUSEKEEPER,
     MANAGER,
@@ -54,6 +55,9 @@ ROLE_PERMISSIONS = {
     CLERK: [*_SEE],
     HOUSEKEEPER: [*_SEE, *_SEE_CALLBACKS, *_REPLY, *_LISTS, "tickets.add_ticket", "tickets.record_callback"],
     TECHNICIAN: ["tickets.view_ticket", "tickets.view_ticketcategory", *_WORK],
+    # The engineering supervisor (工程主管) sees the estate's tickets (renovation
+    # complaints, defects); the maintenance team works them.
+    ENGINEER: [*_SEE, *_LISTS],
     SUPERVISOR: _SUPERVISE,
     MANAGER: [
         *_SUPERVISE,

@@ -23,7 +23,9 @@ def complaint(users, unit_a):
 
 
 @pytest.mark.parametrize(("lang", "width"), [("zh-hans", 360), ("en", 1280)])
-def test_frontdesk_replies_to_a_complainant_and_calls_them(page_as, live_server, users, complaint, lang, width):
+def test_frontdesk_replies_to_a_complainant_and_calls_them(
+    page_as, live_server, users, complaint, lang, width
+):
     page = page_as(users["frontdesk"], lang=lang, width=width)
     page.goto(f"{live_server.url}/tickets/{complaint.pk}/")
     assert "13800138000" not in page.content()  # masked until a call is made

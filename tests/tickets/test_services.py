@@ -115,7 +115,11 @@ def test_register_public_area_needs_a_public_location_of_the_estate(users, estat
         register(users["frontdesk"], None, public_location=retired, now=NOW)
     assert "public_location" in exc.value.message_dict
     ticket = register(
-        users["frontdesk"], None, public_location=lobby, location="电梯旁", category=category("public_cleaning")
+        users["frontdesk"],
+        None,
+        public_location=lobby,
+        location="电梯旁",
+        category=category("public_cleaning"),
     )
     assert ticket.unit is None and ticket.estate == estate_a and ticket.place == "3栋大堂 · 电梯旁"
 

@@ -1,0 +1,2 @@
+desk_patterns: list = []
+portal_patterns: list = []
