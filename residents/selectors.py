@@ -366,7 +366,10 @@ def verify_pass(*, number: str, user, now: datetime | None = None) -> PassCheck:
     that another estate's pass exists."""
     now = now or timezone.now()
     normalized = normalize_pass_number(number)
-    if not normalized or not access_for(user).is_staff_member:
+    # No number is longer than the column, and PostgreSQL refuses NUL in a string: both are
+    # simply not a pass (never a 500 at the gate).
+    too_long = len(normalized) > Pass._meta.get_field("number").max_length
+    if not normalized or too_long or "\x00" in normalized or not access_for(user).is_staff_member:
         raise Http404(_("No such pass."))
     pass_ = _find_pass(Pass.objects.visible_to(user).select_related("estate", "unit"), normalized)
     if pass_ is None:
