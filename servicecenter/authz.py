@@ -120,6 +120,10 @@ _REPLIERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 # Dialling the reporter from a ticket: whoever dispatches it, or the technician it is assigned to.
 _REPORTER_CALLERS = roles(FRONTDESK, TECHNICIAN, SUPERVISOR, MANAGER)
 _STAFF_ADMIN_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+# Passes: every staff member at a gate checks them; the desk issues and revokes them.
+_PASS_READERS = ALL_STAFF
+_PASS_CHECKERS = all_staff_but(COMPANY)
+_PASS_ISSUERS = roles(FRONTDESK, CLERK, SUPERVISOR, MANAGER)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -171,6 +175,12 @@ URLS: dict[str, frozenset[str]] = {
     "residents:import": roles(MANAGER),
     "residents:import_confirm": roles(MANAGER),
     "residents:export": roles(MANAGER),
+    # --- passes (装修出入证 and the others): the gate check, the list, one pass, its card
+    "passes:verify": _PASS_CHECKERS,
+    "passes:list": _PASS_READERS,
+    "passes:detail": _PASS_READERS,
+    "passes:print": _PASS_READERS,
+    "passes:revoke": _PASS_ISSUERS,
     # --- tickets (each transition is then checked per action: see the API's ticket.* entries)
     "tickets:list": _TICKET_READERS,
     "tickets:my_work": _TICKET_READERS,
@@ -261,6 +271,11 @@ API: dict[str, frozenset[str]] = {
     "occupancy.bill_visibility": _ARCHIVE_EDITORS,
     "access-log.list": roles(MANAGER, COMPANY),
     "access-log.retrieve": roles(MANAGER, COMPANY),
+    "pass.list": _PASS_READERS | RESIDENTS,  # residents: their own units' passes
+    "pass.retrieve": _PASS_READERS | RESIDENTS,
+    "pass.create": _PASS_ISSUERS,
+    "pass.revoke": _PASS_ISSUERS,
+    "pass.verify": _PASS_CHECKERS,  # by number; 404 outside one's estates
     # staff
     "team.list": _STAFF_ADMIN_READERS,
     "team.retrieve": _STAFF_ADMIN_READERS,
