@@ -9,6 +9,7 @@ from tests.billing.conftest import new_key
 from tests.renovations.conftest import at, worker
 
 # The smallest valid PDF the upload check accepts (its type is judged by its bytes).
+ONE_WORKER = (worker(1),)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -16,7 +17,7 @@ def pdf(name: str = "协议.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def register(unit, owner, actor, items, *, workers=(worker(1),), key=None, now=None, **overrides):
+def register(unit, owner, actor, items, *, workers=ONE_WORKER, key=None, now=None, **overrides):
     fields = {
         "contractor_company": "深圳市安居装饰工程有限公司",
         "contractor_licence": "91440300MA5XXXXX1A",
@@ -39,7 +40,7 @@ def register(unit, owner, actor, items, *, workers=(worker(1),), key=None, now=N
     )
 
 
-def approved(unit, owner, users, items, *, workers=(worker(1),), now=None):
+def approved(unit, owner, users, items, *, workers=ONE_WORKER, now=None):
     """Registered, reviewed (engineering first when non-regular) and approved by the manager."""
     now = now or at(2026, 2, 10)
     renovation = register(unit, owner, users["frontdesk"], items, workers=workers, now=now)
@@ -70,7 +71,7 @@ def pay_everything(renovation, clerk, *, now=None):
         )
 
 
-def permitted(unit, owner, users, items, *, workers=(worker(1),), now=None):
+def permitted(unit, owner, users, items, *, workers=ONE_WORKER, now=None):
     renovation = approved(unit, owner, users, items, workers=workers)
     pay_everything(renovation, users["clerk"])
     services.record_agreement(renovation=renovation, actor=users["clerk"], scanned_copy=pdf(), now=at(2026, 2, 12))
