@@ -87,11 +87,13 @@ class RenovationRulesForm(forms.ModelForm):
             "rules_text",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model says "leave empty for no work at weekends" but does not allow blank.
+        self.fields["weekend_hours"].required = False
+
     def clean_weekday_hours(self) -> str:
-        value = normalise_working_hours(self.cleaned_data["weekday_hours"])
-        if not value:
-            raise ValidationError(_("Give the weekday working hours, e.g. 08:00-12:00,14:00-18:00."))
-        return value
+        return normalise_working_hours(self.cleaned_data["weekday_hours"])
 
     def clean_weekend_hours(self) -> str:
         return normalise_working_hours(self.cleaned_data["weekend_hours"])
