@@ -22,3 +22,7 @@ class RenovationsConfig(AppConfig):
         post_save.connect(
             _seed_new_estate, sender="residents.Estate", dispatch_uid="renovations.seed_new_estate"
         )
+
+        from renovations.workflows import guard_linked_complaints
+
+        guard_linked_complaints()
