@@ -232,7 +232,7 @@ def violation_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "renovations/violation_form.html",
-        {"form": form, "link_form": LinkComplaintForm(user=request.user)},
+        {"form": form, "link_form": LinkComplaintForm(user=request.user, prefix="link")},
         status=400 if posted else 200,
     )
 
@@ -241,7 +241,7 @@ def violation_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def link_complaint(request: HttpRequest) -> HttpResponse:
     """A noise or renovation complaint ticket linked to a permit opens a violation check."""
-    form = LinkComplaintForm(request.POST, user=request.user)
+    form = LinkComplaintForm(request.POST, user=request.user, prefix="link")
     if form.is_valid():
         data = form.cleaned_data
         ticket = Ticket.objects.visible_to(request.user).filter(number=data["ticket_number"].strip()).first()
