@@ -8,8 +8,10 @@ class RenovationsConfig(AppConfig):
 
     def ready(self) -> None:
         from renovations import panels
+        from renovations.workflows import guard_linked_complaints
         from servicecenter.panels import register_unit_panel
 
+        guard_linked_complaints()
         register_unit_panel(
             order=25,
             template="renovations/_unit_renovations.html",

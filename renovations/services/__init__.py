@@ -38,3 +38,18 @@ from renovations.services.permits import (  # noqa: F401
     take_renovation_deposit,
     waive_renovation_charges,
 )
+from renovations.services.patrols import (  # noqa: F401
+    generate_daily_patrols,
+    mark_missed_patrols,
+    record_patrol,
+)
+from renovations.services.violations import (  # noqa: F401
+    confirm_rectified,
+    dismiss_violation,
+    escalate_violation,
+    link_complaint,
+    order_rectification,
+    record_violation,
+    resume_works,
+    stop_works,
+)
