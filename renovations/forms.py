@@ -147,8 +147,12 @@ class RenovationCreateForm(IdempotentForm):
     scope_items = forms.ModelMultipleChoiceField(
         label=_("Scope of works"), queryset=ScopeItem.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    planned_start = ReasonableDateFormField(label=_("Planned start"), widget=forms.DateInput(attrs={"type": "date"}))
-    planned_end = ReasonableDateFormField(label=_("Planned end"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_start = ReasonableDateFormField(
+        label=_("Planned start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_end = ReasonableDateFormField(
+        label=_("Planned end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     description = forms.CharField(
         label=_("Description of the works"),
         required=False,
@@ -201,7 +205,9 @@ class WorkerForm(forms.Form):
     mobile = forms.CharField(
         label=_("Mobile"), max_length=20, widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"})
     )
-    id_number = forms.CharField(label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
     trade = forms.CharField(label=_("Trade"), max_length=50, required=False)
 
 
@@ -234,7 +240,9 @@ def workers_of(formset) -> list[dict]:
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReasonForm(forms.Form):
@@ -242,11 +250,15 @@ class ReasonForm(forms.Form):
 
 
 class FindingsForm(forms.Form):
-    findings = forms.CharField(label=_("Findings"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(
+        label=_("Findings"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RequiredFindingsForm(forms.Form):
-    findings = forms.CharField(label=_("Defects found"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(
+        label=_("Defects found"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AgreementForm(forms.Form):
@@ -284,7 +296,9 @@ class DocumentForm(forms.Form):
 class DeductionForm(forms.Form):
     amount = MoneyFormField(label=_("Amount"), allow_zero=False)
     reason = forms.CharField(label=_("Reason"), max_length=300)
-    violation = forms.ModelChoiceField(label=_("Violation"), queryset=Violation.objects.none(), required=False)
+    violation = forms.ModelChoiceField(
+        label=_("Violation"), queryset=Violation.objects.none(), required=False
+    )
 
     def __init__(self, *args, renovation: Renovation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -298,7 +312,9 @@ class ViolationFieldsForm(forms.Form):
     """What a violation records, on its own form and inside a patrol record."""
 
     kind = forms.ChoiceField(label=_("Type of violation"), choices=Violation.Kind.choices)
-    description = forms.CharField(label=_("What was found"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("What was found"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     stop_order = forms.BooleanField(label=_("Stop the works (stop order)"), required=False)
     rectify_by = ReasonableDateFormField(
         label=_("Rectify by"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -319,10 +335,15 @@ class ViolationFieldsForm(forms.Form):
 class PatrolRecordForm(forms.Form):
     result = forms.ChoiceField(
         label=_("Result"),
-        choices=[(Patrol.Result.OK, Patrol.Result.OK.label), (Patrol.Result.VIOLATION, Patrol.Result.VIOLATION.label)],
+        choices=[
+            (Patrol.Result.OK, Patrol.Result.OK.label),
+            (Patrol.Result.VIOLATION, Patrol.Result.VIOLATION.label),
+        ],
         widget=forms.RadioSelect,
     )
-    findings = forms.CharField(label=_("Findings"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    findings = forms.CharField(
+        label=_("Findings"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     photos = MultipleFileField(label=_("Photos"), accept="image/*")
 
 
@@ -335,8 +356,12 @@ class ViolationCreateForm(ViolationFieldsForm):
         required=False,
         help_text=_("Empty for works without any permit."),
     )
-    unit_code = forms.CharField(label=_("Unit"), max_length=50, required=False, help_text=_("For works without a permit."))
-    source = forms.ChoiceField(label=_("Found by"), choices=Violation.Source.choices, initial=Violation.Source.STAFF)
+    unit_code = forms.CharField(
+        label=_("Unit"), max_length=50, required=False, help_text=_("For works without a permit.")
+    )
+    source = forms.ChoiceField(
+        label=_("Found by"), choices=Violation.Source.choices, initial=Violation.Source.STAFF
+    )
     photos = MultipleFileField(label=_("Photos"), accept="image/*")
 
     field_order = ["renovation", "unit_code", "kind", "source", "description", "stop_order", "rectify_by"]
@@ -366,7 +391,9 @@ class ViolationCreateForm(ViolationFieldsForm):
 
 
 class RectificationForm(forms.Form):
-    rectify_by = ReasonableDateFormField(label=_("Rectify by"), widget=forms.DateInput(attrs={"type": "date"}))
+    rectify_by = ReasonableDateFormField(
+        label=_("Rectify by"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     stop_order = forms.BooleanField(label=_("Stop the works (stop order)"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=4000)
 
@@ -394,8 +421,12 @@ class LinkComplaintForm(forms.Form):
 
 
 class ViolationFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *Violation.Status.choices])
-    kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All")), *Violation.Kind.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Violation.Status.choices]
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All")), *Violation.Kind.choices]
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 

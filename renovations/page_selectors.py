@@ -115,23 +115,29 @@ def renovation_for_page(*, user, pk: int) -> Renovation:
 
 def renovations_of_unit(*, user, unit, limit: int = 10) -> list[Renovation]:
     """The unit page's section: the unit's latest renovations, one query."""
-    return list(
-        Renovation.objects.visible_to(user).filter(unit=unit).order_by("-created_at", "-pk")[:limit]
-    )
+    return list(Renovation.objects.visible_to(user).filter(unit=unit).order_by("-created_at", "-pk")[:limit])
 
 
 # --- patrols ------------------------------------------------------------------------------------
 
 
 def patrols_for_desk(*, user, day: date, missed: bool = False) -> QuerySet[Patrol]:
-    """The day's patrols, the user's own first; or (missed) every missed patrol, latest first."""
-    rows = Patrol.objects.visible_to(user).select_related(
-        "renovation", "renovation__unit", "assignee", "zone", "patrolled_by"
-    )
+    """The day's patrols (`renovations.metrics.patrols_for_day`) with the user's own first, then
+    those still due; or (missed) every patrol not done on its day, latest first."""
+    from renovations.metrics import missed_patrols, patrols_for_day
+
     if missed:
-        return rows.filter(result=Patrol.Result.MISSED).order_by("-date", "renovation__unit__code", "pk")
+        return missed_patrols(user=user).select_related("patrolled_by")
     mine_first = Case(When(assignee=user, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return rows.filter(date=day).annotate(mine=mine_first).order_by("mine", "renovation__unit__code", "pk")
+    due_first = Case(
+        When(result=Patrol.Result.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        patrols_for_day(user=user, day=day)
+        .select_related("patrolled_by")
+        .annotate(mine=mine_first, due=due_first)
+        .order_by("mine", "due", "zone__name", "renovation__unit__code", "pk")
+    )
 
 
 def patrol_for_page(*, user, pk: int) -> Patrol:

@@ -9,4 +9,7 @@ UNIT_PANEL_ROWS = 10
 
 def unit_renovations_context(request, unit) -> dict:
     """The unit's latest renovations: one query."""
-    return {"unit": unit, "renovations": renovations_of_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS)}
+    return {
+        "unit": unit,
+        "renovations": renovations_of_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS),
+    }

@@ -35,7 +35,9 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Monthly statement"), "billing:statement", "billing.view_billing_reports"),
     NavItem(pgettext_lazy("menu", "Renovations"), "renovations:list", "renovations.view_renovation"),
     NavItem(
-        pgettext_lazy("menu", "Renovation patrols"), "renovations:patrols", "renovations.record_renovation_patrol"
+        pgettext_lazy("menu", "Renovation patrols"),
+        "renovations:patrols",
+        "renovations.record_renovation_patrol",
     ),
     NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
     NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),

@@ -29,6 +29,11 @@ from renovations.services.completion import (  # noqa: F401
     withdraw_deduction,
 )
 from renovations.services.passes import issue_worker_passes, revoke_worker_passes  # noqa: F401
+from renovations.services.patrols import (  # noqa: F401
+    generate_daily_patrols,
+    mark_missed_patrols,
+    record_patrol,
+)
 from renovations.services.permits import (  # noqa: F401
     approve_renovation,
     issue_permit,
@@ -37,11 +42,6 @@ from renovations.services.permits import (  # noqa: F401
     start_works,
     take_renovation_deposit,
     waive_renovation_charges,
-)
-from renovations.services.patrols import (  # noqa: F401
-    generate_daily_patrols,
-    mark_missed_patrols,
-    record_patrol,
 )
 from renovations.services.violations import (  # noqa: F401
     confirm_rectified,

@@ -62,7 +62,9 @@ def form_errors(form) -> str:
 
 
 def _plain_or_404(request: HttpRequest, pk: int) -> Renovation:
-    renovation = Renovation.objects.visible_to(request.user).select_related("unit", "estate").filter(pk=pk).first()
+    renovation = (
+        Renovation.objects.visible_to(request.user).select_related("unit", "estate").filter(pk=pk).first()
+    )
     if renovation is None:
         raise Http404(_("No such renovation."))
     return renovation
@@ -133,11 +135,6 @@ def renovation_list(request: HttpRequest) -> HttpResponse:
 # --- the application ----------------------------------------------------------------------------
 
 
-_RESENT_WITH_CHANGES = gettext_lazy(
-    "This form was already sent with other details. Open a new form to register another application."
-)
-
-
 @desk_page(REGISTER)
 @require_http_methods(["GET", "POST"])
 def renovation_create(request: HttpRequest) -> HttpResponse:
@@ -156,7 +153,9 @@ def renovation_create(request: HttpRequest) -> HttpResponse:
 
     posted = request.method == "POST"
     more = posted and "more_workers" in request.POST
-    form = RenovationCreateForm(request.POST if posted else None, request.FILES if posted else None, unit=unit)
+    form = RenovationCreateForm(
+        request.POST if posted else None, request.FILES if posted else None, unit=unit
+    )
     workers = worker_formset(request.POST if posted else None, more=more)
     if posted and not more and form.is_valid() & workers.is_valid():
         data = form.cleaned_data
@@ -180,7 +179,7 @@ def renovation_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply_service_error(form, error)
         except DomainError as error:
-            form.add_error(None, _RESENT_WITH_CHANGES if error.code == "idempotency_conflict" else error.message)
+            form.add_error(None, error.message)
         else:
             messages.success(
                 request, _("Renovation application %(number)s registered.") % {"number": renovation.number}
@@ -190,7 +189,12 @@ def renovation_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "renovations/renovation_form.html",
-        {"form": form, "workers": workers, "unit": unit, "no_owner": not form.fields["owner"].queryset.exists()},
+        {
+            "form": form,
+            "workers": workers,
+            "unit": unit,
+            "no_owner": not form.fields["owner"].queryset.exists(),
+        },
         status=400 if invalid else 200,
     )
 
@@ -210,24 +214,42 @@ Run = Callable[[Renovation, object, dict], object]
 ACTIONS: dict[str, tuple[type | None, Run]] = {
     "send_to_engineering": (NoteForm, lambda r, u, d: services.send_for_review(renovation=r, actor=u, **d)),
     "send_to_manager": (NoteForm, lambda r, u, d: services.send_for_review(renovation=r, actor=u, **d)),
-    "engineering_approve": (NoteForm, lambda r, u, d: services.engineering_approve(renovation=r, actor=u, **d)),
+    "engineering_approve": (
+        NoteForm,
+        lambda r, u, d: services.engineering_approve(renovation=r, actor=u, **d),
+    ),
     "engineering_request_changes": (
         ReasonForm,
         lambda r, u, d: services.engineering_request_changes(renovation=r, actor=u, **d),
     ),
-    "engineering_reject": (ReasonForm, lambda r, u, d: services.engineering_reject(renovation=r, actor=u, **d)),
+    "engineering_reject": (
+        ReasonForm,
+        lambda r, u, d: services.engineering_reject(renovation=r, actor=u, **d),
+    ),
     "approve": (NoteForm, lambda r, u, d: services.approve_renovation(renovation=r, actor=u, **d)),
-    "request_changes": (ReasonForm, lambda r, u, d: services.request_renovation_changes(renovation=r, actor=u, **d)),
+    "request_changes": (
+        ReasonForm,
+        lambda r, u, d: services.request_renovation_changes(renovation=r, actor=u, **d),
+    ),
     "reject": (ReasonForm, lambda r, u, d: services.reject_renovation(renovation=r, actor=u, **d)),
     "resubmit": (NoteForm, lambda r, u, d: services.resubmit_renovation(renovation=r, actor=u, **d)),
     "withdraw": (ReasonForm, lambda r, u, d: services.withdraw_renovation(renovation=r, actor=u, **d)),
-    "record_agreement": (AgreementForm, lambda r, u, d: services.record_agreement(renovation=r, actor=u, **d)),
-    "waive_charges": (ReasonForm, lambda r, u, d: services.waive_renovation_charges(renovation=r, actor=u, **d)),
+    "record_agreement": (
+        AgreementForm,
+        lambda r, u, d: services.record_agreement(renovation=r, actor=u, **d),
+    ),
+    "waive_charges": (
+        ReasonForm,
+        lambda r, u, d: services.waive_renovation_charges(renovation=r, actor=u, **d),
+    ),
     "issue_permit": (None, lambda r, u, d: services.issue_permit(renovation=r, actor=u)),
     "start_works": (None, lambda r, u, d: services.start_works(renovation=r, actor=u)),
     "request_completion": (NoteForm, lambda r, u, d: services.request_completion(renovation=r, actor=u, **d)),
     "accept": (FindingsForm, lambda r, u, d: services.pass_acceptance(renovation=r, actor=u, **d)),
-    "fail_acceptance": (RequiredFindingsForm, lambda r, u, d: services.fail_acceptance(renovation=r, actor=u, **d)),
+    "fail_acceptance": (
+        RequiredFindingsForm,
+        lambda r, u, d: services.fail_acceptance(renovation=r, actor=u, **d),
+    ),
     "pass_second_inspection": (
         FindingsForm,
         lambda r, u, d: services.pass_second_inspection(renovation=r, actor=u, **d),
@@ -265,7 +287,13 @@ def _timeline(renovation: Renovation) -> list:
     events = list(renovation.events.all())
     for event in events:
         action = RENOVATION.by_name.get(event.action)
-        event.title = str(action.label) if action else _("Application registered") if event.action == "register" else event.action
+        event.title = (
+            str(action.label)
+            if action
+            else _("Application registered")
+            if event.action == "register"
+            else event.action
+        )
         event.from_label = RENOVATION.label(event.from_status) if event.from_status else ""
         event.to_label = RENOVATION.label(event.to_status) if event.to_status else ""
     return events
@@ -284,11 +312,14 @@ def _render_detail(request: HttpRequest, renovation: Renovation, *, status: int 
     context = {
         "r": renovation,
         "actions": [
-            {"name": a.name, "label": a.label, "form": FORM_KINDS[ACTIONS[a.name][0]]} for a in actions if a.name in ACTIONS
+            {"name": a.name, "label": a.label, "form": FORM_KINDS[ACTIONS[a.name][0]]}
+            for a in actions
+            if a.name in ACTIONS
         ],
         "charges": charges,
         "owed": owed,
-        "may_take_deposit": any(o.kind == "deposit" for o in owed) and user.has_perm("renovations.issue_renovation_permit"),
+        "may_take_deposit": any(o.kind == "deposit" for o in owed)
+        and user.has_perm("renovations.issue_renovation_permit"),
         "money_key": uuid.uuid4().hex,
         "payment_methods": MoneyMethodForm.base_fields["method"].choices,
         "workers": [w for w in workers if w.removed_at is None],
@@ -316,7 +347,9 @@ def renovation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, page_selectors.renovation_for_page(user=request.user, pk=pk))
 
 
-def _run(request: HttpRequest, pk: int, call: Callable[[], object], *, done: str, anchor: str = "") -> HttpResponse:
+def _run(
+    request: HttpRequest, pk: int, call: Callable[[], object], *, done: str, anchor: str = ""
+) -> HttpResponse:
     """Call a service; a refusal (a wrong state, a broken rule) is a message on the page, with
     nothing changed."""
     try:
@@ -363,7 +396,9 @@ def deposit_take(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
-        lambda: services.take_renovation_deposit(renovation=renovation, actor=request.user, **form.cleaned_data),
+        lambda: services.take_renovation_deposit(
+            renovation=renovation, actor=request.user, **form.cleaned_data
+        ),
         done=_("The deposit is taken."),
         anchor="charges",
     )
@@ -424,14 +459,20 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, pk, upload, done=_("File added."), anchor="documents")
 
 
-@desk_page(VIEW)
+@desk_page("renovations.view_renovationdocument")
 @require_GET
 def document_download(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
     renovation = _plain_or_404(request, pk)
-    document = RenovationDocument.objects.visible_to(request.user).filter(pk=document_pk, renovation=renovation).first()
+    document = (
+        RenovationDocument.objects.visible_to(request.user)
+        .filter(pk=document_pk, renovation=renovation)
+        .first()
+    )
     if document is None:
         raise Http404(_("No such file."))
-    return serve_private_file(document.file, content_type=document.content_type, download_name=document.original_name)
+    return serve_private_file(
+        document.file, content_type=document.content_type, download_name=document.original_name
+    )
 
 
 DEDUCTORS = "renovations.manage_renovation_violation"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from renovations import page_selectors, services
+from renovations import metrics, page_selectors, services
 from renovations.forms import (
     EscalationForm,
     LinkComplaintForm,
@@ -138,7 +138,13 @@ def _violation_timeline(violation: Violation) -> list:
     events = list(violation.events.all())
     for event in events:
         action = VIOLATION.by_name.get(event.action)
-        event.title = str(action.label) if action else _("Violation recorded") if event.action == "record" else event.action
+        event.title = (
+            str(action.label)
+            if action
+            else _("Violation recorded")
+            if event.action == "record"
+            else event.action
+        )
         event.from_label = VIOLATION.label(event.from_status) if event.from_status else ""
         event.to_label = VIOLATION.label(event.to_status) if event.to_status else ""
     return events
@@ -211,7 +217,10 @@ def violation_create(request: HttpRequest) -> HttpResponse:
     if not posted and request.GET.get("renovation", "").isdigit():
         initial["renovation"] = request.GET["renovation"]
     form = ViolationCreateForm(
-        request.POST if posted else None, request.FILES if posted else None, user=request.user, initial=initial
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        user=request.user,
+        initial=initial,
     )
     if posted and form.is_valid():
         data = form.cleaned_data
@@ -249,7 +258,9 @@ def link_complaint(request: HttpRequest) -> HttpResponse:
             form.add_error("ticket_number", _("No ticket with this number in your estates."))
         else:
             try:
-                violation = services.link_complaint(renovation=data["renovation"], ticket=ticket, actor=request.user)
+                violation = services.link_complaint(
+                    renovation=data["renovation"], ticket=ticket, actor=request.user
+                )
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
@@ -272,8 +283,6 @@ BREAKDOWNS = (("zone", gettext_lazy("By zone")), ("housekeeper", gettext_lazy("B
 @desk_page("tickets.view_ticket_metrics")
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
-    from renovations import metrics
-
     today = timezone.localdate()
     form = MetricsForm(request.GET or None, user=request.user)
     if not request.GET:
@@ -287,7 +296,8 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         month = form.cleaned_data["month"]
         figures = metrics.violation_metrics(estate_ids=estate_ids, month=month)
         breakdowns = [
-            (title, metrics.violation_metrics(estate_ids=estate_ids, month=month, by=by)) for by, title in BREAKDOWNS
+            (title, metrics.violation_metrics(estate_ids=estate_ids, month=month, by=by))
+            for by, title in BREAKDOWNS
         ]
     return render(
         request, "renovations/metrics.html", {"form": form, "figures": figures, "breakdowns": breakdowns}
