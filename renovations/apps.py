@@ -23,6 +23,14 @@ class RenovationsConfig(AppConfig):
             _seed_new_estate, sender="residents.Estate", dispatch_uid="renovations.seed_new_estate"
         )
 
+        from renovations import panels
         from renovations.workflows import guard_linked_complaints
+        from servicecenter.panels import register_unit_panel
 
         guard_linked_complaints()
+        register_unit_panel(
+            order=25,
+            template="renovations/_unit_renovations.html",
+            context=panels.unit_renovations_context,
+            permission="renovations.view_renovation",
+        )
