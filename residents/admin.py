@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +21,7 @@ from residents.models import (
     Estate,
     HouseholdChange,
     Occupancy,
+    Pass,
     Person,
     SensitiveAccessLog,
     Unit,
@@ -418,3 +423,102 @@ class SensitiveAccessLogAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
         except (KeyError, NoReverseMatch):
             return label
         return format_html('<a href="{}">{} #{}</a>', url, label, obj.purpose_id)
+
+
+@admin.register(Pass)
+class PassAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: passes are issued by the desk (services.issue_pass) or by a renovation's permit,
+    and revoked through services.revoke_pass (the action here asks for the reason). Numbers of the
+    holder are shown masked."""
+
+    list_display = [
+        "number",
+        "kind",
+        "holder_name",
+        "holder_id_masked",
+        "masked_mobile",
+        "unit",
+        "estate",
+        "valid_from",
+        "valid_until",
+        "state_now",
+    ]
+    list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter), "valid_until", "estate"]
+    list_select_related = ["estate", "unit"]
+    search_fields = ["number", "holder_name"]
+    date_hierarchy = "issued_at"
+    fields = [
+        "number",
+        "kind",
+        "estate",
+        "unit",
+        "holder_name",
+        "masked_mobile",
+        "holder_id_masked",
+        "person",
+        "valid_from",
+        "valid_until",
+        "allowed_hours",
+        "source_reference",
+        "issued_by",
+        "issued_at",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+    ]
+    readonly_fields = fields
+    actions = ["revoke_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm(services.PASS_PERMISSION)
+
+    @admin.display(description=_("holder's mobile"))
+    def masked_mobile(self, obj):
+        return obj.holder_mobile_masked or "—"
+
+    @admin.display(description=_("state"))
+    def state_now(self, obj):
+        return obj.state_at(timezone.now())
+
+    @admin.action(description=_("Revoke the selected passes (with a reason)"), permissions=["revoke"])
+    def revoke_selected(self, request, queryset):
+        """Asks for the reason on a second page, then revokes each pass through the service."""
+        reason = (request.POST.get("reason") or "").strip()
+        if "apply" not in request.POST or not reason:
+            return TemplateResponse(
+                request,
+                "admin/residents/revoke_passes.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Revoke passes"),
+                    "passes": queryset.select_related("unit"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                    "missing_reason": "apply" in request.POST,
+                },
+            )
+        revoked = 0
+        for pass_ in queryset:
+            try:
+                services.revoke_pass(pass_=pass_, actor=request.user, reason=reason)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{pass_}: {getattr(error, 'message', error)}", messages.ERROR)
+            else:
+                revoked += 1
+        if revoked:
+            self.message_user(
+                request,
+                ngettext("%(count)d pass revoked.", "%(count)d passes revoked.", revoked)
+                % {"count": revoked},
+                messages.SUCCESS,
+            )
+        return None

@@ -1,10 +1,12 @@
 """One FilterSet per list, shared by the API and the desk pages."""
 
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import Building, Occupancy, Person, SensitiveAccessLog, Unit
-from residents.selectors import persons_matching
+from residents.models import Building, Occupancy, Pass, Person, SensitiveAccessLog, Unit
+from residents.selectors import normalize_pass_number, persons_matching
 from servicecenter.forms import IdFilter
 
 
@@ -75,3 +77,27 @@ class AccessLogFilter(django_filters.FilterSet):
     class Meta:
         model = SensitiveAccessLog
         fields = ["action", "purpose", "actor", "person", "since", "until"]
+
+
+class PassFilter(django_filters.FilterSet):
+    number = django_filters.CharFilter(method="filter_number", label=_("Pass number"))
+    holder = django_filters.CharFilter(field_name="holder_name", lookup_expr="icontains", label=_("Holder"))
+    kind = django_filters.ChoiceFilter(choices=Pass.Kind.choices, label=_("Kind"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
+    valid = django_filters.BooleanFilter(method="filter_valid", label=_("Valid now"))
+
+    class Meta:
+        model = Pass
+        fields = ["number", "holder", "kind", "estate", "unit", "valid"]
+
+    def filter_number(self, queryset, name, value):
+        number = normalize_pass_number(value)
+        return queryset.filter(number__icontains=number) if number else queryset
+
+    def filter_valid(self, queryset, name, value):
+        if value is None:
+            return queryset
+        now = timezone.now()
+        valid = Q(revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now)
+        return queryset.filter(valid) if value else queryset.exclude(valid)

@@ -168,3 +168,31 @@ class VerifyIdForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         error_messages={"required": _("Type the ID number on the card the person shows you.")},
     )
+
+
+class PassVerifyForm(forms.Form):
+    """The gate's one box: the number printed on the pass (or read from its QR code)."""
+
+    number = forms.CharField(
+        label=_("Pass number"),
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "autofocus": True,
+                "enterkeyhint": "go",
+                "placeholder": "LJYP2026-000123",
+            }
+        ),
+        error_messages={"required": _("Type the number printed on the pass.")},
+    )
+
+
+class PassRevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revoking"),
+        max_length=200,
+        error_messages={"required": _("Say why the pass is revoked; the gate shows it.")},
+    )

@@ -27,16 +27,34 @@ _EDIT_PEOPLE = [
     "residents.add_archivedocument",
 ]
 
+# Passes (装修出入证, 搬家放行条, shop staff, resident cards): every staff member at a gate checks
+# them; the desk issues and revokes them.
+_PASS_CHECK = ["residents.view_pass", "residents.verify_pass"]
+_PASS_DESK = [*_PASS_CHECK, "residents.issue_pass"]
+
 ROLE_PERMISSIONS = {
     RESIDENT: [],
-    FRONTDESK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number"],
-    CLERK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number"],
-    HOUSEKEEPER: [*_READ, *_EDIT_PEOPLE, "residents.view_sensitive", "residents.verify_id_number"],
-    TECHNICIAN: ["residents.view_estate", "residents.view_building", "residents.view_unit"],
+    FRONTDESK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number", *_PASS_DESK],
+    CLERK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number", *_PASS_DESK],
+    HOUSEKEEPER: [
+        *_READ,
+        *_EDIT_PEOPLE,
+        "residents.view_sensitive",
+        "residents.verify_id_number",
+        *_PASS_CHECK,
+    ],
+    TECHNICIAN: ["residents.view_estate", "residents.view_building", "residents.view_unit", *_PASS_CHECK],
     # The engineering supervisor reviews renovations and inspects units: the archive, masked.
-    ENGINEER: _READ,
-    SUPERVISOR: [*_READ, *_EDIT_PEOPLE, "residents.view_sensitive", "residents.verify_id_number"],
+    ENGINEER: [*_READ, *_PASS_CHECK],
+    SUPERVISOR: [
+        *_READ,
+        *_EDIT_PEOPLE,
+        "residents.view_sensitive",
+        "residents.verify_id_number",
+        *_PASS_DESK,
+    ],
     MANAGER: [
+        *_PASS_DESK,
         *_READ,
         *_EDIT_PEOPLE,
         "residents.view_sensitive",
@@ -49,5 +67,5 @@ ROLE_PERMISSIONS = {
         "residents.change_estate",
         "residents.view_sensitiveaccesslog",
     ],
-    COMPANY: [*_READ, "residents.view_sensitiveaccesslog"],
+    COMPANY: [*_READ, "residents.view_sensitiveaccesslog", "residents.view_pass"],
 }

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from residents.models import ArchiveDocument, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import ArchiveDocument, Estate, Occupancy, Pass, Person, SensitiveAccessLog, Unit
 from servicecenter.phones import MIN_FULL_DIGITS, phone_q, phone_search_digits
+from servicecenter.scoping import access_for
 from servicecenter.validators import normalize_mobile, normalize_phone
 
 
@@ -270,3 +276,118 @@ def household_for_portal(*, user, today: date | None = None) -> list[HouseholdUn
             )
         )
     return result
+
+
+# --- Passes (装修出入证, 搬家放行条, shop staff, resident cards) ----------------------------------
+
+
+def normalize_pass_number(value: str) -> str:
+    """A pass number as typed at the gate: full-width characters folded (ＬＪＹ → LJY, － → -),
+    every space dropped, upper case. "ljyp 2026-000123" finds LJYP2026-000123."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return "".join(text.split()).upper()
+
+
+def passes_for_list(*, user) -> QuerySet[Pass]:
+    """Passes the user may see (staff: their estates; residents: their units'), newest first,
+    with what a list row shows loaded in the same query."""
+    return Pass.objects.visible_to(user).select_related("estate", "unit").order_by("-issued_at", "-pk")
+
+
+def pass_for_page(*, user, pk: int) -> Pass:
+    """One pass within the user's reach, with who issued and revoked it; Http404 otherwise."""
+    found = (
+        Pass.objects.visible_to(user)
+        .select_related("estate", "unit", "issued_by", "revoked_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404(_("No such pass."))
+    return found
+
+
+def passes_for_unit(*, user, unit: Unit, limit: int = 10) -> list[Pass]:
+    """The unit's latest passes for the unit page: one query however many there are."""
+    return list(passes_for_list(user=user).filter(unit=unit)[:limit])
+
+
+@dataclass(frozen=True)
+class PassCheck:
+    """The gate's answer for one pass at one moment (`verify_pass`). `reason` is "" for a valid
+    pass, else "revoked", "expired" or "not_yet_valid"; `reason_text` says it in the user's
+    language (with the revoke reason for a revoked pass)."""
+
+    pass_id: int
+    number: str
+    valid: bool
+    reason: str
+    reason_text: str
+    revoke_reason: str
+    kind: str
+    kind_label: str
+    holder_name: str
+    holder_id_masked: str
+    holder_mobile_masked: str
+    unit_code: str
+    estate_name: str
+    allowed_hours: str
+    valid_from: datetime
+    valid_until: datetime
+    checked_at: datetime
+
+
+def _local(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _reason_text(pass_: Pass, state: str) -> str:
+    if state == "revoked":
+        return _("Revoked: %(reason)s") % {"reason": pass_.revoke_reason or "—"}
+    if state == "expired":
+        return _("Expired at %(moment)s") % {"moment": _local(pass_.valid_until)}
+    if state == "not_yet_valid":
+        return _("Not valid before %(moment)s") % {"moment": _local(pass_.valid_from)}
+    return _("Valid until %(moment)s") % {"moment": _local(pass_.valid_until)}
+
+
+def _find_pass(queryset: QuerySet[Pass], number: str) -> Pass | None:
+    # Numbers are issued upper case (the estate code, "P", the year): the exact match uses the
+    # unique index; an estate code with lower-case letters is still found, more slowly.
+    return queryset.filter(number=number).first() or queryset.filter(number__iexact=number).first()
+
+
+def verify_pass(*, number: str, user, now: datetime | None = None) -> PassCheck:
+    """Whether the pass with this number lets its holder in now, for a staff member at the gate.
+
+    Valid means not revoked, `valid_from <= now < valid_until` (the end is exclusive: a pass
+    ending at midnight no longer opens the gate at midnight). Http404 for an unknown number, one
+    outside the staff member's estates, or a user who is not staff: the gate must not confirm
+    that another estate's pass exists."""
+    now = now or timezone.now()
+    normalized = normalize_pass_number(number)
+    if not normalized or not access_for(user).is_staff_member:
+        raise Http404(_("No such pass."))
+    pass_ = _find_pass(Pass.objects.visible_to(user).select_related("estate", "unit"), normalized)
+    if pass_ is None:
+        raise Http404(_("No such pass."))
+    state = pass_.state_at(now)
+    return PassCheck(
+        pass_id=pass_.pk,
+        number=pass_.number,
+        valid=state == "valid",
+        reason="" if state == "valid" else state,
+        reason_text=_reason_text(pass_, state),
+        revoke_reason=pass_.revoke_reason if state == "revoked" else "",
+        kind=pass_.kind,
+        kind_label=str(pass_.get_kind_display()),
+        holder_name=pass_.holder_name,
+        holder_id_masked=pass_.holder_id_masked,
+        holder_mobile_masked=pass_.holder_mobile_masked,
+        unit_code=pass_.unit.code if pass_.unit_id else "",
+        estate_name=pass_.estate.name,
+        allowed_hours=pass_.allowed_hours,
+        valid_from=pass_.valid_from,
+        valid_until=pass_.valid_until,
+        checked_at=now,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import views, views_import
+from residents import views, views_import, views_passes
 
 desk_patterns = [
     path("units/", views.unit_list, name="unit_list"),
@@ -26,4 +26,12 @@ portal_patterns = [
     path("household/", views.portal_household, name="household"),
     path("household/<int:pk>/payer/", views.portal_household_payer, name="household_payer"),
     path("household/<int:pk>/bills/", views.portal_household_bills, name="household_bills"),
+]
+# Mounted at /passes/ (namespace "passes"): short addresses for a phone at the gate.
+pass_patterns = [
+    path("", views_passes.pass_list, name="list"),
+    path("verify/", views_passes.pass_verify, name="verify"),
+    path("<int:pk>/", views_passes.pass_detail, name="detail"),
+    path("<int:pk>/print/", views_passes.pass_print, name="print"),
+    path("<int:pk>/revoke/", views_passes.pass_revoke, name="revoke"),
 ]

@@ -34,6 +34,7 @@ from residents.models import (
     resident_unit_ids,
 )
 from residents.selectors import estates_visible_to
+from residents.views_passes import with_state
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.net import client_ip
@@ -102,6 +103,12 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit_or_404(request, pk)
     current, ended = selectors.split_occupancies(unit.occupancies.all(), today=timezone.localdate())
+    now = timezone.now()
+    unit_passes = (
+        [with_state(p, now) for p in selectors.passes_for_unit(user=request.user, unit=unit)]
+        if request.user.has_perm("residents.view_pass")
+        else None
+    )
     return render(
         request,
         "residents/unit_detail.html",
@@ -113,6 +120,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": unit.documents.all(),
             "today": timezone.localdate(),
             "upload_form": DocumentUploadForm(),
+            "unit_passes": unit_passes,
             "panels": render_unit_panels(request, unit),
         },
     )

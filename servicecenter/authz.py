@@ -131,6 +131,10 @@ _RENO_REVIEWERS = roles(ENGINEER, MANAGER)  # engineering review and the inspect
 _RENO_PATROL_READERS = all_staff_but(TECHNICIAN)
 _RENO_PATROLLERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
 _RENO_VIOLATION_MANAGERS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
+# Passes: every staff member at a gate checks them; the desk issues and revokes them.
+_PASS_READERS = ALL_STAFF
+_PASS_CHECKERS = all_staff_but(COMPANY)
+_PASS_ISSUERS = roles(FRONTDESK, CLERK, SUPERVISOR, MANAGER)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -182,6 +186,12 @@ URLS: dict[str, frozenset[str]] = {
     "residents:import": roles(MANAGER),
     "residents:import_confirm": roles(MANAGER),
     "residents:export": roles(MANAGER),
+    # --- passes (装修出入证 and the others): the gate check, the list, one pass, its card
+    "passes:verify": _PASS_CHECKERS,
+    "passes:list": _PASS_READERS,
+    "passes:detail": _PASS_READERS,
+    "passes:print": _PASS_READERS,
+    "passes:revoke": _PASS_ISSUERS,
     # --- tickets (each transition is then checked per action: see the API's ticket.* entries)
     "tickets:list": _TICKET_READERS,
     "tickets:my_work": _TICKET_READERS,
@@ -325,6 +335,11 @@ API: dict[str, frozenset[str]] = {
     "occupancy.bill_visibility": _ARCHIVE_EDITORS,
     "access-log.list": roles(MANAGER, COMPANY),
     "access-log.retrieve": roles(MANAGER, COMPANY),
+    "pass.list": _PASS_READERS | RESIDENTS,  # residents: their own units' passes
+    "pass.retrieve": _PASS_READERS | RESIDENTS,
+    "pass.create": _PASS_ISSUERS,
+    "pass.revoke": _PASS_ISSUERS,
+    "pass.verify": _PASS_CHECKERS,  # by number; 404 outside one's estates
     # staff
     "team.list": _STAFF_ADMIN_READERS,
     "team.retrieve": _STAFF_ADMIN_READERS,

@@ -42,6 +42,8 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
     NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),
     NavItem(pgettext_lazy("menu", "Import"), "residents:import", "residents.import_archive"),
+    NavItem(pgettext_lazy("menu", "Gate check"), "passes:verify", "residents.verify_pass"),
+    NavItem(pgettext_lazy("menu", "Passes"), "passes:list", "residents.view_pass"),
     NavItem(pgettext_lazy("menu", "Access log"), "residents:access_log", "residents.view_sensitiveaccesslog"),
 ]
 

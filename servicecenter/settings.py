@@ -290,6 +290,8 @@ SPECTACULAR_SETTINGS = {
         "TicketChannelEnum": "tickets.models.Ticket.Channel",
         "ReplyChannelEnum": "tickets.models.ReplyChannel",
         "CallbackMethodEnum": "tickets.models.Callback.Method",
+        "PassKindEnum": "residents.models.Pass.Kind",
+        "ManualPassKindEnum": "residents.api.serializers.MANUAL_PASS_KINDS",
     },
 }
 

@@ -34,6 +34,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("archive/", include((residents_urls.desk_patterns, "residents"))),
+    path("passes/", include((residents_urls.pass_patterns, "passes"))),
     path("tickets/", include((tickets_urls.desk_patterns, "tickets"))),
     path("billing/", include((billing_urls.desk_patterns, "billing"))),
     path("renovations/", include((renovations_urls.desk_patterns, "renovations"))),

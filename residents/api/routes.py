@@ -3,6 +3,7 @@ from residents.api.views import (
     BuildingViewSet,
     EstateViewSet,
     OccupancyViewSet,
+    PassViewSet,
     PersonViewSet,
     UnitViewSet,
 )
@@ -14,4 +15,5 @@ ROUTES = [
     ("persons", PersonViewSet, "person"),
     ("occupancies", OccupancyViewSet, "occupancy"),
     ("access-logs", AccessLogViewSet, "access-log"),
+    ("passes", PassViewSet, "pass"),
 ]

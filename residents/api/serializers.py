@@ -1,10 +1,13 @@
 """Archive API shapes. Read serializers never carry a full ID or phone number; write serializers
 only parse input for the services in residents/services.py."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from residents.models import Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.models import Building, Estate, Occupancy, Pass, Person, SensitiveAccessLog, Unit
+from servicecenter.validators import validate_reasonable_date
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -230,3 +233,120 @@ class VerifyIdRequestSerializer(serializers.Serializer):
 
 class VerifyIdResultSerializer(serializers.Serializer):
     matched = serializers.BooleanField()
+
+
+# --- Passes ----------------------------------------------------------------------------------------
+
+
+# The kinds the desk issues by hand; worker and moving passes come from their renovation or move.
+MANUAL_PASS_KINDS = [
+    (Pass.Kind.SHOP_STAFF.value, Pass.Kind.SHOP_STAFF.label),
+    (Pass.Kind.RESIDENT_CARD.value, Pass.Kind.RESIDENT_CARD.label),
+]
+
+
+class PassSerializer(serializers.ModelSerializer):
+    """A pass as the list and detail show it: the holder's numbers masked, the state now."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    estate_code = serializers.CharField(source="estate.code", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True, allow_null=True, default=None)
+    holder_mobile = serializers.CharField(source="holder_mobile_masked", read_only=True)
+    holder_id_number = serializers.CharField(source="holder_id_masked", read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text=_('"valid", "revoked", "expired" or "not_yet_valid" at the time of the request.')
+    )
+
+    class Meta:
+        model = Pass
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "kind_display",
+            "estate",
+            "estate_code",
+            "unit",
+            "unit_code",
+            "holder_name",
+            "holder_mobile",
+            "holder_id_number",
+            "valid_from",
+            "valid_until",
+            "allowed_hours",
+            "issued_at",
+            "revoked_at",
+            "revoke_reason",
+            "state",
+        ]
+        read_only_fields = fields
+
+    def get_state(self, obj: Pass) -> str:
+        now = self.context.setdefault("now", timezone.now())
+        return obj.state_at(now)
+
+
+class PassCreateSerializer(serializers.Serializer):
+    """A pass issued by hand at the desk: a shop's staff member or a resident's card. Worker and
+    moving passes come from their renovation or move."""
+
+    kind = serializers.ChoiceField(choices=MANUAL_PASS_KINDS)
+    estate = ScopedRelatedField(Estate, required=False, help_text=_("Defaults to the unit's estate."))
+    unit = ScopedRelatedField(Unit, required=False, allow_null=True)
+    holder_name = serializers.CharField(max_length=100)
+    holder_mobile = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    holder_id_number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField()
+    allowed_hours = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def _reasonable(self, value):
+        try:
+            validate_reasonable_date(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code="date_out_of_range") from None
+        return value
+
+    def validate_valid_from(self, value):
+        return self._reasonable(value)
+
+    def validate_valid_until(self, value):
+        return self._reasonable(value)
+
+    def validate(self, attrs):
+        unit = attrs.get("unit")
+        if attrs.get("estate") is None:
+            if unit is None:
+                raise serializers.ValidationError({"estate": _("Give the estate or the unit.")})
+            attrs["estate"] = unit.estate
+        return attrs
+
+
+class PassRevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, help_text=_("Why the pass no longer opens the gate."))
+
+
+class PassCheckSerializer(serializers.Serializer):
+    """The gate's answer (`residents.selectors.PassCheck`)."""
+
+    pass_id = serializers.IntegerField()
+    number = serializers.CharField()
+    valid = serializers.BooleanField()
+    reason = serializers.CharField(
+        help_text=_(
+            'Empty for a valid pass, else why it is not valid: "revoked", "expired" or "not_yet_valid".'
+        )
+    )
+    reason_text = serializers.CharField()
+    revoke_reason = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Pass.Kind.choices)
+    kind_label = serializers.CharField()
+    holder_name = serializers.CharField()
+    holder_id_masked = serializers.CharField()
+    holder_mobile_masked = serializers.CharField()
+    unit_code = serializers.CharField()
+    estate_name = serializers.CharField()
+    allowed_hours = serializers.CharField()
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField()
+    checked_at = serializers.DateTimeField()

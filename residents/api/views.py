@@ -10,10 +10,17 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from residents import services
+from residents import selectors, services
 from residents.api import serializers as s
-from residents.filters import AccessLogFilter, BuildingFilter, OccupancyFilter, PersonFilter, UnitFilter
-from residents.models import Building, Estate, Occupancy, Person, SensitiveAccessLog, Unit
+from residents.filters import (
+    AccessLogFilter,
+    BuildingFilter,
+    OccupancyFilter,
+    PassFilter,
+    PersonFilter,
+    UnitFilter,
+)
+from residents.models import Building, Estate, Occupancy, Pass, Person, SensitiveAccessLog, Unit
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
 from servicecenter.net import client_ip
 
@@ -250,3 +257,64 @@ class AccessLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archive
     filterset_class = AccessLogFilter
     ordering_fields = ["created_at"]
     residents_may_read = False
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Passes (a resident sees only their own units' passes; numbers masked)"),
+    retrieve=extend_schema(summary="One pass", responses={200: s.PassSerializer, 404: _NOT_FOUND}),
+    create=extend_schema(
+        summary="Issue a pass by hand (shop staff, resident card)",
+        description="Full mobile and ID numbers are accepted here; the response shows them masked.",
+        request=s.PassCreateSerializer,
+        responses={201: s.PassSerializer, 400: _ERROR, 403: _FORBIDDEN},
+    ),
+)
+class PassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    """Numbered passes for the gate. Worker and moving passes are issued by their renovation or
+    move; only shop staff passes and resident cards are issued here."""
+
+    queryset = Pass.objects.select_related("estate", "unit")
+    serializer_class = s.PassSerializer
+    filterset_class = PassFilter
+    ordering_fields = ["issued_at", "valid_until", "number"]
+    action_permissions = {
+        "create": ["residents.issue_pass"],
+        "revoke": ["residents.issue_pass"],
+        "verify": ["residents.verify_pass"],
+    }
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-issued_at", "-pk")
+
+    def create(self, request, *args, **kwargs):
+        pass_ = services.issue_pass(actor=request.user, **self.parse(s.PassCreateSerializer))
+        return self.respond(pass_, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Revoke a pass (it no longer opens the gate)",
+        request=s.PassRevokeSerializer,
+        responses={200: s.PassSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        pass_ = self.get_object()
+        reason = self.parse(s.PassRevokeSerializer)["reason"]
+        services.revoke_pass(pass_=pass_, actor=request.user, reason=reason)
+        return self.respond(self.get_queryset().get(pk=pass_.pk))
+
+    @extend_schema(
+        summary="Check a pass at the gate: valid now?",
+        description=(
+            "By its printed number (case and spaces do not matter). A revoked, expired or not yet "
+            "valid pass answers 200 with `valid: false` and the reason; an unknown number, or one "
+            "of an estate the staff member does not work in, is a 404."
+        ),
+        request=None,
+        responses={200: s.PassCheckSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=False, methods=["get"], url_path=r"(?P<number>[^/.]+)/verify")
+    def verify(self, request, number=None):
+        check = selectors.verify_pass(number=number, user=request.user)
+        response = Response(s.PassCheckSerializer(check).data)
+        response["Cache-Control"] = "private, no-store"
+        return response

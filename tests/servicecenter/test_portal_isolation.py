@@ -77,6 +77,8 @@ def _markers(world: dict) -> list[str]:
         world["meter_reading"].meter.serial,
         world["document"].title,
         world["attachment"].original_name,
+        world["pass"].number,
+        world["pass"].holder_name,
     ]
 
 
@@ -107,6 +109,7 @@ _ID_KEYS = {
     "occupancy": "occupancy",
     "callback": "callback",
     "meter": "meter_reading",
+    "pass_id": "pass",
 }
 
 

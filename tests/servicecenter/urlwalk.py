@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -233,6 +233,17 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         "receipt_number": payment.receipt.number,
         "meter_reading": reading,
         "document": document,
+        # A shop-staff pass of the unit, valid for a year from now: the gate checks it by number.
+        "pass": residents_services.issue_pass(
+            estate=unit.estate,
+            unit=unit,
+            kind="shop_staff",
+            holder_name=f"holder-{tag}",
+            holder_mobile="13800138000",
+            valid_from=timezone.now() - timedelta(days=1),
+            valid_until=timezone.now() + timedelta(days=365),
+            actor=staff["frontdesk"],
+        ),
         **_renovation_world(unit, staff, tag),
     }
 
@@ -367,6 +378,10 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "residents:person_reveal": {"pk": ("person", "pk")},
     "residents:person_verify_id": {"pk": ("person", "pk")},
     "residents:document_download": {"pk": ("document", "pk")},
+    # passes desk
+    "passes:detail": {"pk": ("pass", "pk")},
+    "passes:print": {"pk": ("pass", "pk")},
+    "passes:revoke": {"pk": ("pass", "pk")},
     # tickets desk
     "tickets:callback_record": {"pk": ("callback", "pk")},
     "tickets:callback_call": {"pk": ("pending_callback", "pk")},
@@ -428,8 +443,12 @@ API_OBJECTS: dict[str, str] = {
     "meter-reading": "meter_reading",
     "bill": "bill",
     "payment": "payment",
+    "pass": "pass",
 }
-API_EXTRA_ARGS: dict[str, tuple[str, str]] = {"attachment_pk": ("attachment", "pk")}
+API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
+    "attachment_pk": ("attachment", "pk"),
+    "number": ("pass", "number"),  # /api/passes/{number}/verify/ (a list route with an argument)
+}
 
 
 def _lookup(objects: dict, shared: dict, key: str):
@@ -465,13 +484,13 @@ def url_query(url: Url, objects: dict, shared: dict) -> dict:
 
 
 def api_kwargs(action: ApiAction, objects: dict, shared: dict) -> dict:
-    if not action.detail:
+    if not action.detail and not action.extra_args:
         return {}
     if action.basename not in API_OBJECTS:
         raise AssertionError(
             f"API route {action.url_name} has no entry in API_OBJECTS (tests/servicecenter/urlwalk.py)"
         )
-    filled = {"pk": _lookup(objects, shared, API_OBJECTS[action.basename]).pk}
+    filled = {"pk": _lookup(objects, shared, API_OBJECTS[action.basename]).pk} if action.detail else {}
     for arg in action.extra_args:
         if arg not in API_EXTRA_ARGS:
             raise AssertionError(f"API route {action.url_name} takes {arg!r}: add it to API_EXTRA_ARGS")
