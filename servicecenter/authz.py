@@ -120,6 +120,17 @@ _REPLIERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 # Dialling the reporter from a ticket: whoever dispatches it, or the technician it is assigned to.
 _REPORTER_CALLERS = roles(FRONTDESK, TECHNICIAN, SUPERVISOR, MANAGER)
 _STAFF_ADMIN_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+# Renovations (renovations/roles.py): every staff role reads renovations (technicians at the
+# gate too); the rest of the file by what each role does in the renovation's life.
+_RENO_READERS = ALL_STAFF
+_RENO_DETAIL_READERS = all_staff_but(FRONTDESK, TECHNICIAN)  # documents, patrols, violations
+_RENO_FILE_READERS = all_staff_but(FRONTDESK, TECHNICIAN)
+_RENO_REGISTRARS = roles(FRONTDESK, CLERK, SUPERVISOR, MANAGER)
+_RENO_PERMIT_ISSUERS = roles(CLERK, MANAGER)
+_RENO_REVIEWERS = roles(ENGINEER, MANAGER)  # engineering review and the inspections
+_RENO_PATROL_READERS = all_staff_but(TECHNICIAN)
+_RENO_PATROLLERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
+_RENO_VIOLATION_MANAGERS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
 # Passes: every staff member at a gate checks them; the desk issues and revokes them.
 _PASS_READERS = ALL_STAFF
 _PASS_CHECKERS = all_staff_but(COMPANY)
@@ -225,6 +236,27 @@ URLS: dict[str, frozenset[str]] = {
     "billing:deposits": _BILLING_READERS,  # a unit's deposit ledger; taking one needs a cashier
     "billing:deposit_refund": _CASHIERS,
     "billing:bill_waive_late_fee": roles(MANAGER),
+    # --- renovations (each transition is then checked per action: DESK_RENOVATION_ACTIONS)
+    "renovations:list": _RENO_READERS,
+    "renovations:detail": _RENO_READERS,
+    "renovations:action": _RENO_READERS,
+    "renovations:create": _RENO_REGISTRARS,
+    "renovations:deposit": _RENO_PERMIT_ISSUERS,
+    "renovations:worker_add": _RENO_REGISTRARS,
+    "renovations:worker_remove": _RENO_REGISTRARS,
+    "renovations:document_upload": _RENO_REGISTRARS,
+    "renovations:document": _RENO_FILE_READERS,
+    "renovations:deduction_propose": _RENO_VIOLATION_MANAGERS,
+    "renovations:deduction_withdraw": _RENO_VIOLATION_MANAGERS,
+    "renovations:permit": _RENO_READERS,
+    "renovations:patrols": _RENO_PATROL_READERS,
+    "renovations:patrol": _RENO_PATROLLERS,
+    "renovations:violations": _RENO_PATROL_READERS,
+    "renovations:violation": _RENO_PATROL_READERS,
+    "renovations:violation_action": _RENO_PATROL_READERS,  # then DESK_VIOLATION_ACTIONS
+    "renovations:violation_create": _RENO_VIOLATION_MANAGERS,
+    "renovations:link_complaint": _RENO_VIOLATION_MANAGERS,
+    "renovations:metrics": _KPI_READERS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -240,6 +272,38 @@ DESK_TICKET_ACTIONS: dict[str, frozenset[str]] = {
     "close": roles(SUPERVISOR, MANAGER),
     "flag_major": _DISPATCHERS,
     "reply": _REPLIERS,
+}
+
+# The transitions behind renovations:action/<slug> (the workflow's permission of each action).
+DESK_RENOVATION_ACTIONS: dict[str, frozenset[str]] = {
+    "send_to_engineering": _RENO_REGISTRARS,
+    "send_to_manager": _RENO_REGISTRARS,
+    "engineering_approve": _RENO_REVIEWERS,
+    "engineering_request_changes": _RENO_REVIEWERS,
+    "engineering_reject": _RENO_REVIEWERS,
+    "approve": roles(MANAGER),
+    "request_changes": roles(MANAGER),
+    "reject": roles(MANAGER),
+    "resubmit": _RENO_REGISTRARS,
+    "withdraw": _RENO_REGISTRARS,
+    "record_agreement": _RENO_PERMIT_ISSUERS,
+    "waive_charges": roles(MANAGER),
+    "issue_permit": _RENO_PERMIT_ISSUERS,
+    "start_works": _RENO_PERMIT_ISSUERS,
+    "request_completion": _RENO_REGISTRARS,
+    "accept": _RENO_REVIEWERS,
+    "fail_acceptance": _RENO_REVIEWERS,
+    "pass_second_inspection": _RENO_REVIEWERS,
+    "fail_second_inspection": _RENO_REVIEWERS,
+    "approve_refund": roles(MANAGER),
+    "close": _RENO_REGISTRARS,
+}
+# The transitions behind renovations:violation_action/<slug>.
+DESK_VIOLATION_ACTIONS: dict[str, frozenset[str]] = {
+    "order_rectification": _RENO_VIOLATION_MANAGERS,
+    "confirm_rectified": _RENO_VIOLATION_MANAGERS,
+    "escalate": roles(SUPERVISOR, MANAGER),
+    "dismiss": _RENO_VIOLATION_MANAGERS,
 }
 
 # "<router basename>.<viewset action>". The resident role here means the API scoped to the units

@@ -67,6 +67,7 @@ STAFF_USERS = [
     ("technician2", "technician", "王师傅", Team.Kind.MAINTENANCE, False),
     ("cleaner", "technician", "赵阿姨", Team.Kind.CLEANING, False),
     ("guard", "technician", "孙保安", Team.Kind.SECURITY, False),
+    ("engineer", "engineer", "钱工", Team.Kind.MAINTENANCE, False),
 ]
 
 

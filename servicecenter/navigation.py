@@ -33,6 +33,12 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Meter readings"), "billing:meter_entry", "billing.add_meterreading"),
     NavItem(pgettext_lazy("menu", "Cash journal"), "billing:journal", "billing.view_billing_reports"),
     NavItem(pgettext_lazy("menu", "Monthly statement"), "billing:statement", "billing.view_billing_reports"),
+    NavItem(pgettext_lazy("menu", "Renovations"), "renovations:list", "renovations.view_renovation"),
+    NavItem(
+        pgettext_lazy("menu", "Renovation patrols"),
+        "renovations:patrols",
+        "renovations.record_renovation_patrol",
+    ),
     NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
     NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),
     NavItem(pgettext_lazy("menu", "Import"), "residents:import", "residents.import_archive"),

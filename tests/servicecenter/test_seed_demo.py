@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from renovations.models import Renovation
 from residents.models import Estate, Occupancy, Unit
 from servicecenter.scoping import access_for, forget_access
 
@@ -37,6 +38,7 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing():
         "clerk",
         "housekeeper",
         "technician",
+        "engineer",
         "company",
         "resident",
         "resident2",
@@ -65,3 +67,10 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing():
         ).count()
         == 2
     )
+
+    statuses = set(Renovation.objects.filter(estate=first_estate).values_list("status", flat=True))
+    assert statuses == set(Renovation.Status.values)
+    engineer = User.objects.get(username="engineer")
+    assert engineer.has_perm("renovations.review_renovation_engineering")
+    forget_access(engineer)
+    assert access_for(engineer).estate_ids == frozenset({first_estate.pk})

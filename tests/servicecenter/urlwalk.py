@@ -244,6 +244,60 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
             valid_until=timezone.now() + timedelta(days=365),
             actor=staff["frontdesk"],
         ),
+        **_renovation_world(unit, staff, tag),
+    }
+
+
+def _renovation_world(unit, staff: dict, tag: str) -> dict:
+    """Works in progress at the unit under an issued permit: a worker, a plan, a proposed
+    deduction, today's patrol for the housekeeper and an open violation."""
+    from django.core.files.base import ContentFile
+
+    from renovations.models import Deduction, Patrol, Renovation, RenovationDocument
+    from tests.renovations.factories import (
+        PatrolFactory,
+        RenovationFactory,
+        RenovationWorkerFactory,
+        ViolationFactory,
+    )
+
+    now = timezone.now()
+    renovation = RenovationFactory(
+        unit=unit,
+        number=f"ZX-{tag}-0001",
+        status=Renovation.Status.IN_PROGRESS,
+        description=f"leak-{tag} renovation",
+        permitted_at=now,
+        started_at=now,
+        working_hours="Mon–Fri 08:00-12:00, 14:00-18:00",
+    )
+    violation = ViolationFactory(renovation=renovation, found_by=staff["housekeeper"])
+    return {
+        "renovation": renovation,
+        "renovation_worker": RenovationWorkerFactory(renovation=renovation, name=f"worker-{tag}"),
+        "renovation_document": RenovationDocument.objects.create(
+            renovation=renovation,
+            kind=RenovationDocument.Kind.PLAN,
+            file=ContentFile(PDF_BYTES, name=f"plan-{tag}.pdf"),
+            original_name=f"plan-{tag}.pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+            uploaded_by=staff["frontdesk"],
+        ),
+        "deduction": Deduction.objects.create(
+            renovation=renovation,
+            violation=violation,
+            amount=Decimal("100.00"),
+            reason=f"leak-{tag} deduction",
+            proposed_by=staff["housekeeper"],
+        ),
+        "patrol": PatrolFactory(
+            renovation=renovation,
+            date=timezone.localdate(now),
+            assignee=staff["housekeeper"],
+            result=Patrol.Result.PENDING,
+        ),
+        "violation": violation,
     }
 
 
@@ -340,6 +394,20 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "tickets:attach": {"pk": ("ticket", "pk")},
     "tickets:attachment": {"pk": ("ticket", "pk"), "attachment_pk": ("attachment", "pk")},
     # portal
+    # renovations desk
+    "renovations:detail": {"pk": ("renovation", "pk")},
+    "renovations:action": {"pk": ("renovation", "pk"), "action": ("=", "withdraw")},
+    "renovations:deposit": {"pk": ("renovation", "pk")},
+    "renovations:worker_add": {"pk": ("renovation", "pk")},
+    "renovations:worker_remove": {"pk": ("renovation", "pk"), "worker_pk": ("renovation_worker", "pk")},
+    "renovations:document_upload": {"pk": ("renovation", "pk")},
+    "renovations:document": {"pk": ("renovation", "pk"), "document_pk": ("renovation_document", "pk")},
+    "renovations:deduction_propose": {"pk": ("renovation", "pk")},
+    "renovations:deduction_withdraw": {"pk": ("renovation", "pk"), "deduction_pk": ("deduction", "pk")},
+    "renovations:permit": {"pk": ("renovation", "pk")},
+    "renovations:patrol": {"pk": ("patrol", "pk")},
+    "renovations:violation": {"pk": ("violation", "pk")},
+    "renovations:violation_action": {"pk": ("violation", "pk"), "action": ("=", "dismiss")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},

@@ -18,6 +18,7 @@ LOGIN_ROLES = [
     ("clerk", "clerk"),
     ("housekeeper", "housekeeper"),
     ("technician", "technician"),
+    ("engineer", "engineer"),
     ("company", "company"),
     ("resident", "resident"),
     ("resident2", "resident"),

@@ -1,0 +1,15 @@
+"""The section the renovations app adds to the staff unit page."""
+
+from __future__ import annotations
+
+from renovations.page_selectors import renovations_of_unit
+
+UNIT_PANEL_ROWS = 10
+
+
+def unit_renovations_context(request, unit) -> dict:
+    """The unit's latest renovations: one query."""
+    return {
+        "unit": unit,
+        "renovations": renovations_of_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS),
+    }
