@@ -103,7 +103,11 @@ def test_refund_is_the_deposit_less_the_itemised_deductions(inspected, users):
     )
     services.propose_deduction(renovation=inspected, actor=engineer, amount="300.50", reason="走廊墙面修复")
     renovation = services.approve_refund(
-        renovation=inspected, actor=manager, method="bank_transfer", idempotency_key=new_key(), now=at(2026, 7, 22)
+        renovation=inspected,
+        actor=manager,
+        method="bank_transfer",
+        idempotency_key=new_key(),
+        now=at(2026, 7, 22),
     )
     assert renovation.status == S.REFUNDED
     rows = list(DepositMovement.objects.order_by("pk").values_list("kind", "amount"))
@@ -122,7 +126,7 @@ def test_refund_is_the_deposit_less_the_itemised_deductions(inspected, users):
         (Decimal("200.00"), Bill.Status.PAID, "deposit_deduction"),
         (Decimal("300.50"), Bill.Status.PAID, "deposit_deduction"),
     ]
-    assert "2499.50" in renovation.events.last().note
+    assert "2499.50" in renovation.events.get(action="approve_refund").note
 
 
 def test_a_deduction_larger_than_the_deposit_is_refused(inspected, users):

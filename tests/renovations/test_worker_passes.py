@@ -114,4 +114,4 @@ def test_after_a_revocation_a_new_round_of_passes_is_issued(renovation, clerk):
     again = issue_worker_passes(renovation=renovation, actor=None, now=at(2026, 3, 5))
     assert len(again) == 1
     assert again[0].source_reference.endswith(":2")
-    assert again[0].state_at(at(2026, 3, 5, 9)) == "valid"
+    assert again[0].state_at(at(2026, 3, 5, 11)) == "valid"
