@@ -34,7 +34,9 @@ def data(estate_a, estate_b, building_a, users):
     rb = works(BuildingFactory(estate=estate_b, code="B"))
 
     def patrol(renovation, day, result, zone=None, assignee=None):
-        return PatrolFactory(renovation=renovation, date=date(2026, 3, day), result=result, zone=zone, assignee=assignee)
+        return PatrolFactory(
+            renovation=renovation, date=date(2026, 3, day), result=result, zone=zone, assignee=assignee
+        )
 
     # Zone 1 (hk1): due = p1, p2, p3, p4 (yesterday, never swept), p6 (today, done) = 5;
     # done = p1, p2, p6 = 3. p5 is today's and still due: not counted.
@@ -72,14 +74,14 @@ def data(estate_a, estate_b, building_a, users):
     violation(r1b, 12, report, S.RECTIFIED, rectified_at=at(2026, 3, 13))
     # Zone 2: v7 rectified half an hour into the day after its deadline (local time: late, though
     # it is still the deadline day in UTC), v8 escalated.
-    violation(r2, 10, patrol_, S.RECTIFIED, p7, rectify_by=date(2026, 3, 20), rectified_at=at(2026, 3, 21, 0, 30))
+    violation(
+        r2, 10, patrol_, S.RECTIFIED, p7, rectify_by=date(2026, 3, 20), rectified_at=at(2026, 3, 21, 0, 30)
+    )
     violation(r2, 11, staff, S.ESCALATED, escalated_at=at(2026, 3, 15))
     # Not March in local time (though 1 April 00:10 is still 31 March in UTC, and 28 February
     # 23:30 is 28 February anywhere); estate B's (found by patrol, rectified, no deadline).
     violation(r1, 28, patrol_, S.RECTIFIED, month=2, hour=23, rectified_at=at(2026, 3, 1))
-    ViolationFactory(
-        renovation=r2, source=patrol_, status=S.OPEN, found_at=at(2026, 4, 1, 0, 10)
-    )
+    ViolationFactory(renovation=r2, source=patrol_, status=S.OPEN, found_at=at(2026, 4, 1, 0, 10))
     violation(rb, 15, patrol_, S.RECTIFIED, rectified_at=at(2026, 3, 16))
     return {"zone1": zone1, "zone2": zone2, "hk1": hk1, "hk2": hk2}
 
@@ -101,7 +103,9 @@ def test_the_figures_of_one_estate_and_month(data, estate_a):
 
 def test_by_zone_and_by_housekeeper(data, estate_a):
     for by, first, second in (("zone", "zone1", "zone2"), ("housekeeper", "hk1", "hk2")):
-        rows = {row.key: row for row in violation_metrics(estate_ids=[estate_a.pk], month=MARCH, by=by, now=NOW)}
+        rows = {
+            row.key: row for row in violation_metrics(estate_ids=[estate_a.pk], month=MARCH, by=by, now=NOW)
+        }
         assert set(rows) == {data[first].pk, data[second].pk}, by
         one, two = rows[data[first].pk], rows[data[second].pk]
         # Zone 1: v1, v2, v3, v4, v6 = 5, by patrol 2; rectified 3 (on time 2), escalated 1.
@@ -133,7 +137,8 @@ def test_by_zone_and_by_housekeeper(data, estate_a):
 
 def test_by_estate(data, estate_a, estate_b):
     rows = {
-        row.key: row for row in violation_metrics(estate_ids=[estate_a.pk, estate_b.pk], month=MARCH, by="estate", now=NOW)
+        row.key: row
+        for row in violation_metrics(estate_ids=[estate_a.pk, estate_b.pk], month=MARCH, by="estate", now=NOW)
     }
     assert set(rows) == {estate_a.pk, estate_b.pk}
     assert rows[estate_a.pk].violations == 7

@@ -123,5 +123,7 @@ def test_the_patrol_task_sent_twice_through_redis_creates_one_patrol(due_today, 
     assert Patrol.objects.count() == 1, output_seen[-3000:]
     assert Patrol.objects.get().renovation == due_today
     # Both messages were run: the first created the patrol, the second nothing.
-    results = sorted(line.rsplit(":", 1)[-1].strip() for line in output_seen.splitlines() if "succeeded" in line)
+    results = sorted(
+        line.rsplit(":", 1)[-1].strip() for line in output_seen.splitlines() if "succeeded" in line
+    )
     assert results == ["0", "1"], output_seen[-3000:]

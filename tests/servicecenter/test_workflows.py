@@ -22,11 +22,14 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from renovations import services as renovations
+from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_staff
+from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import TicketFactory
 from tickets import services as tickets
@@ -107,11 +110,19 @@ def _payment(env: Env, state: str) -> Payment:
     return Payment.objects.get(pk=outcome.payment.pk)
 
 
+def _violation(env: Env, state: str) -> Violation:
+    # Of works in progress, with no stop order and no linked ticket (so closing it changes nothing
+    # else).
+    renovation = RenovationFactory(unit=env.unit, status=Renovation.Status.IN_PROGRESS)
+    return ViolationFactory(renovation=renovation, status=state)
+
+
 MAKERS = {
     "tickets.ticket": _ticket,
     "tickets.callback": _callback,
     "billing.bill": _bill,
     "billing.payment": _payment,
+    "renovations.Violation": _violation,
 }
 
 
@@ -170,6 +181,18 @@ PERFORMERS = {
     ("billing.payment", "void"): lambda p, u, env: billing.void_payment(payment=p, actor=u, reason="收错了"),
     ("billing.payment", "refund"): lambda p, u, env: billing.refund_payment(
         payment=p, actor=u, reason="退款"
+    ),
+    ("renovations.Violation", "order_rectification"): lambda v, u, env: renovations.order_rectification(
+        violation=v, actor=u, rectify_by=timezone.localdate() + timedelta(days=3)
+    ),
+    ("renovations.Violation", "confirm_rectified"): lambda v, u, env: renovations.confirm_rectified(
+        violation=v, actor=u, note="已整改"
+    ),
+    ("renovations.Violation", "escalate"): lambda v, u, env: renovations.escalate_violation(
+        violation=v, actor=u, enforcement_reference="城管执〔2026〕1号"
+    ),
+    ("renovations.Violation", "dismiss"): lambda v, u, env: renovations.dismiss_violation(
+        violation=v, actor=u, note="现场核查无违章"
     ),
 }
 
