@@ -89,7 +89,12 @@ def patrol(unit_a, housekeeper, zone):
 
 def test_record_patrol_ok_with_findings_and_photos(patrol, housekeeper):
     services.record_patrol(
-        patrol=patrol, actor=housekeeper, result="ok", findings=" 现场整洁 ", photos=[png()], now=at(2026, 3, 10, 14)
+        patrol=patrol,
+        actor=housekeeper,
+        result="ok",
+        findings=" 现场整洁 ",
+        photos=[png()],
+        now=at(2026, 3, 10, 14),
     )
     patrol.refresh_from_db()
     assert (patrol.result, patrol.findings, patrol.patrolled_at, patrol.patrolled_by) == (
@@ -141,7 +146,9 @@ def test_a_patrol_is_recorded_once(patrol, housekeeper):
 )
 def test_record_patrol_refuses_bad_results_and_changes_nothing(patrol, housekeeper, result, violation, code):
     with pytest.raises(DomainError) as error:
-        services.record_patrol(patrol=patrol, actor=housekeeper, result=result, violation=violation, now=MORNING)
+        services.record_patrol(
+            patrol=patrol, actor=housekeeper, result=result, violation=violation, now=MORNING
+        )
     assert error.value.code == code
     patrol.refresh_from_db()
     assert patrol.result == Patrol.Result.PENDING and patrol.patrolled_at is None
@@ -165,10 +172,14 @@ def test_record_patrol_needs_the_permission(patrol, frontdesk):
 
 
 def test_patrols_still_due_after_their_day_are_missed(patrol, housekeeper, supervisor, zone, estate_b):
-    yesterday = PatrolFactory(renovation=patrol.renovation, date=date(2026, 3, 9), zone=zone, assignee=housekeeper)
+    yesterday = PatrolFactory(
+        renovation=patrol.renovation, date=date(2026, 3, 9), zone=zone, assignee=housekeeper
+    )
     done = PatrolFactory(renovation=patrol.renovation, date=date(2026, 3, 8), result=Patrol.Result.OK)
     elsewhere = PatrolFactory(
-        renovation=RenovationFactory(estate=estate_b, unit=UnitFactory(building=BuildingFactory(estate=estate_b))),
+        renovation=RenovationFactory(
+            estate=estate_b, unit=UnitFactory(building=BuildingFactory(estate=estate_b))
+        ),
         date=date(2026, 3, 9),
     )
     # Before the sweep the supervisor already sees yesterday's patrol as missed.
@@ -198,7 +209,13 @@ def test_patrols_for_day_lists_the_users_estate_still_due_first(patrol, housekee
 
 def test_the_patrol_list_is_a_fixed_number_of_queries(patrol, supervisor, django_assert_max_num_queries):
     for _ in range(5):
-        PatrolFactory(renovation=RenovationFactory(unit=UnitFactory(building=patrol.renovation.unit.building)), date=TODAY)
+        PatrolFactory(
+            renovation=RenovationFactory(unit=UnitFactory(building=patrol.renovation.unit.building)),
+            date=TODAY,
+        )
     with django_assert_max_num_queries(4):
-        rows = [(p.renovation.unit.building.code, p.zone, p.assignee) for p in patrols_for_day(user=supervisor, day=TODAY)]
+        rows = [
+            (p.renovation.unit.building.code, p.zone, p.assignee)
+            for p in patrols_for_day(user=supervisor, day=TODAY)
+        ]
     assert len(rows) == 6

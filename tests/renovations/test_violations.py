@@ -76,7 +76,11 @@ def test_record_violation_keeps_the_details_and_writes_the_first_event(works, ho
     )
     violation.refresh_from_db()
     assert violation.status == Violation.Status.OPEN
-    assert (violation.estate_id, violation.unit_id, violation.found_by) == (works.estate_id, works.unit_id, housekeeper)
+    assert (violation.estate_id, violation.unit_id, violation.found_by) == (
+        works.estate_id,
+        works.unit_id,
+        housekeeper,
+    )
     assert violation.proposed_deduction == Decimal("200.00")
     assert violation.rectify_by == date(2026, 3, 12)
     assert list(violation.events.values_list("action", "to_status")) == [("record", "open")]
@@ -128,7 +132,12 @@ def test_works_without_a_permit_are_a_no_permit_violation(unit_a2, housekeeper):
     assert violation.renovation is None and violation.stop_order
     with pytest.raises(DomainError) as error:
         services.record_violation(
-            unit=unit_a2, actor=housekeeper, kind=Violation.Kind.NOISE, source="staff", description="噪音", now=NOW
+            unit=unit_a2,
+            actor=housekeeper,
+            kind=Violation.Kind.NOISE,
+            source="staff",
+            description="噪音",
+            now=NOW,
         )
     assert error.value.code == "no_permit_only"
 
@@ -224,7 +233,11 @@ def test_escalation_keeps_the_reference_and_the_letter(works, supervisor):
     violation = ViolationFactory(renovation=works)
     letter = SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     services.escalate_violation(
-        violation=violation, actor=supervisor, enforcement_reference=" 城管执〔2026〕9号 ", letter=letter, now=NOW
+        violation=violation,
+        actor=supervisor,
+        enforcement_reference=" 城管执〔2026〕9号 ",
+        letter=letter,
+        now=NOW,
     )
     violation.refresh_from_db()
     assert violation.status == Violation.Status.ESCALATED
@@ -238,7 +251,9 @@ def test_escalation_needs_the_reference_and_the_escalate_permission(works, super
         services.escalate_violation(violation=violation, actor=supervisor, enforcement_reference=" ", now=NOW)
     assert error.value.code == "reference_required"
     with pytest.raises(PermissionDenied):
-        services.escalate_violation(violation=violation, actor=housekeeper, enforcement_reference="x", now=NOW)
+        services.escalate_violation(
+            violation=violation, actor=housekeeper, enforcement_reference="x", now=NOW
+        )
     violation.refresh_from_db()
     assert violation.status == Violation.Status.OPEN
 
@@ -302,7 +317,9 @@ def test_linking_a_complaint_opens_a_check_and_puts_the_ticket_to_work(works, co
     assert complaint.first_responded_at == NOW
 
 
-def test_a_complaint_under_an_open_check_cannot_be_resolved_on_its_own(works, complaint, housekeeper, supervisor):
+def test_a_complaint_under_an_open_check_cannot_be_resolved_on_its_own(
+    works, complaint, housekeeper, supervisor
+):
     services.link_complaint(renovation=works, ticket=complaint, actor=housekeeper, now=NOW)
     complaint.refresh_from_db()
     with pytest.raises(DomainError) as error:
@@ -325,7 +342,9 @@ def test_closing_the_check_resolves_the_ticket_and_schedules_its_callback(
         services.confirm_rectified(violation=violation, actor=housekeeper, note="已调整施工时间", now=later)
         expected = "rectified"
     elif outcome == "escalated":
-        services.escalate_violation(violation=violation, actor=supervisor, enforcement_reference="城管-88", now=later)
+        services.escalate_violation(
+            violation=violation, actor=supervisor, enforcement_reference="城管-88", now=later
+        )
         expected = "城管-88"
     else:
         services.dismiss_violation(violation=violation, actor=housekeeper, note="现场无施工", now=later)
@@ -339,7 +358,9 @@ def test_closing_the_check_resolves_the_ticket_and_schedules_its_callback(
     assert callback.status == Callback.Status.PENDING
 
 
-def test_only_noise_or_renovation_complaints_of_the_estate_can_be_linked(works, complaint, housekeeper, unit_b):
+def test_only_noise_or_renovation_complaints_of_the_estate_can_be_linked(
+    works, complaint, housekeeper, unit_b
+):
     repair = TicketFactory(unit=works.unit, category=category("plumbing"))
     with pytest.raises(DomainError) as error:
         services.link_complaint(renovation=works, ticket=repair, actor=housekeeper, now=NOW)
