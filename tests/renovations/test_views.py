@@ -33,7 +33,8 @@ def _units(building, n):
 
 
 @pytest.mark.parametrize(
-    "role", ["frontdesk", "clerk", "housekeeper", "technician", "engineer", "supervisor", "manager", "company"]
+    "role",
+    ["frontdesk", "clerk", "housekeeper", "technician", "engineer", "supervisor", "manager", "company"],
 )
 def test_list_and_detail_render_for_every_staff_role(client_as, users, renovation, role):
     client = client_as(users[role])
@@ -61,7 +62,9 @@ def test_another_estates_renovation_is_a_404_and_not_listed(client_as, users, un
 def test_staff_without_the_permission_get_403(client_as, users, renovation):
     assert client_as(users["technician"]).get(reverse("renovations:create")).status_code == 403
     assert client_as(users["frontdesk"]).get(reverse("renovations:metrics")).status_code == 403
-    response = client_as(users["frontdesk"]).post(reverse("renovations:action", args=[renovation.pk, "approve"]))
+    response = client_as(users["frontdesk"]).post(
+        reverse("renovations:action", args=[renovation.pk, "approve"])
+    )
     assert response.status_code == 403
 
 
@@ -75,7 +78,9 @@ def test_the_menu_links_the_renovations_for_staff_who_may_see_them(client_as, us
 
 
 def test_list_shows_todays_patrol_of_each_active_renovation(client_as, users, building_a):
-    done, due = (RenovationFactory(unit=u, status=Renovation.Status.IN_PROGRESS) for u in _units(building_a, 2))
+    done, due = (
+        RenovationFactory(unit=u, status=Renovation.Status.IN_PROGRESS) for u in _units(building_a, 2)
+    )
     today = timezone.localdate()
     PatrolFactory(renovation=done, date=today, result=Patrol.Result.OK)
     PatrolFactory(renovation=due, date=today, result=Patrol.Result.PENDING)
@@ -115,7 +120,9 @@ def test_waiting_for_my_review_shows_each_reviewer_their_step(client_as, users, 
 
 
 @pytest.mark.parametrize("rows", [5, 25])
-def test_list_query_count_does_not_grow_with_rows(client_as, users, building_a, rows, django_assert_max_num_queries):
+def test_list_query_count_does_not_grow_with_rows(
+    client_as, users, building_a, rows, django_assert_max_num_queries
+):
     today = timezone.localdate()
     for unit in _units(building_a, rows):
         renovation = RenovationFactory(unit=unit, status=Renovation.Status.IN_PROGRESS)
@@ -189,7 +196,9 @@ def test_an_invalid_application_shows_the_errors_and_saves_nothing(
     assert not Renovation.objects.exists() and not RenovationWorker.objects.exists()
 
 
-def test_the_service_refusal_is_shown_on_the_form(client_as, frontdesk, unit_a, owner, rules, other_estate_item):
+def test_the_service_refusal_is_shown_on_the_form(
+    client_as, frontdesk, unit_a, owner, rules, other_estate_item
+):
     response = client_as(frontdesk).post(reverse("renovations:create"), _application(unit_a, owner, []))
     assert response.status_code == 400 and not Renovation.objects.exists()
 
@@ -237,13 +246,17 @@ def test_the_manager_approves_from_the_page(client_as, users, unit_a, owner, rul
     assert renovation.status == Renovation.Status.MANAGER_REVIEW
     page = client_as(users["manager"]).get(reverse("renovations:detail", args=[renovation.pk]))
     assert [a["name"] for a in page.context["actions"]][:1] == ["approve"]
-    client_as(users["manager"]).post(reverse("renovations:action", args=[renovation.pk, "approve"]), {"note": "同意"})
+    client_as(users["manager"]).post(
+        reverse("renovations:action", args=[renovation.pk, "approve"]), {"note": "同意"}
+    )
     renovation.refresh_from_db()
     assert renovation.status == Renovation.Status.APPROVED
     assert renovation.charges.count() == 3
 
 
-def test_a_refused_transition_shows_the_error_and_changes_nothing(client_as, users, unit_a, owner, rules, regular_item):
+def test_a_refused_transition_shows_the_error_and_changes_nothing(
+    client_as, users, unit_a, owner, rules, regular_item
+):
     renovation = approved(unit_a, owner, users, [regular_item])
     events = RenovationEvent.objects.count()
     response = client_as(users["clerk"]).post(
@@ -267,7 +280,9 @@ def test_a_reason_is_required_where_the_service_needs_one(client_as, users, unit
 
 
 def test_an_unknown_action_is_a_404(client_as, users, renovation):
-    response = client_as(users["manager"]).post(reverse("renovations:action", args=[renovation.pk, "explode"]))
+    response = client_as(users["manager"]).post(
+        reverse("renovations:action", args=[renovation.pk, "explode"])
+    )
     assert response.status_code == 404
 
 
@@ -277,7 +292,10 @@ def test_the_clerk_takes_the_deposit_once_per_key(client_as, users, unit_a, owne
     page = client.get(reverse("renovations:detail", args=[renovation.pk]))
     assert page.context["may_take_deposit"]
     for _ in range(2):
-        client.post(reverse("renovations:deposit", args=[renovation.pk]), {"method": "cash", "idempotency_key": "dep-1"})
+        client.post(
+            reverse("renovations:deposit", args=[renovation.pk]),
+            {"method": "cash", "idempotency_key": "dep-1"},
+        )
     page = client.get(reverse("renovations:detail", args=[renovation.pk]))
     assert not page.context["may_take_deposit"]
     assert [o.kind for o in page.context["owed"]] == ["pass_cards", "rubbish"] or all(
@@ -315,7 +333,9 @@ def test_the_permit_prints_the_frozen_hours_the_rules_and_the_workers_passes(
 
 def test_there_is_no_permit_before_it_is_issued(client_as, users, unit_a):
     renovation = RenovationFactory(unit=unit_a, status=Renovation.Status.APPROVED)
-    assert client_as(users["clerk"]).get(reverse("renovations:permit", args=[renovation.pk])).status_code == 404
+    assert (
+        client_as(users["clerk"]).get(reverse("renovations:permit", args=[renovation.pk])).status_code == 404
+    )
 
 
 # --- the unit page ------------------------------------------------------------------------------
@@ -334,7 +354,9 @@ def test_the_unit_page_lists_the_units_renovations(client_as, users, renovation,
 
 def test_the_housekeeper_sees_their_own_patrols_first(client_as, users, building_a):
     today = timezone.localdate()
-    theirs, mine = (RenovationFactory(unit=u, status=Renovation.Status.IN_PROGRESS) for u in _units(building_a, 2))
+    theirs, mine = (
+        RenovationFactory(unit=u, status=Renovation.Status.IN_PROGRESS) for u in _units(building_a, 2)
+    )
     PatrolFactory(renovation=theirs, date=today, assignee=users["supervisor"])
     PatrolFactory(renovation=mine, date=today, assignee=users["housekeeper"])
     page = client_as(users["housekeeper"]).get(reverse("renovations:patrols"))
@@ -417,10 +439,17 @@ def test_violation_list_filters_overdue(client_as, users, renovation):
 def test_a_violation_without_a_permit_is_recorded_by_unit(client_as, users, unit_a2):
     response = client_as(users["housekeeper"]).post(
         reverse("renovations:violation_create"),
-        {"unit_code": unit_a2.code, "kind": "no_permit", "source": "resident_report", "description": "无证施工"},
+        {
+            "unit_code": unit_a2.code,
+            "kind": "no_permit",
+            "source": "resident_report",
+            "description": "无证施工",
+        },
     )
     violation = Violation.objects.get()
-    assert response.status_code == 302 and response.url == reverse("renovations:violation", args=[violation.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "renovations:violation", args=[violation.pk]
+    )
     assert violation.unit == unit_a2 and violation.renovation is None
 
 
@@ -452,7 +481,8 @@ def test_a_refused_violation_action_changes_nothing(client_as, users, renovation
 def test_housekeepers_may_not_escalate(client_as, users, renovation):
     violation = ViolationFactory(renovation=renovation)
     response = client_as(users["housekeeper"]).post(
-        reverse("renovations:violation_action", args=[violation.pk, "escalate"]), {"enforcement_reference": "X"}
+        reverse("renovations:violation_action", args=[violation.pk, "escalate"]),
+        {"enforcement_reference": "X"},
     )
     assert response.status_code == 403
 

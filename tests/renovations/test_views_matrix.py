@@ -35,7 +35,11 @@ def people(users, resident):
 
 def test_every_user_action_of_the_workflows_has_a_desk_form_and_a_rule():
     assert set(ACTIONS) == {a.name for a in RENOVATION.user_actions()} == set(authz.DESK_RENOVATION_ACTIONS)
-    assert set(VIOLATION_ACTIONS) == {a.name for a in VIOLATION.user_actions()} == set(authz.DESK_VIOLATION_ACTIONS)
+    assert (
+        set(VIOLATION_ACTIONS)
+        == {a.name for a in VIOLATION.user_actions()}
+        == set(authz.DESK_VIOLATION_ACTIONS)
+    )
 
 
 @pytest.mark.parametrize("slug", sorted(authz.DESK_RENOVATION_ACTIONS))
