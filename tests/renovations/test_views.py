@@ -496,3 +496,10 @@ def test_the_figures_page_shows_the_rates_for_the_month(client_as, users, renova
     assert page.status_code == 200
     assert page.context["figures"].violations == 1
     assert [title for title, _rows in page.context["breakdowns"]] == ["By zone", "By housekeeper"]
+
+
+def test_staff_without_the_worker_permission_do_not_see_the_workers(client_as, users, renovation):
+    RenovationWorkerFactory(renovation=renovation, name="张师傅")
+    url = reverse("renovations:detail", args=[renovation.pk])
+    assert "张师傅" not in client_as(users["technician"]).get(url).content.decode()
+    assert "张师傅" in client_as(users["housekeeper"]).get(url).content.decode()
