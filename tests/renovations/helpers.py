@@ -74,5 +74,7 @@ def pay_everything(renovation, clerk, *, now=None):
 def permitted(unit, owner, users, items, *, workers=ONE_WORKER, now=None):
     renovation = approved(unit, owner, users, items, workers=workers)
     pay_everything(renovation, users["clerk"])
-    services.record_agreement(renovation=renovation, actor=users["clerk"], scanned_copy=pdf(), now=at(2026, 2, 12))
+    services.record_agreement(
+        renovation=renovation, actor=users["clerk"], scanned_copy=pdf(), now=at(2026, 2, 12)
+    )
     return services.issue_permit(renovation=renovation, actor=users["clerk"], now=now or at(2026, 2, 13))
