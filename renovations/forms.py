@@ -22,6 +22,12 @@ from renovations.models import (
 )
 from residents.models import Estate, Occupancy, Person, Unit
 from servicecenter.forms import MoneyFormField, MonthFormField, ReasonableDateFormField
+from servicecenter.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 
 MAX_FILES = 10
 WORKER_ROWS = 3  # empty worker rows shown at first; "more rows" adds as many again
@@ -209,6 +215,16 @@ class WorkerForm(forms.Form):
         label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     trade = forms.CharField(label=_("Trade"), max_length=50, required=False)
+
+    def clean_mobile(self) -> str:
+        value = self.cleaned_data["mobile"]
+        validate_mobile(value)
+        return normalize_mobile(value)
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"]
+        validate_id_number(value)
+        return normalize_id_number(value)
 
 
 WorkerFormSet = formset_factory(WorkerForm, extra=WORKER_ROWS, max_num=50, validate_max=True)
