@@ -629,6 +629,8 @@ class Violation(models.Model):
         DISMISSED = "dismissed", _("No violation found")
 
     CLOSED = (Status.RECTIFIED, Status.ESCALATED)
+    # Still being followed up: a stop order in force, a linked complaint ticket kept open.
+    UNRESOLVED = (Status.OPEN, Status.RECTIFYING)
 
     estate = models.ForeignKey(
         "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")

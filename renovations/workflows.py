@@ -69,6 +69,15 @@ SECOND_INSPECTION_DUE = Guard(
     code="second_inspection_not_due",
 )
 
+NO_STOP_ORDER_IN_FORCE = Guard(
+    "no_stop_order_in_force",
+    lambda renovation, user, now: (
+        not renovation.violations.filter(stop_order=True, status__in=Violation.UNRESOLVED).exists()
+    ),
+    _("The works stay stopped until every violation with a stop order is dealt with."),
+    code="stop_order_in_force",
+)
+
 # --- the renovation -----------------------------------------------------------------------------
 
 REVIEW = (RenovationStatus.SUBMITTED,)
@@ -222,6 +231,7 @@ RENOVATION_ACTIONS = (
         None,
         _("Resume the works"),
         f"{SERVICES}.resume_works",
+        guards=(NO_STOP_ORDER_IN_FORCE,),
     ),
     Action(
         "request_completion",
@@ -369,3 +379,33 @@ VIOLATION = Workflow(
     state_labels=dict(ViolationStatus.choices),
     events_of=lambda violation: violation.events.all(),
 )
+
+
+# --- a complaint ticket under a violation check (tickets may not import renovations) -------------
+
+
+def _no_violation_check_open(ticket, user, now) -> bool:
+    return not Violation.objects.filter(ticket_id=ticket.pk, status__in=Violation.UNRESOLVED).exists()
+
+
+COMPLAINT_UNDER_VIOLATION_CHECK = Guard(
+    "no_renovation_violation_check_open",
+    _no_violation_check_open,
+    _(
+        "This complaint is linked to a renovation violation check: it is resolved with the "
+        "violation (rectified, escalated or no violation found)."
+    ),
+    code="violation_check_open",
+)
+
+
+def guard_linked_complaints() -> None:
+    """While a complaint ticket's violation check is open the ticket is neither resolved nor
+    cancelled on its own: the violation's outcome resolves it (`renovations.services.violations`),
+    so the resident's callback and the violation close together. Registered on the tickets'
+    declaration from `RenovationsConfig.ready()`, since tickets sit below renovations."""
+    from servicecenter.workflow import declared_workflows
+
+    ticket_workflow = declared_workflows()["tickets.ticket"]
+    for action in ("resolve", "cancel"):
+        ticket_workflow.add_guard(action, COMPLAINT_UNDER_VIOLATION_CHECK)

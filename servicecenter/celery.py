@@ -14,6 +14,8 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
 - tickets.tasks.draw_callback_samples: draws last month's sample for every estate that has none
   yet (one per estate and month, a unique constraint). It runs every day, not only on the 1st,
   so that a run lost on the 1st is made up the next morning.
+- renovations.tasks: today's patrol per active renovation (a unique constraint per day), missed
+  patrols, works whose start date has come: sweeps run hourly, each safe to repeat.
 """
 
 import os
@@ -66,5 +68,18 @@ app.conf.beat_schedule = {
     "tickets-draw-callback-samples": {
         "task": "tickets.tasks.draw_callback_samples",
         "schedule": crontab(hour=6, minute=0),  # daily: see the module docstring
+    },
+    # Hourly through the working day: a run lost at 6:05 is made up within the hour.
+    "renovations-generate-patrols": {
+        "task": "renovations.tasks.generate_renovation_patrols",
+        "schedule": crontab(hour="6-20", minute=5),
+    },
+    "renovations-mark-missed-patrols": {
+        "task": "renovations.tasks.mark_missed_renovation_patrols",
+        "schedule": crontab(minute=35),
+    },
+    "renovations-start-due-works": {
+        "task": "renovations.tasks.start_due_renovation_works",
+        "schedule": crontab(minute=15),
     },
 }

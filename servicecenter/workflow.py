@@ -114,6 +114,18 @@ class Workflow:
             raise ValueError(f"{self.model_label}: two actions share a name")
         REGISTRY[self.model_label] = self
 
+    def add_guard(self, action: str, guard: Guard) -> None:
+        """Add a rule to one of this workflow's actions from an app that the declaring app may
+        not import: an app above it (renovations keeps a complaint ticket from being resolved on
+        its own while the ticket's violation check is open). Called from that app's
+        `AppConfig.ready()`; a guard of the same name is added once."""
+        current = self.action(action)
+        if any(existing.name == guard.name for existing in current.guards):
+            return
+        updated = replace(current, guards=(*current.guards, guard))
+        self.by_name[action] = updated
+        self.actions = tuple(updated if a.name == action else a for a in self.actions)
+
     # --- reading the declaration ------------------------------------------------------------
 
     def action(self, name: str) -> Action:
