@@ -2,11 +2,27 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _seed_new_estate(sender, instance, created, raw=False, **kwargs) -> None:
+    # A new estate can take renovation applications at once: it gets the default scope items
+    # (its rules fall back to the defaults until the manager saves some; holidays are shared).
+    if created and not raw:
+        from renovations.defaults import apply_default_scope_items
+        from renovations.models import ScopeItem
+
+        apply_default_scope_items(estate_id=instance.pk, scope_item_model=ScopeItem)
+
+
 class RenovationsConfig(AppConfig):
     name = "renovations"
     verbose_name = _("Renovations")
 
-    def ready(self):
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        post_save.connect(
+            _seed_new_estate, sender="residents.Estate", dispatch_uid="renovations.seed_new_estate"
+        )
+
         from renovations.workflows import guard_linked_complaints
 
         guard_linked_complaints()
