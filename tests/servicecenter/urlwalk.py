@@ -233,6 +233,49 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         "receipt_number": payment.receipt.number,
         "meter_reading": reading,
         "document": document,
+        **_renovation_world(unit, staff, tag),
+    }
+
+
+def _renovation_world(unit, staff: dict, tag: str) -> dict:
+    """A renovation in progress with a worker, a plan, a proposed deduction, a patrol and a
+    violation (the objects of the renovation API's detail routes)."""
+    from django.core.files.base import ContentFile
+
+    from renovations.models import Deduction, Renovation, RenovationDocument
+    from tests.renovations.factories import (
+        PatrolFactory,
+        RenovationFactory,
+        RenovationWorkerFactory,
+        ViolationFactory,
+    )
+
+    renovation = RenovationFactory(
+        unit=unit,
+        status=Renovation.Status.IN_PROGRESS,
+        number=f"ZX-{tag}-0001",
+        contractor_company=f"reno-{tag}",
+    )
+    return {
+        "renovation": renovation,
+        "renovation_worker": RenovationWorkerFactory(renovation=renovation, name=f"worker-{tag}"),
+        "renovation_document": RenovationDocument.objects.create(
+            renovation=renovation,
+            kind=RenovationDocument.Kind.PLAN,
+            file=ContentFile(PDF_BYTES, name=f"plan-{tag}.pdf"),
+            original_name=f"plan-{tag}.pdf",
+            content_type="application/pdf",
+            size=len(PDF_BYTES),
+            uploaded_by=staff["clerk"],
+        ),
+        "deduction": Deduction.objects.create(
+            renovation=renovation,
+            amount=Decimal("100.00"),
+            reason=f"deduction-{tag}",
+            proposed_by=staff["manager"],
+        ),
+        "renovation_patrol": PatrolFactory(renovation=renovation, assignee=staff["housekeeper"]),
+        "renovation_violation": ViolationFactory(renovation=renovation, description=f"violation-{tag}"),
     }
 
 
@@ -360,8 +403,16 @@ API_OBJECTS: dict[str, str] = {
     "meter-reading": "meter_reading",
     "bill": "bill",
     "payment": "payment",
+    "renovation": "renovation",
+    "renovation-patrol": "renovation_patrol",
+    "renovation-violation": "renovation_violation",
 }
-API_EXTRA_ARGS: dict[str, tuple[str, str]] = {"attachment_pk": ("attachment", "pk")}
+API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
+    "attachment_pk": ("attachment", "pk"),
+    "worker_pk": ("renovation_worker", "pk"),
+    "deduction_pk": ("deduction", "pk"),
+    "document_pk": ("renovation_document", "pk"),
+}
 
 
 def _lookup(objects: dict, shared: dict, key: str):
