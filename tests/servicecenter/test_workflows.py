@@ -22,11 +22,15 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from renovations import services as renovations
+from renovations.models import Renovation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_staff
+from tests.renovations.factories import RenovationFactory
+from tests.renovations.helpers import pdf
 from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import TicketFactory
 from tickets import services as tickets
@@ -107,12 +111,41 @@ def _payment(env: Env, state: str) -> Payment:
     return Payment.objects.get(pk=outcome.payment.pk)
 
 
+def _renovation(env: Env, state: str, **fields) -> Renovation:
+    # Works from yesterday for a month (so they may start and a permit may be issued), the second
+    # inspection due (so it may be done), no charges (so nothing is owed), agreement unsigned and
+    # charges not waived (so both may be recorded).
+    today = timezone.localdate()
+    defaults = {
+        "planned_start": today - timedelta(days=1),
+        "planned_end": today + timedelta(days=30),
+        "second_inspection_due": today - timedelta(days=1),
+    }
+    return RenovationFactory(unit=env.unit, status=state, **{**defaults, **fields})
+
+
 MAKERS = {
     "tickets.ticket": _ticket,
     "tickets.callback": _callback,
     "billing.bill": _bill,
     "billing.payment": _payment,
+    "renovations.Renovation": _renovation,
 }
+# Actions whose rules one object per state cannot all satisfy at once (send_to_engineering and
+# send_to_manager share a state with opposite rules; issue_permit needs the agreement that
+# record_agreement would otherwise record): their own maker.
+ACTION_MAKERS = {
+    ("renovations.Renovation", "send_to_engineering"): lambda env, state: _renovation(
+        env, state, is_regular=False
+    ),
+    ("renovations.Renovation", "issue_permit"): lambda env, state: _renovation(
+        env, state, agreement_signed_at=timezone.now()
+    ),
+}
+
+
+def _make(label: str, name: str, env: Env, state: str):
+    return ACTION_MAKERS.get((label, name), MAKERS[label])(env, state)
 
 
 def _last_attempt(callback: Callback) -> Callback:
@@ -171,11 +204,64 @@ PERFORMERS = {
     ("billing.payment", "refund"): lambda p, u, env: billing.refund_payment(
         payment=p, actor=u, reason="退款"
     ),
+    **{
+        ("renovations.Renovation", name): perform
+        for name, perform in {
+            "send_to_engineering": lambda r, u, env: renovations.send_for_review(renovation=r, actor=u),
+            "send_to_manager": lambda r, u, env: renovations.send_for_review(renovation=r, actor=u),
+            "engineering_approve": lambda r, u, env: renovations.engineering_approve(renovation=r, actor=u),
+            "engineering_request_changes": lambda r, u, env: renovations.engineering_request_changes(
+                renovation=r, actor=u, reason="补充水电图纸"
+            ),
+            "engineering_reject": lambda r, u, env: renovations.engineering_reject(
+                renovation=r, actor=u, reason="拆除承重墙"
+            ),
+            "approve": lambda r, u, env: renovations.approve_renovation(renovation=r, actor=u),
+            "request_changes": lambda r, u, env: renovations.request_renovation_changes(
+                renovation=r, actor=u, reason="施工期过长"
+            ),
+            "reject": lambda r, u, env: renovations.reject_renovation(
+                renovation=r, actor=u, reason="资质不符"
+            ),
+            "resubmit": lambda r, u, env: renovations.resubmit_renovation(renovation=r, actor=u),
+            "withdraw": lambda r, u, env: renovations.withdraw_renovation(
+                renovation=r, actor=u, reason="业主撤回"
+            ),
+            "record_agreement": lambda r, u, env: renovations.record_agreement(
+                renovation=r, actor=u, scanned_copy=pdf()
+            ),
+            "waive_charges": lambda r, u, env: renovations.waive_renovation_charges(
+                renovation=r, actor=u, reason="困难业主"
+            ),
+            "issue_permit": lambda r, u, env: renovations.issue_permit(renovation=r, actor=u),
+            "start_works": lambda r, u, env: renovations.start_works(renovation=r, actor=u),
+            "request_completion": lambda r, u, env: renovations.request_completion(renovation=r, actor=u),
+            "accept": lambda r, u, env: renovations.pass_acceptance(renovation=r, actor=u),
+            "fail_acceptance": lambda r, u, env: renovations.fail_acceptance(
+                renovation=r, actor=u, findings="卫生间闭水试验渗漏"
+            ),
+            "pass_second_inspection": lambda r, u, env: renovations.pass_second_inspection(
+                renovation=r, actor=u
+            ),
+            "fail_second_inspection": lambda r, u, env: renovations.fail_second_inspection(
+                renovation=r, actor=u, findings="外墙渗水"
+            ),
+            "approve_refund": lambda r, u, env: renovations.approve_refund(
+                renovation=r, actor=u, method="cash", idempotency_key=new_key()
+            ),
+            "close": lambda r, u, env: renovations.close_renovation(renovation=r, actor=u),
+        }.items()
+    },
 }
+# TEMPORARY (reno-life): the violation workflow's maker and performers are reno-works' (it
+# removes this when its branch adds them).
+SKIPPED_WORKFLOWS = {"renovations.Violation"}
+# TEMPORARY (reno-life): reno-works' stop_works / resume_works (it removes this with its branch).
+PENDING_SERVICES = {"renovations.services.stop_works", "renovations.services.resume_works"}
 
 
 def _workflows() -> dict[str, Workflow]:
-    return declared_workflows()
+    return {label: w for label, w in declared_workflows().items() if label not in SKIPPED_WORKFLOWS}
 
 
 def _cases(system: bool) -> list:
@@ -217,7 +303,7 @@ def test_every_user_action_has_a_performer_and_every_model_a_maker():
         for action in workflow.actions:
             assert action.sources <= set(workflow.state_labels), (label, action.name)
             assert action.target is None or action.target in workflow.state_labels
-            if action.service:
+            if action.service and action.service not in PENDING_SERVICES:
                 assert callable(action.performer()), (label, action.name)
 
 
@@ -225,7 +311,7 @@ def test_every_user_action_has_a_performer_and_every_model_a_maker():
 def test_user_action_with_the_permission(label, name, state, env, monkeypatch):
     workflow = _workflows()[label]
     action = workflow.action(name)
-    obj = MAKERS[label](env, state)
+    obj = _make(label, name, env, state)
     monkeypatch.setattr(env.actor, "has_perm", lambda perm, obj=None: True, raising=False)
     offered = name in {a.name for a in workflow.available(obj, env.actor)}
     _, events_before = _snapshot(workflow, obj)
@@ -246,7 +332,7 @@ def test_user_action_with_the_permission(label, name, state, env, monkeypatch):
 def test_user_action_without_the_permission(label, name, state, env, monkeypatch):
     workflow = _workflows()[label]
     action = workflow.action(name)
-    obj = MAKERS[label](env, state)
+    obj = _make(label, name, env, state)
     monkeypatch.setattr(
         env.actor, "has_perm", lambda perm, obj=None: perm != action.permission, raising=False
     )
