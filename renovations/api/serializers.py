@@ -233,6 +233,7 @@ class RenovationDetailSerializer(RenovationSerializer):
     documents = serializers.SerializerMethodField()
     inspections = InspectionSerializer(many=True, read_only=True)
     deductions = DeductionSerializer(many=True, read_only=True)
+    deposit_held = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
 
     class Meta(RenovationSerializer.Meta):
@@ -253,6 +254,7 @@ class RenovationDetailSerializer(RenovationSerializer):
             "scope_items",
             "workers",
             "charges",
+            "deposit_held",
             "events",
             "documents",
             "inspections",
@@ -275,6 +277,13 @@ class RenovationDetailSerializer(RenovationSerializer):
         if documents is None:
             documents = renovation.documents.all()
         return RenovationDocumentSerializer(documents, many=True, context=self.context).data
+
+    @extend_schema_field(
+        MoneyField(read_only=True, help_text=_("What billing's ledger holds of the deposit."))
+    )
+    def get_deposit_held(self, renovation: Renovation) -> str:
+        held = self.context.get("deposit_held")
+        return None if held is None else f"{held:.2f}"
 
     @extend_schema_field(AvailableActionSerializer(many=True))
     def get_available_actions(self, renovation: Renovation):

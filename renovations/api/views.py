@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from renovations import services
+from renovations import selectors, services
 from renovations.api import serializers as s
 from renovations.api.filters import PatrolFilter, RenovationFilter, ViolationFilter
 from renovations.models import (
@@ -37,6 +37,7 @@ from renovations.models import (
     RenovationWorker,
     Violation,
 )
+from renovations.services.completion import DEDUCTION_PERMISSIONS
 from renovations.workflows import RENOVATION, VIOLATION
 from residents.models import Estate
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
@@ -74,26 +75,33 @@ def _perm(workflow, name: str) -> list[str]:
 # A service's refusal that is about one input field: shown under that field, like the
 # serializer's own errors (the message is the service's, already translated).
 FIELD_OF_CODE = {
-    "planned_period_invalid": "planned_end",
-    "planned_end_before_start": "planned_end",
+    "period_required": "planned_start",
+    "invalid_period": "planned_end",
     "period_too_long": "planned_end",
-    "scope_item_invalid": "scope_items",
-    "scope_item_other_estate": "scope_items",
-    "not_an_owner": "owner",
-    "owner_not_current": "owner",
-    "deduction_exceeds_deposit": "amount",
-    "deductions_exceed_deposit": "amount",
-    "invalid_mobile": "mobile",
-    "invalid_id_number": "id_number",
+    "scope_required": "scope_items",
+    "scope_item_wrong_estate": "scope_items",
+    "scope_item_inactive": "scope_items",
+    "not_owner": "owner",
+    "contractor_phone_invalid": "contractor_phone",
+    "contractor_company_required": "contractor_company",
+    "contractor_licence_required": "contractor_licence",
+    "contractor_contact_required": "contractor_contact",
+    "worker_name_required": "workers",
+    "worker_mobile_invalid": "workers",
+    "worker_id_invalid": "workers",
+    "duplicate_worker": "workers",
+    "reason_required": "reason",
 }
 
 
 @contextmanager
-def _fields_named():
+def _fields_named(**more: str):
+    """Turn a service's DomainError about an input field into a 400 naming it (`more`: codes
+    that name a field of this endpoint only)."""
     try:
         yield
     except DomainError as error:
-        field = FIELD_OF_CODE.get(error.code)
+        field = {**FIELD_OF_CODE, **more}.get(error.code)
         if field is None or error.status_code != 400:
             raise
         raise ValidationError({field: [error.message]}, code=error.code) from None
@@ -104,6 +112,21 @@ def _idempotency_key(request, values: dict) -> str:
     values.pop("idempotency_key", None)
     if len(key) > 64:
         raise ValidationError({"Idempotency-Key": [_("An idempotency key has at most 64 characters.")]})
+    return key
+
+
+def _require_key(request, values: dict) -> str:
+    key = _idempotency_key(request, values)
+    if not key:
+        # Without a key a retried request could register twice or move the money twice.
+        raise ValidationError(
+            {
+                "Idempotency-Key": [
+                    _("Send an Idempotency-Key header (or idempotency_key) with this request.")
+                ]
+            },
+            code="idempotency_key_required",
+        )
     return key
 
 
@@ -121,13 +144,8 @@ def _detail_queryset():
     )
 
 
-def _owed_kinds(renovation: Renovation) -> set[str] | None:
-    from renovations import selectors
-
-    outstanding = getattr(selectors, "charges_outstanding", None)
-    if outstanding is None or renovation.status not in (Renovation.Status.APPROVED, *Renovation.ACTIVE):
-        return None
-    return {owed.kind for owed in outstanding(renovation)}
+def _owed_kinds(renovation: Renovation) -> set[str]:
+    return {owed.kind for owed in selectors.charges_outstanding(renovation)}
 
 
 @extend_schema_view(
@@ -185,8 +203,10 @@ class RenovationViewSet(
         "add_worker": [f"{P}register_renovation"],
         "remove_worker": [f"{P}register_renovation"],
         "deductions": [f"{P}view_deduction"],
-        "add_deduction": [f"{P}inspect_renovation"],
-        "withdraw_deduction": [f"{P}inspect_renovation"],
+        # Any one of the deduction permissions (an inspector, who follows up violations, or who
+        # approves the refund): checked on the renovation by `may_act_on`.
+        "add_deduction": [],
+        "withdraw_deduction": [],
         "documents": [f"{P}view_renovationdocument"],
         "upload_document": [f"{P}register_renovation"],
         "document_file": [f"{P}view_renovationdocument"],
@@ -215,6 +235,8 @@ class RenovationViewSet(
         if action == "workers":
             # Residents see their own units' workers (masked); staff need the worker permission.
             return access_for(user).is_resident or user.has_perm(f"{P}view_renovationworker")
+        if action in ("add_deduction", "withdraw_deduction"):
+            return any(user.has_perm(f"{P}{name}") for name in DEDUCTION_PERMISSIONS)
         return True
 
     def retrieve(self, request, *args, **kwargs):
@@ -227,6 +249,7 @@ class RenovationViewSet(
             **self.get_serializer_context(),
             "available_actions": RENOVATION.available(renovation, self.request.user),
             "owed_kinds": _owed_kinds(renovation),
+            "deposit_held": selectors.deposit_held(renovation),
             "documents": RenovationDocument.objects.visible_to(self.request.user).filter(
                 renovation=renovation
             ),
@@ -260,7 +283,7 @@ class RenovationViewSet(
     )
     def create(self, request, *args, **kwargs):
         values = self.parse(s.RenovationCreateSerializer)
-        key = _idempotency_key(request, values)
+        key = _require_key(request, values)
         existing = (
             Renovation.objects.filter(estate_id=values["unit"].estate_id, idempotency_key=key).first()
             if key
@@ -534,7 +557,12 @@ class RenovationViewSet(
     def add_worker(self, request, pk=None):
         renovation = self.get_object()
         values = self.parse(s.WorkerInputSerializer)
-        with _fields_named():
+        with _fields_named(
+            worker_name_required="name",
+            worker_mobile_invalid="mobile",
+            worker_id_invalid="id_number",
+            duplicate_worker="id_number",
+        ):
             worker = services.add_worker(renovation=renovation, actor=request.user, **values)
         worker = RenovationWorker.objects.select_related("current_pass").get(pk=worker.pk)
         return self.respond(
@@ -596,7 +624,7 @@ class RenovationViewSet(
             violation = Violation.objects.filter(renovation=renovation, pk=violation_id).first()
             if violation is None:
                 raise ValidationError({"violation": [_("No such violation of this renovation.")]})
-        with _fields_named():
+        with _fields_named(deductions_exceed_deposit="amount"):
             deduction = services.propose_deduction(
                 renovation=renovation, actor=request.user, violation=violation, **values
             )

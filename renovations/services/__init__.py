@@ -34,6 +34,15 @@ from renovations.services.patrols import (  # noqa: F401
     mark_missed_patrols,
     record_patrol,
 )
+from renovations.services.permits import (  # noqa: F401
+    approve_renovation,
+    issue_permit,
+    record_agreement,
+    start_due_works,
+    start_works,
+    take_renovation_deposit,
+    waive_renovation_charges,
+)
 from renovations.services.violations import (  # noqa: F401
     confirm_rectified,
     dismiss_violation,
@@ -43,13 +52,4 @@ from renovations.services.violations import (  # noqa: F401
     record_violation,
     resume_works,
     stop_works,
-)
-from renovations.services.permits import (  # noqa: F401
-    approve_renovation,
-    issue_permit,
-    record_agreement,
-    start_due_works,
-    start_works,
-    take_renovation_deposit,
-    waive_renovation_charges,
 )
