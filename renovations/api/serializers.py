@@ -528,6 +528,8 @@ class WorkerRemoveSerializer(RenovationReasonSerializer):
 
 class LinkComplaintSerializer(serializers.Serializer):
     ticket = IdField()
+    kind = serializers.ChoiceField(choices=Violation.Kind.choices, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class PatrolRecordSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -94,6 +94,15 @@ FIELD_OF_CODE = {
 }
 
 
+# A service's refusal because of the application's state (not a workflow transition): a 409 too.
+STATE_CODES = {"not_editable", "workers_closed", "deposit_not_due", "deposit_taken", "deduction_not_allowed"}
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 @contextmanager
 def _fields_named(**more: str):
     """Turn a service's DomainError about an input field into a 400 naming it (`more`: codes
@@ -101,6 +110,8 @@ def _fields_named(**more: str):
     try:
         yield
     except DomainError as error:
+        if error.code in STATE_CODES:
+            raise Conflict(error.message, code=error.code) from None
         field = {**FIELD_OF_CODE, **more}.get(error.code)
         if field is None or error.status_code != 400:
             raise
@@ -717,7 +728,12 @@ class RenovationViewSet(
         )
         if ticket is None:
             raise ValidationError({"ticket": [_("No such ticket in this renovation's estate.")]})
-        violation = services.link_complaint(renovation=renovation, ticket=ticket, actor=request.user)
+        violation = services.link_complaint(
+            renovation=renovation,
+            ticket=ticket,
+            actor=request.user,
+            **{k: v for k, v in values.items() if k != "ticket"},
+        )
         violation = Violation.objects.select_related("unit", "renovation").get(pk=violation.pk)
         return self.respond(
             violation, status_code=status.HTTP_201_CREATED, serializer_class=s.ViolationSerializer
