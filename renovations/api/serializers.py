@@ -540,6 +540,7 @@ class PatrolRecordSerializer(serializers.Serializer):
     stop_order = serializers.BooleanField(required=False, default=False)
     rectify_by = ReasonableDateField(required=False, allow_null=True)
     proposed_deduction = MoneyField(required=False, default=0)
+    photos = serializers.ListField(child=UploadField(), required=False, default=list, max_length=10)
 
     def validate(self, attrs):
         if attrs["result"] == Patrol.Result.VIOLATION:
@@ -562,6 +563,7 @@ class ViolationCreateSerializer(serializers.Serializer):
     stop_order = serializers.BooleanField(required=False, default=False)
     rectify_by = ReasonableDateField(required=False, allow_null=True)
     proposed_deduction = MoneyField(required=False, default=0)
+    photos = serializers.ListField(child=UploadField(), required=False, default=list, max_length=10)
 
     def validate(self, attrs):
         renovation = attrs.get("renovation")

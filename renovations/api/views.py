@@ -816,8 +816,11 @@ class PatrolViewSet(
     parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        summary="Record the patrol: OK, or a violation found (with its details)",
-        request=s.PatrolRecordSerializer,
+        summary="Record the patrol: OK, or a violation found (with its details); photos as multipart",
+        request={
+            "application/json": s.PatrolRecordSerializer,
+            "multipart/form-data": s.PatrolRecordSerializer,
+        },
         responses={200: s.PatrolSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -838,6 +841,7 @@ class PatrolViewSet(
             actor=request.user,
             result=values["result"],
             findings=values["findings"],
+            photos=values["photos"],
             violation=violation,
         )
         return self.respond(self.get_queryset().get(pk=patrol.pk))
@@ -879,8 +883,11 @@ class ViolationViewSet(
         return self.respond(self.get_queryset().get(pk=violation.pk))
 
     @extend_schema(
-        summary="Record a violation found by a patrol, a resident or other staff",
-        request=s.ViolationCreateSerializer,
+        summary="Record a violation found by a patrol, a resident or other staff; photos as multipart",
+        request={
+            "application/json": s.ViolationCreateSerializer,
+            "multipart/form-data": s.ViolationCreateSerializer,
+        },
         responses={201: s.ViolationSerializer, 400: _ERROR, 403: _FORBIDDEN},
     )
     def create(self, request, *args, **kwargs):

@@ -574,6 +574,40 @@ def test_patrols_mine_missed_and_record(api_as, users, unit_a, unit_a2):
     assert mine.violations.get().source == "patrol"
 
 
+def _photo(name="现场.png"):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_patrol_recorded_with_photos_as_multipart(api_as, users, unit_a, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    patrol = PatrolFactory(
+        renovation=RenovationFactory(unit=unit_a, status=S.IN_PROGRESS),
+        assignee=users["housekeeper"],
+        date=timezone.localdate(),
+    )
+    response = api_as(users["housekeeper"]).post(
+        f"/api/renovation-patrols/{patrol.pk}/record/",
+        {"result": "ok", "findings": "现场整洁", "photos": [_photo(), _photo("走廊.png")]},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["result"] == "ok"
+    assert patrol.documents.count() == 2
+
+
 def test_violations_filter_create_and_follow_up(api_as, users, unit_a):
     renovation = RenovationFactory(unit=unit_a, status=S.IN_PROGRESS)
     overdue = ViolationFactory(renovation=renovation, rectify_by=date(2026, 1, 5), status="rectifying")
