@@ -540,7 +540,6 @@ class PatrolRecordSerializer(serializers.Serializer):
     stop_order = serializers.BooleanField(required=False, default=False)
     rectify_by = ReasonableDateField(required=False, allow_null=True)
     proposed_deduction = MoneyField(required=False, default=0)
-    photos = serializers.ListField(child=UploadField(), required=False, default=list, max_length=10)
 
     def validate(self, attrs):
         if attrs["result"] == Patrol.Result.VIOLATION:
@@ -563,7 +562,6 @@ class ViolationCreateSerializer(serializers.Serializer):
     stop_order = serializers.BooleanField(required=False, default=False)
     rectify_by = ReasonableDateField(required=False, allow_null=True)
     proposed_deduction = MoneyField(required=False, default=0)
-    photos = serializers.ListField(child=UploadField(), required=False, default=list, max_length=10)
 
     def validate(self, attrs):
         renovation = attrs.get("renovation")
@@ -580,8 +578,26 @@ class RectificationSerializer(serializers.Serializer):
 
 class EscalateSerializer(serializers.Serializer):
     enforcement_reference = serializers.CharField(max_length=100)
-    letter = UploadField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+# The same inputs with their files, sent as multipart (a file is never a field of a JSON body).
+
+
+def _photos():
+    return serializers.ListField(child=UploadField(), required=False, default=list, max_length=10)
+
+
+class PatrolRecordUploadSerializer(PatrolRecordSerializer):
+    photos = _photos()
+
+
+class ViolationCreateUploadSerializer(ViolationCreateSerializer):
+    photos = _photos()
+
+
+class EscalateUploadSerializer(EscalateSerializer):
+    letter = UploadField(required=False, allow_null=True)
 
 
 class ViolationNoteSerializer(serializers.Serializer):

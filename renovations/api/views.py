@@ -790,6 +790,11 @@ def _plain(value):
     return value
 
 
+def _with_files(request, plain, with_files):
+    """The input serializer for the request's body: files come only in a multipart body."""
+    return with_files if request.content_type.startswith("multipart/") else plain
+
+
 # --- patrols ------------------------------------------------------------------------------------
 
 
@@ -826,7 +831,9 @@ class PatrolViewSet(
     @action(detail=True, methods=["post"])
     def record(self, request, pk=None):
         patrol = self.get_object()
-        values = self.parse(s.PatrolRecordSerializer)
+        values = self.parse(
+            _with_files(self.request, s.PatrolRecordSerializer, s.PatrolRecordUploadSerializer)
+        )
         violation = None
         if values["result"] == Patrol.Result.VIOLATION:
             violation = {
@@ -841,7 +848,7 @@ class PatrolViewSet(
             actor=request.user,
             result=values["result"],
             findings=values["findings"],
-            photos=values["photos"],
+            photos=values.get("photos", ()),
             violation=violation,
         )
         return self.respond(self.get_queryset().get(pk=patrol.pk))
@@ -891,7 +898,9 @@ class ViolationViewSet(
         responses={201: s.ViolationSerializer, 400: _ERROR, 403: _FORBIDDEN},
     )
     def create(self, request, *args, **kwargs):
-        values = self.parse(s.ViolationCreateSerializer)
+        values = self.parse(
+            _with_files(self.request, s.ViolationCreateSerializer, s.ViolationCreateUploadSerializer)
+        )
         violation = services.record_violation(actor=request.user, **values)
         return self.respond(self.get_queryset().get(pk=violation.pk), status_code=status.HTTP_201_CREATED)
 
@@ -915,12 +924,15 @@ class ViolationViewSet(
 
     @extend_schema(
         summary="Escalate to the enforcement office (reference; the letter optional, multipart)",
-        request={"application/json": s.EscalateSerializer, "multipart/form-data": s.EscalateSerializer},
+        request={"application/json": s.EscalateSerializer, "multipart/form-data": s.EscalateUploadSerializer},
         responses={200: s.ViolationSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        return self._act(services.escalate_violation, s.EscalateSerializer)
+        return self._act(
+            services.escalate_violation,
+            _with_files(request, s.EscalateSerializer, s.EscalateUploadSerializer),
+        )
 
     @extend_schema(
         summary="No violation found; `note` required",
