@@ -135,6 +135,12 @@ _RENO_VIOLATION_MANAGERS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
 _PASS_READERS = ALL_STAFF
 _PASS_CHECKERS = all_staff_but(COMPANY)
 _PASS_ISSUERS = roles(FRONTDESK, CLERK, SUPERVISOR, MANAGER)
+# Renovations (renovations/roles.py): every staff member reads applications (technicians at the
+# gate too); workers, documents, deductions, patrols and violations need the renovation view_*.
+_RENO_API_READERS = all_staff_but(TECHNICIAN)
+_RENO_ENGINEERING = roles(ENGINEER, MANAGER)  # review and inspection
+_RENO_PERMIT = roles(CLERK, MANAGER)
+_RENO_VIOLATIONS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -391,4 +397,51 @@ API: dict[str, frozenset[str]] = {
     "payment.void": roles(MANAGER),
     "payment.refund": roles(MANAGER),
     "arrears.list": _BILLING_REPORTS,
+    # renovations: residents read their own units' applications and workers (masked), nothing more
+    "renovation.list": ALL_STAFF | RESIDENTS,
+    "renovation.retrieve": ALL_STAFF | RESIDENTS,
+    "renovation.workers": _RENO_DETAIL_READERS | RESIDENTS,
+    "renovation.create": _RENO_REGISTRARS,
+    "renovation.partial_update": _RENO_REGISTRARS,
+    "renovation.send_for_review": _RENO_REGISTRARS,
+    "renovation.resubmit": _RENO_REGISTRARS,
+    "renovation.withdraw": _RENO_REGISTRARS,
+    "renovation.request_completion": _RENO_REGISTRARS,
+    "renovation.close": _RENO_REGISTRARS,
+    "renovation.add_worker": _RENO_REGISTRARS,
+    "renovation.remove_worker": _RENO_REGISTRARS,
+    "renovation.upload_document": _RENO_REGISTRARS,
+    "renovation.documents": _RENO_DETAIL_READERS,
+    "renovation.document_file": _RENO_DETAIL_READERS,
+    "renovation.engineering_approve": _RENO_ENGINEERING,
+    "renovation.engineering_request_changes": _RENO_ENGINEERING,
+    "renovation.engineering_reject": _RENO_ENGINEERING,
+    "renovation.approve": roles(MANAGER),
+    "renovation.request_changes": roles(MANAGER),
+    "renovation.reject": roles(MANAGER),
+    "renovation.waive_charges": roles(MANAGER),
+    "renovation.approve_refund": roles(MANAGER),
+    "renovation.record_agreement": _RENO_PERMIT,
+    "renovation.issue_permit": _RENO_PERMIT,
+    "renovation.start_works": _RENO_PERMIT,
+    "renovation.take_deposit": _CASHIERS,
+    "renovation.accept": _RENO_ENGINEERING,
+    "renovation.fail_acceptance": _RENO_ENGINEERING,
+    "renovation.pass_second_inspection": _RENO_ENGINEERING,
+    "renovation.fail_second_inspection": _RENO_ENGINEERING,
+    "renovation.deductions": _RENO_DETAIL_READERS,
+    "renovation.add_deduction": _RENO_VIOLATIONS,
+    "renovation.withdraw_deduction": _RENO_VIOLATIONS,
+    "renovation.link_complaint": _RENO_VIOLATIONS,
+    "renovation.metrics": _RENO_API_READERS,
+    "renovation-patrol.list": _RENO_API_READERS,
+    "renovation-patrol.retrieve": _RENO_API_READERS,
+    "renovation-patrol.record": _RENO_PATROLLERS,
+    "renovation-violation.list": _RENO_API_READERS,
+    "renovation-violation.retrieve": _RENO_API_READERS,
+    "renovation-violation.create": _RENO_VIOLATIONS,
+    "renovation-violation.order_rectification": _RENO_VIOLATIONS,
+    "renovation-violation.confirm_rectified": _RENO_VIOLATIONS,
+    "renovation-violation.dismiss": _RENO_VIOLATIONS,
+    "renovation-violation.escalate": roles(SUPERVISOR, MANAGER),
 }

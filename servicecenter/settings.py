@@ -292,6 +292,18 @@ SPECTACULAR_SETTINGS = {
         "CallbackMethodEnum": "tickets.models.Callback.Method",
         "PassKindEnum": "residents.models.Pass.Kind",
         "ManualPassKindEnum": "residents.api.serializers.MANUAL_PASS_KINDS",
+        "RenovationStatusEnum": "renovations.models.Renovation.Status",
+        "RenovationChargeKindEnum": "renovations.models.RenovationCharge.Kind",
+        "RenovationDocumentKindEnum": "renovations.models.RenovationDocument.Kind",
+        "RenovationUploadKindEnum": "renovations.api.serializers.UPLOAD_KINDS",
+        "ScopeItemAreaEnum": "renovations.models.ScopeItem.Area",
+        "InspectionKindEnum": "renovations.models.Inspection.Kind",
+        "InspectionResultEnum": "renovations.models.Inspection.Result",
+        "PatrolResultEnum": "renovations.models.Patrol.Result",
+        "ViolationKindEnum": "renovations.models.Violation.Kind",
+        "ViolationSourceEnum": "renovations.models.Violation.Source",
+        "ViolationStatusEnum": "renovations.models.Violation.Status",
+        "RefundMethodEnum": "renovations.api.serializers.REFUND_METHODS",
     },
 }
 

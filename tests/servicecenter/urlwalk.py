@@ -272,6 +272,12 @@ def _renovation_world(unit, staff: dict, tag: str) -> dict:
         working_hours="Mon–Fri 08:00-12:00, 14:00-18:00",
     )
     violation = ViolationFactory(renovation=renovation, found_by=staff["housekeeper"])
+    patrol = PatrolFactory(
+        renovation=renovation,
+        date=timezone.localdate(now),
+        assignee=staff["housekeeper"],
+        result=Patrol.Result.PENDING,
+    )
     return {
         "renovation": renovation,
         "renovation_worker": RenovationWorkerFactory(renovation=renovation, name=f"worker-{tag}"),
@@ -291,13 +297,11 @@ def _renovation_world(unit, staff: dict, tag: str) -> dict:
             reason=f"leak-{tag} deduction",
             proposed_by=staff["housekeeper"],
         ),
-        "patrol": PatrolFactory(
-            renovation=renovation,
-            date=timezone.localdate(now),
-            assignee=staff["housekeeper"],
-            result=Patrol.Result.PENDING,
-        ),
+        "patrol": patrol,
         "violation": violation,
+        # the API walk names them by their route
+        "renovation_patrol": patrol,
+        "renovation_violation": violation,
     }
 
 
@@ -444,10 +448,16 @@ API_OBJECTS: dict[str, str] = {
     "bill": "bill",
     "payment": "payment",
     "pass": "pass",
+    "renovation": "renovation",
+    "renovation-patrol": "renovation_patrol",
+    "renovation-violation": "renovation_violation",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
     "number": ("pass", "number"),  # /api/passes/{number}/verify/ (a list route with an argument)
+    "worker_pk": ("renovation_worker", "pk"),
+    "deduction_pk": ("deduction", "pk"),
+    "document_pk": ("renovation_document", "pk"),
 }
 
 
