@@ -16,6 +16,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _default_categories(request):
+    """Transactional tests (the PostgreSQL and browser ones) flush the database, data migrations
+    included; put the seeded ticket categories and root causes back so every test, in any app and
+    in any order a worker runs them, starts from a migrated database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from tests.tickets.conftest import ensure_default_categories
+
+    ensure_default_categories()
+
+
+@pytest.fixture(autouse=True)
 def _skip_postgres_only_on_sqlite(request):
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks / concurrent transactions); set DATABASE_URL to run it")

@@ -30,18 +30,6 @@ def technician2(estate_a, maintenance):
     return make_staff("technician", estate_a, username="technician2", team=maintenance)
 
 
-@pytest.fixture(autouse=True)
-def _default_categories(request):
-    """Transactional tests (the PostgreSQL ones) flush the database, data migrations included;
-    put the seeded categories and policy back so every test starts from a migrated database."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        return
-    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    ensure_default_categories()
-
-
 def ensure_default_categories() -> None:
     from django.apps import apps
 
