@@ -28,6 +28,12 @@ def _default_categories(request):
     from tests.tickets.conftest import ensure_default_categories
 
     ensure_default_categories()
+    from renovations.models import PublicHoliday
+
+    if not PublicHoliday.objects.filter(estate__isnull=True).exists():
+        from renovations.defaults import apply_default_holidays
+
+        apply_default_holidays(holiday_model=PublicHoliday)
 
 
 @pytest.fixture(autouse=True)
