@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "billing",
     "renovations",
     "moveins",
+    "frontdesk",
     "axes",
 ]
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
 from billing import urls as billing_urls
+from frontdesk import urls as frontdesk_urls
 from moveins import urls as moveins_urls
 from renovations import urls as renovations_urls
 from residents import urls as residents_urls
@@ -22,6 +23,7 @@ portal_patterns = [
     *billing_urls.portal_patterns,
     *renovations_urls.portal_patterns,
     *moveins_urls.portal_patterns,
+    *frontdesk_urls.portal_patterns,
 ]
 
 urlpatterns = [
@@ -39,6 +41,7 @@ urlpatterns = [
     path("billing/", include((billing_urls.desk_patterns, "billing"))),
     path("renovations/", include((renovations_urls.desk_patterns, "renovations"))),
     path("move-ins/", include((moveins_urls.desk_patterns, "moveins"))),
+    path("desk/", include((frontdesk_urls.desk_patterns, "frontdesk"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),

@@ -34,7 +34,7 @@ ROLE_PERMISSIONS = {
     COMPANY: ["staff.view_all_estates", "staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
 }
 
-APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins"]
+APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk"]
 
 
 def collect_role_permissions() -> dict[str, set[str]]:
