@@ -19,6 +19,8 @@ class Team(models.Model):
         SECURITY = "security", _("Security")
         LANDSCAPING = "landscaping", _("Landscaping")
         CUSTOMER_SERVICE = "customer_service", _("Customer service")
+        # The developer's after-sales team (房产售后): handover and warranty defects go to it.
+        WARRANTY = "warranty", _("Developer's warranty team")
 
     estate = models.ForeignKey(
         "residents.Estate", on_delete=models.PROTECT, related_name="teams", verbose_name=_("estate")
