@@ -102,6 +102,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "is_paid_service",
             "service_price",
             "is_major",
+            "authority_reference",
+            "reply_deadline_at",
             "team",
             "team_name",
             "assignee",
@@ -268,6 +270,21 @@ class TicketCreateSerializer(serializers.Serializer):
     is_paid_service = serializers.BooleanField(required=False, default=False)
     service_price = MoneyField(required=False, allow_null=True)
     is_major = serializers.BooleanField(required=False, default=False)
+    authority_reference = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required for the channels hotline_12345 and authority: the authority's case number."),
+    )
+    reply_deadline_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "When the authority expects the answer; an earlier one shortens the resolution deadline."
+        ),
+    )
     team = _ScopedPrimaryKey(Team, required=False, allow_null=True)
     assignee = _StaffUserField(required=False, allow_null=True)
 
