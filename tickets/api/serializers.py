@@ -419,3 +419,38 @@ class TicketMetricsQuerySerializer(serializers.Serializer):
         help_text=_("Group the figures by team, staff member or zone: one row each."),
     )
     month = MonthField()
+
+
+_DESCRIBE_FIRST = _("Type a few words of the description to get suggestions.")
+
+
+class IntakeSuggestionQuerySerializer(serializers.Serializer):
+    description = serializers.CharField(
+        max_length=4000,
+        trim_whitespace=True,
+        error_messages={"blank": _DESCRIBE_FIRST, "required": _DESCRIBE_FIRST, "null": _DESCRIBE_FIRST},
+    )
+    estate = IdField()
+
+
+class SuggestedChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    confidence = serializers.FloatField(help_text=_("From 0 to 1."))
+
+
+class SuggestedPairSerializer(serializers.Serializer):
+    category = SuggestedChoiceSerializer()
+    team = SuggestedChoiceSerializer(allow_null=True)
+
+
+class IntakeSuggestionSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=[
+            ("history", _("Learnt from the estate's finished tickets")),
+            ("keywords", _("Keywords of the categories (too few finished tickets yet)")),
+        ]
+    )
+    categories = SuggestedChoiceSerializer(many=True)
+    teams = SuggestedChoiceSerializer(many=True)
+    suggestions = SuggestedPairSerializer(many=True)
