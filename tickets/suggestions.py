@@ -186,7 +186,8 @@ class IntakeModel:
     @classmethod
     def fit(cls, examples: Iterable[tuple[str, int, int | None]]) -> IntakeModel:
         """`examples`: (description, category id, team id or None) of finished tickets."""
-        examples = list(examples)
+        # Sorted, so the model depends on the history only, not on the order it was read in.
+        examples = sorted(examples, key=lambda e: (e[0], e[1], -1 if e[2] is None else e[2]))
         vectorizer, rows = Vectorizer.fit([text for text, _, _ in examples])
         size = len(vectorizer.idf)
         category = NaiveBayes.fit(rows, [cat for _, cat, _ in examples], size)
@@ -217,7 +218,9 @@ class IntakeModel:
             "team": self.team.as_dict(),
             "team_by_category": self.team_by_category,
         }
-        return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+        return zlib.compress(
+            json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode(), 6
+        )
 
     @classmethod
     def loads(cls, payload: bytes) -> IntakeModel:
