@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 FORMAT_VERSION = 1
 NGRAM_RANGE = (1, 3)
-SMOOTHING = 0.1  # naive Bayes' additive smoothing (alpha)
+SMOOTHING = 1.0  # naive Bayes' additive smoothing (alpha), scikit-learn's default: honest confidences
 # N-grams seen in a single ticket are noise (a name, a room number) once the history is large.
 MIN_DOCUMENT_FREQUENCY_FROM = 500
 

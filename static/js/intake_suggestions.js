@@ -15,6 +15,7 @@
   var chips = box.querySelector(".intake-suggestions-chips");
   var sourceNote = box.querySelector(".intake-suggestions-source");
   var DEBOUNCE_MS = 300;
+  var MIN_ALTERNATIVE = 0.05;
   var timer = null;
   var lastAsked = "";
   var asking = 0;
@@ -49,7 +50,10 @@
 
   function render(data) {
     chips.textContent = "";
-    var suggestions = (data.suggestions || []).slice(0, 3);
+    // The likeliest always; the others only when they are real alternatives.
+    var suggestions = (data.suggestions || []).slice(0, 3).filter(function (suggestion, index) {
+      return index === 0 || suggestion.category.confidence >= MIN_ALTERNATIVE;
+    });
     if (!suggestions.length) {
       box.hidden = true;
       return;
