@@ -369,6 +369,7 @@ API: dict[str, frozenset[str]] = {
     "ticket.resolve": _WORKERS,
     "ticket.rate": RESIDENTS,  # the reporter only
     "ticket.metrics": _KPI_READERS,
+    "ticket.suggest": _REGISTRARS,  # their own estates only (404 otherwise); residents never
     "ticket.reply": _REPLIERS,
     "public-location.list": _EVERYONE,  # staff: their estates' places; residents: their estates'
     "public-location.retrieve": _EVERYONE,

@@ -69,6 +69,11 @@ app.conf.beat_schedule = {
         "task": "tickets.tasks.draw_callback_samples",
         "schedule": crontab(hour=6, minute=0),  # daily: see the module docstring
     },
+    # Nightly, when the desk is quiet: the day's finished tickets teach the intake suggestions.
+    "tickets-retrain-intake-suggestions": {
+        "task": "tickets.tasks.retrain_intake_suggestions",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Hourly through the working day: a run lost at 6:05 is made up within the hour.
     "renovations-generate-patrols": {
         "task": "renovations.tasks.generate_renovation_patrols",

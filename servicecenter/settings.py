@@ -379,6 +379,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "servicecenter@localho
 
 # --- Domain knobs ----------------------------------------------------------------------------
 ID_VERIFY_RATE_LIMIT = int(os.environ.get("ID_VERIFY_RATE_LIMIT", "10"))  # checks per user per 10 minutes
+# Intake suggestions learn from an estate's finished tickets once it has this many of them (in at
+# least two categories); before that they fall back on the categories' keywords. At most
+# TICKET_SUGGESTION_MAX_HISTORY of the latest are learnt from, so the nightly training stays short.
+TICKET_SUGGESTION_MIN_HISTORY = int(os.environ.get("TICKET_SUGGESTION_MIN_HISTORY", "50"))
+TICKET_SUGGESTION_MAX_HISTORY = int(os.environ.get("TICKET_SUGGESTION_MAX_HISTORY", "20000"))
 
 LOGGING = {
     "version": 1,

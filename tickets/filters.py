@@ -68,6 +68,9 @@ class TicketFilter(django_filters.FilterSet):
         choices=Ticket.Status.choices, distinct=False, label=_("Status")
     )
     kind = django_filters.MultipleChoiceFilter(choices=Ticket.Kind.choices, distinct=False, label=_("Type"))
+    channel = django_filters.MultipleChoiceFilter(
+        choices=Ticket.Channel.choices, distinct=False, label=_("Channel")
+    )
     priority = django_filters.MultipleChoiceFilter(
         choices=Ticket.Priority.choices, distinct=False, label=_("Priority")
     )
@@ -90,6 +93,7 @@ class TicketFilter(django_filters.FilterSet):
             "q",
             "status",
             "kind",
+            "channel",
             "priority",
             "category",
             "team",

@@ -105,6 +105,18 @@ class TicketCreateForm(ServiceErrorsMixin, IdempotentForm):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=Ticket.Channel.choices, initial=Ticket.Channel.PHONE
     )
+    authority_reference = forms.CharField(
+        label=_("Authority's reference"),
+        max_length=60,
+        required=False,
+        help_text=_("Required for the 12345 hotline and authorities: their case number."),
+    )
+    reply_deadline_at = forms.DateTimeField(
+        label=_("Reply deadline"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("When the authority expects the answer."),
+    )
     category = forms.ModelChoiceField(label=_("Category"), queryset=active_categories(), empty_label=None)
     priority = forms.ChoiceField(
         label=_("Priority"),

@@ -270,6 +270,7 @@ class TicketQuerySet(ScopedQuerySet):
 # The states in which the SLA clock runs (Ticket.CLOCK_RUNNING), spelled out for the partial
 # indexes in Ticket.Meta, which cannot see the class body.
 _CLOCK_RUNNING = ("new", "assigned", "in_progress", "reopened")
+_AUTHORITY_CHANNELS = ("hotline_12345", "authority")
 
 
 class Ticket(models.Model):
@@ -289,6 +290,10 @@ class Ticket(models.Model):
         PORTAL = "portal", _("Resident portal")
         STAFF_RELAY = "staff_relay", _("Passed on by staff")
         PATROL = "patrol", _("Patrol")
+        # Requests passed on by a government body: they carry its reference number and the date
+        # by which it wants the answer (authority_reference, reply_deadline_at).
+        HOTLINE_12345 = "hotline_12345", _("12345 hotline")
+        AUTHORITY = "authority", _("Authority")
 
     class Status(models.TextChoices):
         NEW = "new", pgettext_lazy("ticket status", "New")
@@ -305,6 +310,7 @@ class Ticket(models.Model):
     CLOCK_RUNNING = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED)
     OPEN = (*CLOCK_RUNNING, Status.ON_HOLD)
     FINISHED = (Status.RESOLVED, Status.CLOSED)
+    AUTHORITY_CHANNELS = (Channel.HOTLINE_12345, Channel.AUTHORITY)
 
     estate = models.ForeignKey(
         "residents.Estate", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("estate")
@@ -355,6 +361,18 @@ class Ticket(models.Model):
     is_paid_service = models.BooleanField(_("paid service"), default=False)
     service_price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, null=True, blank=True)
     is_major = models.BooleanField(_("major complaint"), default=False)
+    authority_reference = models.CharField(
+        _("authority's reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("The case number of the 12345 hotline or the authority that passed it on."),
+    )
+    reply_deadline_at = models.DateTimeField(
+        _("authority's reply deadline"),
+        null=True,
+        blank=True,
+        help_text=_("When the authority expects the answer; it shortens the resolution deadline."),
+    )
 
     team = models.ForeignKey(
         "staff.Team",
@@ -448,6 +466,10 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=Q(unit__isnull=False) | Q(public_location__isnull=False) | ~Q(location=""),
                 name="ticket_has_unit_or_location",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel__in=_AUTHORITY_CHANNELS) | ~Q(authority_reference=""),
+                name="ticket_authority_channel_has_reference",
             ),
             models.CheckConstraint(
                 condition=Q(is_paid_service=False) | Q(service_price__isnull=False, service_price__gte=0),
@@ -909,3 +931,30 @@ class CallbackReview(models.Model):
         if self.result == self.Result.CONFIRMED:
             return True
         return True if self.callback.status == Callback.Status.UNREACHABLE else None
+
+
+class SuggestionModel(models.Model):
+    """The intake suggester learnt from one estate's finished tickets (`tickets.suggestions`),
+    kept in the database so that every web process answers from the same model. Replaced whole by
+    each nightly training; `trained_at` tells the processes' in-memory caches that it changed."""
+
+    estate = models.OneToOneField(
+        "residents.Estate",
+        on_delete=models.CASCADE,
+        related_name="suggestion_model",
+        verbose_name=_("estate"),
+    )
+    trained_at = models.DateTimeField(_("trained at"))
+    ticket_count = models.PositiveIntegerField(_("tickets learnt from"))
+    category_count = models.PositiveSmallIntegerField(_("categories learnt"))
+    # JSON compressed with zlib, not a pickle: loading it can never run code.
+    payload = models.BinaryField(_("model"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("intake suggestion model")
+        verbose_name_plural = _("intake suggestion models")
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} · {self.trained_at:%Y-%m-%d %H:%M}"

@@ -38,12 +38,14 @@ from tickets.models import (
     CallbackReview,
     RootCause,
     SlaTarget,
+    SuggestionModel,
     Ticket,
     TicketAttachment,
     TicketCategory,
     TicketEvent,
     TicketPolicy,
 )
+from tickets.suggestions import CATEGORY_KEYWORDS, IntakeModel, Ranked, keyword_scores
 
 User = get_user_model()
 
@@ -726,3 +728,129 @@ def average_resolution_hours(figures: dict) -> float | None:
     if figures["resolution"] is None:
         return None
     return _hours(figures["resolution"] - timedelta(minutes=float(figures["held_minutes"] or 0)))
+
+
+# --- intake suggestions ------------------------------------------------------------------------
+
+SUGGESTIONS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class SuggestedChoice:
+    id: int
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class SuggestedPair:
+    """One chip of the desk form: a category with the team that handles it."""
+
+    category: SuggestedChoice
+    team: SuggestedChoice | None
+
+
+@dataclass(frozen=True)
+class IntakeSuggestions:
+    SOURCE_HISTORY = "history"  # learnt from the estate's finished tickets
+    SOURCE_KEYWORDS = "keywords"  # the history is thin: the categories' keywords
+
+    source: str
+    categories: list[SuggestedChoice]
+    teams: list[SuggestedChoice]
+    pairs: list[SuggestedPair]
+
+    def as_dict(self) -> dict:
+        def choice(c: SuggestedChoice | None):
+            return None if c is None else {"id": c.id, "name": c.name, "confidence": round(c.confidence, 3)}
+
+        return {
+            "source": self.source,
+            "categories": [choice(c) for c in self.categories],
+            "teams": [choice(t) for t in self.teams],
+            "suggestions": [{"category": choice(p.category), "team": choice(p.team)} for p in self.pairs],
+        }
+
+
+# Loaded models per process, keyed by estate; a row trained since (another `trained_at`) replaces it.
+_LOADED_MODELS: dict[int, tuple[datetime, IntakeModel]] = {}
+
+
+def _intake_model(estate_id: int) -> IntakeModel | None:
+    trained_at = (
+        SuggestionModel.objects.filter(estate_id=estate_id).values_list("trained_at", flat=True).first()
+    )
+    if trained_at is None:
+        return None
+    cached = _LOADED_MODELS.get(estate_id)
+    if cached is not None and cached[0] == trained_at:
+        return cached[1]
+    row = SuggestionModel.objects.filter(estate_id=estate_id).values_list("trained_at", "payload").first()
+    if row is None:
+        return None
+    model = IntakeModel.loads(row[1])
+    _LOADED_MODELS[estate_id] = (row[0], model)
+    return model
+
+
+def _category_keywords(category: TicketCategory) -> list[str]:
+    return [category.name, gettext(category.name), *CATEGORY_KEYWORDS.get(category.code, ())]
+
+
+def intake_suggestions(*, estate, description: str) -> IntakeSuggestions:
+    """The likeliest categories and teams for a new request of `estate`, from its description: learnt
+    from the estate's finished tickets (`tickets.services.train_suggestion_model`), or, while no
+    model is trained, from the categories' keywords. Only active categories and the estate's own
+    teams are offered. Three queries (four when this process has not loaded the model yet)."""
+    categories = {c.pk: c for c in active_categories()}
+    teams = {t.pk: t for t in Team.objects.filter(estate=estate).order_by("pk")}
+    team_of_kind: dict[str, int] = {}
+    for team in teams.values():
+        team_of_kind.setdefault(team.kind, team.pk)
+
+    def dispatch_team_id(category: TicketCategory) -> int | None:
+        return team_of_kind.get(category.team_kind) or team_of_kind.get(Team.Kind.CUSTOMER_SERVICE)
+
+    model = _intake_model(estate.pk)
+    if model is not None:
+        source = IntakeSuggestions.SOURCE_HISTORY
+        wide = len(categories) + len(teams)  # rank all, then drop labels no longer offered
+        ranked_categories, ranked_teams = model.rank(description, limit=wide)
+        ranked_categories = [r for r in ranked_categories if r.label in categories]
+        ranked_teams = [r for r in ranked_teams if r.label in teams]
+        learnt_team = model.team_by_category
+    else:
+        source = IntakeSuggestions.SOURCE_KEYWORDS
+        ranked_categories = keyword_scores(
+            description, {pk: _category_keywords(c) for pk, c in categories.items()}
+        )
+        team_scores: dict[int, float] = {}
+        for ranked in ranked_categories:
+            team_id = dispatch_team_id(categories[ranked.label])
+            if team_id is not None:
+                team_scores[team_id] = team_scores.get(team_id, 0.0) + ranked.confidence
+        ranked_teams = [
+            Ranked(pk, score) for pk, score in sorted(team_scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        learnt_team = {}
+
+    top_categories = [
+        SuggestedChoice(r.label, str(categories[r.label]), r.confidence)
+        for r in ranked_categories[:SUGGESTIONS_SHOWN]
+    ]
+    top_teams = [
+        SuggestedChoice(r.label, teams[r.label].name, r.confidence) for r in ranked_teams[:SUGGESTIONS_SHOWN]
+    ]
+    team_confidence = {r.label: r.confidence for r in ranked_teams}
+    pairs = []
+    for choice in top_categories:
+        team_id = learnt_team.get(choice.id)
+        if team_id not in teams:
+            team_id = dispatch_team_id(categories[choice.id])
+        team = (
+            SuggestedChoice(team_id, teams[team_id].name, team_confidence.get(team_id, 0.0))
+            if team_id is not None
+            else None
+        )
+        pairs.append(SuggestedPair(choice, team))
+    return IntakeSuggestions(source=source, categories=top_categories, teams=top_teams, pairs=pairs)

@@ -68,3 +68,16 @@ def initial_deadlines(
 
 def paused_minutes(pause_start: datetime, pause_end: datetime) -> int:
     return max(0, int((pause_end - pause_start).total_seconds() // 60))
+
+
+def authority_resolution_minutes(
+    *, opened_at: datetime, resolution_minutes: int, reply_deadline_at: datetime | None
+) -> int:
+    """The minutes allowed to resolve a ticket passed on by the 12345 hotline or an authority: the
+    category's, unless the authority wants its answer sooner. The authority's date is the promise
+    that counts (it grades the estate by it), so an earlier one wins; a later one changes nothing.
+    Whole minutes, rounded down, so the deadline never falls after the authority's."""
+    if reply_deadline_at is None:
+        return resolution_minutes
+    until_reply = int((reply_deadline_at - opened_at).total_seconds() // 60)
+    return max(0, min(resolution_minutes, until_reply))

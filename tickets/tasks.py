@@ -34,3 +34,18 @@ def draw_callback_samples() -> int:
     """Daily: last month's sample for each estate without one (a unique constraint), so a run
     lost on the 1st is made up the next day."""
     return len(services.draw_callback_samples())
+
+
+@shared_task
+def retrain_intake_suggestions() -> int:
+    """Nightly: one training task per estate with a history (or a model to drop). Each training
+    reads only the database, so a task run twice, or a night missed, costs nothing but time."""
+    estate_ids = services.estates_to_train()
+    for estate_id in estate_ids:
+        train_intake_suggestions.delay(estate_id=estate_id)
+    return len(estate_ids)
+
+
+@shared_task
+def train_intake_suggestions(estate_id: int) -> bool:
+    return services.train_suggestion_model(estate_id=estate_id) is not None

@@ -108,7 +108,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "errors": [e for errors in filterset.errors.values() for e in errors] if not valid else [],
             "choices": choices,
-            "selected": {key: request.GET.getlist(key) for key in ("status", "kind")}
+            "selected": {key: request.GET.getlist(key) for key in ("status", "kind", "channel")}
             | {
                 key: request.GET.get(key, "")
                 for key in (
@@ -125,6 +125,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             },
             "statuses": Ticket.Status.choices,
             "kinds": Ticket.Kind.choices,
+            "channels": Ticket.Channel.choices,
             "views": TicketFilter.VIEWS,
             "current_view": request.GET.get("view", ""),
             "querystring": querystring(request),

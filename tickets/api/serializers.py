@@ -102,6 +102,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "is_paid_service",
             "service_price",
             "is_major",
+            "authority_reference",
+            "reply_deadline_at",
             "team",
             "team_name",
             "assignee",
@@ -268,6 +270,21 @@ class TicketCreateSerializer(serializers.Serializer):
     is_paid_service = serializers.BooleanField(required=False, default=False)
     service_price = MoneyField(required=False, allow_null=True)
     is_major = serializers.BooleanField(required=False, default=False)
+    authority_reference = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required for the channels hotline_12345 and authority: the authority's case number."),
+    )
+    reply_deadline_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "When the authority expects the answer; an earlier one shortens the resolution deadline."
+        ),
+    )
     team = _ScopedPrimaryKey(Team, required=False, allow_null=True)
     assignee = _StaffUserField(required=False, allow_null=True)
 
@@ -402,3 +419,38 @@ class TicketMetricsQuerySerializer(serializers.Serializer):
         help_text=_("Group the figures by team, staff member or zone: one row each."),
     )
     month = MonthField()
+
+
+_DESCRIBE_FIRST = _("Type a few words of the description to get suggestions.")
+
+
+class IntakeSuggestionQuerySerializer(serializers.Serializer):
+    description = serializers.CharField(
+        max_length=4000,
+        trim_whitespace=True,
+        error_messages={"blank": _DESCRIBE_FIRST, "required": _DESCRIBE_FIRST, "null": _DESCRIBE_FIRST},
+    )
+    estate = IdField()
+
+
+class SuggestedChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    confidence = serializers.FloatField(help_text=_("From 0 to 1."))
+
+
+class SuggestedPairSerializer(serializers.Serializer):
+    category = SuggestedChoiceSerializer()
+    team = SuggestedChoiceSerializer(allow_null=True)
+
+
+class IntakeSuggestionSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=[
+            ("history", _("Learnt from the estate's finished tickets")),
+            ("keywords", _("Keywords of the categories (too few finished tickets yet)")),
+        ]
+    )
+    categories = SuggestedChoiceSerializer(many=True)
+    teams = SuggestedChoiceSerializer(many=True)
+    suggestions = SuggestedPairSerializer(many=True)

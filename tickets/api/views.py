@@ -126,7 +126,12 @@ class TicketViewSet(
     # `view_ticket_metrics`; each transition also its own permission, checked on the ticket
     # (technicians: only their own work).
     permission_classes = [ActionPermission]
-    action_permissions = {"create": ["tickets.add_ticket"], "metrics": ["tickets.view_ticket_metrics"]}
+    action_permissions = {
+        "create": ["tickets.add_ticket"],
+        "metrics": ["tickets.view_ticket_metrics"],
+        # The desk's registrars: residents may add tickets but not read the estate's history.
+        "suggest": ["tickets.add_ticket", "tickets.view_all_tickets"],
+    }
     other_actions_need = ["tickets.view_ticket"]
     filterset_class = TicketFilter
     pagination_class = LightPagination
@@ -406,6 +411,30 @@ class TicketViewSet(
             return Response({"by": by, "results": [row.as_dict() for row in rows]})
         metrics = selectors.ticket_metrics(estate=estate, month=month)
         return Response(metrics.as_dict())
+
+    @extend_schema(
+        summary="Suggest the category and team of a new request from its description",
+        request=s.IntakeSuggestionQuerySerializer,
+        responses={
+            200: s.IntakeSuggestionSerializer,
+            400: _ERROR,
+            403: _FORBIDDEN,
+            404: OpenApiResponse(description="No such estate within the user's reach."),
+        },
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def suggest(self, request):
+        """The three likeliest categories and teams, with a confidence from 0 to 1, and
+        `suggestions`: each likely category with the team that handles it. `source` says whether
+        they were learnt from the estate's finished tickets (`history`) or, while there are too
+        few, matched on the categories' keywords (`keywords`). Nothing is written."""
+        query = s.IntakeSuggestionQuerySerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        estate = Estate.objects.visible_to(request.user).filter(pk=query.validated_data["estate"]).first()
+        if estate is None:
+            raise Http404(_("No such estate."))
+        result = selectors.intake_suggestions(estate=estate, description=query.validated_data["description"])
+        return Response(result.as_dict())
 
 
 @extend_schema_view(

@@ -18,6 +18,7 @@ which re-exports every public name:
 - `lifecycle`: assigning, taking, starting, holding, resuming, resolving, reopening, closing and
   cancelling a ticket, and flagging a major complaint.
 - `registration`: ticket numbers, dispatch and registering a ticket (with its idempotency key).
+- `suggestions`: training the intake suggester of an estate from its finished tickets.
 - `callbacks`: recording a callback or a rating, callback reminders, closing resolved tickets
   with no callback to wait for.
 
@@ -78,6 +79,7 @@ from tickets.services.scheduling import (
     in_callback_share,
     schedule_callback,
 )
+from tickets.services.suggestions import estates_to_train, train_suggestion_model
 
 __all__ = [
     "ALLOWED",
@@ -125,5 +127,7 @@ __all__ = [
     "schedule_callback",
     "start_ticket",
     "take_ticket",
+    "estates_to_train",
+    "train_suggestion_model",
     "ticket_url",
 ]

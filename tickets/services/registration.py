@@ -99,6 +99,35 @@ def _clean_idempotency_key(value: str | None) -> str:
     return key
 
 
+def _clean_authority_fields(*, channel: str, reference: str, reply_deadline_at, now: datetime) -> str:
+    """The authority's reference, checked: required from the 12345 hotline and the authorities
+    (their case number is how the answer finds its way back), refused from other channels."""
+    reference = (reference or "").strip()
+    if len(reference) > Ticket._meta.get_field("authority_reference").max_length:
+        raise ValidationError({"authority_reference": _("This reference is too long.")}, code="max_length")
+    if channel in Ticket.AUTHORITY_CHANNELS:
+        if not reference:
+            raise ValidationError(
+                {"authority_reference": _("Enter the reference number the authority gave the case.")},
+                code="required",
+            )
+        if reply_deadline_at is not None and reply_deadline_at <= now:
+            raise ValidationError(
+                {"reply_deadline_at": _("The reply deadline must be in the future.")}, code="invalid"
+            )
+    elif reference or reply_deadline_at is not None:
+        field = "authority_reference" if reference else "reply_deadline_at"
+        raise ValidationError(
+            {
+                field: _(
+                    "Only a request from the 12345 hotline or an authority has a reference and a reply deadline."
+                )
+            },
+            code="invalid",
+        )
+    return reference
+
+
 def _fingerprint(**values) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -151,6 +180,8 @@ def register_ticket(
     is_paid_service: bool = False,
     service_price: Decimal | str | None = None,
     is_major: bool = False,
+    authority_reference: str = "",
+    reply_deadline_at: datetime | None = None,
     team: Team | None = None,
     assignee=None,
     attachments: Iterable = (),
@@ -160,7 +191,9 @@ def register_ticket(
     """Register a request from any channel, number it, set its SLA and dispatch it.
 
     A resident may report only for a unit they occupy; their ticket is always a portal ticket
-    reported by themselves. Without a unit, one of the estate's public locations is required
+    reported by themselves. A ticket passed on by the 12345 hotline or an authority carries the
+    authority's reference; its reply deadline, when earlier, replaces the SLA's resolution deadline.
+    Without a unit, one of the estate's public locations is required
     (`location` then says where exactly); with a unit, `location` says where in the unit.
 
     With an `idempotency_key`, the same user sending the same request again (a retry after a
@@ -180,8 +213,9 @@ def register_ticket(
         channel = Ticket.Channel.PORTAL
         reporter = Person.objects.filter(user=actor, estate=unit.estate_id).first()
         # The centre, not the resident, decides these (servicecenter.authz.WRITABLE_FIELDS).
-        team = assignee = priority = service_price = None
+        team = assignee = priority = service_price = reply_deadline_at = None
         is_major = is_paid_service = False
+        authority_reference = ""
     if unit is None and public_location is None:
         raise ValidationError({"public_location": _("Choose a unit, or the public place.")}, code="required")
     if unit is not None and public_location is not None:
@@ -212,6 +246,9 @@ def register_ticket(
         raise ValidationError({"kind": _("Choose a valid type.")}, code="invalid")
     if channel not in Ticket.Channel.values:
         raise ValidationError({"channel": _("Choose a valid channel.")}, code="invalid")
+    authority_reference = _clean_authority_fields(
+        channel=channel, reference=authority_reference, reply_deadline_at=reply_deadline_at, now=now
+    )
     priority = priority or category.default_priority
     if priority not in Ticket.Priority.values:
         raise ValidationError({"priority": _("Choose a valid priority.")}, code="invalid")
@@ -268,6 +305,8 @@ def register_ticket(
             is_paid_service=is_paid_service,
             service_price=str(price) if price is not None else None,
             is_major=is_major,
+            authority_reference=authority_reference,
+            reply_deadline_at=reply_deadline_at.isoformat() if reply_deadline_at else None,
             team=team.pk if team else None,
             assignee=assignee.pk if assignee else None,
             attachments=[(getattr(f, "name", ""), getattr(f, "size", None)) for f in attachments],
@@ -285,6 +324,10 @@ def register_ticket(
             category_minutes=response_minutes, reply_hours=policy.complaint_reply_hours
         )
     resolution_minutes = max(resolution_minutes, response_minutes)
+    resolution_minutes = sla.authority_resolution_minutes(
+        opened_at=now, resolution_minutes=resolution_minutes, reply_deadline_at=reply_deadline_at
+    )
+    response_minutes = min(response_minutes, resolution_minutes)
     deadlines = sla.initial_deadlines(
         opened_at=now,
         response_minutes=response_minutes,
@@ -309,6 +352,8 @@ def register_ticket(
         is_paid_service=is_paid_service,
         service_price=price,
         is_major=is_major,
+        authority_reference=authority_reference,
+        reply_deadline_at=reply_deadline_at,
         team=team or dispatch_team(estate=estate, category=category),
         created_by=actor,
         created_at=now,
