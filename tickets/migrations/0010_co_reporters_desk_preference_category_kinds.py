@@ -7,24 +7,18 @@ from django.db import migrations, models
 
 
 # The kinds each seeded category is offered for, frozen here (tickets/defaults.py may change).
-# Categories not named, and any added in the admin, stay offered for every kind.
-_WORK = ["repair", "complaint", "report", "inquiry"]
-_AREA = ["complaint", "report", "suggestion", "praise", "inquiry"]
+# A repair is maintenance work: the area and service categories are not offered for it. The
+# maintenance categories, "other" and any added in the admin stay offered for every kind.
+_NOT_REPAIR = ["complaint", "inquiry", "report", "suggestion", "praise"]
 CATEGORY_KINDS = {
-    "plumbing": _WORK,
-    "electrical": _WORK,
-    "water_leak": _WORK,
-    "safety_facility": _WORK,
-    "elevator": _WORK,
-    "doors_locks": _WORK,
-    "public_cleaning": _AREA,
-    "security": _AREA,
-    "landscaping": _AREA,
-    "noise": _AREA,
-    "parking": _AREA,
-    "neighbour_dispute": _AREA,
-    "fees": ["inquiry", "complaint", "suggestion"],
-    "renovation": ["inquiry", "complaint", "report", "suggestion"],
+    "public_cleaning": _NOT_REPAIR,
+    "security": _NOT_REPAIR,
+    "landscaping": _NOT_REPAIR,
+    "noise": _NOT_REPAIR,
+    "parking": _NOT_REPAIR,
+    "neighbour_dispute": _NOT_REPAIR,
+    "fees": ["complaint", "inquiry", "suggestion", "praise"],
+    "renovation": _NOT_REPAIR,
 }
 
 
