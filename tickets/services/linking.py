@@ -25,6 +25,12 @@ from tickets.services._common import (
 )
 
 
+class TicketNotOpen(DomainError):
+    """The ticket was resolved, closed or cancelled: a new report is a new ticket."""
+
+    status_code = 409
+
+
 def _fingerprint(**values) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -92,7 +98,7 @@ def link_report(
     if not access.is_staff_member or (not access.all_estates and ticket.estate_id not in access.estate_ids):
         raise DomainError(_("You do not work in this estate."), code="estate_scope")
     if not ticket.is_open:
-        raise DomainError(
+        raise TicketNotOpen(
             _("Ticket %(number)s is no longer open: register a new ticket instead.")
             % {"number": ticket.number},
             code="ticket_not_open",
