@@ -7,13 +7,11 @@ from django.db import migrations, models
 
 
 # The kinds each seeded category is offered for, frozen here (tickets/defaults.py may change).
-# A repair is maintenance work: the area and service categories are not offered for it. The
-# maintenance categories, "other" and any added in the admin stay offered for every kind.
+# Noise, parking, neighbours, fees and renovation applications are never a repair job; every
+# other seeded category (work in a unit or a public area) and any added in the admin stays
+# offered for every kind.
 _NOT_REPAIR = ["complaint", "inquiry", "report", "suggestion", "praise"]
 CATEGORY_KINDS = {
-    "public_cleaning": _NOT_REPAIR,
-    "security": _NOT_REPAIR,
-    "landscaping": _NOT_REPAIR,
     "noise": _NOT_REPAIR,
     "parking": _NOT_REPAIR,
     "neighbour_dispute": _NOT_REPAIR,
