@@ -128,6 +128,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "kinds": Ticket.Kind.choices,
             "views": TicketFilter.VIEWS,
             "current_view": request.GET.get("view", ""),
+            "order_label": _("Earliest deadline first")
+            if request.GET.get("view") == TicketFilter.VIEW_OVERDUE
+            else _("Newest first"),
             "querystring": querystring(request),
         },
     )
