@@ -208,6 +208,8 @@ URLS: dict[str, frozenset[str]] = {
     "tickets:attachment": _TICKET_READERS,
     "tickets:create": _REGISTRARS,
     "tickets:lookup": _REGISTRARS,
+    "tickets:duplicates": _REGISTRARS,
+    "tickets:link_report": _REGISTRARS,  # a second caller joins the open ticket
     "tickets:callbacks": _CALLBACK_READERS,
     "tickets:callback_record": _CALLBACK_RECORDERS,
     "tickets:callback_call": _CALLBACK_RECORDERS,  # the number for this call, logged with the task
@@ -371,6 +373,8 @@ API: dict[str, frozenset[str]] = {
     "ticket.metrics": _KPI_READERS,
     "ticket.suggest": _REGISTRARS,  # their own estates only (404 otherwise); residents never
     "ticket.reply": _REPLIERS,
+    "ticket.link_report": _REGISTRARS,
+    "ticket.possible_duplicates": _REGISTRARS,
     "public-location.list": _EVERYONE,  # staff: their estates' places; residents: their estates'
     "public-location.retrieve": _EVERYONE,
     "root-cause.list": _EVERYONE,

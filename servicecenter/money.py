@@ -74,3 +74,11 @@ def parse_money(
     if not allow_zero and amount == 0:
         raise MoneyError(_("The amount must be more than zero."))
     return amount
+
+
+def format_money(value: Decimal | int | str | None) -> str:
+    """An amount as people read it on pages and receipts: two places, thousands separated by
+    commas (12,345.60), the same in every language. None or "" gives ""."""
+    if value is None or value == "":
+        return ""
+    return f"{to_money(value):,.2f}"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from residents.selectors import search_archive
 from servicecenter.desk import desk_page
+from servicecenter.roles import TECHNICIAN
 from servicecenter.scoping import access_for
 
 HEALTHZ_TIMEOUT_SECONDS = 3.0
@@ -108,7 +109,16 @@ def home(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
     if not access.is_staff_member:
         return redirect("portal:home")
+    if _is_only_technician(request.user):
+        # A technician's day is their work list on a phone; the tiles are for the desk roles.
+        return redirect("tickets:my_work")
     return render(request, "home.html", {})
+
+
+def _is_only_technician(user) -> bool:
+    if user.is_superuser:
+        return False
+    return set(user.groups.values_list("name", flat=True)) == {TECHNICIAN}
 
 
 @desk_page("residents.view_unit")

@@ -7,16 +7,18 @@ from datetime import datetime, time, timedelta
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents.models import Estate
+from residents.selectors import parse_archive_query
 from servicecenter.forms import IdFilter, ReasonableDateFilter
+from servicecenter.phones import LAST_DIGITS, phone_q
 from servicecenter.scoping import access_for
 from staff.models import StaffProfile, Team
-from tickets.models import Callback, Ticket, TicketCategory
+from tickets.models import Callback, Ticket, TicketCategory, TicketCoReporter
 from tickets.selectors import with_pending_callback_due
 
 User = get_user_model()
@@ -61,7 +63,7 @@ class TicketFilter(django_filters.FilterSet):
     ]
 
     view = django_filters.ChoiceFilter(choices=VIEWS, method="filter_view", label=_("View"))
-    q = django_filters.CharFilter(method="filter_q", label=_("Number or text"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     # distinct=False: these filter the ticket table itself (no join can repeat a row), and a
     # DISTINCT over a large list would sort every matching row before taking one page.
     status = django_filters.MultipleChoiceFilter(
@@ -127,12 +129,38 @@ class TicketFilter(django_filters.FilterSet):
         return queryset
 
     def filter_q(self, queryset, name, value):
+        """A ticket number, a unit code, a phone (whole, or exactly its last four digits: never a
+        fragment the mask hides, servicecenter.phones) or words of the description, place or
+        reporter's name. Phones are stored as plain digits, so this is a comparison in the
+        database, never a decryption."""
         value = value.strip()
         if not value:
             return queryset
-        if "-" in value and value.split("-")[0].isalpha():  # a ticket number, e.g. LJY-20250310-0007
-            return queryset.filter(number__istartswith=value)
-        return queryset.filter(Q(description__icontains=value) | Q(location__icontains=value))
+        if "-" in value and value.split("-")[0].isalpha():
+            # A ticket number (LJY-20250310-0007), or a unit code with a letter (A-0801).
+            return queryset.filter(Q(number__istartswith=value) | Q(unit__code__istartswith=value))
+        parsed = parse_archive_query(value)
+        if parsed.kind == "phone":
+            digits = parsed.digits
+            co_reporter = TicketCoReporter.objects.filter(ticket=OuterRef("pk")).filter(
+                phone_q("phone", digits) | phone_q("person__mobile", digits)
+            )
+            return queryset.filter(
+                phone_q("reporter_phone", digits)
+                | phone_q("reporter__mobile", digits)
+                | Exists(co_reporter)
+                # Four digits are also the end of a ticket number (the day's sequence).
+                | (Q(number__endswith=digits) if len(digits) == LAST_DIGITS else Q(pk__in=[]))
+            )
+        if parsed.kind in ("unit", "number"):
+            return queryset.filter(Q(unit__code__istartswith=value) | Q(number__icontains=value))
+        return queryset.filter(
+            Q(description__icontains=value)
+            | Q(location__icontains=value)
+            | Q(reporter_name__icontains=value)
+            | Q(reporter__name__icontains=value)
+            | Q(public_location__name__icontains=value)
+        )
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -178,12 +178,55 @@ class TicketCreateForm(ServiceErrorsMixin, IdempotentForm):
             raise ValidationError(_("Choose a resident from the search results."))
         return person
 
+    def clean(self):
+        data = super().clean()
+        category, kind = data.get("category"), data.get("kind")
+        if category is not None and kind and not category.is_for_kind(kind):
+            self.add_error("category", _("This category is not offered for this type of request."))
+        return data
+
     def service_values(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("lookup", None)
         data["attachments"] = data.pop("photos", []) or []
         data["priority"] = data.get("priority") or None
         return data
+
+
+class LinkReportForm(ServiceErrorsMixin, forms.Form):
+    """The caller's details, posted from the new-ticket form (or the API) to link them to an open
+    ticket. Field names are the new-ticket form's, so its "link" buttons post that form as typed."""
+
+    reporter = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reporter_name = forms.CharField(label=_("Reporter's name"), max_length=100, required=False)
+    reporter_phone = forms.CharField(label=_("Reporter's phone"), max_length=20, required=False)
+    description = forms.CharField(label=_("Description"), max_length=4000, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=90, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_reporter(self):
+        pk = self.cleaned_data.get("reporter")
+        if not pk:
+            return None
+        person = Person.objects.visible_to(self.user).filter(pk=pk).first()
+        if person is None:
+            raise ValidationError(_("Choose a resident from the search results."))
+        return person
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        key = data.get("idempotency_key") or ""
+        return {
+            "person": data.get("reporter"),
+            "name": data.get("reporter_name") or "",
+            "phone": data.get("reporter_phone") or "",
+            "note": data.get("description") or "",
+            # The form's token also keys the registration: a link is another request.
+            "idempotency_key": f"link:{key}" if key else None,
+        }
 
 
 class AssignForm(forms.Form):

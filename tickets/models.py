@@ -46,6 +46,14 @@ class TicketCategory(models.Model):
         default=False,
         help_text=_("Every resolved ticket of this category is called back, whatever the sampling share."),
     )
+    # The ticket kinds the category is offered for (stored values of Ticket.Kind); empty: every
+    # kind. The desk form lists only the chosen kind's categories and the service refuses others.
+    kinds = models.JSONField(
+        _("ticket types"),
+        default=list,
+        blank=True,
+        help_text=_("The types of request this category is offered for; empty for every type."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -56,6 +64,9 @@ class TicketCategory(models.Model):
 
     def __str__(self) -> str:
         return gettext(self.name)
+
+    def is_for_kind(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
 
 
 class SlaTarget(models.Model):
@@ -578,7 +589,7 @@ class TicketEvent(models.Model):
     """One line of a ticket's timeline: a status change, an assignment, a comment, an escalation."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Registered")
+        CREATED = "created", pgettext_lazy("ticket event", "Registered")
         STATUS = "status", _("Status changed")
         ASSIGNED = "assigned", _("Assigned")
         COMMENT = "comment", _("Comment")
@@ -587,6 +598,7 @@ class TicketEvent(models.Model):
         CALLBACK = "callback", _("Callback")
         FLAGGED = "flagged", _("Marked major")
         REPLIED = "replied", _("Replied to the reporter")
+        LINKED = "linked", _("Also reported by")
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
@@ -743,6 +755,16 @@ class Callback(models.Model):
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("ticket")
     )
+    # Empty: the callback to the ticket's own reporter, whose outcome closes or reopens the ticket.
+    # Set: the call to one co-reporter, which records what they say and moves nothing.
+    co_reporter = models.ForeignKey(
+        "tickets.TicketCoReporter",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="callbacks",
+        verbose_name=_("co-reporter"),
+    )
     estate = models.ForeignKey(
         "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
     )
@@ -795,7 +817,16 @@ class Callback(models.Model):
             ("review_callback", _("Can re-check sampled callbacks")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "round"], name="callback_once_per_resolution"),
+            models.UniqueConstraint(
+                fields=["ticket", "round"],
+                condition=Q(co_reporter__isnull=True),
+                name="callback_once_per_resolution",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "round", "co_reporter"],
+                condition=Q(co_reporter__isnull=False),
+                name="callback_once_per_co_reporter_resolution",
+            ),
             models.CheckConstraint(
                 condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="callback_satisfaction_1_to_5",
@@ -958,3 +989,83 @@ class SuggestionModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate_id} · {self.trained_at:%Y-%m-%d %H:%M}"
+
+
+class TicketCoReporter(models.Model):
+    """Someone else who reported the same problem (a second caller about the same leak), linked
+    to the open ticket instead of opening a second one. They get their own callback when the
+    ticket's callback is drawn. The phone is kept like the ticket's reporter phone: digits only,
+    shown masked, revealed for one logged call."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="co_reporters", verbose_name=_("ticket")
+    )
+    person = models.ForeignKey(
+        "residents.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("linked by"),
+    )
+    created_at = models.DateTimeField(_("linked at"), default=timezone.now)
+    # The link request's idempotency key: a resent form or a retried API call finds this row.
+    request_key = models.CharField(max_length=100, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "ticket__estate"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("co-reporter")
+        verbose_name_plural = _("co-reporters")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"], condition=~Q(request_key=""), name="co_reporter_request_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(name=""), name="co_reporter_has_person_or_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.person.name if self.person_id else self.name
+
+    @property
+    def phone_masked(self) -> str:
+        return self.person.mobile_masked if self.person_id else mask_mobile(self.phone)
+
+
+class DeskPreference(models.Model):
+    """What the desk form remembers per user: the type of the last ticket they registered, the
+    form's starting type next time (a complaint desk should not pick "complaint" every time)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_preference"
+    )
+    last_ticket_kind = models.CharField(max_length=12, choices=Ticket.Kind.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("desk preference")
+        verbose_name_plural = _("desk preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.last_ticket_kind}"

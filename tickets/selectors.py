@@ -36,14 +36,17 @@ from tickets.defaults import DEFAULT_SLA_MINUTES
 from tickets.models import (
     Callback,
     CallbackReview,
+    DeskPreference,
     RootCause,
     SlaTarget,
     SuggestionModel,
     Ticket,
     TicketAttachment,
     TicketCategory,
+    TicketCoReporter,
     TicketEvent,
     TicketPolicy,
+    TicketRequestKey,
 )
 from tickets.suggestions import CATEGORY_KEYWORDS, IntakeModel, Ranked, keyword_scores
 
@@ -85,6 +88,16 @@ def active_categories() -> QuerySet[TicketCategory]:
     return TicketCategory.objects.filter(is_active=True).order_by("sort_order", "code")
 
 
+def last_ticket_kind(user) -> str:
+    """The type the user registered last at the desk, else a repair (the commonest request)."""
+    kind = (
+        DeskPreference.objects.filter(user_id=getattr(user, "pk", None))
+        .values_list("last_ticket_kind", flat=True)
+        .first()
+    )
+    return kind or Ticket.Kind.REPAIR
+
+
 def active_root_causes() -> list[RootCause]:
     return list(RootCause.objects.filter(is_active=True))
 
@@ -96,8 +109,11 @@ def category_defaults() -> dict[str, dict]:
             "team_kind": row["team_kind"],
             "priority": row["default_priority"],
             "callback_mandatory": row["is_callback_mandatory"],
+            "kinds": row["kinds"] or [],
         }
-        for row in active_categories().values("id", "team_kind", "default_priority", "is_callback_mandatory")
+        for row in active_categories().values(
+            "id", "team_kind", "default_priority", "is_callback_mandatory", "kinds"
+        )
     }
 
 
@@ -296,7 +312,11 @@ def ticket_for_page(*, user, pk: int) -> Ticket:
         .prefetch_related(
             Prefetch("events", queryset=events),
             Prefetch("attachments", queryset=attachments),
-            Prefetch("callbacks", queryset=Callback.objects.select_related("assigned_to", "team")),
+            Prefetch(
+                "callbacks",
+                queryset=Callback.objects.select_related("assigned_to", "team", "co_reporter__person"),
+            ),
+            Prefetch("co_reporters", queryset=TicketCoReporter.objects.select_related("person")),
         )
         .get(pk=pk)
     )
@@ -348,8 +368,8 @@ def callbacks_for_list(*, user) -> QuerySet[Callback]:
     return (
         Callback.objects.visible_to(user)
         # Two joins and three small lookups: planning a six-way join costs more than it saves.
-        .select_related("ticket__category", "ticket__unit", "ticket__public_location")
-        .prefetch_related("ticket__reporter", "assigned_to", "team")
+        .select_related("ticket__category", "ticket__unit", "ticket__public_location", "co_reporter")
+        .prefetch_related("ticket__reporter", "co_reporter__person", "assigned_to", "team")
         .order_by("next_attempt_at", "pk")
     )
 
@@ -405,6 +425,66 @@ def with_pending_callback_due(queryset: QuerySet[Ticket], *, now: datetime) -> Q
             )
         )
     )
+
+
+# --- possible duplicates at the desk ------------------------------------------------------------
+
+# A second caller about the same leak usually rings within days; older tickets are other problems.
+DUPLICATE_WINDOW = timedelta(days=7)
+DUPLICATE_LIMIT = 10
+
+
+def possible_duplicates(
+    *,
+    user,
+    category_id: int | None,
+    unit_id: int | None = None,
+    public_location_id: int | None = None,
+    now: datetime | None = None,
+    limit: int = DUPLICATE_LIMIT,
+) -> list[Ticket]:
+    """Open tickets the user can see, of the same category and the same unit (or, without a
+    unit, the same public place), registered in the last seven days: newest first. One query."""
+    if not category_id or not (unit_id or public_location_id):
+        return []
+    now = now or timezone.now()
+    tickets = (
+        Ticket.objects.visible_to(user)
+        .open()
+        .filter(category_id=category_id, created_at__gte=now - DUPLICATE_WINDOW)
+    )
+    tickets = (
+        tickets.filter(unit_id=unit_id) if unit_id else tickets.filter(public_location_id=public_location_id)
+    )
+    return list(
+        tickets.select_related("unit", "public_location", "category", "team", "assignee")
+        .annotate(co_reporter_count=Count("co_reporters"))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def registration_key_used(key: str) -> bool:
+    return TicketRequestKey.objects.filter(key=key).exists()
+
+
+def duplicate_rows(tickets: list[Ticket]) -> list[dict]:
+    """The JSON the desk form shows (no personal data: number, place, status, age)."""
+    statuses = dict(Ticket.Status.choices)
+    return [
+        {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "place": ticket.place,
+            "category": str(ticket.category),
+            "status": ticket.status,
+            "status_label": str(statuses.get(ticket.status, ticket.status)),
+            "created_at": timezone.localtime(ticket.created_at).isoformat(),
+            "description": ticket.description[:120],
+            "team": ticket.team.name if ticket.team_id else "",
+            "co_reporter_count": getattr(ticket, "co_reporter_count", 0),
+        }
+        for ticket in tickets
+    ]
 
 
 # --- the front desk's type-ahead --------------------------------------------------------------
@@ -516,7 +596,8 @@ def _ticket_figures(
     """The counts behind every rate, per group (key None when not grouped): two queries."""
     live = Q(status__in=[s for s in Ticket.Status.values if s != Ticket.Status.CANCELLED])
     complaint = live & Q(kind=Ticket.Kind.COMPLAINT)
-    reached = Callback.objects.filter(ticket=OuterRef("pk"), reached=True)
+    # The ticket's own callback: a co-reporter's call is heard but does not count twice.
+    reached = Callback.objects.filter(ticket=OuterRef("pk"), co_reporter__isnull=True, reached=True)
     tickets = cohort.annotate(
         has_reached_call=Exists(reached), has_unsolved_call=Exists(reached.filter(is_solved=False))
     )
@@ -557,7 +638,7 @@ def _ticket_figures(
         "resolution": Avg(_duration("resolved_at", "created_at"), filter=live & Q(resolved_at__isnull=False)),
         "held_minutes": Avg("on_hold_minutes", filter=live & Q(resolved_at__isnull=False)),
     }
-    calls = Callback.objects.filter(ticket__in=cohort.filter(live), reached=True)
+    calls = Callback.objects.filter(ticket__in=cohort.filter(live), co_reporter__isnull=True, reached=True)
     call_aggregates = {
         "scored": Count("pk", filter=Q(satisfaction__isnull=False)),
         "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),

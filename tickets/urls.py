@@ -6,6 +6,7 @@ desk_patterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_create, name="create"),
     path("lookup/", views.reporter_lookup, name="lookup"),
+    path("duplicates/", views.ticket_duplicates, name="duplicates"),
     path("my-work/", views.my_work, name="my_work"),
     path("callbacks/", views.callback_list, name="callbacks"),
     path("callbacks/<int:pk>/", views.callback_detail, name="callback_detail"),
@@ -18,6 +19,7 @@ desk_patterns = [
     path("<int:pk>/act/<slug:action>/", views.ticket_action, name="action"),
     path("<int:pk>/comment/", views.ticket_comment, name="comment"),
     path("<int:pk>/call/", views.ticket_call, name="call"),
+    path("<int:pk>/link-report/", views.ticket_link_report, name="link_report"),
     path("<int:pk>/attach/", views.ticket_attach, name="attach"),
     path("<int:pk>/files/<int:attachment_pk>/", views.attachment_download, name="attachment"),
 ]

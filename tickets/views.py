@@ -34,6 +34,7 @@ from tickets.forms import (
     CallbackRecordForm,
     CloseForm,
     CommentForm,
+    LinkReportForm,
     MetricsForm,
     NoteForm,
     PortalCommentForm,
@@ -128,6 +129,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             "channels": Ticket.Channel.choices,
             "views": TicketFilter.VIEWS,
             "current_view": request.GET.get("view", ""),
+            "order_label": _("Earliest deadline first")
+            if request.GET.get("view") == TicketFilter.VIEW_OVERDUE
+            else _("Newest first"),
             "querystring": querystring(request),
         },
     )
@@ -177,8 +181,14 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             .first()
         )
     initial = {"unit": preset_unit.pk, "estate": preset_unit.estate_id} if preset_unit else None
+    initial = (initial or {}) | {"kind": selectors.last_ticket_kind(request.user)}
     form = TicketCreateForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    duplicates = []
+    if request.method == "POST" and form.is_valid() and not request.POST.get("confirm_new"):
+        # Shown again on submit (the form's script shows them as you type): a second caller about
+        # the same leak is linked to the open ticket, not registered twice.
+        duplicates = _form_duplicates(request, form)
+    if request.method == "POST" and form.is_valid() and not duplicates:
         try:
             ticket = services.register_ticket(actor=request.user, **form.service_values())
         except ValidationError as error:
@@ -188,6 +198,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, error.message)
         else:
+            services.remember_ticket_kind(user=request.user, kind=ticket.kind)
             if ticket.is_replay:  # a double click or a resent form: the first one registered it
                 messages.info(
                     request, _("Ticket %(number)s was already registered.") % {"number": ticket.number}
@@ -201,6 +212,10 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
             if request.POST.get("another"):
                 return redirect("tickets:create")
             return redirect("tickets:detail", pk=ticket.pk)
+    return _render_create_form(request, form, preset_unit=preset_unit, duplicates=duplicates)
+
+
+def _render_create_form(request: HttpRequest, form, *, preset_unit=None, duplicates=()) -> HttpResponse:
     selected_unit = (
         form.cleaned_data.get("unit") if form.is_bound and hasattr(form, "cleaned_data") else preset_unit
     )
@@ -210,11 +225,78 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "selected_unit": selected_unit,
+            "duplicates": duplicates,
             "category_defaults": selectors.category_defaults(),
             "teams_by_estate": selectors.teams_by_estate(user=request.user),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _form_duplicates(request: HttpRequest, form) -> list[Ticket]:
+    key = form.cleaned_data.get("idempotency_key")
+    if key and selectors.registration_key_used(key):
+        return []  # a resent form: the service hands back the ticket it registered
+    unit, place = form.cleaned_data.get("unit"), form.cleaned_data.get("public_location")
+    return selectors.possible_duplicates(
+        user=request.user,
+        category_id=form.cleaned_data["category"].pk,
+        unit_id=unit.pk if unit else None,
+        public_location_id=None if unit else (place.pk if place else None),
+    )
+
+
+@desk_page("tickets.add_ticket")
+@require_GET
+def ticket_duplicates(request: HttpRequest) -> HttpResponse:
+    """The possible duplicates for the new-ticket form's unit or place and category, as the
+    form's panel (the script swaps it in as the fields change)."""
+    tickets = selectors.possible_duplicates(
+        user=request.user,
+        category_id=parse_id(request.GET.get("category")),
+        unit_id=parse_id(request.GET.get("unit")),
+        public_location_id=parse_id(request.GET.get("public_location")),
+    )
+    return render(request, "tickets/_possible_duplicates.html", {"duplicates": tickets, "live": True})
+
+
+@desk_page("tickets.add_ticket")
+@require_POST
+def ticket_link_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the caller on the new-ticket form to this open ticket as a co-reporter instead of
+    registering a second ticket. The form's own token makes a resent link a no-op."""
+    ticket = _plain_ticket_or_404(request, pk)
+    form = LinkReportForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            co_reporter = services.link_report(ticket=ticket, actor=request.user, **form.service_values())
+        except ValidationError as error:
+            form.apply_service_error(error)
+        except services.IdempotencyConflict:
+            form.add_error(None, _RESENT_WITH_CHANGES)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            if getattr(co_reporter, "is_replay", False):
+                messages.info(
+                    request, _("This report was already linked to %(number)s.") % {"number": ticket.number}
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is added to ticket %(number)s; they will be called back with it.")
+                    % {"name": co_reporter.display_name, "number": ticket.number},
+                )
+            return redirect("tickets:detail", pk=ticket.pk)
+    # Back to the form as it was typed, with the reason on top.
+    create_form = TicketCreateForm(request.POST, user=request.user)
+    create_form.is_valid()
+    for message in _form_errors(form):
+        create_form.add_error(None, message)
+    duplicates = _form_duplicates(request, create_form) if create_form.is_valid() else []
+    response = _render_create_form(request, create_form, duplicates=duplicates)
+    response.status_code = 400
+    return response
 
 
 @desk_page("tickets.add_ticket")
@@ -250,7 +332,17 @@ def _render_detail(request: HttpRequest, ticket: Ticket, *, status: int = 200, e
         "registered_by": next((e.actor for e in events if e.kind == TicketEvent.Kind.CREATED), None),
         "attachments": list(ticket.attachments.all()),
         "callbacks": callbacks,
-        "pending_callback": next((c for c in callbacks if c.status == Callback.Status.PENDING), None),
+        # The reporter's own callback first: its outcome decides the ticket; co-reporters' after.
+        "pending_callback": next(
+            iter(
+                sorted(
+                    (c for c in callbacks if c.status == Callback.Status.PENDING),
+                    key=lambda c: (c.co_reporter_id is not None, c.pk),
+                )
+            ),
+            None,
+        ),
+        "co_reporters": list(ticket.co_reporters.all()),
         "assign_choices": selectors.assign_choices(estate_id=ticket.estate_id)
         if "assign" in actions
         else None,

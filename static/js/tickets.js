@@ -73,6 +73,8 @@
     input.value = row.person ? row.person.name : row.unit.code;
     close();
     applyCategory();
+    // Hidden inputs fire no change event of their own; other scripts (duplicates) listen for it.
+    unitField.dispatchEvent(new Event("change", { bubbles: true }));
     categoryField.focus();
   }
 
@@ -122,7 +124,10 @@
   }
 
   input.addEventListener("input", function () {
-    unitField.value = "";
+    if (unitField.value) {
+      unitField.value = "";
+      unitField.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     reporterField.value = "";
     picked.textContent = "";
     clearTimeout(timer);

@@ -391,6 +391,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "tickets:callback_call": {"pk": ("pending_callback", "pk")},
     "tickets:callback_detail": {"pk": ("callback", "pk")},
     "tickets:call": {"pk": ("open_ticket", "pk")},
+    "tickets:link_report": {"pk": ("open_ticket", "pk")},
     "tickets:callback_review_record": {"pk": ("callback_review", "pk")},
     "tickets:detail": {"pk": ("ticket", "pk")},
     "tickets:action": {"pk": ("ticket", "pk"), "action": ("=", "reopen")},

@@ -37,6 +37,9 @@ def ensure_default_categories() -> None:
 
     if not TicketCategory.objects.exists():
         importlib.import_module("tickets.migrations.0002_default_categories").seed(apps, None)
+        importlib.import_module(
+            "tickets.migrations.0010_co_reporters_desk_preference_category_kinds"
+        ).seed_category_kinds(apps, None)
     from tickets.models import RootCause
 
     if not RootCause.objects.exists():

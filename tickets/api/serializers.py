@@ -25,6 +25,7 @@ from tickets.models import (
     Ticket,
     TicketAttachment,
     TicketCategory,
+    TicketCoReporter,
     TicketEvent,
 )
 
@@ -454,3 +455,35 @@ class IntakeSuggestionSerializer(serializers.Serializer):
     categories = SuggestedChoiceSerializer(many=True)
     teams = SuggestedChoiceSerializer(many=True)
     suggestions = SuggestedPairSerializer(many=True)
+
+
+class LinkReportSerializer(serializers.Serializer):
+    """The second caller: a resident from the archive, or a name and phone."""
+
+    reporter = _ScopedPrimaryKey(Person, required=False, allow_null=True)
+    reporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class TicketCoReporterSerializer(serializers.ModelSerializer):
+    ticket = serializers.IntegerField(source="ticket_id", read_only=True)
+    reporter = serializers.IntegerField(source="person_id", read_only=True, allow_null=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+    phone_masked = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = TicketCoReporter
+        fields = ["id", "ticket", "reporter", "name", "phone_masked", "note", "created_at"]
+        read_only_fields = fields
+
+
+class PossibleDuplicatesQuerySerializer(serializers.Serializer):
+    unit = serializers.IntegerField(required=False, min_value=1)
+    location = serializers.IntegerField(required=False, min_value=1, help_text="A public location's id.")
+    category = serializers.IntegerField(min_value=1)
+
+    def validate(self, attrs):
+        if not attrs.get("unit") and not attrs.get("location"):
+            raise serializers.ValidationError({"unit": _("Give a unit, or a public location.")})
+        return attrs

@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import BasePagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -30,6 +30,7 @@ from servicecenter.api import (
 )
 from servicecenter.paging import COUNT_CAP, light_page
 from servicecenter.parsers import StrictJSONParser
+from servicecenter.scoping import access_for
 from servicecenter.uploads import serve_private_file
 from tickets import selectors, services
 from tickets.api import serializers as s
@@ -131,6 +132,8 @@ class TicketViewSet(
         "metrics": ["tickets.view_ticket_metrics"],
         # The desk's registrars: residents may add tickets but not read the estate's history.
         "suggest": ["tickets.add_ticket", "tickets.view_all_tickets"],
+        "link_report": ["tickets.add_ticket", "tickets.view_ticket"],
+        "possible_duplicates": ["tickets.add_ticket", "tickets.view_ticket"],
     }
     other_actions_need = ["tickets.view_ticket"]
     filterset_class = TicketFilter
@@ -162,6 +165,8 @@ class TicketViewSet(
         return s.TicketDetailSerializer if self.action == "retrieve" else s.TicketSerializer
 
     def may_act_on(self, user, action: str, ticket: Ticket) -> bool:
+        if action == "link_report":  # residents hold add_ticket for the portal; linking is the desk's
+            return access_for(user).is_staff_member
         return action not in ACTION_PERMISSIONS or may(user, action, ticket)
 
     @extend_schema(
@@ -298,6 +303,74 @@ class TicketViewSet(
     @action(detail=True, methods=["post"], url_path="flag-major")
     def flag_major(self, request, pk=None):
         return self._transition(services.flag_major_complaint, s.TicketNoteSerializer)
+
+    @extend_schema(
+        summary="Link a second report of the same problem to this open ticket",
+        description=(
+            "Adds the caller as a co-reporter instead of registering a second ticket: they get their "
+            "own callback when the ticket's callback is drawn, on their own phone. Send an "
+            "`Idempotency-Key` header: a retry with the same key and body returns the first link "
+            "(200, `Idempotent-Replayed: true`); the same key with another body is a 409."
+        ),
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        request=s.LinkReportSerializer,
+        responses={
+            201: s.TicketCoReporterSerializer,
+            200: s.TicketCoReporterSerializer,
+            400: _ERROR,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: _CONFLICT,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="link-report")
+    def link_report(self, request, pk=None):
+        ticket = self.get_object()
+        values = self.parse(s.LinkReportSerializer)
+        co_reporter = services.link_report(
+            ticket=ticket,
+            actor=request.user,
+            person=values.get("reporter"),
+            name=values["reporter_name"],
+            phone=values["reporter_phone"],
+            note=values["note"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        replay = getattr(co_reporter, "is_replay", False)
+        response = self.respond(
+            co_reporter,
+            status_code=status.HTTP_200_OK if replay else status.HTTP_201_CREATED,
+            serializer_class=s.TicketCoReporterSerializer,
+        )
+        if replay:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+    @extend_schema(
+        summary="Open tickets that may be the same problem (same unit or place, same category, 7 days)",
+        parameters=[s.PossibleDuplicatesQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, 400: _ERROR, 403: _FORBIDDEN},
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="possible-duplicates",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def possible_duplicates(self, request):
+        """At most ten tickets, newest first: a bounded list, not paginated."""
+        if not access_for(request.user).is_staff_member:
+            raise PermissionDenied
+        query = s.PossibleDuplicatesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        tickets = selectors.possible_duplicates(
+            user=request.user,
+            category_id=query.validated_data["category"],
+            unit_id=query.validated_data.get("unit"),
+            public_location_id=query.validated_data.get("location"),
+        )
+        return Response({"results": selectors.duplicate_rows(tickets)})
 
     @extend_schema(
         summary="Add a comment (internal, or visible to the resident)",

@@ -19,6 +19,9 @@ which re-exports every public name:
   cancelling a ticket, and flagging a major complaint.
 - `registration`: ticket numbers, dispatch and registering a ticket (with its idempotency key).
 - `suggestions`: training the intake suggester of an estate from its finished tickets.
+
+
+- `linking`: linking a second report of the same problem to the open ticket (a co-reporter).
 - `callbacks`: recording a callback or a rating, callback reminders, closing resolved tickets
   with no callback to wait for.
 
@@ -70,7 +73,13 @@ from tickets.services.lifecycle import (
     start_ticket,
     take_ticket,
 )
-from tickets.services.registration import dispatch_team, next_ticket_number, register_ticket
+from tickets.services.linking import link_report
+from tickets.services.registration import (
+    dispatch_team,
+    next_ticket_number,
+    register_ticket,
+    remember_ticket_kind,
+)
 from tickets.services.replies import add_attachment, add_comment, reply_to_reporter
 from tickets.services.sampling import draw_callback_samples, record_callback_review, sample_size
 from tickets.services.scheduling import (
@@ -106,6 +115,7 @@ __all__ = [
     "escalate_ticket",
     "flag_major_complaint",
     "hold_ticket",
+    "link_report",
     "in_callback_share",
     "may_call_for_callback",
     "may_call_reporter",
@@ -116,6 +126,7 @@ __all__ = [
     "record_callback",
     "record_callback_review",
     "register_ticket",
+    "remember_ticket_kind",
     "remind_due_callbacks",
     "reopen_ticket",
     "reply_to_reporter",

@@ -65,7 +65,13 @@ def record_callback(
     user = SYSTEM if _by_reporter else actor
     CALLBACK.check(callback, "retry", user)
     ticket = _lock(callback.ticket)
-    if ticket.status != TicketStatus.RESOLVED:
+    # A co-reporter's call records what they say; the ticket may already be closed by its
+    # reporter's callback, and their answer neither closes nor reopens it.
+    is_co_reporter = callback.co_reporter_id is not None
+    allowed_statuses = (
+        (TicketStatus.RESOLVED, TicketStatus.CLOSED) if is_co_reporter else (TicketStatus.RESOLVED,)
+    )
+    if ticket.status not in allowed_statuses:
         raise TransitionError(
             _label(ticket.status),
             _label(TicketStatus.CLOSED),
@@ -113,6 +119,8 @@ def record_callback(
         fields=fields,
         update_fields=["next_attempt_at"],
     )
+    if is_co_reporter:
+        return callback
     if callback.status == CallbackStatus.COMPLETED and callback.is_solved:
         close_ticket(
             ticket=ticket,
@@ -155,7 +163,9 @@ def rate_ticket(
             _label(TicketStatus.CLOSED),
             message=_("Only a resolved request can be rated."),
         )
-    callback = Callback.objects.filter(ticket=ticket, round=ticket.reopen_count).first()
+    callback = Callback.objects.filter(
+        ticket=ticket, round=ticket.reopen_count, co_reporter__isnull=True
+    ).first()
     if callback is None:
         callback = Callback.objects.create(
             ticket=ticket,
@@ -234,7 +244,13 @@ def close_resolved_without_callback(*, now: datetime | None = None, batch: int =
                 status=TicketStatus.RESOLVED,
                 resolved_at__lte=now - timedelta(days=policy.auto_close_days),
             )
-            .filter(~Exists(Callback.objects.filter(ticket=OuterRef("pk"), status=CallbackStatus.PENDING)))
+            .filter(
+                ~Exists(
+                    Callback.objects.filter(
+                        ticket=OuterRef("pk"), co_reporter__isnull=True, status=CallbackStatus.PENDING
+                    )
+                )
+            )
             .order_by("resolved_at")[:batch]
         )
         for ticket in stale:

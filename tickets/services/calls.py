@@ -13,6 +13,7 @@ from servicecenter.scoping import access_for
 from tickets.models import (
     Callback,
     Ticket,
+    TicketCoReporter,
 )
 
 # --- calls from tasks --------------------------------------------------------------------------
@@ -44,17 +45,29 @@ def _reporter_contact(ticket: Ticket) -> tuple[Person | None, str, str]:
     return None, ticket.reporter_name, ticket.reporter_phone
 
 
+def _co_reporter_contact(co_reporter: TicketCoReporter) -> tuple[Person | None, str, str]:
+    if co_reporter.person_id:
+        return co_reporter.person, co_reporter.person.name, co_reporter.person.mobile
+    return None, co_reporter.name, co_reporter.phone
+
+
 def call_for_callback(
     *, actor, callback: Callback, ip_address: str | None = None, now: datetime | None = None
 ) -> TaskCall:
     """The reporter's full number for one callback call, logged with the callback as purpose."""
     callback = (
-        Callback.objects.visible_to(actor).select_related("ticket__reporter").filter(pk=callback.pk).first()
+        Callback.objects.visible_to(actor)
+        .select_related("ticket__reporter", "co_reporter__person")
+        .filter(pk=callback.pk)
+        .first()
     )
     if callback is None or not may_call_for_callback(actor, callback):
         raise TaskNotFound(_("No such callback."), code="not_found")
     ticket = callback.ticket
-    person, name, phone = _reporter_contact(ticket)
+    # A co-reporter's callback dials the co-reporter, never the ticket's reporter.
+    person, name, phone = (
+        _co_reporter_contact(callback.co_reporter) if callback.co_reporter_id else _reporter_contact(ticket)
+    )
     phone = reveal_phone_for_task(
         actor=actor,
         purpose=SensitiveAccessLog.Purpose.CALLBACK,

@@ -26,6 +26,7 @@ from staff.selectors import team_of_kind
 from staff.services import notify
 from tickets import sla
 from tickets.models import (
+    DeskPreference,
     PublicLocation,
     Ticket,
     TicketCategory,
@@ -244,6 +245,10 @@ def register_ticket(
         raise ValidationError({"category": _("This category is no longer in use.")}, code="inactive")
     if kind not in Ticket.Kind.values:
         raise ValidationError({"kind": _("Choose a valid type.")}, code="invalid")
+    if not category.is_for_kind(kind):
+        raise ValidationError(
+            {"category": _("This category is not offered for this type of request.")}, code="kind_mismatch"
+        )
     if channel not in Ticket.Channel.values:
         raise ValidationError({"channel": _("Choose a valid channel.")}, code="invalid")
     authority_reference = _clean_authority_fields(
@@ -395,3 +400,10 @@ def register_ticket(
         )
     enqueue_after_commit("tickets.tasks.check_ticket_deadlines", ticket_id=ticket.pk)
     return ticket
+
+
+def remember_ticket_kind(*, user, kind: str) -> None:
+    """The desk form starts with the type its user registered last."""
+    if kind not in Ticket.Kind.values or not getattr(user, "pk", None):
+        return
+    DeskPreference.objects.update_or_create(user=user, defaults={"last_ticket_kind": kind})

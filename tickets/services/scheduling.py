@@ -14,6 +14,7 @@ from staff.selectors import housekeeper_for_unit, team_of_kind
 from tickets.models import (
     Callback,
     Ticket,
+    TicketCoReporter,
 )
 from tickets.selectors import (
     policy_for,
@@ -52,7 +53,7 @@ def schedule_callback(*, ticket: Ticket, now: datetime | None = None) -> Callbac
     due_at = now + timedelta(hours=policy.callback_delay_hours)
     try:
         with transaction.atomic():
-            return Callback.objects.create(
+            callback = Callback.objects.create(
                 ticket=ticket,
                 estate_id=ticket.estate_id,
                 round=ticket.reopen_count,
@@ -64,7 +65,27 @@ def schedule_callback(*, ticket: Ticket, now: datetime | None = None) -> Callbac
                 created_at=now,
             )
     except IntegrityError:
-        return Callback.objects.get(ticket=ticket, round=ticket.reopen_count)
+        return Callback.objects.get(ticket=ticket, round=ticket.reopen_count, co_reporter__isnull=True)
+    # Everyone who reported the problem hears back, each on their own phone; only the reporter's
+    # own callback decides whether the ticket closes, so these are never mandatory.
+    Callback.objects.bulk_create(
+        [
+            Callback(
+                ticket=ticket,
+                co_reporter=co_reporter,
+                estate_id=ticket.estate_id,
+                round=ticket.reopen_count,
+                is_mandatory=False,
+                assigned_to=housekeeper,
+                team=team,
+                due_at=due_at,
+                next_attempt_at=due_at,
+                created_at=now,
+            )
+            for co_reporter in TicketCoReporter.objects.filter(ticket=ticket).order_by("pk")
+        ]
+    )
+    return callback
 
 
 def cancel_pending_callbacks(*, ticket: Ticket, actor, now: datetime, note: str) -> int:
