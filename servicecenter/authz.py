@@ -141,6 +141,11 @@ _RENO_API_READERS = all_staff_but(TECHNICIAN)
 _RENO_ENGINEERING = roles(ENGINEER, MANAGER)  # review and inspection
 _RENO_PERMIT = roles(CLERK, MANAGER)
 _RENO_VIOLATIONS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
+# The desk's visitor, lost-and-found and parcel logs (frontdesk/roles.py): the desk, the duty
+# supervisor and the manager register and act; clerks and housekeepers read; technicians and
+# engineers see none of it. Residents read their own units' parcels through the API.
+_DESK_LOG_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+_DESK_LOG_KEEPERS = roles(FRONTDESK, SUPERVISOR, MANAGER)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -265,6 +270,23 @@ URLS: dict[str, frozenset[str]] = {
     "renovations:violation_create": _RENO_VIOLATION_MANAGERS,
     "renovations:link_complaint": _RENO_VIOLATION_MANAGERS,
     "renovations:metrics": _KPI_READERS,
+    # --- the front desk (/desk/): visitors, lost and found, parcels
+    "frontdesk:home": _DESK_LOG_READERS,
+    "frontdesk:visitors": _DESK_LOG_READERS,
+    "frontdesk:visitor_export": _DESK_LOG_READERS,
+    "frontdesk:visitor_create": _DESK_LOG_KEEPERS,
+    "frontdesk:visitor_leave": _DESK_LOG_KEEPERS,
+    "frontdesk:lost_items": _DESK_LOG_READERS,
+    "frontdesk:lost_item_export": _DESK_LOG_READERS,
+    "frontdesk:lost_item": _DESK_LOG_READERS,
+    "frontdesk:lost_item_photo": _DESK_LOG_READERS,
+    "frontdesk:lost_item_create": _DESK_LOG_KEEPERS,
+    "frontdesk:lost_item_action": _DESK_LOG_KEEPERS,  # claim, dispose: the same permission
+    "frontdesk:parcels": _DESK_LOG_READERS,
+    "frontdesk:parcel_export": _DESK_LOG_READERS,
+    "frontdesk:parcel": _DESK_LOG_READERS,
+    "frontdesk:parcel_create": _DESK_LOG_KEEPERS,
+    "frontdesk:parcel_action": _DESK_LOG_KEEPERS,  # pick-up, return: the same permission
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -449,4 +471,19 @@ API: dict[str, frozenset[str]] = {
     "renovation-violation.confirm_rectified": _RENO_VIOLATIONS,
     "renovation-violation.dismiss": _RENO_VIOLATIONS,
     "renovation-violation.escalate": roles(SUPERVISOR, MANAGER),
+    # the front desk's logs: residents read their own units' parcels, nothing else
+    "visitor.list": _DESK_LOG_READERS,
+    "visitor.retrieve": _DESK_LOG_READERS,
+    "visitor.create": _DESK_LOG_KEEPERS,
+    "visitor.leave": _DESK_LOG_KEEPERS,
+    "lost-item.list": _DESK_LOG_READERS,
+    "lost-item.retrieve": _DESK_LOG_READERS,
+    "lost-item.create": _DESK_LOG_KEEPERS,
+    "lost-item.claim": _DESK_LOG_KEEPERS,
+    "lost-item.dispose": _DESK_LOG_KEEPERS,
+    "parcel.list": _DESK_LOG_READERS | RESIDENTS,
+    "parcel.retrieve": _DESK_LOG_READERS | RESIDENTS,
+    "parcel.create": _DESK_LOG_KEEPERS,
+    "parcel.pick_up": _DESK_LOG_KEEPERS,
+    "parcel.return_to_carrier": _DESK_LOG_KEEPERS,
 }

@@ -16,6 +16,8 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
   so that a run lost on the 1st is made up the next morning.
 - renovations.tasks: today's patrol per active renovation (a unique constraint per day), missed
   patrols, works whose start date has come: sweeps run hourly, each safe to repeat.
+- frontdesk.tasks.remind_lost_items_due_for_disposal: held lost items near their disposal date,
+  each reminded once (`reminder_sent_at`); run through the working day, so a lost run is made up.
 """
 
 import os
@@ -86,5 +88,9 @@ app.conf.beat_schedule = {
     "renovations-start-due-works": {
         "task": "renovations.tasks.start_due_renovation_works",
         "schedule": crontab(minute=15),
+    },
+    "frontdesk-remind-lost-items": {
+        "task": "frontdesk.tasks.remind_lost_items_due_for_disposal",
+        "schedule": crontab(hour="8-18/2", minute=25),
     },
 }

@@ -33,6 +33,7 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Meter readings"), "billing:meter_entry", "billing.add_meterreading"),
     NavItem(pgettext_lazy("menu", "Cash journal"), "billing:journal", "billing.view_billing_reports"),
     NavItem(pgettext_lazy("menu", "Monthly statement"), "billing:statement", "billing.view_billing_reports"),
+    NavItem(pgettext_lazy("menu", "Front desk"), "frontdesk:home", "frontdesk.view_visitor"),
     NavItem(pgettext_lazy("menu", "Renovations"), "renovations:list", "renovations.view_renovation"),
     NavItem(
         pgettext_lazy("menu", "Renovation patrols"),

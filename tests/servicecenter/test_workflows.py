@@ -22,13 +22,15 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from frontdesk import services as frontdesk
+from frontdesk.models import LostItem, Parcel, Visitor
 from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
-from tests.factories import TeamFactory, make_staff
+from tests.factories import TeamFactory, make_id_number, make_staff
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
 from tests.tickets.conftest import ensure_default_categories
@@ -131,7 +133,39 @@ def _renovation(env: Env, state: str, **fields) -> Renovation:
     return RenovationFactory(unit=env.unit, status=state, **{**defaults, **fields})
 
 
+def _visitor(env: Env, state: str) -> Visitor:
+    # Arrived an hour ago, so that leaving now is after arriving.
+    return Visitor.objects.create(
+        estate=env.estate,
+        unit=env.unit,
+        name="王访客",
+        status=state,
+        arrived_at=timezone.now() - timedelta(hours=1),
+    )
+
+
+def _lost_item(env: Env, state: str) -> LostItem:
+    # Its keep period over (so it may be disposed of by anyone who handles lost items).
+    return LostItem.objects.create(
+        estate=env.estate,
+        description="黑色雨伞",
+        found_place="大堂",
+        storage_place="前台柜",
+        status=state,
+        keep_until=timezone.localdate() - timedelta(days=1),
+    )
+
+
+def _parcel(env: Env, state: str) -> Parcel:
+    return Parcel.objects.create(
+        estate=env.estate, unit=env.unit, carrier="顺丰", tracking_number="SF1234567890", status=state
+    )
+
+
 MAKERS = {
+    "frontdesk.Visitor": _visitor,
+    "frontdesk.LostItem": _lost_item,
+    "frontdesk.Parcel": _parcel,
     "tickets.ticket": _ticket,
     "tickets.callback": _callback,
     "billing.bill": _bill,
@@ -170,6 +204,17 @@ def _cause() -> RootCause:
 # --- the service behind each user action ---------------------------------------------------------
 
 PERFORMERS = {
+    ("frontdesk.Visitor", "leave"): lambda v, u, env: frontdesk.record_visitor_departure(visitor=v, actor=u),
+    ("frontdesk.LostItem", "claim"): lambda i, u, env: frontdesk.claim_lost_item(
+        item=i, actor=u, claimant_name="李失主", claimant_phone="13800138000", id_number=make_id_number(7)
+    ),
+    ("frontdesk.LostItem", "dispose"): lambda i, u, env: frontdesk.dispose_lost_item(
+        item=i, actor=u, note="超期无人认领，交派出所"
+    ),
+    ("frontdesk.Parcel", "pick_up"): lambda p, u, env: frontdesk.pick_up_parcel(
+        parcel=p, actor=u, collected_by="张业主"
+    ),
+    ("frontdesk.Parcel", "return"): lambda p, u, env: frontdesk.return_parcel(parcel=p, actor=u, note="拒收"),
     ("tickets.ticket", "take"): lambda t, u, env: tickets.take_ticket(ticket=t, actor=u),
     ("tickets.ticket", "start"): lambda t, u, env: tickets.start_ticket(ticket=t, actor=u),
     ("tickets.ticket", "resume"): lambda t, u, env: tickets.resume_ticket(ticket=t, actor=u),

@@ -38,6 +38,11 @@ from tickets.models import (
     TicketCategory,
 )
 
+# A 1×1 PNG: the lost item's photo.
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -245,6 +250,42 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
             actor=staff["frontdesk"],
         ),
         **_renovation_world(unit, staff, tag),
+        **_desk_log_world(unit, staff, tag),
+    }
+
+
+def _desk_log_world(unit, staff: dict, tag: str) -> dict:
+    """A visitor inside, a lost item held with its photo, a parcel at the desk for the unit."""
+    from django.core.files.base import ContentFile
+
+    from frontdesk.models import LostItem, Parcel, Visitor
+
+    now = timezone.now()
+    return {
+        "visitor": Visitor.objects.create(
+            estate=unit.estate,
+            unit=unit,
+            name=f"visitor-{tag}",
+            phone="13800138000",
+            let_in_by=staff["frontdesk"],
+        ),
+        "lost_item": LostItem.objects.create(
+            estate=unit.estate,
+            description=f"leak-{tag} umbrella",
+            photo=ContentFile(PNG_BYTES, name=f"item-{tag}.png"),
+            photo_content_type="image/png",
+            found_place="大堂",
+            storage_place="前台柜",
+            keep_until=timezone.localdate(now) + timedelta(days=90),
+            logged_by=staff["frontdesk"],
+        ),
+        "parcel": Parcel.objects.create(
+            estate=unit.estate,
+            unit=unit,
+            carrier="顺丰",
+            tracking_number=f"SF{tag}0001",
+            logged_by=staff["frontdesk"],
+        ),
     }
 
 
@@ -413,6 +454,13 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "renovations:patrol": {"pk": ("patrol", "pk")},
     "renovations:violation": {"pk": ("violation", "pk")},
     "renovations:violation_action": {"pk": ("violation", "pk"), "action": ("=", "dismiss")},
+    # the front desk
+    "frontdesk:visitor_leave": {"pk": ("visitor", "pk")},
+    "frontdesk:lost_item": {"pk": ("lost_item", "pk")},
+    "frontdesk:lost_item_photo": {"pk": ("lost_item", "pk")},
+    "frontdesk:lost_item_action": {"pk": ("lost_item", "pk"), "action": ("=", "claim")},
+    "frontdesk:parcel": {"pk": ("parcel", "pk")},
+    "frontdesk:parcel_action": {"pk": ("parcel", "pk"), "action": ("=", "pick-up")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -452,6 +500,9 @@ API_OBJECTS: dict[str, str] = {
     "renovation": "renovation",
     "renovation-patrol": "renovation_patrol",
     "renovation-violation": "renovation_violation",
+    "visitor": "visitor",
+    "lost-item": "lost_item",
+    "parcel": "parcel",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

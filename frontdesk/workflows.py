@@ -1,0 +1,135 @@
+"""The front desk's workflows, declared once (see `servicecenter.workflow`).
+
+Visitors:       inside → left
+Lost and found: held → claimed | disposed (disposal after the keep period, or by a manager)
+Parcels:        held → picked_up | returned (to the carrier)
+
+The services in `frontdesk.services` enforce this; the pages and the API offer what `available`
+allows; tests walk the whole matrix (tests/servicecenter/test_workflows.py).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from frontdesk.models import LostItem, LostItemEvent, Parcel, ParcelEvent, Visitor, VisitorEvent
+from servicecenter.workflow import Action, Guard, Workflow
+
+SERVICES = "frontdesk.services"
+PERM = "frontdesk."
+EARLY_DISPOSAL = f"{PERM}dispose_lost_item_early"
+
+
+def _event_writer(model, link: str):
+    def write(obj, *, action, source, target, actor, note, now, **extra):
+        return model(
+            **{link: obj},
+            action=action.name,
+            from_status=source,
+            to_status=target,
+            actor=actor,
+            note=note,
+            created_at=now,
+        )
+
+    return write
+
+
+# --- visitors -----------------------------------------------------------------------------------
+
+VISITOR = Workflow(
+    model_label="frontdesk.Visitor",
+    state_field="status",
+    actions=(
+        Action(
+            "leave",
+            {Visitor.Status.INSIDE},
+            Visitor.Status.LEFT,
+            f"{PERM}log_visitor",
+            _("Record departure"),
+            f"{SERVICES}.record_visitor_departure",
+            state_message=_("This visitor has already left."),
+        ),
+    ),
+    event_writer=_event_writer(VisitorEvent, "visitor"),
+    state_labels=dict(Visitor.Status.choices),
+    events_of=lambda visitor: visitor.events.all(),
+)
+
+# --- lost and found ------------------------------------------------------------------------------
+
+
+def _keep_period_over(item, user, now) -> bool:
+    # A manager may dispose of an item early (perishable, dangerous); the desk waits the period out.
+    if user is not None and user.has_perm(EARLY_DISPOSAL):
+        return True
+    return timezone.localdate(now) >= item.keep_until
+
+
+KEEP_PERIOD_OVER = Guard(
+    "keep_period_over",
+    _keep_period_over,
+    _("The item is kept until its keep period ends; only a manager may dispose of it earlier."),
+    code="keep_period_not_over",
+)
+
+LOST_ITEM = Workflow(
+    model_label="frontdesk.LostItem",
+    state_field="status",
+    actions=(
+        Action(
+            "claim",
+            {LostItem.Status.HELD},
+            LostItem.Status.CLAIMED,
+            f"{PERM}handle_lost_item",
+            _("Hand over to the owner"),
+            f"{SERVICES}.claim_lost_item",
+            state_message=_("This item is no longer held at the desk (%(status)s)."),
+        ),
+        Action(
+            "dispose",
+            {LostItem.Status.HELD},
+            LostItem.Status.DISPOSED,
+            f"{PERM}handle_lost_item",
+            pgettext_lazy("lost item action", "Dispose of"),
+            f"{SERVICES}.dispose_lost_item",
+            guards=(KEEP_PERIOD_OVER,),
+            state_message=_("This item is no longer held at the desk (%(status)s)."),
+        ),
+    ),
+    event_writer=_event_writer(LostItemEvent, "item"),
+    state_labels=dict(LostItem.Status.choices),
+    events_of=lambda item: item.events.all(),
+)
+
+# --- parcels ------------------------------------------------------------------------------------
+
+PARCEL = Workflow(
+    model_label="frontdesk.Parcel",
+    state_field="status",
+    actions=(
+        Action(
+            "pick_up",
+            {Parcel.Status.HELD},
+            Parcel.Status.PICKED_UP,
+            f"{PERM}handle_parcel",
+            _("Picked up"),
+            f"{SERVICES}.pick_up_parcel",
+            state_message=_("This parcel is no longer at the desk (%(status)s)."),
+        ),
+        Action(
+            "return",
+            {Parcel.Status.HELD},
+            Parcel.Status.RETURNED,
+            f"{PERM}handle_parcel",
+            _("Return to the carrier"),
+            f"{SERVICES}.return_parcel",
+            state_message=_("This parcel is no longer at the desk (%(status)s)."),
+        ),
+    ),
+    event_writer=_event_writer(ParcelEvent, "parcel"),
+    state_labels=dict(Parcel.Status.choices),
+    events_of=lambda parcel: parcel.events.all(),
+)
