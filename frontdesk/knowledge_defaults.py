@@ -121,7 +121,9 @@ ZH = (
         "搬家 放行条 搬出",
     ),
     DefaultEntry("other", "phrase", "问候", "您好，这里是物业客服中心，请问有什么可以帮您？", "你好 开场"),
-    DefaultEntry("other", "phrase", "已受理", "您反映的问题我们已登记，会尽快安排处理，处理完成后会回访您。", "受理"),
+    DefaultEntry(
+        "other", "phrase", "已受理", "您反映的问题我们已登记，会尽快安排处理，处理完成后会回访您。", "受理"
+    ),
     DefaultEntry("other", "phrase", "致歉", "给您带来不便，非常抱歉，我们会尽快处理。", "抱歉 道歉"),
     DefaultEntry("other", "phrase", "结束语", "感谢您的来电，祝您生活愉快！", "结束 感谢"),
 )
@@ -237,7 +239,11 @@ EN = (
         "moving release pass move out",
     ),
     DefaultEntry(
-        "other", "phrase", "Greeting", "Hello, this is the property service centre. How can I help you?", "hello"
+        "other",
+        "phrase",
+        "Greeting",
+        "Hello, this is the property service centre. How can I help you?",
+        "hello",
     ),
     DefaultEntry(
         "other",
@@ -247,7 +253,11 @@ EN = (
         "registered",
     ),
     DefaultEntry(
-        "other", "phrase", "Apology", "We are sorry for the inconvenience and will deal with it as soon as possible.", "sorry"
+        "other",
+        "phrase",
+        "Apology",
+        "We are sorry for the inconvenience and will deal with it as soon as possible.",
+        "sorry",
     ),
     DefaultEntry("other", "phrase", "Closing", "Thank you for calling. Have a nice day!", "thanks bye"),
 )

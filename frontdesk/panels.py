@@ -9,4 +9,7 @@ UNIT_PANEL_ROWS = 10
 
 def unit_keys_context(request, unit) -> dict:
     """The keys the desk holds (or has handed out) for the unit: one query."""
-    return {"unit": unit, "custodies": keys_held_for_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS)}
+    return {
+        "unit": unit,
+        "custodies": keys_held_for_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS),
+    }

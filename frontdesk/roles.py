@@ -8,7 +8,16 @@ everything and keeps the knowledge base in the admin. Residents ask for invoices
 units in the portal, which needs no model permission (the service checks the unit is theirs).
 """
 
-from servicecenter.roles import CLERK, COMPANY, FRONTDESK, HOUSEKEEPER, MANAGER, SUPERVISOR
+from servicecenter.roles import (
+    CLERK,
+    COMPANY,
+    ENGINEER,
+    FRONTDESK,
+    HOUSEKEEPER,
+    MANAGER,
+    SUPERVISOR,
+    TECHNICIAN,
+)
 
 _KEYS_VIEW = ["frontdesk.view_keycustody"]
 _KEYS = [*_KEYS_VIEW, "frontdesk.manage_key_custody"]
@@ -29,7 +38,10 @@ _VIEW_EVENTS = ["frontdesk.view_keycustodyevent", "frontdesk.view_invoicerequest
 ROLE_PERMISSIONS = {
     FRONTDESK: [*_KEYS, *_INVOICES_REQUEST, *_KNOWLEDGE_VIEW],
     CLERK: [*_KEYS_VIEW, *_INVOICES_ISSUE, *_KNOWLEDGE_VIEW],
+    # Every staff page has the knowledge drawer: whoever answers a resident may read the answers.
     HOUSEKEEPER: [*_KNOWLEDGE_VIEW],
+    TECHNICIAN: [*_KNOWLEDGE_VIEW],
+    ENGINEER: [*_KNOWLEDGE_VIEW],
     SUPERVISOR: [*_KEYS, *_INVOICES_VIEW, *_KNOWLEDGE_VIEW],
     MANAGER: [*_KEYS, *_INVOICES_ISSUE, *_KNOWLEDGE_EDIT, *_VIEW_EVENTS],
     COMPANY: [*_KEYS_VIEW, *_INVOICES_VIEW, *_KNOWLEDGE_VIEW],

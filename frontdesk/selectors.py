@@ -31,7 +31,9 @@ def key_custodies_for_list(*, user, status: str = "", estate_id: int | None = No
         rows = rows.filter(estate_id=estate_id)
     q = (q or "").strip()
     if q:
-        rows = rows.filter(Q(unit__code__icontains=q) | Q(storage_tag__iexact=q) | Q(owner__name__icontains=q))
+        rows = rows.filter(
+            Q(unit__code__icontains=q) | Q(storage_tag__iexact=q) | Q(owner__name__icontains=q)
+        )
     return rows.order_by("-received_at", "-pk")
 
 

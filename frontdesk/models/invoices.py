@@ -39,7 +39,9 @@ class InvoiceRequest(models.Model):
         "billing.Bill", through="InvoiceRequestBill", related_name="+", verbose_name=_("bills")
     )
     amount = models.DecimalField(_("amount"), **MONEY)
-    title = models.CharField(_("invoice title"), max_length=150, help_text=_("A person's or a company's name."))
+    title = models.CharField(
+        _("invoice title"), max_length=150, help_text=_("A person's or a company's name.")
+    )
     tax_number = models.CharField(
         _("tax number"), max_length=20, blank=True, help_text=_("Needed for a company (统一社会信用代码).")
     )
@@ -91,7 +93,9 @@ class InvoiceRequest(models.Model):
                 name="invoice_request_idempotency_key_unique",
             ),
         ]
-        indexes = [models.Index(fields=["estate", "status", "requested_at"], name="invoice_request_queue_idx")]
+        indexes = [
+            models.Index(fields=["estate", "status", "requested_at"], name="invoice_request_queue_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.amount}"

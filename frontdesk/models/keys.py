@@ -41,7 +41,9 @@ class KeyCustody(models.Model):
         _("keys"), max_length=200, help_text=_("Which keys, e.g. front door, mailbox, garage.")
     )
     quantity = models.PositiveSmallIntegerField(_("number of keys"), default=1)
-    storage_tag = models.CharField(_("storage tag"), max_length=30, help_text=_("The tag on the key box hook."))
+    storage_tag = models.CharField(
+        _("storage tag"), max_length=30, help_text=_("The tag on the key box hook.")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.HELD, db_index=True
     )

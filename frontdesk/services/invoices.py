@@ -80,7 +80,9 @@ def request_invoice(
         return earlier
     title = (title or "").strip()
     if not title:
-        raise DomainError(_("Enter the invoice title (a person's or a company's name)."), code="title_required")
+        raise DomainError(
+            _("Enter the invoice title (a person's or a company's name)."), code="title_required"
+        )
     tax_number = clean_tax_number(tax_number)
     ids = sorted({int(pk) for pk in bill_ids})
     if not ids:
@@ -117,7 +119,8 @@ def request_invoice(
         with transaction.atomic():
             request.save()
             InvoiceRequestBill.objects.bulk_create(
-                InvoiceRequestBill(request=request, bill=bill, amount=to_money(bill.amount_paid)) for bill in bills
+                InvoiceRequestBill(request=request, bill=bill, amount=to_money(bill.amount_paid))
+                for bill in bills
             )
     except IntegrityError:
         raise BillAlreadyRequested(
@@ -125,7 +128,12 @@ def request_invoice(
             code="bill_already_requested",
         ) from None
     InvoiceRequestEvent.objects.create(
-        request=request, action="request", from_status="", to_status=request.status, actor=actor, created_at=now
+        request=request,
+        action="request",
+        from_status="",
+        to_status=request.status,
+        actor=actor,
+        created_at=now,
     )
     return request
 
@@ -178,4 +186,3 @@ def reject_invoice_request(
     )
     request.lines.update(is_active=False)
     return request
-

@@ -18,7 +18,12 @@ from residents.models import Occupancy, Person, Unit
 from residents.services import verify_person_id_number
 from servicecenter.crypto import keyed_hash
 from servicecenter.exceptions import DomainError
-from servicecenter.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+from servicecenter.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 
 MAX_COLLECTORS = 5
 
@@ -41,13 +46,16 @@ class CollectorInput:
 def _clean_collector(collector: CollectorInput, *, estate_id: int) -> CollectorInput:
     name = (collector.name or "").strip()
     if not name:
-        raise DomainError(_("Enter the name of each person who may collect the keys."), code="collector_name_required")
+        raise DomainError(
+            _("Enter the name of each person who may collect the keys."), code="collector_name_required"
+        )
     phone = normalize_mobile(collector.phone)
     try:
         validate_mobile(phone)
     except ValidationError as exc:
         raise DomainError(
-            _("%(name)s: %(error)s") % {"name": name, "error": exc.messages[0]}, code="collector_phone_invalid"
+            _("%(name)s: %(error)s") % {"name": name, "error": exc.messages[0]},
+            code="collector_phone_invalid",
         ) from None
     person = collector.person
     if person is not None and person.estate_id != estate_id:
@@ -73,9 +81,7 @@ def _clean_collector(collector: CollectorInput, *, estate_id: int) -> CollectorI
 
 def _require_owner(unit: Unit, owner: Person, *, on) -> None:
     is_owner = (
-        Occupancy.objects.current(on)
-        .filter(unit=unit, person=owner, role__in=Occupancy.BILL_ROLES)
-        .exists()
+        Occupancy.objects.current(on).filter(unit=unit, person=owner, role__in=Occupancy.BILL_ROLES).exists()
     )
     if not is_owner:
         raise DomainError(_("Only an owner of the unit can leave its keys with the desk."), code="not_owner")
@@ -101,12 +107,16 @@ def register_key_custody(
     _require_owner(unit, owner, on=now.date())
     description = (description or "").strip()
     if not description:
-        raise DomainError(_("Say which keys are left, e.g. front door and mailbox."), code="description_required")
+        raise DomainError(
+            _("Say which keys are left, e.g. front door and mailbox."), code="description_required"
+        )
     if not quantity or quantity < 1:
         raise DomainError(_("Enter how many keys are left (at least one)."), code="quantity_invalid")
     storage_tag = (storage_tag or "").strip()
     if not storage_tag:
-        raise DomainError(_("Enter the storage tag of the hook the keys hang on."), code="storage_tag_required")
+        raise DomainError(
+            _("Enter the storage tag of the hook the keys hang on."), code="storage_tag_required"
+        )
     if not collectors:
         raise DomainError(_("Name at least one person who may collect the keys."), code="collectors_required")
     if len(collectors) > MAX_COLLECTORS:
@@ -131,13 +141,22 @@ def register_key_custody(
         with transaction.atomic():
             custody.save()
     except IntegrityError:  # the same tag taken by a concurrent registration
-        raise DomainError(_("Another custody already uses this storage tag."), code="storage_tag_in_use") from None
+        raise DomainError(
+            _("Another custody already uses this storage tag."), code="storage_tag_in_use"
+        ) from None
     for collector in cleaned:
-        row = KeyCollector(custody=custody, name=collector.name, phone=collector.phone, person=collector.person)
+        row = KeyCollector(
+            custody=custody, name=collector.name, phone=collector.phone, person=collector.person
+        )
         row.set_id_number(collector.id_number)
         row.save()
     KeyCustodyEvent.objects.create(
-        custody=custody, action="register", from_status="", to_status=custody.status, actor=actor, created_at=now
+        custody=custody,
+        action="register",
+        from_status="",
+        to_status=custody.status,
+        actor=actor,
+        created_at=now,
     )
     return custody
 
@@ -212,7 +231,9 @@ def take_back_keys(
     custody = _lock(custody)
     KEY_CUSTODY.check(custody, "take_back", actor, now=now)
     require_estate(actor, custody.estate_id)
-    last_out = custody.movements.filter(direction=KeyMovement.Direction.OUT).order_by("-moved_at", "-pk").first()
+    last_out = (
+        custody.movements.filter(direction=KeyMovement.Direction.OUT).order_by("-moved_at", "-pk").first()
+    )
     person_name = (person_name or "").strip() or (last_out.person_name if last_out else "")
     if not person_name:
         raise DomainError(_("Enter who brought the keys back."), code="person_required")

@@ -58,7 +58,9 @@ def create_knowledge_entry(*, actor, **values) -> KnowledgeEntry:
 
 @transaction.atomic
 def update_knowledge_entry(*, actor, entry: KnowledgeEntry, **values) -> KnowledgeEntry:
-    require_perm(actor, "frontdesk.change_knowledgeentry", _("You are not allowed to edit the knowledge base."))
+    require_perm(
+        actor, "frontdesk.change_knowledgeentry", _("You are not allowed to edit the knowledge base.")
+    )
     _require_reach(actor, entry.estate)
     values = _clean(values)
     if "estate" in values:

@@ -44,8 +44,9 @@ CONFIGURATION = {
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",
     "renovations.PublicHoliday": "days with no noisy work; the all-estates rows are head office's",
+    "frontdesk.KnowledgeEntry": "the desk's standard answers and phrases, read as they are; the company-wide rows are head office's",
 }
-PROJECT_APPS = {"servicecenter", "staff", "residents", "tickets", "billing", "renovations"}
+PROJECT_APPS = {"servicecenter", "staff", "residents", "tickets", "billing", "renovations", "frontdesk"}
 
 pytestmark = pytest.mark.django_db
 
