@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class FrontdeskConfig(AppConfig):
     name = "frontdesk"
     verbose_name = _("Front desk")
+
+    def ready(self) -> None:
+        from frontdesk import panels
+        from servicecenter.panels import register_unit_panel
+
+        register_unit_panel(
+            order=40,
+            template="frontdesk/_unit_keys.html",
+            context=panels.unit_keys_context,
+            permission="frontdesk.view_keycustody",
+        )

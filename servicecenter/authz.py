@@ -147,6 +147,14 @@ _RENO_VIOLATIONS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
 _DESK_LOG_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
 _DESK_LOG_KEEPERS = roles(FRONTDESK, SUPERVISOR, MANAGER)
 
+# Front desk (frontdesk/roles.py): key custody, invoice requests, the knowledge base.
+_KEY_READERS = roles(FRONTDESK, CLERK, SUPERVISOR, MANAGER, COMPANY)
+_KEY_KEEPERS = roles(FRONTDESK, SUPERVISOR, MANAGER)
+_INVOICE_READERS = roles(FRONTDESK, CLERK, SUPERVISOR, MANAGER, COMPANY)
+_INVOICE_REQUESTERS = roles(FRONTDESK, CLERK, MANAGER)
+_INVOICE_ISSUERS = roles(CLERK, MANAGER)
+_KNOWLEDGE_READERS = ALL_STAFF
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -249,6 +257,17 @@ URLS: dict[str, frozenset[str]] = {
     "billing:deposits": _BILLING_READERS,  # a unit's deposit ledger; taking one needs a cashier
     "billing:deposit_refund": _CASHIERS,
     "billing:bill_waive_late_fee": roles(MANAGER),
+    # --- front desk: key custody, invoice requests, the knowledge drawer
+    "frontdesk:keys": _KEY_READERS,
+    "frontdesk:key_create": _KEY_KEEPERS,
+    "frontdesk:key_detail": _KEY_READERS,
+    "frontdesk:key_action": _KEY_KEEPERS,  # hand_out, take_back, return_to_owner: one permission
+    "frontdesk:invoices": _INVOICE_READERS,
+    "frontdesk:invoice_create": _INVOICE_REQUESTERS,
+    "frontdesk:invoice_detail": _INVOICE_READERS,
+    "frontdesk:invoice_action": _INVOICE_ISSUERS,  # issue, reject: one permission
+    "frontdesk:knowledge_search": _KNOWLEDGE_READERS,
+    "portal:invoice_requests": RESIDENTS,  # the units whose bills the person sees
     # --- renovations (each transition is then checked per action: DESK_RENOVATION_ACTIONS)
     "renovations:list": _RENO_READERS,
     "renovations:detail": _RENO_READERS,
@@ -486,4 +505,20 @@ API: dict[str, frozenset[str]] = {
     "parcel.create": _DESK_LOG_KEEPERS,
     "parcel.pick_up": _DESK_LOG_KEEPERS,
     "parcel.return_to_carrier": _DESK_LOG_KEEPERS,
+    # front desk: residents read and ask for their own units' invoices, nothing else
+    "key-custody.list": _KEY_READERS,
+    "key-custody.retrieve": _KEY_READERS,
+    "key-custody.create": _KEY_KEEPERS,
+    "key-custody.hand_out": _KEY_KEEPERS,
+    "key-custody.take_back": _KEY_KEEPERS,
+    "key-custody.return_to_owner": _KEY_KEEPERS,
+    "invoice-request.list": _INVOICE_READERS | RESIDENTS,
+    "invoice-request.retrieve": _INVOICE_READERS | RESIDENTS,
+    "invoice-request.create": _INVOICE_REQUESTERS | RESIDENTS,
+    "invoice-request.issue": _INVOICE_ISSUERS,
+    "invoice-request.reject": _INVOICE_ISSUERS,
+    "knowledge.list": _KNOWLEDGE_READERS,
+    "knowledge.retrieve": _KNOWLEDGE_READERS,
+    "knowledge.create": roles(MANAGER),
+    "knowledge.partial_update": roles(MANAGER),
 }

@@ -45,6 +45,7 @@ CONFIGURATION = {
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",
     "renovations.PublicHoliday": "days with no noisy work; the all-estates rows are head office's",
     "frontdesk.LostFoundRules": "per-estate keep period and reminder days, frozen on each lost item when it is logged",
+    "frontdesk.KnowledgeEntry": "the desk's standard answers and phrases, read as they are; the company-wide rows are head office's",
 }
 PROJECT_APPS = {"servicecenter", "staff", "residents", "tickets", "billing", "renovations", "frontdesk"}
 

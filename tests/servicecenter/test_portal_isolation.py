@@ -189,7 +189,8 @@ def test_the_walk_sees_the_residents_own_data(two_residents, resident):
     api = APIClient()
     api.force_authenticate(resident)
     ids = [row["id"] for row in api.get("/api/bills/").json()["results"]]
-    assert sorted(ids) == sorted([own["bill"].pk, own["fee_call"].bill_id])
+    assert sorted(ids) == sorted([own["bill"].pk, own["fee_call"].bill_id, own["invoiced_bill"].pk])
+    assert "title-A1" in client.get(reverse("portal:invoice_requests")).content.decode()
     assert api.get(f"/api/tickets/{own['ticket'].pk}/").status_code == 200
 
 

@@ -162,10 +162,51 @@ def _parcel(env: Env, state: str) -> Parcel:
     )
 
 
+COLLECTOR_ID = "110101198001010037"
+
+
+def _key_custody(env: Env, state: str):
+    # An owner without an ID number on file (returning to them needs no archive check), one named
+    # collector whose ID the performer presents, and a storage tag of its own.
+    from frontdesk.models import KeyCollector, KeyCustody
+    from tests.factories import OccupancyFactory
+
+    owner = OccupancyFactory(unit=env.unit).person
+    custody = KeyCustody.objects.create(
+        estate=env.estate,
+        unit=env.unit,
+        owner=owner,
+        description="入户门",
+        quantity=1,
+        storage_tag=f"K-{KeyCustody.objects.count() + 1}-{state}",
+        status=state,
+        received_by=env.cashier,
+    )
+    collector = KeyCollector(custody=custody, name="张三", phone="13800138001")
+    collector.set_id_number(COLLECTOR_ID)
+    collector.save()
+    return custody
+
+
+def _invoice_request(env: Env, state: str):
+    from frontdesk.models import InvoiceRequest
+
+    return InvoiceRequest.objects.create(
+        estate=env.estate,
+        unit=env.unit,
+        amount=Decimal("100.00"),
+        title="王芳",
+        status=state,
+        requested_by=env.cashier,
+    )
+
+
 MAKERS = {
     "frontdesk.Visitor": _visitor,
     "frontdesk.LostItem": _lost_item,
     "frontdesk.Parcel": _parcel,
+    "frontdesk.KeyCustody": _key_custody,
+    "frontdesk.InvoiceRequest": _invoice_request,
     "tickets.ticket": _ticket,
     "tickets.callback": _callback,
     "billing.bill": _bill,
@@ -203,6 +244,18 @@ def _cause() -> RootCause:
 
 # --- the service behind each user action ---------------------------------------------------------
 
+def _keys():
+    from frontdesk.services import keys
+
+    return keys
+
+
+def _invoices():
+    from frontdesk.services import invoices
+
+    return invoices
+
+
 PERFORMERS = {
     ("frontdesk.Visitor", "leave"): lambda v, u, env: frontdesk.record_visitor_departure(visitor=v, actor=u),
     ("frontdesk.LostItem", "claim"): lambda i, u, env: frontdesk.claim_lost_item(
@@ -215,6 +268,21 @@ PERFORMERS = {
         parcel=p, actor=u, collected_by="张业主"
     ),
     ("frontdesk.Parcel", "return"): lambda p, u, env: frontdesk.return_parcel(parcel=p, actor=u, note="拒收"),
+    ("frontdesk.KeyCustody", "hand_out"): lambda c, u, env: _keys().hand_out_keys(
+        custody=c, actor=u, collector=c.collectors.first(), id_number=COLLECTOR_ID
+    ),
+    ("frontdesk.KeyCustody", "take_back"): lambda c, u, env: _keys().take_back_keys(
+        custody=c, actor=u, person_name="张三"
+    ),
+    ("frontdesk.KeyCustody", "return_to_owner"): lambda c, u, env: _keys().return_keys_to_owner(
+        custody=c, actor=u, note="业主取回"
+    ),
+    ("frontdesk.InvoiceRequest", "issue"): lambda r, u, env: _invoices().issue_invoice(
+        request=r, actor=u, invoice_number="No.00012345"
+    ),
+    ("frontdesk.InvoiceRequest", "reject"): lambda r, u, env: _invoices().reject_invoice_request(
+        request=r, actor=u, reason="抬头有误"
+    ),
     ("tickets.ticket", "take"): lambda t, u, env: tickets.take_ticket(ticket=t, actor=u),
     ("tickets.ticket", "start"): lambda t, u, env: tickets.start_ticket(ticket=t, actor=u),
     ("tickets.ticket", "resume"): lambda t, u, env: tickets.resume_ticket(ticket=t, actor=u),

@@ -251,6 +251,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         ),
         **_renovation_world(unit, staff, tag),
         **_desk_log_world(unit, staff, tag),
+        **_frontdesk_keys_world(unit, staff, tag, person, resident_user),
     }
 
 
@@ -287,6 +288,43 @@ def _desk_log_world(unit, staff: dict, tag: str) -> dict:
             logged_by=staff["frontdesk"],
         ),
     }
+
+
+def _frontdesk_keys_world(unit, staff: dict, tag: str, person, resident_user) -> dict:
+    """Keys the owner left with the desk, and an invoice request the resident made for a paid bill."""
+    from frontdesk.services import invoices as invoice_services
+    from frontdesk.services import keys as key_services
+
+    custody = key_services.register_key_custody(
+        actor=staff["frontdesk"],
+        unit=unit,
+        owner=person,
+        description=f"keys-{tag}",
+        quantity=2,
+        storage_tag=f"K-{tag}",
+        collectors=[
+            key_services.CollectorInput(
+                name=f"collector-{tag}", phone="13800138001", id_number="110101198001010037"
+            )
+        ],
+    )
+    paid = _bill(unit, f"{tag}-paid", period=date(2025, 3, 1))
+    billing_services.record_payment(
+        unit=unit,
+        amount=Decimal("100.00"),
+        method=PaymentMethod.CASH,
+        actor=staff["clerk"],
+        bill_ids=[paid.pk],
+        idempotency_key=f"walk-invoice-{tag}",
+    )
+    invoice_request = invoice_services.request_invoice(
+        actor=resident_user,
+        unit=unit,
+        bill_ids=[paid.pk],
+        title=f"title-{tag}",
+        idempotency_key=f"walk-invoice-request-{tag}",
+    )
+    return {"key_custody": custody, "invoice_request": invoice_request, "invoiced_bill": paid}
 
 
 def _renovation_world(unit, staff: dict, tag: str) -> dict:
@@ -391,7 +429,16 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "public_location": PublicLocation.objects.create(estate=estate, name="大堂"),
         "root_cause": RootCause.objects.filter(is_active=True).first(),
         "charge_item": world["bill"].charge_item,
+        "knowledge_entry": _knowledge_entry(estate),
     }
+
+
+def _knowledge_entry(estate):
+    from frontdesk.models import KnowledgeEntry
+
+    return KnowledgeEntry.objects.create(
+        estate=estate, language="zh-hans", topic="hours", title="walk-hours", body="周一至周五 8:30–18:00"
+    )
 
 
 # --- how to fill each URL's arguments -----------------------------------------------------------
@@ -461,6 +508,11 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "frontdesk:lost_item_action": {"pk": ("lost_item", "pk"), "action": ("=", "claim")},
     "frontdesk:parcel": {"pk": ("parcel", "pk")},
     "frontdesk:parcel_action": {"pk": ("parcel", "pk"), "action": ("=", "pick-up")},
+    # front desk
+    "frontdesk:key_detail": {"pk": ("key_custody", "pk")},
+    "frontdesk:key_action": {"pk": ("key_custody", "pk"), "action": ("=", "take_back")},
+    "frontdesk:invoice_detail": {"pk": ("invoice_request", "pk")},
+    "frontdesk:invoice_action": {"pk": ("invoice_request", "pk"), "action": ("=", "reject")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -503,6 +555,9 @@ API_OBJECTS: dict[str, str] = {
     "visitor": "visitor",
     "lost-item": "lost_item",
     "parcel": "parcel",
+    "key-custody": "key_custody",
+    "invoice-request": "invoice_request",
+    "knowledge": "knowledge_entry",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
