@@ -1,0 +1,1 @@
+"""The front desk's selectors, one module per log."""

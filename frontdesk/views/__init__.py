@@ -1,0 +1,1 @@
+"""The front desk's views, one module per log."""
