@@ -142,6 +142,12 @@ _RENO_ENGINEERING = roles(ENGINEER, MANAGER)  # review and inspection
 _RENO_PERMIT = roles(CLERK, MANAGER)
 _RENO_VIOLATIONS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
 
+# Move-outs and moving requests (frontdesk/roles.py): the desk and the duty supervisor register,
+# approve, complete and cancel them (the manager too, and only the manager releases a unit that
+# owes money: a rule inside the approval); clerks and housekeepers read them.
+_MOVEOUT_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+_MOVEOUT_DESK = roles(FRONTDESK, SUPERVISOR, MANAGER)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -263,6 +269,13 @@ URLS: dict[str, frozenset[str]] = {
     "renovations:violation_create": _RENO_VIOLATION_MANAGERS,
     "renovations:link_complaint": _RENO_VIOLATION_MANAGERS,
     "renovations:metrics": _KPI_READERS,
+    # --- front desk: move-outs and moving requests (the release pass is checked at passes:verify)
+    "frontdesk:moveouts": _MOVEOUT_READERS,
+    "frontdesk:moveout_detail": _MOVEOUT_READERS,
+    "frontdesk:moveout_create": _MOVEOUT_DESK,
+    "frontdesk:moveout_approve": _MOVEOUT_DESK,
+    "frontdesk:moveout_complete": _MOVEOUT_DESK,
+    "frontdesk:moveout_cancel": _MOVEOUT_DESK,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -444,4 +457,11 @@ API: dict[str, frozenset[str]] = {
     "renovation-violation.confirm_rectified": _RENO_VIOLATIONS,
     "renovation-violation.dismiss": _RENO_VIOLATIONS,
     "renovation-violation.escalate": roles(SUPERVISOR, MANAGER),
+    # front desk: move-outs and moving requests (approve: the override is the manager's only)
+    "move-out.list": _MOVEOUT_READERS,
+    "move-out.retrieve": _MOVEOUT_READERS,
+    "move-out.create": _MOVEOUT_DESK,
+    "move-out.approve": _MOVEOUT_DESK,
+    "move-out.complete": _MOVEOUT_DESK,
+    "move-out.cancel": _MOVEOUT_DESK,
 }

@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from frontdesk import services as frontdesk
+from frontdesk.models import MoveOut
 from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
@@ -29,6 +31,7 @@ from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_staff
+from tests.frontdesk.moveout_helpers import make_moveout
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
 from tests.tickets.conftest import ensure_default_categories
@@ -131,6 +134,11 @@ def _renovation(env: Env, state: str, **fields) -> Renovation:
     return RenovationFactory(unit=env.unit, status=state, **{**defaults, **fields})
 
 
+def _moveout(env: Env, state: str) -> MoveOut:
+    # Tomorrow morning (so the window is not over), by a new occupant of a unit that owes nothing.
+    return make_moveout(env.unit, status=state)
+
+
 MAKERS = {
     "tickets.ticket": _ticket,
     "tickets.callback": _callback,
@@ -138,6 +146,7 @@ MAKERS = {
     "billing.payment": _payment,
     "renovations.Renovation": _renovation,
     "renovations.Violation": _violation,
+    "frontdesk.MoveOut": _moveout,
 }
 # Actions whose rules one object per state cannot all satisfy at once (send_to_engineering and
 # send_to_manager share a state with opposite rules; issue_permit needs the agreement that
@@ -170,6 +179,11 @@ def _cause() -> RootCause:
 # --- the service behind each user action ---------------------------------------------------------
 
 PERFORMERS = {
+    ("frontdesk.MoveOut", "approve"): lambda m, u, env: frontdesk.approve_moveout(moveout=m, actor=u),
+    ("frontdesk.MoveOut", "complete"): lambda m, u, env: frontdesk.complete_moveout(moveout=m, actor=u),
+    ("frontdesk.MoveOut", "cancel"): lambda m, u, env: frontdesk.cancel_moveout(
+        moveout=m, actor=u, reason="业主改期"
+    ),
     ("tickets.ticket", "take"): lambda t, u, env: tickets.take_ticket(ticket=t, actor=u),
     ("tickets.ticket", "start"): lambda t, u, env: tickets.start_ticket(ticket=t, actor=u),
     ("tickets.ticket", "resume"): lambda t, u, env: tickets.resume_ticket(ticket=t, actor=u),

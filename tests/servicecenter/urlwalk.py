@@ -245,7 +245,27 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
             actor=staff["frontdesk"],
         ),
         **_renovation_world(unit, staff, tag),
+        "moveout": _moveout(unit, person, staff, tag),
     }
+
+
+def _moveout(unit, person, staff: dict, tag: str):
+    """The resident's moving request for tomorrow morning, still to be approved."""
+    from datetime import time
+
+    from frontdesk import services as frontdesk_services
+
+    return frontdesk_services.register_moveout(
+        unit=unit,
+        person=person,
+        kind="moving",
+        planned_date=timezone.localdate() + timedelta(days=1),
+        window_start=time(9, 0),
+        window_end=time(12, 0),
+        items=f"sofa-{tag}",
+        actor=staff["frontdesk"],
+        idempotency_key=f"walk-moveout-{tag}",
+    )
 
 
 def _renovation_world(unit, staff: dict, tag: str) -> dict:
@@ -412,6 +432,11 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "renovations:patrol": {"pk": ("patrol", "pk")},
     "renovations:violation": {"pk": ("violation", "pk")},
     "renovations:violation_action": {"pk": ("violation", "pk"), "action": ("=", "dismiss")},
+    # front desk: move-outs and moving requests
+    "frontdesk:moveout_detail": {"pk": ("moveout", "pk")},
+    "frontdesk:moveout_approve": {"pk": ("moveout", "pk")},
+    "frontdesk:moveout_complete": {"pk": ("moveout", "pk")},
+    "frontdesk:moveout_cancel": {"pk": ("moveout", "pk")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -451,6 +476,7 @@ API_OBJECTS: dict[str, str] = {
     "renovation": "renovation",
     "renovation-patrol": "renovation_patrol",
     "renovation-violation": "renovation_violation",
+    "move-out": "moveout",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

@@ -1,0 +1,5 @@
+from frontdesk.api.moveouts import MoveOutViewSet
+
+ROUTES = [
+    ("move-outs", MoveOutViewSet, "move-out"),
+]
