@@ -223,6 +223,30 @@ def unit_account(*, unit: Unit, today: date, payments: int = 10, bills: int | No
     )
 
 
+@dataclass(frozen=True)
+class UnitOwed:
+    """What a unit owes now (`unit_owed`): its unpaid bills, oldest due first, each with its
+    charge item, and the total outstanding on them."""
+
+    bills: list[Bill]
+    total: Decimal
+    overdue_total: Decimal
+
+
+def unit_owed(*, unit: Unit, today: date, overdue_only: bool = False) -> UnitOwed:
+    """The unit's unpaid bills (open or partially paid; `overdue_only`: only those past their due
+    date on `today`, i.e. its arrears) with the total outstanding. One query."""
+    bills = Bill.objects.unpaid().filter(unit=unit)
+    if overdue_only:
+        bills = bills.filter(due_date__lt=today)
+    rows = list(bills.select_related("charge_item").order_by("due_date", "period", "pk"))
+    return UnitOwed(
+        bills=rows,
+        total=to_money(sum((bill.outstanding for bill in rows), ZERO)),
+        overdue_total=to_money(sum((bill.outstanding for bill in rows if bill.is_overdue(today)), ZERO)),
+    )
+
+
 def unit_panel_context(request, unit: Unit) -> dict:
     account = unit_account(unit=unit, today=timezone.localdate(), bills=20)
     return {"account": account, "today": timezone.localdate()}

@@ -89,4 +89,22 @@ def _combine(*tables: dict) -> dict[str, list[str]]:
     return combined
 
 
-ROLE_PERMISSIONS = _combine(_LOG_ROLE_PERMISSIONS, _KEY_ROLE_PERMISSIONS)
+# Move-outs and moving requests: the desk (and the duty supervisor) registers, approves (issuing the
+# release pass), completes and cancels them, but may not release a unit that owes money; the
+# manager may, with a reason. Clerks and housekeepers read them (the fees they chase).
+_MOVEOUT_VIEW = ["frontdesk.view_moveout"]
+_MOVEOUT_DESK = [
+    *_MOVEOUT_VIEW,
+    "frontdesk.register_moveout",
+    "frontdesk.approve_moveout",
+    "frontdesk.complete_moveout",
+]
+_MOVEOUT_ROLE_PERMISSIONS = {
+    FRONTDESK: [*_MOVEOUT_DESK],
+    CLERK: [*_MOVEOUT_VIEW],
+    HOUSEKEEPER: [*_MOVEOUT_VIEW],
+    SUPERVISOR: [*_MOVEOUT_DESK],
+    MANAGER: [*_MOVEOUT_DESK, "frontdesk.override_moveout_arrears", "frontdesk.view_moveoutevent"],
+}
+
+ROLE_PERMISSIONS = _combine(_LOG_ROLE_PERMISSIONS, _KEY_ROLE_PERMISSIONS, _MOVEOUT_ROLE_PERMISSIONS)

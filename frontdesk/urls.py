@@ -4,6 +4,7 @@ from django.urls import path
 
 from frontdesk import views
 from frontdesk.views import home, lost_found, parcels, visitors
+from frontdesk.views import moveouts as moveout_views
 
 desk_patterns: list = [
     path("", home.desk_home, name="home"),
@@ -33,6 +34,13 @@ desk_patterns: list = [
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/act/<slug:action>/", views.invoice_action, name="invoice_action"),
     path("knowledge/search/", views.knowledge_search, name="knowledge_search"),
+    # Move-outs and moving requests with their release pass (搬家放行条).
+    path("move-outs/", moveout_views.moveout_list, name="moveouts"),
+    path("move-outs/new/", moveout_views.moveout_create, name="moveout_create"),
+    path("move-outs/<int:pk>/", moveout_views.moveout_detail, name="moveout_detail"),
+    path("move-outs/<int:pk>/approve/", moveout_views.moveout_approve, name="moveout_approve"),
+    path("move-outs/<int:pk>/complete/", moveout_views.moveout_complete, name="moveout_complete"),
+    path("move-outs/<int:pk>/cancel/", moveout_views.moveout_cancel, name="moveout_cancel"),
 ]
 portal_patterns: list = [
     path("invoices/", views.portal_invoice_requests, name="invoice_requests"),

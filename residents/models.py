@@ -566,6 +566,9 @@ class Pass(models.Model):
     valid_until = models.DateTimeField(_("valid until"))
     # Printed on the pass and answered at the gate (e.g. the estate's renovation working hours).
     allowed_hours = models.CharField(_("allowed hours"), max_length=200, blank=True)
+    # What the gate checks besides the holder, e.g. a moving pass's items, vehicle plate and
+    # helpers (printed on the pass and answered at the gate).
+    gate_notes = models.CharField(_("for the gate"), max_length=500, blank=True)
     # Where the pass comes from, e.g. "renovation:12:worker:3": one pass per origin (a retried
     # issue gives the same pass back).
     source_reference = models.CharField(_("issued for"), max_length=100, blank=True)

@@ -332,6 +332,7 @@ class PassCheck:
     unit_code: str
     estate_name: str
     allowed_hours: str
+    gate_notes: str
     valid_from: datetime
     valid_until: datetime
     checked_at: datetime
@@ -390,6 +391,7 @@ def verify_pass(*, number: str, user, now: datetime | None = None) -> PassCheck:
         unit_code=pass_.unit.code if pass_.unit_id else "",
         estate_name=pass_.estate.name,
         allowed_hours=pass_.allowed_hours,
+        gate_notes=pass_.gate_notes,
         valid_from=pass_.valid_from,
         valid_until=pass_.valid_until,
         checked_at=now,

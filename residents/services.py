@@ -715,6 +715,7 @@ def issue_pass(
     person: Person | None = None,
     allowed_hours: str = "",
     source_reference: str = "",
+    gate_notes: str = "",
     now: datetime | None = None,
 ):
     """Issue a numbered pass. With a `source_reference` (e.g. "renovation:12:worker:3") one origin
@@ -761,6 +762,7 @@ def issue_pass(
         valid_from=valid_from,
         valid_until=valid_until,
         allowed_hours=allowed_hours[:200],
+        gate_notes=(gate_notes or "").strip()[:500],
         source_reference=source_reference,
         issued_by=actor,
         issued_at=now,

@@ -155,6 +155,12 @@ _INVOICE_REQUESTERS = roles(FRONTDESK, CLERK, MANAGER)
 _INVOICE_ISSUERS = roles(CLERK, MANAGER)
 _KNOWLEDGE_READERS = ALL_STAFF
 
+# Move-outs and moving requests (frontdesk/roles.py): the desk and the duty supervisor register,
+# approve, complete and cancel them (the manager too, and only the manager releases a unit that
+# owes money: a rule inside the approval); clerks and housekeepers read them.
+_MOVEOUT_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+_MOVEOUT_DESK = roles(FRONTDESK, SUPERVISOR, MANAGER)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -306,6 +312,13 @@ URLS: dict[str, frozenset[str]] = {
     "frontdesk:parcel": _DESK_LOG_READERS,
     "frontdesk:parcel_create": _DESK_LOG_KEEPERS,
     "frontdesk:parcel_action": _DESK_LOG_KEEPERS,  # pick-up, return: the same permission
+    # --- front desk: move-outs and moving requests (the release pass is checked at passes:verify)
+    "frontdesk:moveouts": _MOVEOUT_READERS,
+    "frontdesk:moveout_detail": _MOVEOUT_READERS,
+    "frontdesk:moveout_create": _MOVEOUT_DESK,
+    "frontdesk:moveout_approve": _MOVEOUT_DESK,
+    "frontdesk:moveout_complete": _MOVEOUT_DESK,
+    "frontdesk:moveout_cancel": _MOVEOUT_DESK,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -521,4 +534,11 @@ API: dict[str, frozenset[str]] = {
     "knowledge.retrieve": _KNOWLEDGE_READERS,
     "knowledge.create": roles(MANAGER),
     "knowledge.partial_update": roles(MANAGER),
+    # front desk: move-outs and moving requests (approve: the override is the manager's only)
+    "move-out.list": _MOVEOUT_READERS,
+    "move-out.retrieve": _MOVEOUT_READERS,
+    "move-out.create": _MOVEOUT_DESK,
+    "move-out.approve": _MOVEOUT_DESK,
+    "move-out.complete": _MOVEOUT_DESK,
+    "move-out.cancel": _MOVEOUT_DESK,
 }

@@ -1,0 +1,1 @@
+"""The front desk's api, one module per log."""

@@ -1,4 +1,5 @@
 from frontdesk.api.logs import LostItemViewSet, ParcelViewSet, VisitorViewSet
+from frontdesk.api.moveouts import MoveOutViewSet
 from frontdesk.api.views import InvoiceRequestViewSet, KeyCustodyViewSet, KnowledgeEntryViewSet
 
 ROUTES = [
@@ -8,4 +9,5 @@ ROUTES = [
     ("key-custody", KeyCustodyViewSet, "key-custody"),
     ("invoice-requests", InvoiceRequestViewSet, "invoice-request"),
     ("knowledge", KnowledgeEntryViewSet, "knowledge"),
+    ("move-outs", MoveOutViewSet, "move-out"),
 ]

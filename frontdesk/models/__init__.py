@@ -6,5 +6,6 @@ from frontdesk.models.invoices import InvoiceRequest, InvoiceRequestBill, Invoic
 from frontdesk.models.keys import KeyCollector, KeyCustody, KeyCustodyEvent, KeyMovement  # noqa: F401
 from frontdesk.models.knowledge import KnowledgeEntry  # noqa: F401
 from frontdesk.models.lost_found import LostFoundRules, LostItem, LostItemEvent  # noqa: F401
+from frontdesk.models.moveouts import MoveOut, MoveOutCounter, MoveOutEvent  # noqa: F401
 from frontdesk.models.parcels import Parcel, ParcelEvent  # noqa: F401
 from frontdesk.models.visitors import Visitor, VisitorEvent  # noqa: F401

@@ -7,5 +7,12 @@ from frontdesk.services.lost_found import (  # noqa: F401
     log_lost_item,
     remind_lost_items_due,
 )
+from frontdesk.services.moveouts import (  # noqa: F401
+    ArrearsOwed,
+    approve_moveout,
+    cancel_moveout,
+    complete_moveout,
+    register_moveout,
+)
 from frontdesk.services.parcels import log_parcel, pick_up_parcel, return_parcel  # noqa: F401
 from frontdesk.services.visitors import record_visitor_departure, register_visitor  # noqa: F401

@@ -274,6 +274,7 @@ class PassSerializer(serializers.ModelSerializer):
             "valid_from",
             "valid_until",
             "allowed_hours",
+            "gate_notes",
             "issued_at",
             "revoked_at",
             "revoke_reason",
@@ -347,6 +348,9 @@ class PassCheckSerializer(serializers.Serializer):
     unit_code = serializers.CharField()
     estate_name = serializers.CharField()
     allowed_hours = serializers.CharField()
+    gate_notes = serializers.CharField(
+        help_text=_("What the gate checks besides the holder (a moving pass: items, vehicle plate, helpers).")
+    )
     valid_from = serializers.DateTimeField()
     valid_until = serializers.DateTimeField()
     checked_at = serializers.DateTimeField()

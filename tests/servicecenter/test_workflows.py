@@ -23,7 +23,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
 from frontdesk import services as frontdesk
-from frontdesk.models import LostItem, Parcel, Visitor
+from frontdesk.models import LostItem, MoveOut, Parcel, Visitor
 from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
@@ -31,6 +31,7 @@ from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_id_number, make_staff
+from tests.frontdesk.moveout_helpers import make_moveout
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
 from tests.tickets.conftest import ensure_default_categories
@@ -201,7 +202,13 @@ def _invoice_request(env: Env, state: str):
     )
 
 
+def _moveout(env: Env, state: str) -> MoveOut:
+    # Tomorrow morning (so the window is not over), by a new occupant of a unit that owes nothing.
+    return make_moveout(env.unit, status=state)
+
+
 MAKERS = {
+    "frontdesk.MoveOut": _moveout,
     "frontdesk.Visitor": _visitor,
     "frontdesk.LostItem": _lost_item,
     "frontdesk.Parcel": _parcel,
@@ -257,6 +264,11 @@ def _invoices():
 
 
 PERFORMERS = {
+    ("frontdesk.MoveOut", "approve"): lambda m, u, env: frontdesk.approve_moveout(moveout=m, actor=u),
+    ("frontdesk.MoveOut", "complete"): lambda m, u, env: frontdesk.complete_moveout(moveout=m, actor=u),
+    ("frontdesk.MoveOut", "cancel"): lambda m, u, env: frontdesk.cancel_moveout(
+        moveout=m, actor=u, reason="业主改期"
+    ),
     ("frontdesk.Visitor", "leave"): lambda v, u, env: frontdesk.record_visitor_departure(visitor=v, actor=u),
     ("frontdesk.LostItem", "claim"): lambda i, u, env: frontdesk.claim_lost_item(
         item=i, actor=u, claimant_name="李失主", claimant_phone="13800138000", id_number=make_id_number(7)

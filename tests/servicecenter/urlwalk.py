@@ -252,6 +252,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         **_renovation_world(unit, staff, tag),
         **_desk_log_world(unit, staff, tag),
         **_frontdesk_keys_world(unit, staff, tag, person, resident_user),
+        "moveout": _moveout(unit, person, staff, tag),
     }
 
 
@@ -325,6 +326,25 @@ def _frontdesk_keys_world(unit, staff: dict, tag: str, person, resident_user) ->
         idempotency_key=f"walk-invoice-request-{tag}",
     )
     return {"key_custody": custody, "invoice_request": invoice_request, "invoiced_bill": paid}
+
+
+def _moveout(unit, person, staff: dict, tag: str):
+    """The resident's moving request for tomorrow morning, still to be approved."""
+    from datetime import time
+
+    from frontdesk import services as frontdesk_services
+
+    return frontdesk_services.register_moveout(
+        unit=unit,
+        person=person,
+        kind="moving",
+        planned_date=timezone.localdate() + timedelta(days=1),
+        window_start=time(9, 0),
+        window_end=time(12, 0),
+        items=f"sofa-{tag}",
+        actor=staff["frontdesk"],
+        idempotency_key=f"walk-moveout-{tag}",
+    )
 
 
 def _renovation_world(unit, staff: dict, tag: str) -> dict:
@@ -513,6 +533,11 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "frontdesk:key_action": {"pk": ("key_custody", "pk"), "action": ("=", "take_back")},
     "frontdesk:invoice_detail": {"pk": ("invoice_request", "pk")},
     "frontdesk:invoice_action": {"pk": ("invoice_request", "pk"), "action": ("=", "reject")},
+    # front desk: move-outs and moving requests
+    "frontdesk:moveout_detail": {"pk": ("moveout", "pk")},
+    "frontdesk:moveout_approve": {"pk": ("moveout", "pk")},
+    "frontdesk:moveout_complete": {"pk": ("moveout", "pk")},
+    "frontdesk:moveout_cancel": {"pk": ("moveout", "pk")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -558,6 +583,7 @@ API_OBJECTS: dict[str, str] = {
     "key-custody": "key_custody",
     "invoice-request": "invoice_request",
     "knowledge": "knowledge_entry",
+    "move-out": "moveout",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
