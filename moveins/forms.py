@@ -184,9 +184,7 @@ class DepositForm(forms.Form):
 class DefectForm(forms.Form):
     location = forms.CharField(label=_("Where in the unit"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=2000)
-    deadline = ReasonableDateFormField(
-        label=_("Rectify by"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    deadline = ReasonableDateFormField(label=_("Rectify by"), widget=forms.DateInput(attrs={"type": "date"}))
     responsible = forms.ChoiceField(
         label=_("Rectified by"), choices=Defect.Responsible.choices, initial=Defect.Responsible.WARRANTY
     )

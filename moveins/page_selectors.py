@@ -101,7 +101,9 @@ def move_in_for_page(*, user, pk: int) -> MoveIn:
                 queryset=OpeningReading.objects.select_related("meter", "reading", "recorded_by"),
             ),
             Prefetch("keys", queryset=HandedKey.objects.order_by("pk")),
-            Prefetch("events", queryset=MoveInEvent.objects.select_related("actor").order_by("created_at", "pk")),
+            Prefetch(
+                "events", queryset=MoveInEvent.objects.select_related("actor").order_by("created_at", "pk")
+            ),
         )
         .filter(pk=pk)
         .first()
@@ -128,7 +130,9 @@ def meters_with_last_reading(unit) -> list:
     last = MeterReading.objects.filter(meter=OuterRef("pk")).order_by("-period", "-reading_date", "-pk")
     meters = list(
         Meter.objects.filter(unit=unit, replaced_on__isnull=True)
-        .annotate(last_value=Subquery(last.values("value")[:1]), last_date=Subquery(last.values("reading_date")[:1]))
+        .annotate(
+            last_value=Subquery(last.values("value")[:1]), last_date=Subquery(last.values("reading_date")[:1])
+        )
         .order_by("kind", "pk")
     )
     for meter in meters:

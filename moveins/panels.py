@@ -18,6 +18,9 @@ def portal_move_ins_context(request, user) -> dict:
 
     return {
         "move_ins": list(
-            MoveIn.objects.visible_to(user).filter(owner__user=user).select_related("unit").order_by("-created_at")[:3]
+            MoveIn.objects.visible_to(user)
+            .filter(owner__user=user)
+            .select_related("unit")
+            .order_by("-created_at")[:3]
         )
     }

@@ -77,7 +77,12 @@ def formset_errors(formset) -> str:
 
 
 def _plain_or_404(request: HttpRequest, pk: int) -> MoveIn:
-    move_in = MoveIn.objects.visible_to(request.user).select_related("unit", "estate", "owner").filter(pk=pk).first()
+    move_in = (
+        MoveIn.objects.visible_to(request.user)
+        .select_related("unit", "estate", "owner")
+        .filter(pk=pk)
+        .first()
+    )
     if move_in is None:
         raise Http404(_("No such move-in."))
     return move_in
@@ -87,7 +92,9 @@ def _back(pk: int, anchor: str = "") -> str:
     return reverse("moveins:detail", args=[pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _run(request: HttpRequest, pk: int, call: Callable[[], object], *, done: str, anchor: str = "") -> HttpResponse:
+def _run(
+    request: HttpRequest, pk: int, call: Callable[[], object], *, done: str, anchor: str = ""
+) -> HttpResponse:
     """Call a service; a refusal (a wrong state, a broken rule) is a message on the page, with
     nothing changed."""
     try:
@@ -361,7 +368,11 @@ def move_in_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         data = form.cleaned_data
     done = DONE_MESSAGES.get(action) or _("Done: %(action)s.") % {"action": MOVE_IN.action(action).label}
     return _run(
-        request, pk, lambda: run(move_in, request.user, data), done=str(done), anchor=ACTION_SECTIONS.get(action, "")
+        request,
+        pk,
+        lambda: run(move_in, request.user, data),
+        done=str(done),
+        anchor=ACTION_SECTIONS.get(action, ""),
     )
 
 

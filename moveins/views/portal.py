@@ -40,7 +40,9 @@ def portal_move_in(request: HttpRequest, pk: int) -> HttpResponse:
             "defects": list(move_in.defects.all()),
             "keys": list(move_in.keys.all()),
             "may_rate": move_in.status == MoveIn.Status.COMPLETED,
-            "form": RatingForm(initial={"score": move_in.satisfaction or 5, "comment": move_in.satisfaction_comment}),
+            "form": RatingForm(
+                initial={"score": move_in.satisfaction or 5, "comment": move_in.satisfaction_comment}
+            ),
         },
     )
 
@@ -55,7 +57,10 @@ def portal_move_in_rate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("portal:move_in", pk=pk)
     try:
         services.rate_handover(
-            move_in=move_in, actor=request.user, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            move_in=move_in,
+            actor=request.user,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
         )
     except (DomainError, PermissionDenied) as error:
         messages.error(request, getattr(error, "message", None) or str(error))
