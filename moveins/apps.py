@@ -18,3 +18,16 @@ class MoveinsConfig(AppConfig):
         from django.db.models.signals import post_save
 
         post_save.connect(_seed_new_estate, sender="residents.Estate", dispatch_uid="moveins.seed_new_estate")
+
+        from moveins import panels
+        from servicecenter.panels import register_portal_panel, register_unit_panel
+
+        register_unit_panel(
+            order=22,
+            template="moveins/_unit_move_ins.html",
+            context=panels.unit_move_ins_context,
+            permission="moveins.view_movein",
+        )
+        register_portal_panel(
+            order=15, template="portal/moveins_panel.html", context=panels.portal_move_ins_context
+        )

@@ -161,6 +161,13 @@ _KNOWLEDGE_READERS = ALL_STAFF
 _MOVEOUT_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
 _MOVEOUT_DESK = roles(FRONTDESK, SUPERVISOR, MANAGER)
 
+# Move-ins (moveins/roles.py): the desk registers, ticks the checklist, inspects and hands over the
+# keys; the engineering supervisor inspects; the clerk takes deposits and fees; the manager all.
+_MOVEIN_READERS = roles(FRONTDESK, CLERK, ENGINEER, SUPERVISOR, MANAGER, COMPANY)
+_MOVEIN_HANDLERS = roles(FRONTDESK, MANAGER)
+_MOVEIN_INSPECTORS = roles(FRONTDESK, ENGINEER, MANAGER)
+_MOVEIN_KEYS = roles(FRONTDESK, MANAGER)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -319,6 +326,19 @@ URLS: dict[str, frozenset[str]] = {
     "frontdesk:moveout_approve": _MOVEOUT_DESK,
     "frontdesk:moveout_complete": _MOVEOUT_DESK,
     "frontdesk:moveout_cancel": _MOVEOUT_DESK,
+    # --- move-ins (each transition is then checked per action: DESK_MOVEIN_ACTIONS)
+    "moveins:list": _MOVEIN_READERS,
+    "moveins:detail": _MOVEIN_READERS,
+    "moveins:action": _MOVEIN_READERS,
+    "moveins:create": _MOVEIN_HANDLERS,
+    "moveins:checklist_tick": _MOVEIN_HANDLERS,
+    "moveins:deposit": _CASHIERS,
+    "moveins:readings": _MOVEIN_INSPECTORS,
+    "moveins:defects": _MOVEIN_INSPECTORS,
+    "moveins:keys": _MOVEIN_KEYS,
+    "portal:move_ins": RESIDENTS,
+    "portal:move_in": RESIDENTS,  # the owner's own move-in only (404 for anyone else's)
+    "portal:move_in_rate": RESIDENTS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -359,6 +379,16 @@ DESK_RENOVATION_ACTIONS: dict[str, frozenset[str]] = {
     "fail_second_inspection": _RENO_REVIEWERS,
     "approve_refund": roles(MANAGER),
     "close": _RENO_REGISTRARS,
+}
+# The transitions behind moveins:action/<slug> (the workflow's permission of each action).
+DESK_MOVEIN_ACTIONS: dict[str, frozenset[str]] = {
+    "start": _MOVEIN_HANDLERS,
+    "finish_documents": _MOVEIN_HANDLERS,
+    "waive_fees": roles(MANAGER),
+    "confirm_fees": _MOVEIN_HANDLERS,
+    "pass_inspection": _MOVEIN_INSPECTORS,
+    "reinspect": _MOVEIN_INSPECTORS,
+    "cancel": roles(MANAGER),
 }
 # The transitions behind renovations:violation_action/<slug>.
 DESK_VIOLATION_ACTIONS: dict[str, frozenset[str]] = {
@@ -541,4 +571,21 @@ API: dict[str, frozenset[str]] = {
     "move-out.approve": _MOVEOUT_DESK,
     "move-out.complete": _MOVEOUT_DESK,
     "move-out.cancel": _MOVEOUT_DESK,
+    # move-ins: residents read their own units' move-ins and rate their own handover
+    "move-in.list": _MOVEIN_READERS | RESIDENTS,
+    "move-in.retrieve": _MOVEIN_READERS | RESIDENTS,
+    "move-in.create": _MOVEIN_HANDLERS,
+    "move-in.start": _MOVEIN_HANDLERS,
+    "move-in.finish_documents": _MOVEIN_HANDLERS,
+    "move-in.waive_fees": roles(MANAGER),
+    "move-in.confirm_fees": _MOVEIN_HANDLERS,
+    "move-in.pass_inspection": _MOVEIN_INSPECTORS,
+    "move-in.record_defects": _MOVEIN_INSPECTORS,
+    "move-in.reinspect": _MOVEIN_INSPECTORS,
+    "move-in.hand_over_keys": _MOVEIN_KEYS,
+    "move-in.cancel": roles(MANAGER),
+    "move-in.complete_checklist_item": _MOVEIN_HANDLERS,
+    "move-in.take_deposit": _CASHIERS,
+    "move-in.opening_readings": _MOVEIN_INSPECTORS,
+    "move-in.rate": _MOVEIN_HANDLERS | RESIDENTS,  # the owner only (403 for another occupant)
 }

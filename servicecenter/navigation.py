@@ -40,6 +40,7 @@ STAFF_NAV = [
         "renovations:patrols",
         "renovations.record_renovation_patrol",
     ),
+    NavItem(pgettext_lazy("menu", "Move-ins"), "moveins:list", "moveins.view_movein"),
     NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
     NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),
     NavItem(pgettext_lazy("menu", "Import"), "residents:import", "residents.import_archive"),

@@ -42,7 +42,7 @@ def _plain_urls():
 
 
 # One URL, one rule per value of an argument: tried by its own test below.
-PER_SLUG = {"tickets:action", "renovations:action", "renovations:violation_action"}
+PER_SLUG = {"tickets:action", "renovations:action", "renovations:violation_action", "moveins:action"}
 
 
 def _page_urls():

@@ -253,6 +253,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         **_desk_log_world(unit, staff, tag),
         **_frontdesk_keys_world(unit, staff, tag, person, resident_user),
         "moveout": _moveout(unit, person, staff, tag),
+        **_movein_world(unit, resident_user, staff, tag),
     }
 
 
@@ -404,6 +405,29 @@ def _renovation_world(unit, staff: dict, tag: str) -> dict:
     }
 
 
+def _movein_world(unit, resident_user, staff: dict, tag: str) -> dict:
+    """A completed handover of the unit to its resident (the owner, who may rate it), with a
+    checklist line and a deposit charge."""
+    from moveins.models import ChecklistItem, MoveIn, MoveInCharge
+    from tests.moveins.factories import MoveInFactory
+
+    owner = Person.objects.filter(user=resident_user).first()
+    move_in = MoveInFactory(
+        unit=unit,
+        owner=owner,
+        number=f"RH-{tag}-0001",
+        status=MoveIn.Status.COMPLETED,
+        completed_at=timezone.now(),
+    )
+    item = ChecklistItem.objects.create(
+        move_in=move_in, section="documents_checked", name=f"入伙通知书-{tag}"
+    )
+    charge = MoveInCharge.objects.create(
+        move_in=move_in, kind="deposit", name=f"装修押金-{tag}", amount=Decimal("1000.00")
+    )
+    return {"move_in": move_in, "movein_item": item, "movein_charge": charge}
+
+
 def _bill(unit, tag: str, period: date = date(2025, 1, 1)):
     from billing.models import Bill, ChargeItem
 
@@ -538,6 +562,16 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "frontdesk:moveout_approve": {"pk": ("moveout", "pk")},
     "frontdesk:moveout_complete": {"pk": ("moveout", "pk")},
     "frontdesk:moveout_cancel": {"pk": ("moveout", "pk")},
+    # move-ins desk
+    "moveins:detail": {"pk": ("move_in", "pk")},
+    "moveins:action": {"pk": ("move_in", "pk"), "action": ("=", "cancel")},
+    "moveins:checklist_tick": {"pk": ("move_in", "pk"), "item_pk": ("movein_item", "pk")},
+    "moveins:deposit": {"pk": ("move_in", "pk"), "charge_pk": ("movein_charge", "pk")},
+    "moveins:readings": {"pk": ("move_in", "pk")},
+    "moveins:defects": {"pk": ("move_in", "pk")},
+    "moveins:keys": {"pk": ("move_in", "pk")},
+    "portal:move_in": {"pk": ("move_in", "pk")},
+    "portal:move_in_rate": {"pk": ("move_in", "pk")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -584,6 +618,7 @@ API_OBJECTS: dict[str, str] = {
     "invoice-request": "invoice_request",
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
+    "move-in": "move_in",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

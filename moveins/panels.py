@@ -1,0 +1,26 @@
+"""The section the moveins app adds to the staff unit page."""
+
+from __future__ import annotations
+
+from moveins.page_selectors import move_ins_of_unit
+
+UNIT_PANEL_ROWS = 5
+
+
+def unit_move_ins_context(request, unit) -> dict:
+    """The unit's latest move-ins: one query."""
+    return {"unit": unit, "move_ins": move_ins_of_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS)}
+
+
+def portal_move_ins_context(request, user) -> dict:
+    """The owner's move-ins on the portal home (shown only when there is one): one query."""
+    from moveins.models import MoveIn
+
+    return {
+        "move_ins": list(
+            MoveIn.objects.visible_to(user)
+            .filter(owner__user=user)
+            .select_related("unit")
+            .order_by("-created_at")[:3]
+        )
+    }

@@ -1,0 +1,15 @@
+"""Move-in pages: `desk` (the list, scheduling, the move-in page with its steps) and `portal`
+(the owner's own move-in and the rating). Views parse input, call one service and respond."""
+
+from moveins.views.desk import (  # noqa: F401
+    checklist_tick,
+    defects_record,
+    deposit_take,
+    keys_hand_over,
+    move_in_action,
+    move_in_create,
+    move_in_detail,
+    move_in_list,
+    readings_record,
+)
+from moveins.views.portal import portal_move_in, portal_move_in_rate, portal_move_ins  # noqa: F401
