@@ -16,6 +16,8 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
   so that a run lost on the 1st is made up the next morning.
 - renovations.tasks: today's patrol per active renovation (a unique constraint per day), missed
   patrols, works whose start date has come: sweeps run hourly, each safe to repeat.
+- moveins.tasks.remind_movein_spot_checks: from the reminder day of the month, one reminder per
+  estate and month (a unique row) when too few move-in records were spot-checked; daily.
 """
 
 import os
@@ -81,5 +83,9 @@ app.conf.beat_schedule = {
     "renovations-start-due-works": {
         "task": "renovations.tasks.start_due_renovation_works",
         "schedule": crontab(minute=15),
+    },
+    "moveins-remind-spot-checks": {
+        "task": "moveins.tasks.remind_movein_spot_checks",
+        "schedule": crontab(hour=9, minute=20),
     },
 }
