@@ -152,7 +152,8 @@ class IntegerLookupRouter(DefaultRouter):
 def exception_handler(exc, context):
     """DomainError → 400/409 with a translated `detail`; Django ValidationError → 400."""
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+        details = getattr(exc, "details", None) or {}
+        return Response({**details, "detail": exc.message, "code": exc.code}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     return drf_exception_handler(exc, context)

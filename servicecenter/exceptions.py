@@ -4,14 +4,18 @@ from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
-    """A business rule refused the request. The message is translated and safe to show."""
+    """A business rule refused the request. The message is translated and safe to show.
+
+    `details`: more of the answer for the API body (e.g. `{"owed": [...]}`: what is still owed),
+    JSON-serialisable; the API puts its keys next to `detail` and `code`."""
 
     status_code = 400
 
-    def __init__(self, message: str, *, code: str = "invalid"):
+    def __init__(self, message: str, *, code: str = "invalid", details: dict | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.details = details or {}
 
 
 class TransitionError(DomainError):
