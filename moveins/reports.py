@@ -53,11 +53,13 @@ class BatchBoard:
 
 
 def charges_outstanding_q() -> Exists:
-    """A move-in with a charge still owed: a bill of it neither paid nor voided/written off, or a
-    deposit not yet taken (the DB form of `moveins.selectors.charges_outstanding`)."""
+    """A move-in with a charge still owed: a charge not billed yet, a bill neither paid nor
+    voided/written off, or a deposit not yet taken (the DB form of
+    `moveins.selectors.charges_outstanding`; a deposit taken in part counts as taken here)."""
     return Exists(
         MoveInCharge.objects.filter(move_in=OuterRef("pk")).filter(
             Q(bill__status__in=(Bill.Status.OPEN, Bill.Status.PARTIALLY_PAID))
+            | (Q(bill__isnull=True) & ~Q(kind=ChargeRule.Kind.DEPOSIT))
             | Q(kind=ChargeRule.Kind.DEPOSIT, deposit_account__isnull=True)
         )
     )
