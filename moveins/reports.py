@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -125,6 +125,7 @@ def slots_with_bookings(*, batch: MoveInBatch) -> QuerySet[MoveInSlot]:
     return (
         MoveInSlot.objects.filter(batch=batch)
         .annotate(booked=Count("move_ins", filter=Q(move_ins__status__in=MoveIn.OPEN)))
+        .annotate(free=Greatest(F("capacity") - F("booked"), Value(0)))
         .order_by("starts_at", "pk")
     )
 
