@@ -120,14 +120,16 @@ def batch_board(*, batch: MoveInBatch) -> BatchBoard:
     return BatchBoard(batch=batch, rows=rows, total=total)
 
 
-def slots_with_bookings(*, batch: MoveInBatch) -> QuerySet[MoveInSlot]:
-    """The batch's slots with `booked` (open move-ins in it) and `free` seats, in time order."""
-    return (
-        MoveInSlot.objects.filter(batch=batch)
-        .annotate(booked=Count("move_ins", filter=Q(move_ins__status__in=MoveIn.OPEN)))
-        .annotate(free=Greatest(F("capacity") - F("booked"), Value(0)))
-        .order_by("starts_at", "pk")
+def with_bookings(slots: QuerySet[MoveInSlot]) -> QuerySet[MoveInSlot]:
+    """Slots with `booked` (the open move-ins in each) and `free` seats (never below 0)."""
+    return slots.annotate(booked=Count("move_ins", filter=Q(move_ins__status__in=MoveIn.OPEN))).annotate(
+        free=Greatest(F("capacity") - F("booked"), Value(0))
     )
+
+
+def slots_with_bookings(*, batch: MoveInBatch) -> QuerySet[MoveInSlot]:
+    """The batch's slots with their seats booked and free, in time order."""
+    return with_bookings(MoveInSlot.objects.filter(batch=batch)).order_by("starts_at", "pk")
 
 
 def batches_for_list(*, user, estate=None, running_on: date | None = None) -> QuerySet[MoveInBatch]:

@@ -141,6 +141,12 @@ _RENO_API_READERS = all_staff_but(TECHNICIAN)
 _RENO_ENGINEERING = roles(ENGINEER, MANAGER)  # review and inspection
 _RENO_PERMIT = roles(CLERK, MANAGER)
 _RENO_VIOLATIONS = roles(HOUSEKEEPER, ENGINEER, SUPERVISOR, MANAGER)
+# Move-in batches (moveins/roles.py): whoever reads move-ins reads the batches and slots; the desk
+# books appointments; the manager runs batches and spot checks; the warranty report goes to the
+# manager and the company's quality department.
+_BATCH_READERS = all_staff_but(HOUSEKEEPER, TECHNICIAN)
+_BATCH_BOOKERS = roles(FRONTDESK, MANAGER)
+_WARRANTY_READERS = roles(MANAGER, COMPANY)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -263,6 +269,19 @@ URLS: dict[str, frozenset[str]] = {
     "renovations:violation_create": _RENO_VIOLATION_MANAGERS,
     "renovations:link_complaint": _RENO_VIOLATION_MANAGERS,
     "renovations:metrics": _KPI_READERS,
+    # --- move-in batches, spot checks, the warranty report, the figures (moveins/views/batches.py)
+    "moveins:batches": _BATCH_READERS,
+    "moveins:batch": _BATCH_READERS,
+    "moveins:batch_print": _BATCH_READERS,
+    "moveins:batch_create": roles(MANAGER),
+    "moveins:batch_slots_add": roles(MANAGER),
+    "moveins:batch_book": _BATCH_BOOKERS,
+    "moveins:batch_cancel_booking": _BATCH_BOOKERS,
+    "moveins:spot_checks": roles(MANAGER),
+    "moveins:spot_check_create": roles(MANAGER),
+    "moveins:warranty_report": _WARRANTY_READERS,
+    "moveins:warranty_report_export": _WARRANTY_READERS,
+    "moveins:metrics": _KPI_READERS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -444,4 +463,13 @@ API: dict[str, frozenset[str]] = {
     "renovation-violation.confirm_rectified": _RENO_VIOLATIONS,
     "renovation-violation.dismiss": _RENO_VIOLATIONS,
     "renovation-violation.escalate": roles(SUPERVISOR, MANAGER),
+    # move-in batches and slots, the warranty report
+    "move-in-batch.list": _BATCH_READERS,
+    "move-in-batch.retrieve": _BATCH_READERS,
+    "move-in-batch.create": roles(MANAGER),
+    "move-in-slot.list": _BATCH_READERS,
+    "move-in-slot.retrieve": _BATCH_READERS,
+    "move-in-slot.book": _BATCH_BOOKERS,
+    "move-in-slot.cancel": _BATCH_BOOKERS,
+    "warranty-report.list": _WARRANTY_READERS,
 }

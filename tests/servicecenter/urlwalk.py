@@ -350,7 +350,22 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "public_location": PublicLocation.objects.create(estate=estate, name="大堂"),
         "root_cause": RootCause.objects.filter(is_active=True).first(),
         "charge_item": world["bill"].charge_item,
+        **_movein_batch_world(estate),
     }
+
+
+def _movein_batch_world(estate) -> dict:
+    """A bulk move-in running from today for a month, with a slot tomorrow."""
+    from tests.moveins.factories import MoveInBatchFactory, MoveInSlotFactory
+
+    today = timezone.localdate()
+    batch = MoveInBatchFactory(estate=estate, starts_on=today, ends_on=today + timedelta(days=30))
+    slot = MoveInSlotFactory(
+        batch=batch,
+        starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=1, hours=1),
+    )
+    return {"movein_batch": batch, "movein_slot": slot}
 
 
 # --- how to fill each URL's arguments -----------------------------------------------------------
@@ -412,6 +427,12 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "renovations:patrol": {"pk": ("patrol", "pk")},
     "renovations:violation": {"pk": ("violation", "pk")},
     "renovations:violation_action": {"pk": ("violation", "pk"), "action": ("=", "dismiss")},
+    # move-in batches desk
+    "moveins:batch": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_print": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_slots_add": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_book": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_cancel_booking": {"pk": ("movein_batch", "pk")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -451,6 +472,8 @@ API_OBJECTS: dict[str, str] = {
     "renovation": "renovation",
     "renovation-patrol": "renovation_patrol",
     "renovation-violation": "renovation_violation",
+    "move-in-batch": "movein_batch",
+    "move-in-slot": "movein_slot",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
