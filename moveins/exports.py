@@ -10,8 +10,17 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from billing.exports import safe_cell
 from moveins.reports import HANDOVER, WarrantyGroup, WarrantyReport
+
+# Text a spreadsheet would run as a formula is prefixed with a quote (as billing's exports do; the
+# import contracts keep billing.exports to billing).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def _append(sheet, values) -> None:
