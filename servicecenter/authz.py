@@ -168,6 +168,14 @@ _MOVEIN_HANDLERS = roles(FRONTDESK, MANAGER)
 _MOVEIN_INSPECTORS = roles(FRONTDESK, ENGINEER, MANAGER)
 _MOVEIN_KEYS = roles(FRONTDESK, MANAGER)
 
+
+# Move-in batches (moveins/roles.py): whoever reads move-ins reads the batches and slots; the desk
+# books appointments; the manager runs batches and spot checks; the warranty report goes to the
+# manager and the company's quality department.
+_BATCH_READERS = all_staff_but(HOUSEKEEPER, TECHNICIAN)
+_BATCH_BOOKERS = roles(FRONTDESK, MANAGER)
+_WARRANTY_READERS = roles(MANAGER, COMPANY)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -339,6 +347,19 @@ URLS: dict[str, frozenset[str]] = {
     "portal:move_ins": RESIDENTS,
     "portal:move_in": RESIDENTS,  # the owner's own move-in only (404 for anyone else's)
     "portal:move_in_rate": RESIDENTS,
+    # --- move-in batches, spot checks, the warranty report, the figures (moveins/views/batches.py)
+    "moveins:batches": _BATCH_READERS,
+    "moveins:batch": _BATCH_READERS,
+    "moveins:batch_print": _BATCH_READERS,
+    "moveins:batch_create": roles(MANAGER),
+    "moveins:batch_slots_add": roles(MANAGER),
+    "moveins:batch_book": _BATCH_BOOKERS,
+    "moveins:batch_cancel_booking": _BATCH_BOOKERS,
+    "moveins:spot_checks": roles(MANAGER),
+    "moveins:spot_check_create": roles(MANAGER),
+    "moveins:warranty_report": _WARRANTY_READERS,
+    "moveins:warranty_report_export": _WARRANTY_READERS,
+    "moveins:metrics": _KPI_READERS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -588,4 +609,13 @@ API: dict[str, frozenset[str]] = {
     "move-in.take_deposit": _CASHIERS,
     "move-in.opening_readings": _MOVEIN_INSPECTORS,
     "move-in.rate": _MOVEIN_HANDLERS | RESIDENTS,  # the owner only (403 for another occupant)
+    # move-in batches and slots, the warranty report
+    "move-in-batch.list": _BATCH_READERS,
+    "move-in-batch.retrieve": _BATCH_READERS,
+    "move-in-batch.create": roles(MANAGER),
+    "move-in-slot.list": _BATCH_READERS,
+    "move-in-slot.retrieve": _BATCH_READERS,
+    "move-in-slot.book": _BATCH_BOOKERS,
+    "move-in-slot.cancel": _BATCH_BOOKERS,
+    "warranty-report.list": _WARRANTY_READERS,
 }

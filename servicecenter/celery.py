@@ -18,6 +18,8 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
   patrols, works whose start date has come: sweeps run hourly, each safe to repeat.
 - frontdesk.tasks.remind_lost_items_due_for_disposal: held lost items near their disposal date,
   each reminded once (`reminder_sent_at`); run through the working day, so a lost run is made up.
+- moveins.tasks.remind_movein_spot_checks: from the reminder day of the month, one reminder per
+  estate and month (a unique row) when too few move-in records were spot-checked; daily.
 """
 
 import os
@@ -92,5 +94,9 @@ app.conf.beat_schedule = {
     "frontdesk-remind-lost-items": {
         "task": "frontdesk.tasks.remind_lost_items_due_for_disposal",
         "schedule": crontab(hour="8-18/2", minute=25),
+    },
+    "moveins-remind-spot-checks": {
+        "task": "moveins.tasks.remind_movein_spot_checks",
+        "schedule": crontab(hour=9, minute=20),
     },
 }

@@ -1,5 +1,6 @@
-"""Move-in pages: `desk` (the list, scheduling, the move-in page with its steps) and `portal`
-(the owner's own move-in and the rating). Views parse input, call one service and respond."""
+"""Move-in pages: `desk` (the list, scheduling, the move-in page with its steps), `portal` (the
+owner's own move-in and the rating) and `batches` (batches, slots and booking, spot checks, the
+warranty report and the figures). Views parse input, call one service and respond."""
 
 from moveins.views.desk import (  # noqa: F401
     checklist_tick,

@@ -474,6 +474,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "root_cause": RootCause.objects.filter(is_active=True).first(),
         "charge_item": world["bill"].charge_item,
         "knowledge_entry": _knowledge_entry(estate),
+        **_movein_batch_world(estate),
     }
 
 
@@ -483,6 +484,20 @@ def _knowledge_entry(estate):
     return KnowledgeEntry.objects.create(
         estate=estate, language="zh-hans", topic="hours", title="walk-hours", body="周一至周五 8:30–18:00"
     )
+
+
+def _movein_batch_world(estate) -> dict:
+    """A bulk move-in running from today for a month, with a slot tomorrow."""
+    from tests.moveins.factories import MoveInBatchFactory, MoveInSlotFactory
+
+    today = timezone.localdate()
+    batch = MoveInBatchFactory(estate=estate, starts_on=today, ends_on=today + timedelta(days=30))
+    slot = MoveInSlotFactory(
+        batch=batch,
+        starts_at=timezone.now() + timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=1, hours=1),
+    )
+    return {"movein_batch": batch, "movein_slot": slot}
 
 
 # --- how to fill each URL's arguments -----------------------------------------------------------
@@ -572,6 +587,12 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "moveins:keys": {"pk": ("move_in", "pk")},
     "portal:move_in": {"pk": ("move_in", "pk")},
     "portal:move_in_rate": {"pk": ("move_in", "pk")},
+    # move-in batches desk
+    "moveins:batch": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_print": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_slots_add": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_book": {"pk": ("movein_batch", "pk")},
+    "moveins:batch_cancel_booking": {"pk": ("movein_batch", "pk")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
@@ -619,6 +640,8 @@ API_OBJECTS: dict[str, str] = {
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
     "move-in": "move_in",
+    "move-in-batch": "movein_batch",
+    "move-in-slot": "movein_slot",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
