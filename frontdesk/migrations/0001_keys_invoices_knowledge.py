@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('frontdesk', '0001_visitors_lost_found_parcels'),
         ('billing', '0003_money_late_fees_deposits_idempotency'),
         ('residents', '0009_pass_passcounter'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

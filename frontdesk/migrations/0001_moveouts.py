@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('frontdesk', '0002_default_knowledge'),
         ('residents', '0010_pass_gate_notes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

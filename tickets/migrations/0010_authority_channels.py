@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('residents', '0009_pass_passcounter'),
         ('staff', '0005_normalise_staff_phones'),
-        ('tickets', '0009_normalise_reporter_phones'),
+        ('tickets', '0010_move_ins'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("residents", "0009_pass_passcounter"),
         ("staff", "0005_normalise_staff_phones"),
-        ("tickets", "0009_normalise_reporter_phones"),
+        ('tickets', '0011_suggestion_model'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
