@@ -81,3 +81,12 @@ def authority_resolution_minutes(
         return resolution_minutes
     until_reply = int((reply_deadline_at - opened_at).total_seconds() // 60)
     return max(0, min(resolution_minutes, until_reply))
+
+
+def within_reply_deadline(*, due: datetime, reply_deadline_at: datetime | None, now: datetime) -> datetime:
+    """A resolution deadline moved later (by a pause, by a reopen) stops at the authority's reply
+    deadline while that is still ahead: the authority's date does not wait for the resident or
+    for parts. Once it has passed, the SLA's own deadline applies."""
+    if reply_deadline_at is None or reply_deadline_at <= now:
+        return due
+    return min(due, reply_deadline_at)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.tickets.factories import TicketFactory, category, register
-from tickets import sla
+from tickets import services, sla
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +161,60 @@ def test_list_filters_by_channel(api_as, client_as, users, unit_a):
         client_as(users["frontdesk"]).get(reverse("tickets:list") + "?channel=hotline_12345").content.decode()
     )
     assert hotline.number in html and 'name="channel"' in html
+
+
+def _authority_ticket(unit, *, status, resolution_due_at, reply_deadline_at, **fields):
+    return TicketFactory(
+        unit=unit,
+        status=status,
+        created_at=NOW,
+        first_responded_at=NOW,
+        channel=Ticket.Channel.HOTLINE_12345,
+        authority_reference="12345-7",
+        resolution_due_at=resolution_due_at,
+        reply_deadline_at=reply_deadline_at,
+        **fields,
+    )
+
+
+def test_a_pause_does_not_move_the_deadline_past_the_authoritys(users, unit_a):
+    reply_by = NOW + timedelta(hours=20)
+    ticket = _authority_ticket(
+        unit_a, status=Ticket.Status.IN_PROGRESS, resolution_due_at=reply_by, reply_deadline_at=reply_by
+    )
+    services.hold_ticket(
+        ticket=ticket, actor=users["supervisor"], reason="等配件", now=NOW + timedelta(hours=1)
+    )
+    services.resume_ticket(ticket=ticket, actor=users["supervisor"], now=NOW + timedelta(hours=5))
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == reply_by
+    assert ticket.on_hold_minutes == 240
+
+
+def test_a_pause_still_moves_a_deadline_earlier_than_the_authoritys(users, unit_a):
+    due, reply_by = NOW + timedelta(hours=10), NOW + timedelta(days=5)
+    ticket = _authority_ticket(
+        unit_a, status=Ticket.Status.IN_PROGRESS, resolution_due_at=due, reply_deadline_at=reply_by
+    )
+    services.hold_ticket(
+        ticket=ticket, actor=users["supervisor"], reason="等配件", now=NOW + timedelta(hours=1)
+    )
+    services.resume_ticket(ticket=ticket, actor=users["supervisor"], now=NOW + timedelta(hours=5))
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == due + timedelta(hours=4)
+
+
+def test_reopening_before_the_authoritys_deadline_keeps_to_it(users, unit_a):
+    reply_by = NOW + timedelta(hours=20)
+    ticket = _authority_ticket(
+        unit_a,
+        status=Ticket.Status.RESOLVED,
+        resolution_due_at=reply_by,
+        reply_deadline_at=reply_by,
+        resolution_minutes=4320,
+    )
+    services.reopen_ticket(
+        ticket=ticket, actor=users["supervisor"], reason="仍有噪音", now=NOW + timedelta(hours=2)
+    )
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == reply_by

@@ -120,6 +120,13 @@ def _move(
         ):
             old_due = getattr(ticket, due)
             new_due = sla.extend_for_pause(old_due, held_from, now)
+            if due == "resolution_due_at":
+                new_due = max(
+                    old_due,
+                    sla.within_reply_deadline(
+                        due=new_due, reply_deadline_at=ticket.reply_deadline_at, now=now
+                    ),
+                )
             changes[due] = new_due
             changes[warn] = getattr(ticket, warn) + (new_due - old_due)
         changes["on_hold_minutes"] = ticket.on_hold_minutes + sla.paused_minutes(held_from, now)

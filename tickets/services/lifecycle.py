@@ -242,7 +242,11 @@ def reopen_ticket(
     # Reopened by the callback's answer: the callback's recorder need not be allowed to reopen.
     _check(ticket, "reopen", SYSTEM if _from_callback else actor)
     policy = policy_for(ticket.estate_id)
-    resolution_due = sla.sla_deadline(opened_at=now, allowed_minutes=ticket.resolution_minutes)
+    resolution_due = sla.within_reply_deadline(
+        due=sla.sla_deadline(opened_at=now, allowed_minutes=ticket.resolution_minutes),
+        reply_deadline_at=ticket.reply_deadline_at,
+        now=now,
+    )
     lead = sla.warning_lead(
         allowed_minutes=ticket.resolution_minutes, lead_minutes=policy.warning_lead_minutes
     )
