@@ -13,4 +13,7 @@ desk_patterns: list = [
     path("move-outs/<int:pk>/complete/", moveout_views.moveout_complete, name="moveout_complete"),
     path("move-outs/<int:pk>/cancel/", moveout_views.moveout_cancel, name="moveout_cancel"),
 ]
-portal_patterns: list = []
+portal_patterns: list = [
+    path("move-outs/", moveout_views.portal_moveout_list, name="moveouts"),
+    path("move-outs/new/", moveout_views.portal_moveout_create, name="moveout_create"),
+]

@@ -276,6 +276,9 @@ URLS: dict[str, frozenset[str]] = {
     "frontdesk:moveout_approve": _MOVEOUT_DESK,
     "frontdesk:moveout_complete": _MOVEOUT_DESK,
     "frontdesk:moveout_cancel": _MOVEOUT_DESK,
+    # a resident books a move for a unit they occupy today and follows their own units' requests
+    "portal:moveouts": RESIDENTS,
+    "portal:moveout_create": RESIDENTS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).

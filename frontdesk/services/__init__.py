@@ -7,4 +7,5 @@ from frontdesk.services.moveouts import (  # noqa: F401
     cancel_moveout,
     complete_moveout,
     register_moveout,
+    request_moveout,
 )
