@@ -197,6 +197,16 @@ def request_moveout(
     )
 
 
+def _replay(existing: MoveOut, actor) -> MoveOut:
+    """The request a retry stands for; a key someone else used gives nothing of theirs away."""
+    if existing.created_by_id != getattr(actor, "pk", None):
+        raise DomainError(
+            _("This request was already sent with other details: reload the form and send it again."),
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
 def _register(
     *,
     unit: Unit,
@@ -218,7 +228,7 @@ def _register(
     if key:
         existing = MoveOut.objects.filter(estate_id=unit.estate_id, idempotency_key=key).first()
         if existing is not None:
-            return existing
+            return _replay(existing, actor)
     if kind not in MoveOut.Kind.values:
         raise DomainError(_("Choose move-out or moving goods."), code="invalid_kind")
     today = timezone.localdate(now)
@@ -269,7 +279,7 @@ def _register(
         # A concurrent request with the same key committed first (PostgreSQL waited for it).
         if not key:
             raise
-        return MoveOut.objects.get(estate_id=unit.estate_id, idempotency_key=key)
+        return _replay(MoveOut.objects.get(estate_id=unit.estate_id, idempotency_key=key), actor)
     MoveOutEvent.objects.create(
         moveout=moveout,
         action="register",
