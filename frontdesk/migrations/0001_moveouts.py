@@ -7,95 +7,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('residents', '0010_pass_gate_notes'),
+        ("residents", "0010_pass_gate_notes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MoveOut',
+            name="MoveOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=30, unique=True, verbose_name='number')),
-                ('kind', models.CharField(choices=[('move_out', 'Move-out'), ('moving', 'Moving goods')], max_length=10, verbose_name='kind')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Release pass issued'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], db_index=True, default='requested', max_length=12, verbose_name='status')),
-                ('planned_date', models.DateField(verbose_name='planned date')),
-                ('window_start', models.TimeField(verbose_name='from')),
-                ('window_end', models.TimeField(verbose_name='until')),
-                ('items', models.TextField(verbose_name='items')),
-                ('vehicle_plate', models.CharField(blank=True, max_length=20, verbose_name='vehicle plate')),
-                ('helpers', models.PositiveSmallIntegerField(default=0, verbose_name='helpers')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('arrears_override_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for releasing with arrears')),
-                ('arrears_override_at', models.DateTimeField(blank=True, null=True, verbose_name='arrears overridden at')),
-                ('arrears_owed_at_override', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='owed when overridden')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for cancelling')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='registered at')),
-                ('idempotency_key', models.CharField(blank=True, editable=False, max_length=64)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('arrears_override_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='arrears overridden by')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-                ('estate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moveouts', to='residents.estate', verbose_name='estate')),
-                ('occupancy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moveouts', to='residents.occupancy', verbose_name='occupancy')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moveouts', to='residents.person', verbose_name='requested by')),
-                ('release_pass', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.pass', verbose_name='release pass')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='moveouts', to='residents.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=30, unique=True, verbose_name="number")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("move_out", "Move-out"), ("moving", "Moving goods")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Release pass issued"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="requested",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("planned_date", models.DateField(verbose_name="planned date")),
+                ("window_start", models.TimeField(verbose_name="from")),
+                ("window_end", models.TimeField(verbose_name="until")),
+                ("items", models.TextField(verbose_name="items")),
+                ("vehicle_plate", models.CharField(blank=True, max_length=20, verbose_name="vehicle plate")),
+                ("helpers", models.PositiveSmallIntegerField(default=0, verbose_name="helpers")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("approved_at", models.DateTimeField(blank=True, null=True, verbose_name="approved at")),
+                (
+                    "arrears_override_reason",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="reason for releasing with arrears"
+                    ),
+                ),
+                (
+                    "arrears_override_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="arrears overridden at"),
+                ),
+                (
+                    "arrears_owed_at_override",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="owed when overridden",
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True, verbose_name="completed at")),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True, verbose_name="cancelled at")),
+                (
+                    "cancel_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason for cancelling"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="registered at"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "arrears_override_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="arrears overridden by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registered by",
+                    ),
+                ),
+                (
+                    "estate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="moveouts",
+                        to="residents.estate",
+                        verbose_name="estate",
+                    ),
+                ),
+                (
+                    "occupancy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="moveouts",
+                        to="residents.occupancy",
+                        verbose_name="occupancy",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="moveouts",
+                        to="residents.person",
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "release_pass",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.pass",
+                        verbose_name="release pass",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="moveouts",
+                        to="residents.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'move-out or moving request',
-                'verbose_name_plural': 'move-outs and moving requests',
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('register_moveout', 'Can register and cancel move-out and moving requests'), ('approve_moveout', 'Can approve moving requests and issue release passes'), ('override_moveout_arrears', 'Can release a unit that owes money'), ('complete_moveout', 'Can complete move-out and moving requests')],
+                "verbose_name": "move-out or moving request",
+                "verbose_name_plural": "move-outs and moving requests",
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [
+                    ("register_moveout", "Can register and cancel move-out and moving requests"),
+                    ("approve_moveout", "Can approve moving requests and issue release passes"),
+                    ("override_moveout_arrears", "Can release a unit that owes money"),
+                    ("complete_moveout", "Can complete move-out and moving requests"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MoveOutCounter',
+            name="MoveOutCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last_number', models.PositiveIntegerField(default=0)),
-                ('estate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='residents.estate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last_number", models.PositiveIntegerField(default=0)),
+                (
+                    "estate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="residents.estate"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MoveOutEvent',
+            name="MoveOutEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, choices=[('requested', 'Requested'), ('approved', 'Release pass issued'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], max_length=12, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, choices=[('requested', 'Requested'), ('approved', 'Release pass issued'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], max_length=12, verbose_name='to')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty when the system did it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
-                ('moveout', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='frontdesk.moveout', verbose_name='move-out or moving request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=40, verbose_name="action")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Release pass issued"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Release pass issued"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=12,
+                        verbose_name="to",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty when the system did it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "moveout",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="frontdesk.moveout",
+                        verbose_name="move-out or moving request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'move-out event',
-                'verbose_name_plural': 'move-out events',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "move-out event",
+                "verbose_name_plural": "move-out events",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='moveout',
-            index=models.Index(fields=['estate', 'status', 'planned_date'], name='moveout_desk_idx'),
+            model_name="moveout",
+            index=models.Index(fields=["estate", "status", "planned_date"], name="moveout_desk_idx"),
         ),
         migrations.AddConstraint(
-            model_name='moveout',
-            constraint=models.CheckConstraint(condition=models.Q(('window_end__gt', models.F('window_start'))), name='moveout_window_positive'),
+            model_name="moveout",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("window_end__gt", models.F("window_start"))),
+                name="moveout_window_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='moveout',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('estate', 'idempotency_key'), name='moveout_idempotency_key_unique'),
+            model_name="moveout",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("estate", "idempotency_key"),
+                name="moveout_idempotency_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='moveoutcounter',
-            constraint=models.UniqueConstraint(fields=('estate', 'year'), name='moveout_counter_unique'),
+            model_name="moveoutcounter",
+            constraint=models.UniqueConstraint(fields=("estate", "year"), name="moveout_counter_unique"),
         ),
     ]
