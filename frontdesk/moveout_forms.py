@@ -110,3 +110,34 @@ class NoteForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class PortalUnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, unit: Unit) -> str:
+        return unit.code
+
+
+class PortalMoveOutForm(forms.Form):
+    """A resident's own request, for one of the units they occupy today."""
+
+    unit = PortalUnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=MoveOut.Kind.choices, widget=forms.RadioSelect)
+    planned_date = forms.DateField(label=_("Planned date"), widget=forms.DateInput(attrs={"type": "date"}))
+    window_start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
+    window_end = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}))
+    items = forms.CharField(
+        label=_("Items"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("e.g. fridge, sofa, ten boxes")}),
+    )
+    vehicle_plate = forms.CharField(label=_("Vehicle plate"), max_length=20, required=False)
+    helpers = forms.IntegerField(label=_("Helpers"), min_value=0, max_value=50, initial=0)
+    notes = forms.CharField(
+        label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex

@@ -44,4 +44,6 @@ desk_patterns: list = [
 ]
 portal_patterns: list = [
     path("invoices/", views.portal_invoice_requests, name="invoice_requests"),
+    path("move-outs/", moveout_views.portal_moveout_list, name="moveouts"),
+    path("move-outs/new/", moveout_views.portal_moveout_create, name="moveout_create"),
 ]

@@ -360,6 +360,9 @@ URLS: dict[str, frozenset[str]] = {
     "moveins:warranty_report": _WARRANTY_READERS,
     "moveins:warranty_report_export": _WARRANTY_READERS,
     "moveins:metrics": _KPI_READERS,
+    # a resident books a move for a unit they occupy today and follows their own units' requests
+    "portal:moveouts": RESIDENTS,
+    "portal:moveout_create": RESIDENTS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).

@@ -13,6 +13,7 @@ from frontdesk.services.moveouts import (  # noqa: F401
     cancel_moveout,
     complete_moveout,
     register_moveout,
+    request_moveout,
 )
 from frontdesk.services.parcels import log_parcel, pick_up_parcel, return_parcel  # noqa: F401
 from frontdesk.services.visitors import record_visitor_departure, register_visitor  # noqa: F401

@@ -128,17 +128,107 @@ def register_moveout(
     notes: str = "",
     now: datetime | None = None,
 ) -> MoveOut:
-    """Register a request for a unit by one of its current occupants (status requested). A retry
-    with the same idempotency key returns the first request."""
-    now = now or timezone.now()
+    """Register a request for a unit by one of its current occupants (status requested), at the
+    desk. A retry with the same idempotency key returns the first request."""
     if actor is None or not actor.has_perm(REGISTER):
         raise PermissionDenied(_("You are not allowed to register moving requests."))
     _require_estate(actor, unit.estate_id)
+    return _register(
+        unit=unit,
+        person=person,
+        kind=kind,
+        planned_date=planned_date,
+        window_start=window_start,
+        window_end=window_end,
+        items=items,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        vehicle_plate=vehicle_plate,
+        helpers=helpers,
+        notes=notes,
+        now=now,
+    )
+
+
+@transaction.atomic
+def request_moveout(
+    *,
+    user,
+    unit: Unit,
+    kind: str,
+    planned_date: date,
+    window_start: time,
+    window_end: time,
+    items: str,
+    idempotency_key: str,
+    vehicle_plate: str = "",
+    helpers: int = 0,
+    notes: str = "",
+    now: datetime | None = None,
+) -> MoveOut:
+    """A resident asks from the portal, for themselves, for a unit they occupy today; the desk
+    approves it like any other request."""
+    today = timezone.localdate(now or timezone.now())
+    occupancy = (
+        Occupancy.objects.current(on=today)
+        .filter(unit=unit, person__user=user)
+        .select_related("person")
+        .order_by("role", "pk")
+        .first()
+    )
+    if user is None or occupancy is None:
+        raise DomainError(
+            _("Only a current occupant of the unit may ask to move out or move goods."), code="not_occupant"
+        )
+    return _register(
+        unit=unit,
+        person=occupancy.person,
+        kind=kind,
+        planned_date=planned_date,
+        window_start=window_start,
+        window_end=window_end,
+        items=items,
+        actor=user,
+        idempotency_key=idempotency_key,
+        vehicle_plate=vehicle_plate,
+        helpers=helpers,
+        notes=notes,
+        now=now,
+    )
+
+
+def _replay(existing: MoveOut, actor) -> MoveOut:
+    """The request a retry stands for; a key someone else used gives nothing of theirs away."""
+    if existing.created_by_id != getattr(actor, "pk", None):
+        raise DomainError(
+            _("This request was already sent with other details: reload the form and send it again."),
+            code="idempotency_key_reused",
+        )
+    return existing
+
+
+def _register(
+    *,
+    unit: Unit,
+    person: Person,
+    kind: str,
+    planned_date: date,
+    window_start: time,
+    window_end: time,
+    items: str,
+    actor,
+    idempotency_key: str,
+    vehicle_plate: str,
+    helpers: int,
+    notes: str,
+    now: datetime | None,
+) -> MoveOut:
+    now = now or timezone.now()
     key = (idempotency_key or "").strip()[:64]
     if key:
         existing = MoveOut.objects.filter(estate_id=unit.estate_id, idempotency_key=key).first()
         if existing is not None:
-            return existing
+            return _replay(existing, actor)
     if kind not in MoveOut.Kind.values:
         raise DomainError(_("Choose move-out or moving goods."), code="invalid_kind")
     today = timezone.localdate(now)
@@ -189,7 +279,7 @@ def register_moveout(
         # A concurrent request with the same key committed first (PostgreSQL waited for it).
         if not key:
             raise
-        return MoveOut.objects.get(estate_id=unit.estate_id, idempotency_key=key)
+        return _replay(MoveOut.objects.get(estate_id=unit.estate_id, idempotency_key=key), actor)
     MoveOutEvent.objects.create(
         moveout=moveout,
         action="register",

@@ -23,6 +23,7 @@ from frontdesk.moveout_forms import (
     MoveOutFilterForm,
     MoveOutForm,
     NoteForm,
+    PortalMoveOutForm,
     ReasonForm,
     UnitPickForm,
 )
@@ -33,6 +34,7 @@ from residents.models import Unit
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate_light
+from servicecenter.portal import portal_page
 from servicecenter.validators import parse_id
 
 PAGE_SIZE = 25
@@ -253,4 +255,38 @@ def moveout_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel",
         ReasonForm,
         lambda m, d: services.cancel_moveout(moveout=m, actor=request.user, **d),
+    )
+
+
+# --- the resident portal ------------------------------------------------------------------------
+
+
+@portal_page
+@require_GET
+def portal_moveout_list(request: HttpRequest) -> HttpResponse:
+    """The requests of the units the resident occupies today, newest first."""
+    page = paginate_light(request, selectors.moveouts_for_list(user=request.user), per_page=20, count=False)
+    return render(request, "frontdesk/moveouts/portal_list.html", {"page": page})
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def portal_moveout_create(request: HttpRequest) -> HttpResponse:
+    units = Unit.objects.visible_to(request.user).order_by("code")
+    posted = request.method == "POST"
+    form = PortalMoveOutForm(request.POST if posted else None, units=units)
+    if posted and form.is_valid():
+        try:
+            moveout = services.request_moveout(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your request %(number)s has been received. The service centre will confirm it.")
+                % {"number": moveout.number},
+            )
+            return redirect("portal:moveouts")
+    return render(
+        request, "frontdesk/moveouts/portal_form.html", {"form": form}, status=400 if posted else 200
     )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('residents', '0009_pass_passcounter'),
+        ("residents", "0009_pass_passcounter"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pass',
-            name='gate_notes',
-            field=models.CharField(blank=True, max_length=500, verbose_name='for the gate'),
+            model_name="pass",
+            name="gate_notes",
+            field=models.CharField(blank=True, max_length=500, verbose_name="for the gate"),
         ),
     ]

@@ -297,3 +297,20 @@ def test_cancel_needs_a_reason_and_a_finished_request_stays_finished(unit_a, use
         services.cancel_moveout(moveout=moveout, actor=users["frontdesk"], reason="再取消")
     with pytest.raises(TransitionError):
         services.approve_moveout(moveout=moveout, actor=users["frontdesk"])
+
+
+def test_someone_elses_key_gives_nothing_of_theirs_back(unit_a, users, resident):
+    first = register(unit_a, users["frontdesk"], idempotency_key="shared-key")
+    with pytest.raises(DomainError) as refused:
+        services.request_moveout(
+            user=resident,
+            unit=unit_a,
+            kind=MoveOut.Kind.MOVING,
+            planned_date=tomorrow(),
+            window_start=time(9, 0),
+            window_end=time(10, 0),
+            items="沙发",
+            idempotency_key="shared-key",
+        )
+    assert first.number not in refused.value.message
+    assert MoveOut.objects.count() == 1

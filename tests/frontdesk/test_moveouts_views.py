@@ -235,3 +235,57 @@ def test_the_gate_page_shows_the_moving_pass_with_what_to_check(client_as, users
     page = response.content.decode()
     assert 'data-testid="gate-notes"' in page and "粤B12345" in page and "冰箱" in page
     assert unit_a.code in page
+
+
+# --- the resident portal ------------------------------------------------------------------------
+
+
+def _portal_post(unit, **overrides) -> dict:
+    return {
+        "unit": unit.pk,
+        "kind": "moving",
+        "planned_date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "window_start": "14:00",
+        "window_end": "16:00",
+        "items": "钢琴一台",
+        "vehicle_plate": "",
+        "helpers": "4",
+        "notes": "",
+        "idempotency_key": "portal-1",
+        **overrides,
+    }
+
+
+def test_a_resident_books_a_move_for_their_own_unit(client_as, resident, unit_a, users):
+    client = client_as(resident)
+    assert client.get(reverse("portal:moveout_create")).status_code == 200
+    response = client.post(reverse("portal:moveout_create"), _portal_post(unit_a))
+    assert response.status_code == 302
+    moveout = MoveOut.objects.get()
+    assert (moveout.unit_id, moveout.person.user_id, moveout.created_by) == (unit_a.pk, resident.pk, resident)
+    assert moveout.status == S.REQUESTED
+    assert client.post(reverse("portal:moveout_create"), _portal_post(unit_a)).status_code == 302
+    assert MoveOut.objects.count() == 1
+    page = client.get(reverse("portal:moveouts"))
+    assert moveout.number in page.content.decode()
+
+
+def test_a_resident_cannot_book_for_or_see_another_unit(client_as, resident, resident2, unit_a, unit_a2):
+    theirs = make_moveout(unit_a2, items="leak-A2 沙发")
+    client = client_as(resident)
+    response = client.post(reverse("portal:moveout_create"), _portal_post(unit_a2))
+    assert response.status_code == 400
+    assert MoveOut.objects.count() == 1
+    page = client.get(reverse("portal:moveouts")).content.decode()
+    assert theirs.number not in page and "leak-A2" not in page
+
+
+def test_the_portal_list_keeps_a_fixed_number_of_queries(
+    client_as, resident, unit_a, django_assert_max_num_queries
+):
+    for n in range(15):
+        make_moveout(unit_a, number=f"LJY-BJ2026-{n:04d}", kind=MoveOut.Kind.MOVING)
+    client = client_as(resident)
+    client.get(reverse("portal:moveouts"))
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("portal:moveouts")).status_code == 200

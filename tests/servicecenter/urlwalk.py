@@ -342,7 +342,7 @@ def _moveout(unit, person, staff: dict, tag: str):
         planned_date=timezone.localdate() + timedelta(days=1),
         window_start=time(9, 0),
         window_end=time(12, 0),
-        items=f"sofa-{tag}",
+        items=f"leak-{tag} sofa",
         actor=staff["frontdesk"],
         idempotency_key=f"walk-moveout-{tag}",
     )
