@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class FrontdeskConfig(AppConfig):
     name = "frontdesk"
     verbose_name = _("Front desk")
+
+    def ready(self) -> None:
+        from frontdesk import log_panels
+        from servicecenter.panels import register_portal_panel
+
+        register_portal_panel(
+            order=40, template="frontdesk/_portal_parcels.html", context=log_panels.portal_parcels_context
+        )

@@ -23,4 +23,6 @@ desk_patterns: list = [
     path("parcels/<int:pk>/", parcels.parcel_detail, name="parcel"),
     path("parcels/<int:pk>/act/<slug:action>/", parcels.parcel_action, name="parcel_action"),
 ]
-portal_patterns: list = []
+portal_patterns: list = [
+    path("parcels/", parcels.portal_parcels, name="parcels"),
+]

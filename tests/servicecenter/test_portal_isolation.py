@@ -79,6 +79,7 @@ def _markers(world: dict) -> list[str]:
         world["attachment"].original_name,
         world["pass"].number,
         world["pass"].holder_name,
+        world["parcel"].tracking_number,
     ]
 
 
