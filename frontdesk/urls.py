@@ -44,6 +44,7 @@ desk_patterns: list = [
 ]
 portal_patterns: list = [
     path("invoices/", views.portal_invoice_requests, name="invoice_requests"),
+    path("parcels/", parcels.portal_parcels, name="parcels"),
     path("move-outs/", moveout_views.portal_moveout_list, name="moveouts"),
     path("move-outs/new/", moveout_views.portal_moveout_create, name="moveout_create"),
 ]

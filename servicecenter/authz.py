@@ -207,6 +207,7 @@ URLS: dict[str, frozenset[str]] = {
     "portal:household": RESIDENTS,
     "portal:household_payer": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
     "portal:household_bills": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
+    "portal:parcels": RESIDENTS,  # the parcels of the units the person occupies today
     # --- archive
     "residents:unit_list": _UNIT_READERS,
     "residents:unit_detail": _UNIT_READERS,

@@ -27,10 +27,13 @@ from frontdesk.views.home import home_response
 from frontdesk.workflows import PARCEL
 from servicecenter.desk import desk_page
 from servicecenter.exceptions import DomainError
+from servicecenter.paging import paginate
+from servicecenter.portal import portal_page
 
 VIEW = "frontdesk.view_parcel"
 HANDLE = "frontdesk.handle_parcel"
 # URL slug → the workflow's action and its form.
+PORTAL_PAGE_SIZE = 20
 ACTIONS = {"pick-up": ("pick_up", PickUpForm), "return": ("return", ReturnForm)}
 
 
@@ -121,3 +124,18 @@ def parcel_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
         done = _("Parcel %(number)s returned to the carrier.") % {"number": parcel.tracking_number}
     return run_service(request, call, done=done, back=back)
+
+
+# --- the resident portal ------------------------------------------------------------------------
+
+
+@portal_page
+@require_GET
+def portal_parcels(request: HttpRequest) -> HttpResponse:
+    """The parcels of the units the resident occupies today (`visible_to`), newest first."""
+    parcels = selectors.parcels_for_list(user=request.user).order_by("-received_at", "-pk")
+    return render(
+        request,
+        "frontdesk/portal_parcels.html",
+        {"page": paginate(request, parcels, per_page=PORTAL_PAGE_SIZE)},
+    )

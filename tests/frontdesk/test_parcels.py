@@ -93,3 +93,18 @@ def test_residents_see_only_their_own_units_parcels(unit_a, unit_a2, users, resi
     mine = _log(unit_a, users["frontdesk"])
     _log(unit_a2, users["frontdesk"], tracking_number="JD0001")
     assert list(Parcel.objects.visible_to(resident)) == [mine]
+
+
+def test_the_portal_lists_the_residents_own_parcels(client, unit_a, unit_a2, users, resident, resident2):
+    _log(unit_a, users["frontdesk"], tracking_number="MINE01")
+    _log(unit_a2, users["frontdesk"], tracking_number="THEIRS01")
+    client.force_login(resident)
+    html = client.get("/portal/parcels/").content.decode()
+    assert "MINE01" in html and "THEIRS01" not in html
+    home = client.get("/portal/").content.decode()
+    assert "MINE01" in home and "THEIRS01" not in home
+
+
+def test_staff_find_no_portal_parcels(client, users):
+    client.force_login(users["frontdesk"])
+    assert client.get("/portal/parcels/").status_code == 404

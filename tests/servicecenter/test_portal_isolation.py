@@ -81,6 +81,7 @@ def _markers(world: dict) -> list[str]:
         world["pass"].holder_name,
         world["moveout"].number,
         world["moveout"].items,
+        world["parcel"].tracking_number,
     ]
 
 
