@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.core.cache import cache
 
 from billing import services as billing
@@ -19,16 +18,12 @@ COLLECTOR_ID = make_id_number(31)
 OWNER_ID = make_id_number(32)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_id_check_counts():
+def forget_id_checks() -> None:
     # The archive's ID check counts per user in the cache: each test starts from zero.
     cache.clear()
-    yield
-    cache.clear()
 
 
-@pytest.fixture
-def owner(resident) -> Person:
+def owner_with_id(resident) -> Person:
     person = Person.objects.get(user=resident)
     person.set_id_number(OWNER_ID)
     person.save()

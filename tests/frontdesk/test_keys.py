@@ -10,9 +10,19 @@ from frontdesk.services import keys
 from residents.models import SensitiveAccessLog
 from servicecenter.exceptions import DomainError, TransitionError
 from tests.factories import PersonFactory, make_staff
-from tests.frontdesk.keys_helpers import COLLECTOR_ID, OWNER_ID, _fresh_id_check_counts, owner, register  # noqa: F401
+from tests.frontdesk.keys_helpers import COLLECTOR_ID, OWNER_ID, forget_id_checks, owner_with_id, register
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_id_check_counts():
+    forget_id_checks()
+
+
+@pytest.fixture
+def owner(resident):
+    return owner_with_id(resident)
 
 
 def _state(custody) -> tuple:
