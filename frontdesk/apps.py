@@ -8,11 +8,14 @@ class FrontdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from frontdesk import panels
-        from servicecenter.panels import register_unit_panel
+        from servicecenter.panels import register_portal_panel, register_unit_panel
 
         register_unit_panel(
             order=40,
             template="frontdesk/_unit_keys.html",
             context=panels.unit_keys_context,
             permission="frontdesk.view_keycustody",
+        )
+        register_portal_panel(
+            order=40, template="frontdesk/_portal_invoices_panel.html", context=panels.portal_invoices_context
         )

@@ -39,6 +39,8 @@ STAFF_NAV = [
         "renovations:patrols",
         "renovations.record_renovation_patrol",
     ),
+    NavItem(pgettext_lazy("menu", "Key custody"), "frontdesk:keys", "frontdesk.view_keycustody"),
+    NavItem(pgettext_lazy("menu", "Invoice requests"), "frontdesk:invoices", "frontdesk.view_invoicerequest"),
     NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
     NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),
     NavItem(pgettext_lazy("menu", "Import"), "residents:import", "residents.import_archive"),
