@@ -103,3 +103,30 @@ def test_the_list_and_the_unit_panel_in_fixed_queries(
     )
     unit_page = client.get(reverse("residents:unit_detail", args=[unit_a.pk])).content.decode()
     assert 'data-testid="unit-keys"' in unit_page and "A-01" in unit_page
+
+
+def test_the_custody_page_in_fixed_queries(client_as, users, unit_a, owner, django_assert_max_num_queries):
+    from frontdesk.services import keys
+
+    custody = register(unit_a, owner, users["frontdesk"])
+
+    def round_trip():
+        keys.hand_out_keys(
+            custody=custody,
+            actor=users["frontdesk"],
+            collector=custody.collectors.get(),
+            id_number=COLLECTOR_ID,
+        )
+        keys.take_back_keys(custody=custody, actor=users["frontdesk"])
+
+    round_trip()
+    client = client_as(users["frontdesk"])
+    url = reverse("frontdesk:key_detail", args=[custody.pk])
+    client.get(url)
+    with django_assert_max_num_queries(16) as few:
+        client.get(url)
+    for _round in range(3):
+        round_trip()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count("张三") >= 8
