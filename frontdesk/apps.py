@@ -19,3 +19,6 @@ class FrontdeskConfig(AppConfig):
         register_portal_panel(
             order=40, template="frontdesk/_portal_parcels.html", context=log_panels.portal_parcels_context
         )
+        register_portal_panel(
+            order=45, template="frontdesk/_portal_invoices_panel.html", context=panels.portal_invoices_context
+        )

@@ -3,7 +3,7 @@ held up by what its unit owes and one a manager released anyway, all through
 `frontdesk.services` at dates relative to today. Idempotent: an estate that already has requests
 is left as it is.
 
-Called as `seed_moveout_demo(...)`, with the same arguments as every app's `seed_demo_data`, by the
+Called as `seed_demo_data(...)`, with the same arguments as every app's `seed_demo_data`, by the
 front desk's demo module."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ ITEMS = [
 PLATES = ["粤B3K5Q8", "粤B12345", "粤BD67890", "", "粤B9Z2C1"]
 
 
-def seed_moveout_demo(*, estates: list[Estate], users: dict, rng: random.Random, stdout) -> None:
+def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, stdout) -> None:
     estate = estates[0]
     if MoveOut.objects.filter(estate=estate).exists():
         stdout.write(f"move-outs: {estate.code} already has requests; left as it is")

@@ -13,3 +13,16 @@ def unit_keys_context(request, unit) -> dict:
         "unit": unit,
         "custodies": keys_held_for_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS),
     }
+
+
+def portal_invoices_context(request, user) -> dict:
+    """The resident's open invoice requests: one query."""
+    from frontdesk.models import InvoiceRequest
+
+    open_requests = list(
+        InvoiceRequest.objects.visible_to(user)
+        .open()
+        .select_related("unit")
+        .order_by("-requested_at", "-pk")[:5]
+    )
+    return {"open_requests": open_requests}

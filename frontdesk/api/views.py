@@ -20,7 +20,7 @@ from frontdesk import selectors
 from frontdesk.api import serializers as s
 from frontdesk.models import InvoiceRequest, KeyCustody, KnowledgeEntry
 from frontdesk.services import invoices, keys, knowledge
-from frontdesk.workflows import INVOICE_REQUEST, KEY_CUSTODY
+from frontdesk.workflows import INVOICE_REQUEST, KEY_CUSTODY, MANAGE_KEYS
 from residents.models import Estate, Person, Unit
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
 from servicecenter.scoping import access_for
@@ -76,7 +76,7 @@ class KeyCustodyViewSet(
     serializer_class = s.KeyCustodySerializer
     permission_classes = [ActionPermission]
     action_permissions = {
-        "create": [KEY_CUSTODY.action("hand_out").permission],
+        "create": [MANAGE_KEYS],
         "hand_out": _perm(KEY_CUSTODY, "hand_out"),
         "take_back": _perm(KEY_CUSTODY, "take_back"),
         "return_to_owner": _perm(KEY_CUSTODY, "return_to_owner"),
@@ -93,10 +93,7 @@ class KeyCustodyViewSet(
                 estate_id=values.get("estate"),
                 q=values["q"],
             )
-        queryset = super().get_queryset()
-        if self.action != "list":
-            queryset = queryset.prefetch_related("collectors", "movements__staff", "events__actor")
-        return queryset
+        return super().get_queryset().prefetch_related("collectors", "movements__staff", "events__actor")
 
     def get_serializer_class(self):
         return s.KeyCustodySerializer if self.action == "list" else s.KeyCustodyDetailSerializer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from residents.models import Unit
 from servicecenter.exceptions import DomainError
@@ -32,7 +33,7 @@ def unit_from_query(request: HttpRequest, units) -> tuple[Unit | None, str]:
         pk = parse_id(raw)
         unit = units.filter(pk=pk).select_related("estate").first() if pk else None
         if unit is None:
-            raise Http404("No such unit.")
+            raise Http404(_("No such unit."))
         return unit, ""
     code = (request.GET.get("code") or "").strip()
     if not code:
@@ -40,8 +41,6 @@ def unit_from_query(request: HttpRequest, units) -> tuple[Unit | None, str]:
     found = list(units.filter(code=code).select_related("estate")[:2])
     if len(found) == 1:
         return found[0], ""
-    from django.utils.translation import gettext as _
-
     if not found:
         return None, _("No unit with this code.")
     return None, _("Several estates have a unit with this code; open it from the unit's page.")

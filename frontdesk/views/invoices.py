@@ -33,7 +33,9 @@ ACTION_FORMS = {"issue": IssueForm, "reject": RejectForm}
 @require_GET
 def invoice_queue(request: HttpRequest) -> HttpResponse:
     """Open requests first and oldest first, until each is issued or rejected."""
-    form = InvoiceQueueFilterForm(request.GET or {"status": InvoiceRequest.Status.REQUESTED})
+    data = request.GET.copy()
+    data.setdefault("status", InvoiceRequest.Status.REQUESTED)
+    form = InvoiceQueueFilterForm(data)
     errors = []
     if form.is_valid():
         rows = selectors.invoice_requests_for_list(user=request.user, status=form.cleaned_data["status"])

@@ -29,7 +29,9 @@ ACTION_FORMS = {"hand_out": HandOutForm, "take_back": TakeBackForm, "return_to_o
 @desk_page(VIEW)
 @require_GET
 def key_list(request: HttpRequest) -> HttpResponse:
-    form = KeyListFilterForm(request.GET or {"status": "open"})
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    form = KeyListFilterForm(data)
     if form.is_valid():
         rows = selectors.key_custodies_for_list(
             user=request.user, status=form.cleaned_data["status"], q=form.cleaned_data["q"]

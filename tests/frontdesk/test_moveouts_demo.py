@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 
-from frontdesk.demo_moveouts import seed_moveout_demo
+from frontdesk.demo_moveouts import seed_demo_data
 from frontdesk.models import MoveOut
 from residents.models import Occupancy
 from servicecenter.demo import seed_archive
@@ -22,7 +22,7 @@ def test_the_demo_has_every_state_once():
     occupied = Occupancy.objects.current().filter(unit__estate=estates[0]).order_by("unit__code")
     for unit in {o.unit for o in occupied[:2]}:
         make_bill(unit, "88.00", due=date(2025, 1, 28))
-    seed_moveout_demo(estates=estates, users=users, rng=random.Random(7), stdout=StringIO())
+    seed_demo_data(estates=estates, users=users, rng=random.Random(7), stdout=StringIO())
     requests = MoveOut.objects.filter(estate=estates[0])
     assert set(requests.values_list("status", flat=True)) == set(MoveOut.Status.values)
     for moveout in requests:
@@ -30,6 +30,6 @@ def test_the_demo_has_every_state_once():
     assert requests.filter(arrears_override_at__isnull=False).exists()
     count = requests.count()
     out = StringIO()
-    seed_moveout_demo(estates=estates, users=users, rng=random.Random(7), stdout=out)
+    seed_demo_data(estates=estates, users=users, rng=random.Random(7), stdout=out)
     assert MoveOut.objects.filter(estate=estates[0]).count() == count
     assert "left as it is" in out.getvalue()

@@ -251,6 +251,7 @@ def _cause() -> RootCause:
 
 # --- the service behind each user action ---------------------------------------------------------
 
+
 def _keys():
     from frontdesk.services import keys
 
