@@ -189,3 +189,14 @@ def test_service_fee_discounted_before_the_handover_and_full_after(ready, owner,
     billing.generate_bills(estate=estate_a, period=date(2026, 2, 1), now=at(2026, 2, 1))
     after = Bill.objects.get(unit=ready, period=date(2026, 2, 1), is_recurring=True)
     assert after.discount_percent == 0 and after.amount == Decimal("223.75")
+
+
+def test_the_api_answers_409_with_what_is_owed(at_fees, desk):
+    from servicecenter.api import exception_handler
+
+    with pytest.raises(services.ChargesOwed) as refused:
+        services.confirm_fees(move_in=at_fees, actor=desk)
+    response = exception_handler(refused.value, {})
+    assert response.status_code == 409
+    assert response.data["code"] == "charges_unpaid" and response.data["total_owed"] == "871.25"
+    assert [line["name"] for line in response.data["owed"]] == ["预收物业服务费（3个月）", "钥匙押金"]

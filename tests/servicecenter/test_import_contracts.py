@@ -15,7 +15,16 @@ import servicecenter
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / ".importlinter"
-PROJECT_PACKAGES = ("servicecenter", "residents", "staff", "tickets", "billing", "renovations", "moveins", "frontdesk")
+PROJECT_PACKAGES = (
+    "servicecenter",
+    "residents",
+    "staff",
+    "tickets",
+    "billing",
+    "renovations",
+    "moveins",
+    "frontdesk",
+)
 
 
 def _lint_imports() -> Path:

@@ -24,6 +24,8 @@ from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
 from frontdesk import services as frontdesk
 from frontdesk.models import LostItem, MoveOut, Parcel, Visitor
+from moveins import services as moveins
+from moveins.models import ChargeRule, MoveIn
 from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
@@ -32,6 +34,7 @@ from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_id_number, make_staff
 from tests.frontdesk.moveout_helpers import make_moveout
+from tests.moveins.factories import MoveInFactory
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
 from tests.tickets.conftest import ensure_default_categories
@@ -207,7 +210,17 @@ def _moveout(env: Env, state: str) -> MoveOut:
     return make_moveout(env.unit, status=state)
 
 
+def _move_in(env: Env, state: str) -> MoveIn:
+    # No checklist lines, no charges and no defects (so the documents may be finished, nothing is
+    # owed before the inspection and the keys, and the re-inspection waits for no repair), charges
+    # not waived (so they may be); the estate charges nothing at move-in (so finishing the
+    # documents bills nothing); env.team is the estate's maintenance team, which rectifies.
+    ChargeRule.objects.filter(estate=env.estate).update(is_active=False)
+    return MoveInFactory(unit=env.unit, status=state)
+
+
 MAKERS = {
+    "moveins.MoveIn": _move_in,
     "frontdesk.MoveOut": _moveout,
     "frontdesk.Visitor": _visitor,
     "frontdesk.LostItem": _lost_item,
@@ -265,6 +278,35 @@ def _invoices():
 
 
 PERFORMERS = {
+    **{
+        ("moveins.MoveIn", name): perform
+        for name, perform in {
+            "start": lambda m, u, env: moveins.start_move_in(move_in=m, actor=u),
+            "finish_documents": lambda m, u, env: moveins.finish_documents(move_in=m, actor=u),
+            "waive_fees": lambda m, u, env: moveins.waive_move_in_fees(
+                move_in=m, actor=u, reason="开发商承担"
+            ),
+            "confirm_fees": lambda m, u, env: moveins.confirm_fees(move_in=m, actor=u),
+            "pass_inspection": lambda m, u, env: moveins.pass_inspection(move_in=m, actor=u),
+            "record_defects": lambda m, u, env: moveins.record_defects(
+                move_in=m,
+                actor=u,
+                defects=[
+                    moveins.DefectInput(
+                        location="主卧",
+                        description="墙面空鼓",
+                        deadline=timezone.localdate() + timedelta(days=7),
+                        responsible="engineering",
+                    )
+                ],
+            ),
+            "reinspect": lambda m, u, env: moveins.request_reinspection(move_in=m, actor=u),
+            "hand_over_keys": lambda m, u, env: moveins.hand_over_keys(
+                move_in=m, actor=u, keys=[("入户门钥匙", 2)], signed_by="王建国"
+            ),
+            "cancel": lambda m, u, env: moveins.cancel_move_in(move_in=m, actor=u, reason="业主改期"),
+        }.items()
+    },
     ("frontdesk.MoveOut", "approve"): lambda m, u, env: frontdesk.approve_moveout(moveout=m, actor=u),
     ("frontdesk.MoveOut", "complete"): lambda m, u, env: frontdesk.complete_moveout(moveout=m, actor=u),
     ("frontdesk.MoveOut", "cancel"): lambda m, u, env: frontdesk.cancel_moveout(
