@@ -39,6 +39,12 @@ STAFF_NAV = [
         "renovations:patrols",
         "renovations.record_renovation_patrol",
     ),
+    NavItem(pgettext_lazy("menu", "Move-in batches"), "moveins:batches", "moveins.view_moveinbatch"),
+    NavItem(pgettext_lazy("menu", "Move-in spot checks"), "moveins:spot_checks", "moveins.spot_check_movein"),
+    NavItem(
+        pgettext_lazy("menu", "Warranty report"), "moveins:warranty_report", "moveins.view_warranty_report"
+    ),
+    NavItem(pgettext_lazy("menu", "Move-in figures"), "moveins:metrics", "tickets.view_ticket_metrics"),
     NavItem(pgettext_lazy("menu", "Units"), "residents:unit_list", "residents.view_unit"),
     NavItem(pgettext_lazy("menu", "People"), "residents:person_list", "residents.view_person"),
     NavItem(pgettext_lazy("menu", "Import"), "residents:import", "residents.import_archive"),
