@@ -155,6 +155,7 @@ def register_ticket(
     assignee=None,
     attachments: Iterable = (),
     idempotency_key: str | None = None,
+    resolution_due_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Register a request from any channel, number it, set its SLA and dispatch it.
@@ -167,6 +168,9 @@ def register_ticket(
     timeout, a double click, a resent form) gets the first ticket back, with `is_replay` set, and
     nothing else happens; the key sent by another user or with other details raises
     `IdempotencyConflict`. Concurrent duplicates make one ticket (see `_claim_request_key`).
+
+    `resolution_due_at`: a deadline set by someone else than the SLA (a move-in defect's
+    rectification deadline, 限期整改); the ticket must be resolved by then, however long that is.
     """
     now = _now(now)
     key = _clean_idempotency_key(idempotency_key)
@@ -284,6 +288,13 @@ def register_ticket(
         response_minutes = sla.complaint_response_minutes(
             category_minutes=response_minutes, reply_hours=policy.complaint_reply_hours
         )
+    if resolution_due_at is not None:
+        if resolution_due_at <= now:
+            raise ValidationError(
+                {"resolution_due_at": _("The deadline must be in the future.")}, code="invalid"
+            )
+        # Whole minutes, rounded up, so that a deadline recomputed after a pause is not earlier.
+        resolution_minutes = -(-int((resolution_due_at - now).total_seconds()) // 60)
     resolution_minutes = max(resolution_minutes, response_minutes)
     deadlines = sla.initial_deadlines(
         opened_at=now,
