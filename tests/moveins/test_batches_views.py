@@ -84,6 +84,15 @@ def test_batch_page_shows_the_board_and_slots(
     assert len(response.context["slots"].object_list) == 5
     body = response.content.decode()
     assert 'data-testid="batch-board"' in body and 'data-testid="slot-list"' in body
+    # The batch runs this month: the manager owes 4 spot checks.
+    spot_checks = response.context["spot_checks"]
+    assert (spot_checks.required, spot_checks.done) == (4, 0)
+    assert (
+        client_as(users["frontdesk"])
+        .get(reverse("moveins:batch", args=[running_batch.pk]))
+        .context["spot_checks"]
+        is None
+    )
 
 
 def test_the_page_of_another_estates_batch_is_a_404(client_as, users, estate_b):
