@@ -18,8 +18,12 @@ MAX_REPORT_DAYS = 366 * 2
 class BatchForm(forms.Form):
     estate = forms.ModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), empty_label=None)
     name = forms.CharField(label=_("Name"), max_length=100)
-    starts_on = ReasonableDateFormField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = ReasonableDateFormField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = ReasonableDateFormField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = ReasonableDateFormField(
+        label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     buildings = forms.ModelMultipleChoiceField(
         label=_("Buildings"),
         queryset=Building.objects.none(),
@@ -41,9 +45,11 @@ class BatchForm(forms.Form):
 
 
 class SlotsForm(forms.Form):
-    day = ReasonableDateFormField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}))
+    day = ReasonableDateFormField(
+        label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     minutes = forms.IntegerField(label=_("Minutes per slot"), min_value=5, max_value=24 * 60, initial=60)
     capacity = forms.IntegerField(label=_("Move-ins per slot"), min_value=1, max_value=500, initial=4)
 
@@ -111,8 +117,12 @@ class EstateMonthForm(forms.Form):
 
 class WarrantyReportForm(forms.Form):
     estate = forms.ModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), empty_label=None)
-    date_from = ReasonableDateFormField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = ReasonableDateFormField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = ReasonableDateFormField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = ReasonableDateFormField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

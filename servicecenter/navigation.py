@@ -41,6 +41,12 @@ STAFF_NAV = [
         "renovations.record_renovation_patrol",
     ),
     NavItem(pgettext_lazy("menu", "Move-ins"), "moveins:list", "moveins.view_movein"),
+    NavItem(pgettext_lazy("menu", "Move-in batches"), "moveins:batches", "moveins.view_moveinbatch"),
+    NavItem(pgettext_lazy("menu", "Move-in spot checks"), "moveins:spot_checks", "moveins.spot_check_movein"),
+    NavItem(
+        pgettext_lazy("menu", "Warranty report"), "moveins:warranty_report", "moveins.view_warranty_report"
+    ),
+    NavItem(pgettext_lazy("menu", "Move-in figures"), "moveins:metrics", "tickets.view_ticket_metrics"),
     NavItem(pgettext_lazy("menu", "Key custody"), "frontdesk:keys", "frontdesk.view_keycustody"),
     NavItem(pgettext_lazy("menu", "Move-outs"), "frontdesk:moveouts", "frontdesk.view_moveout"),
     NavItem(pgettext_lazy("menu", "Invoice requests"), "frontdesk:invoices", "frontdesk.view_invoicerequest"),

@@ -158,6 +158,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if may_manage
             else None,
             "book_form": BookForm(batch=batch, user=request.user) if may_book else None,
+            "spot_checks": reports.spot_check_status(estate=batch.estate, month=timezone.localdate())
+            if request.user.has_perm(SPOT_CHECK)
+            else None,
             "querystring": querystring(request),
         },
     )

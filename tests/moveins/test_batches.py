@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from moveins import services
 from moveins.models import MoveIn, MoveInEvent, MoveInSlot
+from residents.models import Unit
 from servicecenter.exceptions import DomainError
 from tests.factories import BuildingFactory, UnitFactory
 from tests.moveins.factories import MoveInBatchFactory, MoveInFactory, MoveInSlotFactory
@@ -311,3 +312,33 @@ def test_cancel_booking_without_a_slot_is_refused(users, unit_a):
     with pytest.raises(DomainError) as error:
         services.cancel_booking(actor=users["frontdesk"], move_in=scheduled(unit_a), now=NOW)
     assert error.value.code == "not_booked"
+
+
+def test_scheduling_into_a_full_slot_creates_no_move_in(users, building_a, batch):
+    from tests.factories import PersonFactory
+
+    slot = MoveInSlotFactory(batch=batch, capacity=1, starts_at=timezone.now() + timedelta(days=1))
+    slot.ends_at = slot.starts_at + timedelta(hours=1)
+    slot.save(update_fields=["ends_at"])
+    batch.ends_on = timezone.localdate() + timedelta(days=10)
+    batch.save(update_fields=["ends_on"])
+    first = services.schedule_move_in(
+        actor=users["frontdesk"],
+        unit=UnitFactory(building=building_a, state=Unit.State.VACANT),
+        owner=PersonFactory(estate=building_a.estate),
+        batch=batch,
+        slot=slot,
+        idempotency_key="first",
+    )
+    assert first.slot == slot
+    unit = UnitFactory(building=building_a, state=Unit.State.VACANT)
+    with pytest.raises(services.SlotFull):
+        services.schedule_move_in(
+            actor=users["frontdesk"],
+            unit=unit,
+            owner=PersonFactory(estate=building_a.estate),
+            batch=batch,
+            slot=slot,
+            idempotency_key="second",
+        )
+    assert not MoveIn.objects.filter(unit=unit).exists()
