@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the move-in fixtures are imported, then named as arguments)
 """A handover in a real browser, at the desk on a 360 px tablet/phone: the front desk schedules the
 move-in and works the checklist (the ID checked against the archive, the signed covenant scanned),
 the clerk takes the deposit on the move-in page and the fees at the cashier, the front desk goes
@@ -49,7 +50,7 @@ def _post_and_wait(page, selector: str) -> None:
 
 def test_a_handover_from_documents_to_keys(
     page_as, live_server, users, service_fee, teams, vacant_unit, owner, tmp_path
-):  # noqa: F811
+):
     unit = vacant_unit
     Meter.objects.create(estate=unit.estate, unit=unit, kind=Meter.Kind.WATER, initial_reading="12.00")
     Meter.objects.create(estate=unit.estate, unit=unit, kind=Meter.Kind.ELECTRICITY, initial_reading="80.00")

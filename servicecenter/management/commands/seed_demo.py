@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from servicecenter.demo import seed_archive
 
-DEMO_APPS = ("tickets", "billing", "renovations")
+DEMO_APPS = ("tickets", "billing", "renovations", "moveins")
 LOGIN_ROLES = [
     ("manager", "manager"),
     ("supervisor", "supervisor"),
