@@ -291,8 +291,12 @@ class _Seeder:
         meters = meters_with_last_reading(move_in.unit)
         if not meters:
             return
-        services.record_opening_readings(
-            move_in=move_in,
-            actor=self.engineer,
-            readings={meter.pk: str(meter.last_value + 1) for meter in meters},
-        )
+        # A vacant unit's meters may have this month's reading already (billing's demo): billing
+        # keeps one reading a month, so the handover then records none.
+        fresh = [m for m in meters if m.last_period is None or m.last_period < self.today.replace(day=1)]
+        if fresh:
+            services.record_opening_readings(
+                move_in=move_in,
+                actor=self.engineer,
+                readings={meter.pk: str(meter.last_value + 1) for meter in fresh},
+            )

@@ -6,6 +6,7 @@ to the inspection, records the opening meter readings, passes it and hands over 
 is then handed over and the owner is its occupant."""
 
 import faulthandler
+import os
 import sys
 
 import pytest
@@ -30,7 +31,9 @@ PNG_SIZE = (40, 30)
 @pytest.fixture(autouse=True)
 def _dump_a_hang():
     # An earlier attempt hung on the keys' POST: if anything hangs, the stacks say where.
-    faulthandler.dump_traceback_later(60, exit=False, file=sys.stderr)
+    faulthandler.dump_traceback_later(
+        int(os.environ.get("HANG_DUMP_SECONDS", "60")), exit=False, file=sys.stderr
+    )
     yield
     faulthandler.cancel_dump_traceback_later()
 
