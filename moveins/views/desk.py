@@ -260,6 +260,8 @@ EVENT_TITLES = {
     "take_deposit": gettext_lazy("Deposit taken"),
     "opening_readings": gettext_lazy("Opening meter readings recorded"),
     "rate": gettext_lazy("Handover rated"),
+    "book_slot": gettext_lazy("Appointment booked"),
+    "cancel_booking": gettext_lazy("Appointment cancelled"),
 }
 
 
