@@ -73,7 +73,8 @@ def fee_item(estate_id: int) -> ChargeItem:
             ChargeItem(
                 estate_id=estate_id,
                 code=MOVE_IN_FEE_ITEM,
-                name=_("Move-in charges"),
+                # Data, like the estate's other charge items: in Chinese, whatever the request's language.
+                name="入伙费用",
                 kind=ChargeItem.Kind.ONE_OFF,
                 basis=ChargeItem.Basis.ONE_OFF,
                 late_fee_applies=False,

@@ -80,3 +80,11 @@ def clerk(users):
 def ready(service_fee, teams, vacant_unit, owner):
     """Everything a move-in of the vacant unit needs."""
     return vacant_unit
+
+
+@pytest.fixture(autouse=True)
+def _fresh_id_check_counts():
+    """The desk's ID checks are rate-limited per user in the cache; user ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -44,8 +44,10 @@ CONFIGURATION = {
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",
     "renovations.PublicHoliday": "days with no noisy work; the all-estates rows are head office's",
+    "moveins.ChecklistItemTemplate": "each estate's move-in checklist lines, copied when a move-in is scheduled; retired, never deleted",
+    "moveins.ChargeRule": "each estate's move-in charges, billed when a move-in's documents are done; amounts checked by the form; retired, never deleted",
 }
-PROJECT_APPS = {"servicecenter", "staff", "residents", "tickets", "billing", "renovations"}
+PROJECT_APPS = {"servicecenter", "staff", "residents", "tickets", "billing", "renovations", "moveins"}
 
 pytestmark = pytest.mark.django_db
 

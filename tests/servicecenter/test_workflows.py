@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from moveins import services as moveins
+from moveins.models import ChargeRule, MoveIn
 from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
@@ -29,6 +31,7 @@ from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_staff
+from tests.moveins.factories import MoveInFactory
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
 from tests.tickets.conftest import ensure_default_categories
@@ -131,6 +134,15 @@ def _renovation(env: Env, state: str, **fields) -> Renovation:
     return RenovationFactory(unit=env.unit, status=state, **{**defaults, **fields})
 
 
+def _move_in(env: Env, state: str) -> MoveIn:
+    # No checklist lines, no charges and no defects (so the documents may be finished, nothing is
+    # owed before the inspection and the keys, and the re-inspection waits for no repair), charges
+    # not waived (so they may be); the estate charges nothing at move-in (so finishing the
+    # documents bills nothing); env.team is the estate's maintenance team, which rectifies.
+    ChargeRule.objects.filter(estate=env.estate).update(is_active=False)
+    return MoveInFactory(unit=env.unit, status=state)
+
+
 MAKERS = {
     "tickets.ticket": _ticket,
     "tickets.callback": _callback,
@@ -138,6 +150,7 @@ MAKERS = {
     "billing.payment": _payment,
     "renovations.Renovation": _renovation,
     "renovations.Violation": _violation,
+    "moveins.MoveIn": _move_in,
 }
 # Actions whose rules one object per state cannot all satisfy at once (send_to_engineering and
 # send_to_manager share a state with opposite rules; issue_permit needs the agreement that
@@ -224,6 +237,35 @@ PERFORMERS = {
     ("renovations.Violation", "dismiss"): lambda v, u, env: renovations.dismiss_violation(
         violation=v, actor=u, note="现场核查无违章"
     ),
+    **{
+        ("moveins.MoveIn", name): perform
+        for name, perform in {
+            "start": lambda m, u, env: moveins.start_move_in(move_in=m, actor=u),
+            "finish_documents": lambda m, u, env: moveins.finish_documents(move_in=m, actor=u),
+            "waive_fees": lambda m, u, env: moveins.waive_move_in_fees(
+                move_in=m, actor=u, reason="开发商承担"
+            ),
+            "confirm_fees": lambda m, u, env: moveins.confirm_fees(move_in=m, actor=u),
+            "pass_inspection": lambda m, u, env: moveins.pass_inspection(move_in=m, actor=u),
+            "record_defects": lambda m, u, env: moveins.record_defects(
+                move_in=m,
+                actor=u,
+                defects=[
+                    moveins.DefectInput(
+                        location="主卧",
+                        description="墙面空鼓",
+                        deadline=timezone.localdate() + timedelta(days=7),
+                        responsible="engineering",
+                    )
+                ],
+            ),
+            "reinspect": lambda m, u, env: moveins.request_reinspection(move_in=m, actor=u),
+            "hand_over_keys": lambda m, u, env: moveins.hand_over_keys(
+                move_in=m, actor=u, keys=[("入户门钥匙", 2)], signed_by="王建国"
+            ),
+            "cancel": lambda m, u, env: moveins.cancel_move_in(move_in=m, actor=u, reason="业主改期"),
+        }.items()
+    },
     **{
         ("renovations.Renovation", name): perform
         for name, perform in {
