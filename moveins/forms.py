@@ -7,6 +7,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,13 +110,17 @@ class UnitPickForm(forms.Form):
 
 
 def owners_of(unit: Unit):
-    """The people on record as owners of the unit (an owner's occupancy not ended): the buyer is
-    registered in the archive from the sale papers before the keys are handed over."""
+    """Who may take the unit over: the people on record as its owners (an owner's occupancy not
+    ended), and the estate's people who occupy no unit yet (a buyer registered in the archive from
+    the sale papers becomes the unit's occupant at the keys)."""
     today = timezone.localdate()
-    occupancies = Occupancy.objects.filter(unit=unit, role__in=Occupancy.BILL_ROLES).exclude(
-        end_date__lt=today
+    owners = Occupancy.objects.filter(unit=unit, role__in=Occupancy.BILL_ROLES).exclude(end_date__lt=today)
+    occupants = Occupancy.objects.current(today).filter(unit__estate_id=unit.estate_id)
+    return (
+        Person.objects.filter(estate_id=unit.estate_id)
+        .filter(Q(pk__in=owners.values("person_id")) | ~Q(pk__in=occupants.values("person_id")))
+        .order_by("name", "pk")
     )
-    return Person.objects.filter(pk__in=occupancies.values("person_id")).order_by("name", "pk")
 
 
 class ScheduleForm(forms.Form):

@@ -131,7 +131,9 @@ def meters_with_last_reading(unit) -> list:
     meters = list(
         Meter.objects.filter(unit=unit, replaced_on__isnull=True)
         .annotate(
-            last_value=Subquery(last.values("value")[:1]), last_date=Subquery(last.values("reading_date")[:1])
+            last_value=Subquery(last.values("value")[:1]),
+            last_date=Subquery(last.values("reading_date")[:1]),
+            last_period=Subquery(last.values("period")[:1]),
         )
         .order_by("kind", "pk")
     )

@@ -253,19 +253,26 @@ STEP_ORDER = {
 }
 
 
+# Timeline lines that are not a change of state (written by the services with these names).
+EVENT_TITLES = {
+    "schedule": gettext_lazy("Move-in scheduled"),
+    "checklist": gettext_lazy("Checklist line done"),
+    "take_deposit": gettext_lazy("Deposit taken"),
+    "opening_readings": gettext_lazy("Opening meter readings recorded"),
+    "rate": gettext_lazy("Handover rated"),
+    "book_slot": gettext_lazy("Appointment booked"),
+    "cancel_booking": gettext_lazy("Appointment cancelled"),
+}
+
+
 def timeline(move_in: MoveIn) -> list:
     events = list(move_in.events.all())
     for event in events:
         action = MOVE_IN.by_name.get(event.action)
-        event.title = (
-            str(action.label)
-            if action
-            else _("Move-in scheduled")
-            if event.action in ("schedule", "register", "create")
-            else event.action
-        )
-        event.from_label = MOVE_IN.label(event.from_status) if event.from_status else ""
-        event.to_label = MOVE_IN.label(event.to_status) if event.to_status else ""
+        event.title = str(action.label) if action else str(EVENT_TITLES.get(event.action, event.action))
+        moved = event.from_status != event.to_status
+        event.from_label = MOVE_IN.label(event.from_status) if event.from_status and moved else ""
+        event.to_label = MOVE_IN.label(event.to_status) if event.to_status and moved else ""
     return events
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 
 from servicecenter.demo import seed_archive
 
-DEMO_APPS = ("tickets", "billing", "renovations", "frontdesk")
+DEMO_APPS = ("tickets", "billing", "renovations", "moveins", "frontdesk")
 # Demo modules an app keeps beside its `demo` (run after the apps above: they use paid bills).
 MORE_DEMO_MODULES = ("frontdesk.demo_keys", "frontdesk.demo_moveouts")
 LOGIN_ROLES = [
