@@ -135,9 +135,9 @@ class ChargeItem(models.Model):
         PROPERTY_FEE = "property_fee", _("Property service fee")
         ELEVATOR = "elevator", _("Elevator fee")
         PARKING = "parking", _("Parking fee")
-        WATER = "water", _("Water")
-        ELECTRICITY = "electricity", _("Electricity")
-        GAS = "gas", _("Gas")
+        WATER = "water", pgettext_lazy("charge item", "Water")
+        ELECTRICITY = "electricity", pgettext_lazy("charge item", "Electricity")
+        GAS = "gas", pgettext_lazy("charge item", "Gas")
         HEATING = "heating", _("Heating")
         ONE_OFF = "one_off", _("One-off charge")
         LATE_FEE = "late_fee", _("Late fee")
@@ -311,9 +311,9 @@ class UnitBillingTerms(models.Model):
 
 class Meter(models.Model):
     class Kind(models.TextChoices):
-        WATER = "water", _("Water")
-        ELECTRICITY = "electricity", _("Electricity")
-        GAS = "gas", _("Gas")
+        WATER = "water", pgettext_lazy("meter", "Water")
+        ELECTRICITY = "electricity", pgettext_lazy("meter", "Electricity")
+        GAS = "gas", pgettext_lazy("meter", "Gas")
         HEATING = "heating", _("Heating")
 
     estate = models.ForeignKey(
@@ -942,7 +942,7 @@ class DepositAccount(models.Model):
 
 class DepositMovement(models.Model):
     class Kind(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("deposit movement", "Received")
         DEDUCTION = "deduction", _("Deduction")
         REFUND = "refund", _("Refunded")
 

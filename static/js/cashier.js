@@ -31,13 +31,23 @@
   var form = document.getElementById("payment-form");
   if (form) {
     var amount = form.querySelector("[name=amount]");
+    var fillTotal = function () {
+      var cents = 0;
+      form.querySelectorAll("input[name=bills]:checked").forEach(function (b) { cents += Math.round(parseFloat(b.dataset.outstanding) * 100); });
+      if (cents > 0) { amount.value = (cents / 100).toFixed(2); }
+    };
     form.querySelectorAll("input[name=bills]").forEach(function (box) {
-      box.addEventListener("change", function () {
-        var cents = 0;
-        form.querySelectorAll("input[name=bills]:checked").forEach(function (b) { cents += Math.round(parseFloat(b.dataset.outstanding) * 100); });
-        if (cents > 0) { amount.value = (cents / 100).toFixed(2); }
-      });
+      box.addEventListener("change", fillTotal);
     });
+    // "Select all overdue": tick exactly the overdue bills (the usual payment at the counter).
+    var overdueButton = form.querySelector("[data-select-overdue]");
+    if (overdueButton) {
+      overdueButton.hidden = false;
+      overdueButton.addEventListener("click", function () {
+        form.querySelectorAll("input[name=bills]").forEach(function (b) { b.checked = b.dataset.overdue === "1"; });
+        fillTotal();
+      });
+    }
     // A second click while the first post is on its way does nothing (the server would replay it anyway).
     form.addEventListener("submit", function () { form.querySelector("[type=submit]").disabled = true; });
   }

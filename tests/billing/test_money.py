@@ -504,7 +504,7 @@ def test_deposit_page_shows_the_ledger_and_a_double_submit_takes_one_deposit(cli
     assert client.post(url, body).status_code == 302
     assert Receipt.objects.count() == 1
     html = client.get(url).content.decode()
-    assert 'data-testid="deposit-held">3000.00' in html
+    assert 'data-testid="deposit-held">3,000.00' in html
     account = unit_a.deposit_accounts.get()
     refund = client.post(
         f"/billing/deposits/accounts/{account.pk}/refund/",
@@ -518,7 +518,7 @@ def test_deposit_page_shows_the_ledger_and_a_double_submit_takes_one_deposit(cli
     assert refund.status_code == 302
     html = client.get(url).content.decode()
     assert (
-        'data-testid="deposit-deducted">100.00' in html and 'data-testid="deposit-refunded">2900.00' in html
+        'data-testid="deposit-deducted">100.00' in html and 'data-testid="deposit-refunded">2,900.00' in html
     )
 
 

@@ -57,7 +57,7 @@ def test_clerk_takes_a_deposit_on_the_ledger_page(page_as, live_server, users, u
     page.goto(f"{live_server.url}/billing/deposits/{unit_a.pk}/")
     page.fill("input[name=amount]", "3000.00")
     page.locator("form:has(input[name=amount]) button[type=submit]").click()
-    page.wait_for_selector("text=3000.00")
+    page.wait_for_selector("text=3,000.00")
     shot(page, "deposit-ledger-en-1280")
 
 

@@ -328,3 +328,12 @@ def test_detail_page_queries_do_not_grow_with_co_reporters(users, unit_a, client
     with CaptureQueriesContext(connection) as five:
         assert client.get(url).status_code == 200
     assert len(five) == len(one)
+
+
+def test_api_ticket_detail_lists_co_reporters_for_staff_only(users, unit_a, api_as, resident):
+    ticket = TicketFactory(unit=unit_a)
+    services.link_report(ticket=ticket, actor=users["frontdesk"], name="赵女士", phone="13912345678")
+    staff = api_as(users["frontdesk"]).get(f"/api/tickets/{ticket.pk}/").json()
+    assert [(r["name"], r["phone_masked"]) for r in staff["co_reporters"]] == [("赵女士", "139****5678")]
+    mine = api_as(resident).get(f"/api/tickets/{ticket.pk}/")
+    assert mine.status_code == 200 and mine.json()["co_reporters"] == []

@@ -211,10 +211,19 @@ class TicketDetailSerializer(TicketSerializer):
     events = TicketEventSerializer(many=True, read_only=True)
     attachments = TicketAttachmentSerializer(many=True, read_only=True)
     callbacks = serializers.SerializerMethodField()
+    co_reporters = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "events", "attachments", "callbacks"]
+        fields = [*TicketSerializer.Meta.fields, "events", "attachments", "callbacks", "co_reporters"]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
+    def get_co_reporters(self, ticket: Ticket) -> list[dict]:
+        """Others who reported the same problem (staff only: they are other residents)."""
+        request = self.context.get("request")
+        if request is not None and not access_for(request.user).is_staff_member:
+            return []
+        return TicketCoReporterSerializer(ticket.co_reporters.all(), many=True, context=self.context).data
 
     def get_callbacks(self, ticket: Ticket) -> list[dict]:
         request = self.context.get("request")
