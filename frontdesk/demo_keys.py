@@ -19,6 +19,7 @@ from frontdesk.knowledge_defaults import ensure_default_knowledge
 from frontdesk.models import InvoiceRequest, KeyCustody, KnowledgeEntry
 from frontdesk.services import invoices, keys
 from residents.models import Estate, Occupancy
+from servicecenter.crypto import decrypt_text
 from servicecenter.validators import id_number_checksum
 
 COLLECTORS = [
@@ -86,8 +87,16 @@ def _keys(estate: Estate, users: dict, rng: random.Random) -> int:
             )
         if index == 2:
             keys.take_back_keys(custody=custody, actor=desk, now=now - timedelta(days=2))
+            # The owner shows their own ID card (the archive holds its number for most demo owners).
+            owner_id = (
+                decrypt_text(custody.owner.id_number_ciphertext) if custody.owner.id_number_ciphertext else ""
+            )
             keys.return_keys_to_owner(
-                custody=custody, actor=users["supervisor"], note="业主回来取回", now=now - timedelta(days=1)
+                custody=custody,
+                actor=users["supervisor"],
+                id_number=owner_id,
+                note="业主回来取回",
+                now=now - timedelta(days=1),
             )
     return made
 

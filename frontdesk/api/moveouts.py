@@ -17,7 +17,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
@@ -151,6 +157,7 @@ class MoveOutDetailSerializer(MoveOutSerializer):
         return [a.name for a in self.context.get("available_actions", [])]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _Scoped(serializers.PrimaryKeyRelatedField):
     def __init__(self, model, **kwargs):
         self.model = model
@@ -192,11 +199,11 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class NoteSerializer(serializers.Serializer):
+class MoveOutNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class MoveOutReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
@@ -404,18 +411,18 @@ class MoveOutViewSet(
 
     @extend_schema(
         summary="The move is done (a move-out ends the leaver's occupancy); the pass is revoked",
-        request=NoteSerializer,
+        request=MoveOutNoteSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        return self._act(services.complete_moveout, NoteSerializer)
+        return self._act(services.complete_moveout, MoveOutNoteSerializer)
 
     @extend_schema(
         summary="Cancel the request (its release pass is revoked); `reason` required",
-        request=ReasonSerializer,
+        request=MoveOutReasonSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._act(services.cancel_moveout, ReasonSerializer)
+        return self._act(services.cancel_moveout, MoveOutReasonSerializer)

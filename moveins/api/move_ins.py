@@ -295,44 +295,46 @@ class MoveInViewSet(
 
     @extend_schema(
         summary="The owner arrived: start the checklist",
-        request=s.NoteSerializer,
+        request=s.MoveInNoteSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        return self._act(services.start_move_in, s.NoteSerializer)
+        return self._act(services.start_move_in, s.MoveInNoteSerializer)
 
     @extend_schema(
         summary="Documents done: the charges are billed (the required checklist lines first)",
-        request=s.NoteSerializer,
+        request=s.MoveInNoteSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"], url_path="finish-documents")
     def finish_documents(self, request, pk=None):
-        return self._act(services.finish_documents, s.NoteSerializer)
+        return self._act(services.finish_documents, s.MoveInNoteSerializer)
 
     @extend_schema(
         summary="Waive the charges (manager); `reason` required",
-        request=s.ReasonSerializer,
+        request=s.MoveInReasonSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"], url_path="waive-fees")
     def waive_fees(self, request, pk=None):
-        return self._act(services.waive_move_in_fees, s.ReasonSerializer)
+        return self._act(services.waive_move_in_fees, s.MoveInReasonSerializer)
 
     @extend_schema(
         summary="Charges settled: on to the inspection (409 listing `owed` otherwise)",
-        request=s.NoteSerializer,
+        request=s.MoveInNoteSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"], url_path="confirm-fees")
     def confirm_fees(self, request, pk=None):
-        return self._act(services.confirm_fees, s.NoteSerializer)
+        return self._act(services.confirm_fees, s.MoveInNoteSerializer)
 
-    @extend_schema(summary="The inspection passed", request=s.NoteSerializer, responses=_ACTION_RESPONSES)
+    @extend_schema(
+        summary="The inspection passed", request=s.MoveInNoteSerializer, responses=_ACTION_RESPONSES
+    )
     @action(detail=True, methods=["post"], url_path="pass-inspection")
     def pass_inspection(self, request, pk=None):
-        return self._act(services.pass_inspection, s.NoteSerializer)
+        return self._act(services.pass_inspection, s.MoveInNoteSerializer)
 
     @extend_schema(
         summary="Defects found: each becomes a repair ticket due on its deadline (JSON, no photos)",
@@ -368,12 +370,12 @@ class MoveInViewSet(
 
     @extend_schema(
         summary="Re-inspect (every defect's repair ticket resolved)",
-        request=s.NoteSerializer,
+        request=s.MoveInNoteSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def reinspect(self, request, pk=None):
-        return self._act(services.request_reinspection, s.NoteSerializer)
+        return self._act(services.request_reinspection, s.MoveInNoteSerializer)
 
     @extend_schema(
         summary="Hand over the keys (409 listing `owed` while a charge is unpaid and not waived)",
@@ -397,19 +399,19 @@ class MoveInViewSet(
 
     @extend_schema(
         summary="Cancel the move-in; `reason` required",
-        request=s.ReasonSerializer,
+        request=s.MoveInReasonSerializer,
         responses=_ACTION_RESPONSES,
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self._act(services.cancel_move_in, s.ReasonSerializer)
+        return self._act(services.cancel_move_in, s.MoveInReasonSerializer)
 
     # --- the steps' records ----------------------------------------------------------------------
 
     @extend_schema(
         summary="Tick a checklist line (`id_number` for the ID check; `signed_copy` as multipart)",
         request={
-            "application/json": s.ChecklistCompleteSerializer,
+            "application/json": s.ChecklistTickSerializer,
             "multipart/form-data": s.ChecklistCompleteSerializer,
         },
         responses=_ACTION_RESPONSES,

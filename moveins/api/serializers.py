@@ -86,7 +86,7 @@ class OwedLineSerializer(serializers.Serializer):
     outstanding = serializers.CharField()
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class MoveInInspectionSerializer(serializers.ModelSerializer):
     inspected_by_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -149,7 +149,7 @@ class EventSerializer(serializers.ModelSerializer):
         return _display_name(event.actor)
 
 
-class AvailableActionSerializer(serializers.Serializer):
+class MoveInAvailableActionSerializer(serializers.Serializer):
     action = serializers.CharField(help_text=_("The workflow action."))
     endpoint = serializers.CharField(help_text=_("POST /api/move-ins/{id}/<endpoint>/ performs it."))
     label = serializers.CharField()
@@ -187,7 +187,7 @@ class MoveInDetailSerializer(MoveInSerializer):
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     charges = ChargeSerializer(many=True, read_only=True)
     owed = serializers.SerializerMethodField()
-    inspections = InspectionSerializer(many=True, read_only=True)
+    inspections = MoveInInspectionSerializer(many=True, read_only=True)
     defects = DefectSerializer(many=True, read_only=True)
     opening_readings = OpeningReadingSerializer(many=True, read_only=True)
     keys = HandedKeySerializer(many=True, read_only=True)
@@ -223,7 +223,7 @@ class MoveInDetailSerializer(MoveInSerializer):
     def get_owed(self, move_in):
         return [line.as_dict() for line in self.context.get("owed", [])]
 
-    @extend_schema_field(AvailableActionSerializer(many=True))
+    @extend_schema_field(MoveInAvailableActionSerializer(many=True))
     def get_available_actions(self, move_in):
         return [
             {"action": a.name, "endpoint": ENDPOINT_OF_ACTION.get(a.name, a.name), "label": str(a.label)}
@@ -255,18 +255,23 @@ class MoveInCreateSerializer(serializers.Serializer):
         return data
 
 
-class NoteSerializer(serializers.Serializer):
+class MoveInNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class MoveInReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class ChecklistCompleteSerializer(serializers.Serializer):
+class ChecklistTickSerializer(serializers.Serializer):
     item = IdField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
     id_number = serializers.CharField(required=False, allow_blank=True, max_length=18, default="")
+
+
+class ChecklistCompleteSerializer(ChecklistTickSerializer):
+    """A tick with the signed copy: a multipart body (a JSON body cannot carry a file)."""
+
     signed_copy = UploadField(required=False, allow_null=True, default=None)
 
 
