@@ -272,6 +272,9 @@ SPECTACULAR_SETTINGS = {
     # Served from our own static files: the deployment may have no internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # With every endpoint expanded (150+ paths) Swagger UI draws only the first few tags before a
+    # reader scrolls; collapsed tags with deep links draw all of them at once.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "docExpansion": "none"},
     "REDOC_DIST": "SIDECAR",
     # Choice sets used by several apps get one name each (otherwise: collision warnings).
     "ENUM_NAME_OVERRIDES": {
