@@ -33,26 +33,11 @@ from frontdesk.models import (
     Visitor,
     VisitorEvent,
 )
-from servicecenter.workflow import Action, Guard, Workflow
+from servicecenter.workflow import Action, Guard, Workflow, timeline_writer
 
 SERVICES = "frontdesk.services"
 PERM = "frontdesk."
 EARLY_DISPOSAL = f"{PERM}dispose_lost_item_early"
-
-
-def _event_writer(model, link: str):
-    def write(obj, *, action, source, target, actor, note, now, **extra):
-        return model(
-            **{link: obj},
-            action=action.name,
-            from_status=source,
-            to_status=target,
-            actor=actor,
-            note=note,
-            created_at=now,
-        )
-
-    return write
 
 
 # --- visitors -----------------------------------------------------------------------------------
@@ -71,7 +56,7 @@ VISITOR = Workflow(
             state_message=_("This visitor has already left."),
         ),
     ),
-    event_writer=_event_writer(VisitorEvent, "visitor"),
+    event_writer=timeline_writer(VisitorEvent, "visitor"),
     state_labels=dict(Visitor.Status.choices),
     events_of=lambda visitor: visitor.events.all(),
 )
@@ -117,7 +102,7 @@ LOST_ITEM = Workflow(
             state_message=_("This item is no longer held at the desk (%(status)s)."),
         ),
     ),
-    event_writer=_event_writer(LostItemEvent, "item"),
+    event_writer=timeline_writer(LostItemEvent, "item"),
     state_labels=dict(LostItem.Status.choices),
     events_of=lambda item: item.events.all(),
 )
@@ -147,7 +132,7 @@ PARCEL = Workflow(
             state_message=_("This parcel is no longer at the desk (%(status)s)."),
         ),
     ),
-    event_writer=_event_writer(ParcelEvent, "parcel"),
+    event_writer=timeline_writer(ParcelEvent, "parcel"),
     state_labels=dict(Parcel.Status.choices),
     events_of=lambda parcel: parcel.events.all(),
 )
@@ -191,23 +176,11 @@ KEY_ACTIONS = (
 )
 
 
-def write_key_event(custody, *, action, source, target, actor, note, now, **extra):
-    return KeyCustodyEvent(
-        custody=custody,
-        action=action.name,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        note=note,
-        created_at=now,
-    )
-
-
 KEY_CUSTODY = Workflow(
     model_label="frontdesk.KeyCustody",
     state_field="status",
     actions=KEY_ACTIONS,
-    event_writer=write_key_event,
+    event_writer=timeline_writer(KeyCustodyEvent, "custody"),
     state_labels=dict(KeyStatus.choices),
     events_of=lambda custody: custody.events.all(),
 )
@@ -236,23 +209,11 @@ INVOICE_ACTIONS = (
 )
 
 
-def write_invoice_event(request, *, action, source, target, actor, note, now, **extra):
-    return InvoiceRequestEvent(
-        request=request,
-        action=action.name,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        note=note,
-        created_at=now,
-    )
-
-
 INVOICE_REQUEST = Workflow(
     model_label="frontdesk.InvoiceRequest",
     state_field="status",
     actions=INVOICE_ACTIONS,
-    event_writer=write_invoice_event,
+    event_writer=timeline_writer(InvoiceRequestEvent, "request"),
     state_labels=dict(InvoiceStatus.choices),
     events_of=lambda request: request.events.all(),
 )
@@ -326,23 +287,11 @@ MOVEOUT_ACTIONS = (
 )
 
 
-def write_moveout_event(moveout, *, action, source, target, actor, note, now, **extra):
-    return MoveOutEvent(
-        moveout=moveout,
-        action=action.name,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        note=note,
-        created_at=now,
-    )
-
-
 MOVEOUT = Workflow(
     model_label="frontdesk.MoveOut",
     state_field="status",
     actions=MOVEOUT_ACTIONS,
-    event_writer=write_moveout_event,
+    event_writer=timeline_writer(MoveOutEvent, "moveout"),
     state_labels=dict(MoveOutStatus.choices),
     events_of=lambda moveout: moveout.events.all(),
 )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from moveins.models import MoveIn, MoveInEvent
-from servicecenter.workflow import Action, Guard, Workflow
+from servicecenter.workflow import Action, Guard, Workflow, timeline_writer
 
 Status = MoveIn.Status
 SERVICES = "moveins.services"
@@ -146,23 +146,11 @@ MOVE_IN_ACTIONS = (
 )
 
 
-def write_move_in_event(move_in, *, action, source, target, actor, note, now, **extra):
-    return MoveInEvent(
-        move_in=move_in,
-        action=action.name,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        note=note,
-        created_at=now,
-    )
-
-
 MOVE_IN = Workflow(
     model_label="moveins.MoveIn",
     state_field="status",
     actions=MOVE_IN_ACTIONS,
-    event_writer=write_move_in_event,
+    event_writer=timeline_writer(MoveInEvent, "move_in"),
     state_labels=dict(Status.choices),
     events_of=lambda move_in: move_in.events.all(),
 )

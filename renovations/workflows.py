@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from renovations.models import Renovation, RenovationEvent, Violation, ViolationEvent
-from servicecenter.workflow import Action, Guard, Workflow
+from servicecenter.workflow import Action, Guard, Workflow, timeline_writer
 
 RenovationStatus = Renovation.Status
 ViolationStatus = Violation.Status
@@ -299,23 +299,11 @@ RENOVATION_ACTIONS = (
 )
 
 
-def write_renovation_event(renovation, *, action, source, target, actor, note, now, **extra):
-    return RenovationEvent(
-        renovation=renovation,
-        action=action.name,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        note=note,
-        created_at=now,
-    )
-
-
 RENOVATION = Workflow(
     model_label="renovations.Renovation",
     state_field="status",
     actions=RENOVATION_ACTIONS,
-    event_writer=write_renovation_event,
+    event_writer=timeline_writer(RenovationEvent, "renovation"),
     state_labels=dict(RenovationStatus.choices),
     events_of=lambda renovation: renovation.events.all(),
 )
@@ -359,23 +347,11 @@ VIOLATION_ACTIONS = (
 )
 
 
-def write_violation_event(violation, *, action, source, target, actor, note, now, **extra):
-    return ViolationEvent(
-        violation=violation,
-        action=action.name,
-        from_status=source,
-        to_status=target,
-        actor=actor,
-        note=note,
-        created_at=now,
-    )
-
-
 VIOLATION = Workflow(
     model_label="renovations.Violation",
     state_field="status",
     actions=VIOLATION_ACTIONS,
-    event_writer=write_violation_event,
+    event_writer=timeline_writer(ViolationEvent, "violation"),
     state_labels=dict(ViolationStatus.choices),
     events_of=lambda violation: violation.events.all(),
 )

@@ -28,6 +28,24 @@ from servicecenter.exceptions import DomainError, TransitionError
 SYSTEM = None  # the actor of a transition made by the system (a sweep, a callback's outcome)
 
 
+def timeline_writer(event_model, link: str):
+    """The usual event writer: one row of `event_model` (a timeline with `action`, `from_status`,
+    `to_status`, `actor`, `note`, `created_at`) pointing at the object through the field `link`."""
+
+    def write(obj, *, action, source, target, actor, note, now, **extra):
+        return event_model(
+            **{link: obj},
+            action=action.name,
+            from_status=source,
+            to_status=target,
+            actor=actor,
+            note=note,
+            created_at=now,
+        )
+
+    return write
+
+
 @dataclass(frozen=True)
 class Guard:
     """A named business rule an action needs besides its source state and permission.
