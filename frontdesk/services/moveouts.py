@@ -249,6 +249,9 @@ def _register(
         )
     if kind == MoveOut.Kind.MOVE_OUT:
         open_one = MoveOut.objects.open().filter(occupancy=occupancy, kind=MoveOut.Kind.MOVE_OUT).first()
+        if open_one is not None and key and open_one.idempotency_key == key:
+            # The same request, sent twice at once: the first one committed after our key lookup.
+            return _replay(open_one, actor)
         if open_one is not None:
             raise DomainError(
                 _("This occupant already has an open move-out (%(number)s).") % {"number": open_one.number},
