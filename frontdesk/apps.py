@@ -34,7 +34,7 @@ class FrontdeskConfig(AppConfig):
         register_desk_tile(
             order=30,
             url_name="frontdesk:moveouts",
-            label=_("Move-outs"),
+            label=pgettext_lazy("menu", "Move-outs"),
             caption=pgettext_lazy("desk tile", "open"),
             count=panels.open_moveouts_count,
             permission="frontdesk.view_moveout",

@@ -35,7 +35,7 @@ class MoveinsConfig(AppConfig):
         register_desk_tile(
             order=20,
             url_name="moveins:list",
-            label=_("Move-ins"),
+            label=pgettext_lazy("menu", "Move-ins"),
             caption=pgettext_lazy("desk tile", "today"),
             count=panels.open_move_ins_today_count,
             permission="moveins.view_movein",
