@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FrontdeskConfig(AppConfig):
@@ -8,7 +9,7 @@ class FrontdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from frontdesk import log_panels, panels
-        from servicecenter.panels import register_portal_panel, register_unit_panel
+        from servicecenter.panels import register_desk_tile, register_portal_panel, register_unit_panel
 
         register_unit_panel(
             order=40,
@@ -21,4 +22,28 @@ class FrontdeskConfig(AppConfig):
         )
         register_portal_panel(
             order=45, template="frontdesk/_portal_invoices_panel.html", context=panels.portal_invoices_context
+        )
+        register_desk_tile(
+            order=10,
+            url_name="frontdesk:keys",
+            label=_("Key custody"),
+            caption=pgettext_lazy("desk tile", "in custody"),
+            count=panels.keys_in_custody_count,
+            permission="frontdesk.view_keycustody",
+        )
+        register_desk_tile(
+            order=30,
+            url_name="frontdesk:moveouts",
+            label=pgettext_lazy("menu", "Move-outs"),
+            caption=pgettext_lazy("desk tile", "open"),
+            count=panels.open_moveouts_count,
+            permission="frontdesk.view_moveout",
+        )
+        register_desk_tile(
+            order=40,
+            url_name="frontdesk:invoices",
+            label=_("Invoice requests"),
+            caption=pgettext_lazy("desk tile", "open"),
+            count=panels.open_invoice_requests_count,
+            permission="frontdesk.view_invoicerequest",
         )

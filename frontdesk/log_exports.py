@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -20,6 +21,13 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def xlsx_response(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _when(moment) -> str:
@@ -139,3 +147,76 @@ def parcels_workbook(queryset) -> bytes:
         for p in queryset[:MAX_ROWS]
     )
     return _workbook(_("Parcels"), header, rows)
+
+
+def key_custodies_workbook(queryset) -> bytes:
+    """Expects the list's rows; the named collectors come in one more query."""
+    header = [
+        _("Estate"),
+        _("Unit"),
+        _("Keys"),
+        _("Number of keys"),
+        _("Storage tag"),
+        _("Owner"),
+        _("Owner's mobile"),
+        _("May collect"),
+        _("Status"),
+        _("Received at"),
+        _("Received by"),
+        _("Returned to the owner at"),
+    ]
+    rows = (
+        [
+            c.estate.name,
+            c.unit.code,
+            c.description,
+            c.quantity,
+            c.storage_tag,
+            c.owner.name,
+            c.owner.mobile_masked,
+            "; ".join(f"{k.name} {k.phone_masked}" for k in c.collectors.all() if k.is_active),
+            c.get_status_display(),
+            _when(c.received_at),
+            _who(c.received_by),
+            _when(c.closed_at),
+        ]
+        for c in queryset.select_related("received_by").prefetch_related("collectors")[:MAX_ROWS]
+    )
+    return _workbook(_("Key custody"), header, rows)
+
+
+def invoice_requests_workbook(queryset) -> bytes:
+    header = [
+        _("Estate"),
+        _("Unit"),
+        _("Requested at"),
+        _("Requested by"),
+        _("Channel"),
+        _("Invoice title"),
+        _("Tax number"),
+        _("Amount"),
+        _("Status"),
+        _("Invoice number"),
+        _("Reason for rejection"),
+        _("Decided by"),
+        _("Decided at"),
+    ]
+    rows = (
+        [
+            r.estate.name,
+            r.unit.code,
+            _when(r.requested_at),
+            _who(r.requested_by),
+            r.get_channel_display(),
+            r.title,
+            r.tax_number,
+            r.amount,
+            r.get_status_display(),
+            r.invoice_number,
+            r.reject_reason,
+            _who(r.decided_by),
+            _when(r.decided_at),
+        ]
+        for r in queryset.select_related("decided_by")[:MAX_ROWS]
+    )
+    return _workbook(_("Invoice requests"), header, rows)

@@ -26,3 +26,24 @@ def portal_invoices_context(request, user) -> dict:
         .order_by("-requested_at", "-pk")[:5]
     )
     return {"open_requests": open_requests}
+
+
+# --- the desk's tiles: one count query each --------------------------------------------------------
+
+
+def keys_in_custody_count(user) -> int:
+    from frontdesk.models import KeyCustody
+
+    return KeyCustody.objects.visible_to(user).open().count()
+
+
+def open_moveouts_count(user) -> int:
+    from frontdesk.models import MoveOut
+
+    return MoveOut.objects.visible_to(user).open().count()
+
+
+def open_invoice_requests_count(user) -> int:
+    from frontdesk.models import InvoiceRequest
+
+    return InvoiceRequest.objects.visible_to(user).open().count()

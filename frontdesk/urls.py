@@ -27,10 +27,12 @@ desk_patterns: list = [
     # key custody, invoice requests, the knowledge base
     path("keys/", views.key_list, name="keys"),
     path("keys/new/", views.key_create, name="key_create"),
+    path("keys/export/", views.key_export, name="key_export"),
     path("keys/<int:pk>/", views.key_detail, name="key_detail"),
     path("keys/<int:pk>/act/<slug:action>/", views.key_action, name="key_action"),
     path("invoices/", views.invoice_queue, name="invoices"),
     path("invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/export/", views.invoice_export, name="invoice_export"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/act/<slug:action>/", views.invoice_action, name="invoice_action"),
     path("knowledge/search/", views.knowledge_search, name="knowledge_search"),

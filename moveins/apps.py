@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _seed_new_estate(sender, instance, created, raw=False, **kwargs) -> None:
@@ -20,7 +21,7 @@ class MoveinsConfig(AppConfig):
         post_save.connect(_seed_new_estate, sender="residents.Estate", dispatch_uid="moveins.seed_new_estate")
 
         from moveins import panels
-        from servicecenter.panels import register_portal_panel, register_unit_panel
+        from servicecenter.panels import register_desk_tile, register_portal_panel, register_unit_panel
 
         register_unit_panel(
             order=22,
@@ -30,4 +31,12 @@ class MoveinsConfig(AppConfig):
         )
         register_portal_panel(
             order=15, template="portal/moveins_panel.html", context=panels.portal_move_ins_context
+        )
+        register_desk_tile(
+            order=20,
+            url_name="moveins:list",
+            label=pgettext_lazy("menu", "Move-ins"),
+            caption=pgettext_lazy("desk tile", "today"),
+            count=panels.open_move_ins_today_count,
+            permission="moveins.view_movein",
         )

@@ -24,3 +24,12 @@ def portal_move_ins_context(request, user) -> dict:
             .order_by("-created_at")[:3]
         )
     }
+
+
+def open_move_ins_today_count(user) -> int:
+    """The desk's tile: open move-ins with an appointment today (one query)."""
+    from django.utils import timezone
+
+    from moveins.models import MoveIn
+
+    return MoveIn.objects.visible_to(user).open().filter(scheduled_for__date=timezone.localdate()).count()

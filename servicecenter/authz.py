@@ -282,10 +282,12 @@ URLS: dict[str, frozenset[str]] = {
     # --- front desk: key custody, invoice requests, the knowledge drawer
     "frontdesk:keys": _KEY_READERS,
     "frontdesk:key_create": _KEY_KEEPERS,
+    "frontdesk:key_export": _KEY_READERS,
     "frontdesk:key_detail": _KEY_READERS,
     "frontdesk:key_action": _KEY_KEEPERS,  # hand_out, take_back, return_to_owner: one permission
     "frontdesk:invoices": _INVOICE_READERS,
     "frontdesk:invoice_create": _INVOICE_REQUESTERS,
+    "frontdesk:invoice_export": _INVOICE_READERS,
     "frontdesk:invoice_detail": _INVOICE_READERS,
     "frontdesk:invoice_action": _INVOICE_ISSUERS,  # issue, reject: one permission
     "frontdesk:knowledge_search": _KNOWLEDGE_READERS,

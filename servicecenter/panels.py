@@ -57,3 +57,46 @@ def render_unit_panels(request, unit) -> list[str]:
 
 def render_portal_panels(request, user) -> list[str]:
     return render_panels(_PORTAL_PANELS, request, user)
+
+
+# --- the desk's tiles ------------------------------------------------------------------------------
+# The desk's landing page links the rest of the desk's work, each app its own: a tile is a page to
+# go to and a number to look at (what is waiting there), shown to those who may read that page.
+
+
+@dataclass(frozen=True)
+class DeskTile:
+    order: int
+    url_name: str
+    label: str
+    caption: str
+    count: Callable  # count(user) -> int, one query
+    permission: str
+
+
+_DESK_TILES: list[DeskTile] = []
+
+
+def register_desk_tile(
+    *, order: int, url_name: str, label: str, caption: str, count: Callable, permission: str
+) -> None:
+    if all(t.url_name != url_name for t in _DESK_TILES):
+        _DESK_TILES.append(DeskTile(order, url_name, label, caption, count, permission))
+        _DESK_TILES.sort(key=lambda t: t.order)
+
+
+def desk_tiles(user) -> list[dict]:
+    """The tiles `user` may follow, with their numbers: one query a tile."""
+    from django.urls import reverse
+
+    return [
+        {
+            "url": reverse(tile.url_name),
+            "url_name": tile.url_name,
+            "label": tile.label,
+            "caption": tile.caption,
+            "count": tile.count(user),
+        }
+        for tile in _DESK_TILES
+        if user.has_perm(tile.permission)
+    ]

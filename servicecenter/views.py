@@ -10,13 +10,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from moveins.reports import spot_check_status
+from residents.models import Estate
 from residents.selectors import search_archive
 from servicecenter.desk import desk_page
 from servicecenter.roles import TECHNICIAN
 from servicecenter.scoping import access_for
+
+SPOT_CHECK_MOVEIN = "moveins.spot_check_movein"
 
 HEALTHZ_TIMEOUT_SECONDS = 3.0
 
@@ -112,7 +117,20 @@ def home(request: HttpRequest) -> HttpResponse:
     if _is_only_technician(request.user):
         # A technician's day is their work list on a phone; the tiles are for the desk roles.
         return redirect("tickets:my_work")
-    return render(request, "home.html", {})
+    return render(request, "home.html", {"spot_checks": _spot_checks(request.user)})
+
+
+# A manager sees the spot checks of this many estates at most on the home page (a few queries each).
+MAX_SPOT_CHECK_ESTATES = 8
+
+
+def _spot_checks(user) -> list[dict]:
+    """This month's move-in spot checks per estate, done against required, for those who make them."""
+    if not user.has_perm(SPOT_CHECK_MOVEIN):
+        return []
+    month = timezone.localdate()
+    estates = Estate.objects.visible_to(user).order_by("code")[:MAX_SPOT_CHECK_ESTATES]
+    return [{"estate": estate, "status": spot_check_status(estate=estate, month=month)} for estate in estates]
 
 
 def _is_only_technician(user) -> bool:

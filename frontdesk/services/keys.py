@@ -174,21 +174,7 @@ def _id_matches(*, actor, person: Person | None, id_hash: str, presented: str, n
     return bool(id_hash) and bool(number) and keyed_hash(number) == id_hash
 
 
-@transaction.atomic
-def hand_out_keys(
-    *,
-    custody: KeyCustody,
-    actor,
-    collector: KeyCollector | int | None,
-    id_number: str,
-    note: str = "",
-    now: datetime | None = None,
-) -> KeyMovement:
-    """Hand the keys to a person the owner named, whose ID has been checked."""
-    now = now_or(now)
-    custody = _lock(custody)
-    KEY_CUSTODY.check(custody, "hand_out", actor, now=now)
-    require_estate(actor, custody.estate_id)
+def _named_collector(custody: KeyCustody, collector: KeyCollector | int | None) -> KeyCollector:
     collector_id = collector.pk if isinstance(collector, KeyCollector) else collector
     named = (
         KeyCollector.objects.select_related("person")
@@ -202,6 +188,25 @@ def hand_out_keys(
             _("This person is not named by the owner to collect these keys; they cannot be handed out."),
             code="not_named",
         )
+    return named
+
+
+def hand_out_keys(
+    *,
+    custody: KeyCustody,
+    actor,
+    collector: KeyCollector | int | None,
+    id_number: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> KeyMovement:
+    """Hand the keys to a person the owner named, whose ID has been checked."""
+    now = now_or(now)
+    KEY_CUSTODY.check(custody, "hand_out", actor, now=now)
+    require_estate(actor, custody.estate_id)
+    named = _named_collector(custody, collector)
+    # Outside the transaction below: the archive's access log keeps a failed check even though the
+    # hand-out is then refused.
     if not _id_matches(
         actor=actor, person=named.person, id_hash=named.id_number_hash, presented=id_number, now=now
     ):
@@ -209,6 +214,17 @@ def hand_out_keys(
             _("The ID presented does not match the named person's; the keys cannot be handed out."),
             code="id_mismatch",
         )
+    return _hand_out(custody=custody, actor=actor, collector=named, note=note, now=now)
+
+
+@transaction.atomic
+def _hand_out(
+    *, custody: KeyCustody, actor, collector: KeyCollector, note: str, now: datetime
+) -> KeyMovement:
+    # Checked again under the lock: the custody or its list of collectors may have changed since.
+    custody = _lock(custody)
+    KEY_CUSTODY.check(custody, "hand_out", actor, now=now)
+    named = _named_collector(custody, collector.pk)
     KEY_CUSTODY.transition(custody, "hand_out", actor=actor, note=named.name, now=now)
     return KeyMovement.objects.create(
         custody=custody,
@@ -249,25 +265,34 @@ def take_back_keys(
     )
 
 
-@transaction.atomic
 def return_keys_to_owner(
     *, custody: KeyCustody, actor, id_number: str = "", note: str = "", now: datetime | None = None
 ) -> KeyMovement:
     """The custody ends: the owner takes the keys back (their ID checked through the archive when
     the archive holds it). Keys that are out are returned to the owner by whoever holds them."""
     now = now_or(now)
-    custody = _lock(custody)
     KEY_CUSTODY.check(custody, "return_to_owner", actor, now=now)
     require_estate(actor, custody.estate_id)
-    owner = custody.owner
+    owner = Person.objects.get(pk=custody.owner_id)
     checked = False
     if owner.id_number_hash:
+        # Outside the transaction below: the archive's access log keeps a failed check even though
+        # the return is then refused.
         if not verify_person_id_number(actor=actor, person=owner, presented=id_number, now=now):
             raise NotNamedForKeys(
                 _("The ID presented does not match the owner's; the keys cannot be returned."),
                 code="id_mismatch",
             )
         checked = True
+    return _return_to_owner(custody=custody, actor=actor, owner=owner, checked=checked, note=note, now=now)
+
+
+@transaction.atomic
+def _return_to_owner(
+    *, custody: KeyCustody, actor, owner: Person, checked: bool, note: str, now: datetime
+) -> KeyMovement:
+    custody = _lock(custody)
+    KEY_CUSTODY.check(custody, "return_to_owner", actor, now=now)
     KEY_CUSTODY.transition(
         custody, "return_to_owner", actor=actor, note=(note or "").strip(), now=now, fields={"closed_at": now}
     )

@@ -4,8 +4,9 @@ from frontdesk.views.invoices import (  # noqa: F401
     invoice_action,
     invoice_create,
     invoice_detail,
+    invoice_export,
     invoice_queue,
     portal_invoice_requests,
 )
-from frontdesk.views.keys import key_action, key_create, key_detail, key_list  # noqa: F401
+from frontdesk.views.keys import key_action, key_create, key_detail, key_export, key_list  # noqa: F401
 from frontdesk.views.knowledge import knowledge_search  # noqa: F401

@@ -45,15 +45,12 @@ def list_page(request: HttpRequest, template: str, filter_class, queryset, **ext
 
 
 def export_response(request: HttpRequest, filter_class, queryset, build: Callable, name: str) -> HttpResponse:
-    from frontdesk.log_exports import XLSX
+    from frontdesk.log_exports import xlsx_response
 
     filterset, rows = filtered(request, filter_class, queryset)
     if not filterset.is_valid():
         return HttpResponse(form_errors(filterset.form), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(build(rows), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return xlsx_response(build(rows), name)
 
 
 def timeline(events, workflow: Workflow) -> list[dict]:

@@ -11,6 +11,7 @@ from frontdesk import selectors
 from frontdesk.log_forms import CARRIERS, LostItemForm, ParcelForm, VisitorForm
 from residents.models import Estate
 from servicecenter.desk import desk_page
+from servicecenter.panels import desk_tiles
 
 HOME_PERMISSION = "frontdesk.view_visitor"
 
@@ -38,6 +39,8 @@ def home_response(request: HttpRequest, *, status: int = 200, **bound) -> HttpRe
         "may_log_visitor": user.has_perm("frontdesk.log_visitor"),
         "may_handle_lost": user.has_perm("frontdesk.handle_lost_item"),
         "may_handle_parcel": user.has_perm("frontdesk.handle_parcel"),
+        "tiles": desk_tiles(user),
+        "may_search_knowledge": user.has_perm("frontdesk.view_knowledgeentry"),
     }
     return render(request, "frontdesk/home.html", context, status=status)
 

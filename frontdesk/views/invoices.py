@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk import selectors
 from frontdesk.forms import InvoiceQueueFilterForm, InvoiceRequestForm, IssueForm, RejectForm
+from frontdesk.log_exports import invoice_requests_workbook, xlsx_response
 from frontdesk.models import InvoiceRequest
 from frontdesk.services import invoices as services
 from frontdesk.views._common import PAGE_SIZE, error_text, form_errors, unit_from_query
@@ -29,27 +30,46 @@ VIEW = "frontdesk.view_invoicerequest"
 ACTION_FORMS = {"issue": IssueForm, "reject": RejectForm}
 
 
+def _filtered_requests(request: HttpRequest) -> tuple[InvoiceQueueFilterForm, object, list[str]]:
+    data = request.GET.copy()
+    data.setdefault("status", InvoiceRequest.Status.REQUESTED)
+    form = InvoiceQueueFilterForm(data)
+    if not form.is_valid():
+        return form, InvoiceRequest.objects.none(), [form_errors(form)]
+    rows = selectors.invoice_requests_for_list(user=request.user, status=form.cleaned_data["status"])
+    code = form.cleaned_data["unit"].strip()
+    if code:
+        rows = rows.filter(unit__code=code)
+    return form, rows, []
+
+
 @desk_page(VIEW)
 @require_GET
 def invoice_queue(request: HttpRequest) -> HttpResponse:
     """Open requests first and oldest first, until each is issued or rejected."""
-    data = request.GET.copy()
-    data.setdefault("status", InvoiceRequest.Status.REQUESTED)
-    form = InvoiceQueueFilterForm(data)
-    errors = []
-    if form.is_valid():
-        rows = selectors.invoice_requests_for_list(user=request.user, status=form.cleaned_data["status"])
-        code = form.cleaned_data["unit"].strip()
-        if code:
-            rows = rows.filter(unit__code=code)
-    else:
-        rows, errors = InvoiceRequest.objects.none(), [form_errors(form)]
+    form, rows, errors = _filtered_requests(request)
     page = paginate_light(request, rows, per_page=PAGE_SIZE)
     return render(
         request,
         "frontdesk/invoice_queue.html",
-        {"form": form, "page": page, "querystring": querystring(request), "errors": errors},
+        {
+            "form": form,
+            "page": page,
+            "querystring": querystring(request),
+            "export_querystring": querystring(request, drop=("page",)),
+            "errors": errors,
+        },
     )
+
+
+@desk_page(VIEW)
+@require_GET
+def invoice_export(request: HttpRequest) -> HttpResponse:
+    """The queue as filtered on the page, as an .xlsx workbook."""
+    form, rows, errors = _filtered_requests(request)
+    if errors:
+        return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+    return xlsx_response(invoice_requests_workbook(rows), "invoice-requests")
 
 
 @desk_page(VIEW)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk import selectors
 from frontdesk.forms import HandOutForm, KeyCustodyForm, KeyListFilterForm, ReturnToOwnerForm, TakeBackForm
+from frontdesk.log_exports import key_custodies_workbook, xlsx_response
 from frontdesk.models import KeyCustody
 from frontdesk.services import keys as services
 from frontdesk.views._common import PAGE_SIZE, error_text, form_errors, unit_from_query
@@ -26,25 +27,44 @@ VIEW = "frontdesk.view_keycustody"
 ACTION_FORMS = {"hand_out": HandOutForm, "take_back": TakeBackForm, "return_to_owner": ReturnToOwnerForm}
 
 
-@desk_page(VIEW)
-@require_GET
-def key_list(request: HttpRequest) -> HttpResponse:
+def _filtered_keys(request: HttpRequest) -> tuple[KeyListFilterForm, object, list[str]]:
     data = request.GET.copy()
     data.setdefault("status", "open")
     form = KeyListFilterForm(data)
-    if form.is_valid():
-        rows = selectors.key_custodies_for_list(
-            user=request.user, status=form.cleaned_data["status"], q=form.cleaned_data["q"]
-        )
-        errors = []
-    else:
-        rows, errors = KeyCustody.objects.none(), [form_errors(form)]
+    if not form.is_valid():
+        return form, KeyCustody.objects.none(), [form_errors(form)]
+    rows = selectors.key_custodies_for_list(
+        user=request.user, status=form.cleaned_data["status"], q=form.cleaned_data["q"]
+    )
+    return form, rows, []
+
+
+@desk_page(VIEW)
+@require_GET
+def key_list(request: HttpRequest) -> HttpResponse:
+    form, rows, errors = _filtered_keys(request)
     page = paginate_light(request, rows, per_page=PAGE_SIZE)
     return render(
         request,
         "frontdesk/key_list.html",
-        {"form": form, "page": page, "querystring": querystring(request), "errors": errors},
+        {
+            "form": form,
+            "page": page,
+            "querystring": querystring(request),
+            "export_querystring": querystring(request, drop=("page",)),
+            "errors": errors,
+        },
     )
+
+
+@desk_page(VIEW)
+@require_GET
+def key_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on the page, as an .xlsx workbook."""
+    form, rows, errors = _filtered_keys(request)
+    if errors:
+        return HttpResponse(" ".join(errors), status=400, content_type="text/plain; charset=utf-8")
+    return xlsx_response(key_custodies_workbook(rows), "keys")
 
 
 def _owners(unit: Unit) -> list[Person]:

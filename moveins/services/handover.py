@@ -159,7 +159,6 @@ def _document_kind(name: str) -> str:
     return ArchiveDocument.Kind.OTHER
 
 
-@transaction.atomic
 def complete_checklist_item(
     *,
     item: ChecklistItem,
@@ -174,33 +173,55 @@ def complete_checklist_item(
     a signed paper's scan is stored as the archive's private document of the unit. A line
     already done is returned as it is (a double submit)."""
     now = now_or(now)
-    move_in = lock(item.move_in)
     require_perm(actor, f"{PERM}handle_movein", _("You are not allowed to work move-in checklists."))
+    item = ChecklistItem.objects.select_related("move_in").get(pk=item.pk)
+    move_in = item.move_in
     require_estate(actor, move_in.estate_id)
-    item = ChecklistItem.objects.select_for_update().get(pk=item.pk, move_in=move_in)
     if item.done_at is not None:
         return item
+    _require_documents_stage(move_in)
+    if item.is_id_check:
+        # Outside the transaction below: the archive's access log keeps a failed check even though
+        # the line is then refused.
+        _check_owner_id(move_in=move_in, actor=actor, id_number=id_number, now=now)
+    return _complete_item(item=item, actor=actor, note=note, signed_copy=signed_copy, now=now)
+
+
+def _require_documents_stage(move_in: MoveIn) -> None:
     if move_in.status != MoveInStatus.DOCUMENTS:
         raise DomainError(
             _("The checklist is worked after the owner has arrived and before the charges."),
             code="checklist_closed",
         )
+
+
+def _check_owner_id(*, move_in: MoveIn, actor, id_number: str, now: datetime) -> None:
+    id_number = (id_number or "").strip()
+    if not id_number:
+        raise DomainError(_("Enter the ID number on the owner's card."), code="id_number_required")
+    owner = Person.objects.get(pk=move_in.owner_id)
+    if not owner.id_number_hash:
+        raise DomainError(
+            _("The owner's ID number is not in the archive; add it to the owner's record first."),
+            code="owner_id_missing",
+        )
+    if not residents.verify_person_id_number(actor=actor, person=owner, presented=id_number, now=now):
+        raise DomainError(
+            _("The ID number does not match the owner's ID number in the archive."),
+            code="id_number_mismatch",
+        )
+
+
+@transaction.atomic
+def _complete_item(*, item: ChecklistItem, actor, note: str, signed_copy, now: datetime) -> ChecklistItem:
+    # Checked again under the lock: a concurrent submit may have ticked the line or moved the
+    # move-in on meanwhile.
+    move_in = lock(item.move_in)
+    item = ChecklistItem.objects.select_for_update().get(pk=item.pk, move_in=move_in)
+    if item.done_at is not None:
+        return item
+    _require_documents_stage(move_in)
     fields = ["done_at", "done_by", "note"]
-    if item.is_id_check:
-        id_number = (id_number or "").strip()
-        if not id_number:
-            raise DomainError(_("Enter the ID number on the owner's card."), code="id_number_required")
-        owner = Person.objects.get(pk=move_in.owner_id)
-        if not owner.id_number_hash:
-            raise DomainError(
-                _("The owner's ID number is not in the archive; add it to the owner's record first."),
-                code="owner_id_missing",
-            )
-        if not residents.verify_person_id_number(actor=actor, person=owner, presented=id_number, now=now):
-            raise DomainError(
-                _("The ID number does not match the owner's ID number in the archive."),
-                code="id_number_mismatch",
-            )
     if item.needs_signed_copy:
         if signed_copy is None:
             raise DomainError(_("Upload the scan of the signed copy."), code="signed_copy_required")

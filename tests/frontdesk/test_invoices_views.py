@@ -117,3 +117,58 @@ def test_the_desk_reads_the_queue_but_does_not_issue(client_as, users, unit_a, r
     assert response.status_code == 403
     request.refresh_from_db()
     assert request.status == "requested"
+
+
+def _sheet(response) -> list[tuple]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_the_queue_exports_as_filtered_scoped_and_formula_safe(
+    client_as, users, unit_a, unit_b, estate_b, resident, bill, django_assert_max_num_queries
+):
+    from tests.factories import make_resident, make_staff
+
+    first = invoices.request_invoice(
+        actor=resident,
+        unit=unit_a,
+        bill_ids=[bill.pk],
+        title="=CMD()",
+        tax_number="91310000MA1FL8XQ3X",
+        idempotency_key=new_key(),
+    )
+    for month in range(2, 6):
+        extra = paid_bill(unit_a, users["clerk"], period=date(2025, month, 1), code=f"x{month}")
+        invoices.request_invoice(
+            actor=resident, unit=unit_a, bill_ids=[extra.pk], title=f"王芳{month}", idempotency_key=new_key()
+        )
+    neighbour = make_resident(unit_b, username="resident-b")
+    their_bill = paid_bill(unit_b, make_staff("clerk", estate_b, username="clerk-b"), code="b1")
+    invoices.request_invoice(
+        actor=neighbour, unit=unit_b, bill_ids=[their_bill.pk], title="别处", idempotency_key=new_key()
+    )
+    client = client_as(users["clerk"])
+    listing = client.get(reverse("frontdesk:invoices")).content.decode()
+    assert reverse("frontdesk:invoice_export") in listing
+    client.get(reverse("frontdesk:invoice_export"))
+    with django_assert_max_num_queries(10):
+        rows = _sheet(client.get(reverse("frontdesk:invoice_export")))
+    assert rows[0][:3] == ("Estate", "Unit", "Requested at")
+    assert len(rows) == 1 + 5  # estate B's request is not there
+    # The queue's order, oldest first; the title quoted so that a spreadsheet does not run it.
+    assert rows[1][1] == unit_a.code
+    assert rows[1][5:9] == ("'=CMD()", "91310000MA1FL8XQ3X", 88, "Requested")
+    client.post(
+        reverse("frontdesk:invoice_action", args=[first.pk, "issue"]), {"invoice_number": "No.00012345"}
+    )
+    issued = _sheet(client.get(reverse("frontdesk:invoice_export"), {"status": "issued"}))
+    assert len(issued) == 2
+    clerk = users["clerk"]
+    assert (issued[1][9], issued[1][11]) == ("No.00012345", clerk.get_full_name() or clerk.username)
+    assert len(_sheet(client.get(reverse("frontdesk:invoice_export"), {"unit": "nowhere"}))) == 1
+    assert client.get(reverse("frontdesk:invoice_export"), {"status": "nonsense"}).status_code == 400

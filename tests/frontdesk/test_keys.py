@@ -202,3 +202,46 @@ def test_take_back_then_return_to_the_owner(unit_a, owner, users):
     with pytest.raises(TransitionError):
         keys.take_back_keys(custody=custody, actor=users["frontdesk"], person_name="张三")
     assert KeyMovement.objects.filter(custody=custody).count() == 3
+
+
+def _everything_else(custody) -> tuple:
+    custody.refresh_from_db()
+    return (
+        custody.status,
+        custody.closed_at,
+        KeyMovement.objects.count(),
+        custody.events.count(),
+        custody.collectors.filter(is_active=True).count(),
+    )
+
+
+def test_a_wrong_id_at_hand_out_stays_in_the_access_log_and_changes_nothing_else(unit_a, owner, users):
+    neighbour = PersonFactory(estate=unit_a.estate, name="赵六", id_number=COLLECTOR_ID)
+    custody = register(
+        unit_a,
+        owner,
+        users["frontdesk"],
+        collectors=[keys.CollectorInput(name="赵六", phone="13800138004", person=neighbour)],
+    )
+    before, logs = _everything_else(custody), SensitiveAccessLog.objects.count()
+    with pytest.raises(keys.NotNamedForKeys):
+        keys.hand_out_keys(
+            custody=custody, actor=users["frontdesk"], collector=custody.collectors.get(), id_number=OWNER_ID
+        )
+    assert SensitiveAccessLog.objects.count() == logs + 1
+    log = SensitiveAccessLog.objects.latest("pk")
+    assert (log.person, log.matched, log.actor) == (neighbour, False, users["frontdesk"])
+    assert _everything_else(custody) == before
+
+
+def test_a_wrong_owner_id_at_the_return_stays_in_the_access_log_and_changes_nothing_else(
+    unit_a, owner, users
+):
+    custody = register(unit_a, owner, users["frontdesk"])
+    before, logs = _everything_else(custody), SensitiveAccessLog.objects.count()
+    with pytest.raises(keys.NotNamedForKeys):
+        keys.return_keys_to_owner(custody=custody, actor=users["frontdesk"], id_number=COLLECTOR_ID)
+    assert SensitiveAccessLog.objects.count() == logs + 1
+    log = SensitiveAccessLog.objects.latest("pk")
+    assert (log.person, log.matched, log.action) == (owner, False, "verify_id")
+    assert _everything_else(custody) == before

@@ -130,3 +130,57 @@ def test_the_custody_page_in_fixed_queries(client_as, users, unit_a, owner, djan
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count("张三") >= 8
+
+
+def _sheet(response) -> list[tuple]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+
+
+def test_the_export_holds_the_filtered_list_masked_and_formula_safe(
+    client_as, users, unit_a, unit_b, owner, estate_a, estate_b, django_assert_max_num_queries
+):
+    from frontdesk.services import keys
+    from tests.factories import make_staff
+
+    owner.mobile = "13900139000"
+    owner.save()
+    mine = register(
+        unit_a,
+        owner,
+        users["frontdesk"],
+        tag="=A1",
+        collectors=[keys.CollectorInput(name="张三", phone="13800138001", id_number=COLLECTOR_ID)],
+    )
+    building = BuildingFactory(estate=estate_a, code="9")
+    for index in range(4):
+        unit = UnitFactory(building=building, number=f"{index + 1}01")
+        register(unit, OccupancyFactory(unit=unit).person, users["frontdesk"], tag=f"X-{index}")
+    register(unit_b, OccupancyFactory(unit=unit_b).person, make_staff("frontdesk", estate_b, username="kb"))
+    client = client_as(users["frontdesk"])
+    listing = client.get(reverse("frontdesk:keys"), {"q": unit_a.code, "page": "1"}).content.decode()
+    assert f"{reverse('frontdesk:key_export')}?q={unit_a.code}" in listing
+    with django_assert_max_num_queries(12):
+        everything = _sheet(client.get(reverse("frontdesk:key_export")))
+    assert everything[0][:6] == ("Estate", "Unit", "Keys", "Number of keys", "Storage tag", "Owner")
+    assert len(everything) == 1 + 5  # estate B's custody is not there
+    rows = _sheet(client.get(reverse("frontdesk:key_export"), {"q": unit_a.code}))
+    assert len(rows) == 2
+    row = rows[1]
+    assert row[1:5] == (unit_a.code, "入户门、信箱", 2, "'=A1")
+    assert row[5:8] == (owner.name, "139****9000", "张三 138****8001")
+    assert row[8] == mine.get_status_display()
+    assert "13900139000" not in str(rows) and "13800138001" not in str(rows)
+    closed = _sheet(client.get(reverse("frontdesk:key_export"), {"status": "returned_to_owner"}))
+    assert len(closed) == 1
+
+
+def test_the_export_is_for_those_who_read_the_list(client_as, users, resident):
+    assert client_as(resident).get(reverse("frontdesk:key_export")).status_code in (302, 403, 404)
+    bad = client_as(users["frontdesk"]).get(reverse("frontdesk:key_export"), {"status": "nonsense"})
+    assert bad.status_code == 400

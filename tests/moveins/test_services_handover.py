@@ -108,6 +108,21 @@ def test_id_line_checks_the_number_against_the_archive(at_documents, desk):
     assert SensitiveAccessLog.objects.filter(person=at_documents.owner, matched=True).count() == 1
 
 
+def test_a_wrong_id_on_the_id_line_stays_in_the_access_log_and_changes_nothing_else(at_documents, desk):
+    line = at_documents.checklist.get(is_id_check=True)
+    logs, events = SensitiveAccessLog.objects.count(), MoveInEvent.objects.count()
+    with pytest.raises(DomainError) as refused:
+        services.complete_checklist_item(item=line, actor=desk, id_number="110101198001010011")
+    assert refused.value.code == "id_number_mismatch"
+    assert SensitiveAccessLog.objects.count() == logs + 1
+    log = SensitiveAccessLog.objects.latest("pk")
+    assert (log.person_id, log.matched, log.actor) == (at_documents.owner_id, False, desk)
+    assert MoveInEvent.objects.count() == events
+    assert not at_documents.checklist.filter(done_at__isnull=False).exists()
+    at_documents.refresh_from_db()
+    assert at_documents.status == Status.DOCUMENTS
+
+
 def test_id_line_refused_when_the_archive_has_no_number(ready, desk, estate_a):
     owner = PersonFactory(estate=estate_a)
     move_in = services.start_move_in(move_in=schedule(unit=ready, owner=owner, actor=desk), actor=desk)
