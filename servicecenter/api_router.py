@@ -15,3 +15,8 @@ for app in ("residents", "staff", "tickets", "billing", "renovations", "moveins"
         continue
     for prefix, viewset, basename in routes.ROUTES:
         router.register(prefix, viewset, basename=basename)
+
+# Cross-app figures (tickets, billing, renovations), so the viewset lives in the top layer.
+from servicecenter.views_performance import PerformanceViewSet  # noqa: E402
+
+router.register("staff/performance", PerformanceViewSet, basename="staff-performance")

@@ -187,6 +187,11 @@ URLS: dict[str, frozenset[str]] = {
     "home": AUTHENTICATED,  # staff dashboard; residents are sent to the portal
     "staff:notifications": AUTHENTICATED,  # one's own notifications only
     "staff:notifications_read": AUTHENTICATED,
+    # performance (servicecenter/views_performance.py): the KPI readers see everyone of their
+    # estates; every staff member sees their own figures
+    "performance:list": _KPI_READERS,
+    "performance:export": _KPI_READERS,
+    "performance:me": ALL_STAFF,
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,
@@ -464,6 +469,7 @@ API: dict[str, frozenset[str]] = {
     "team.retrieve": _STAFF_ADMIN_READERS,
     "zone.list": _STAFF_ADMIN_READERS,
     "zone.retrieve": _STAFF_ADMIN_READERS,
+    "staff-performance.list": ALL_STAFF,  # KPI readers: every row; anyone else: their own row
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

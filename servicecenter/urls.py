@@ -10,7 +10,7 @@ from frontdesk import urls as frontdesk_urls
 from moveins import urls as moveins_urls
 from renovations import urls as renovations_urls
 from residents import urls as residents_urls
-from servicecenter import portal_views, views
+from servicecenter import portal_views, views, views_performance
 from servicecenter.api_router import router
 from servicecenter.login_throttle import obtain_auth_token
 from staff import urls as staff_urls
@@ -24,6 +24,14 @@ portal_patterns = [
     *renovations_urls.portal_patterns,
     *moveins_urls.portal_patterns,
     *frontdesk_urls.portal_patterns,
+]
+
+# Cross-app pages (tickets, billing, renovations): here rather than in staff/urls.py, which may
+# not import the top layer.
+performance_patterns = [
+    path("", views_performance.performance_list, name="list"),
+    path("export/", views_performance.performance_export, name="export"),
+    path("me/", views_performance.performance_me, name="me"),
 ]
 
 urlpatterns = [
@@ -42,6 +50,7 @@ urlpatterns = [
     path("renovations/", include((renovations_urls.desk_patterns, "renovations"))),
     path("move-ins/", include((moveins_urls.desk_patterns, "moveins"))),
     path("desk/", include((frontdesk_urls.desk_patterns, "frontdesk"))),
+    path("staff/performance/", include((performance_patterns, "performance"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),

@@ -607,6 +607,8 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
 URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
     "residents:document_upload": {"unit": ("unit", "pk")},
     "residents:export": {"estate": ("estate", "pk")},
+    "performance:list": {"estate": ("estate", "pk")},
+    "performance:export": {"estate": ("estate", "pk")},
 }
 
 # API basename -> the object its detail routes take; extra route arguments by name.

@@ -1,6 +1,6 @@
 """Performance (绩效) figures per staff member and month, on fixed records (servicecenter.performance)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
