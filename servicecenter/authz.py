@@ -192,6 +192,13 @@ URLS: dict[str, frozenset[str]] = {
     "performance:list": _KPI_READERS,
     "performance:export": _KPI_READERS,
     "performance:me": ALL_STAFF,
+    # training log: supervisors and managers log sessions and attendance; the company reads them;
+    # everyone else reads the sessions they attended or gave
+    "staff:training_list": ALL_STAFF,
+    "staff:training_detail": ALL_STAFF,  # 404 for a session one neither attended nor gave
+    "staff:training_materials": ALL_STAFF,
+    "staff:training_create": roles(SUPERVISOR, MANAGER),
+    "staff:training_attendance": roles(SUPERVISOR, MANAGER),
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,
@@ -469,7 +476,13 @@ API: dict[str, frozenset[str]] = {
     "team.retrieve": _STAFF_ADMIN_READERS,
     "zone.list": _STAFF_ADMIN_READERS,
     "zone.retrieve": _STAFF_ADMIN_READERS,
-    "staff-performance.list": ALL_STAFF,  # KPI readers: every row; anyone else: their own row
+    "staff-performance.list": ALL_STAFF,
+    "training-session.list": ALL_STAFF,  # supervisors, managers, company: all; others their own
+    "training-session.retrieve": ALL_STAFF,
+    "training-session.create": roles(SUPERVISOR, MANAGER),
+    "training-session.attendance": roles(
+        SUPERVISOR, MANAGER
+    ),  # KPI readers: every row; anyone else: their own row
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

@@ -19,12 +19,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from rest_framework import serializers, viewsets
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from residents.models import Estate
 from servicecenter import performance
-from servicecenter.api import IdField, MonthField
+from servicecenter.api import ActionPermission, IdField, MonthField
 from servicecenter.desk import desk_page
 from servicecenter.periods import month_start
 from servicecenter.scoping import access_for
@@ -273,7 +272,9 @@ class PerformanceRowSerializer(serializers.Serializer):
 class PerformanceViewSet(viewsets.ViewSet):
     """Performance (绩效) of an estate's staff for a month."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [ActionPermission]
+    # Any signed-in user; the rows they get are decided in `list` (residents: 404).
+    action_permissions = {"list": []}
 
     @extend_schema(
         summary="Performance of an estate's staff for a month",

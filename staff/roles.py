@@ -16,8 +16,15 @@ from servicecenter.roles import (  # noqa: F401  (ROLE_LABELS, STAFF_ROLES: re-e
     SUPERVISOR,
 )
 
+_TRAINING_WRITERS = [
+    "staff.view_trainingsession",
+    "staff.add_trainingsession",
+    "staff.view_trainingattendance",
+    "staff.add_trainingattendance",
+]
+
 ROLE_PERMISSIONS = {
-    SUPERVISOR: ["staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
+    SUPERVISOR: ["staff.view_team", "staff.view_staffprofile", "staff.view_zone", *_TRAINING_WRITERS],
     MANAGER: [
         "staff.view_team",
         "staff.add_team",
@@ -27,12 +34,16 @@ ROLE_PERMISSIONS = {
         "staff.view_zone",
         "staff.add_zone",
         "staff.change_zone",
+        *_TRAINING_WRITERS,
         # Unlocking a login blocked by too many failures = deleting its access attempts (admin).
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
     ],
     COMPANY: ["staff.view_all_estates", "staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
 }
+# Every staff member reads their own training record (the sessions they attended or gave).
+for _role in STAFF_ROLES:
+    ROLE_PERMISSIONS.setdefault(_role, []).append("staff.view_trainingattendance")
 
 APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk"]
 

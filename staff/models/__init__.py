@@ -11,3 +11,4 @@ from staff.models.base import (  # noqa: F401
     OutboundMessageQuerySet,
     OutboundMessage,
 )
+from staff.models.training import TrainingAttendance, TrainingSession  # noqa: F401

@@ -475,7 +475,26 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "charge_item": world["bill"].charge_item,
         "knowledge_entry": _knowledge_entry(estate),
         **_movein_batch_world(estate),
+        "training_session": _training_session(estate, staff),
     }
+
+
+def _training_session(estate, staff: dict):
+    """A session every staff member attended (so each may open it), with a PDF of materials."""
+    from staff import services_training
+    from staff.models import TrainingAttendance
+
+    session = services_training.create_training_session(
+        estate=estate,
+        topic="消防培训",
+        session_date=date(2025, 1, 10),
+        trainer_name="消防大队",
+        materials=_pdf("fire.pdf"),
+        actor=staff["manager"],
+    )
+    for user in staff.values():
+        TrainingAttendance.objects.create(session=session, user=user, score=90, recorded_by=staff["manager"])
+    return session
 
 
 def _knowledge_entry(estate):
@@ -507,6 +526,9 @@ def _movein_batch_world(estate) -> dict:
 URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     # billing desk
     "billing:payment_detail": {"pk": ("payment", "pk")},
+    "staff:training_detail": {"pk": ("training_session", "pk")},
+    "staff:training_attendance": {"pk": ("training_session", "pk")},
+    "staff:training_materials": {"pk": ("training_session", "pk")},
     "billing:receipt": {"pk": ("payment", "pk")},
     "billing:payment_void": {"pk": ("payment", "pk")},
     "billing:payment_refund": {"pk": ("payment", "pk")},
@@ -613,6 +635,7 @@ URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
 
 # API basename -> the object its detail routes take; extra route arguments by name.
 API_OBJECTS: dict[str, str] = {
+    "training-session": "training_session",
     "estate": "estate",
     "building": "building",
     "unit": "unit",
