@@ -18,7 +18,16 @@ from servicecenter.phones import phone_q, phone_search_digits
 from servicecenter.roles import HOUSEKEEPER
 from servicecenter.scoping import access_for
 from staff import services
-from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
+from staff.models import (
+    Notification,
+    OutboundMessage,
+    StaffProfile,
+    Team,
+    TrainingAttendance,
+    TrainingSession,
+    Zone,
+    ZoneBuilding,
+)
 
 
 @admin.register(Team)
@@ -350,3 +359,38 @@ class ScopedAccessAttemptAdmin(AccessAttemptAdmin):
 
 admin.site.register(AccessAttempt, ScopedAccessAttemptAdmin)
 admin.site.register(AccessLog, AccessLogAdmin)
+
+
+class TrainingAttendanceInline(admin.TabularInline):
+    model = TrainingAttendance
+    fields = ["user", "attended", "score", "note", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingSession)
+class TrainingSessionAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: sessions and scores are logged on the training pages (staff.services_training)."""
+
+    list_display = ["session_date", "topic", "estate", "trainer", "trainer_name"]
+    list_filter = ["estate"]
+    list_select_related = ["estate", "trainer"]
+    search_fields = ["topic", "trainer_name"]
+    date_hierarchy = "session_date"
+    inlines = [TrainingAttendanceInline]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
