@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -207,12 +206,11 @@ def performance_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+# Every staff role reads tickets (technicians their own): the permission that means "on the staff".
+@desk_page("tickets.view_ticket")
 @require_GET
 def performance_me(request: HttpRequest) -> HttpResponse:
     """Any staff member's own figures, in each estate they work for."""
-    if not access_for(request.user).is_staff_member:
-        raise Http404(_("No such page."))
     month = _month_param(request.GET.get("month"))
     estates = Estate.objects.visible_to(request.user).order_by("code")
     own = []

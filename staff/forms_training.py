@@ -21,7 +21,7 @@ class TrainingSessionForm(forms.Form):
         label=_("Trainer from outside"), max_length=100, required=False, help_text=_("If not a colleague.")
     )
     materials = forms.FileField(label=_("Materials (PDF or picture)"), required=False)
-    materials_url = forms.URLField(label=_("Materials link"), required=False)
+    materials_url = forms.URLField(label=_("Materials link"), required=False, assume_scheme="https")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -143,7 +143,7 @@ class TrainingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         request=AttendanceInputSerializer,
         responses={200: TrainingAttendanceSerializer, 400: OpenApiResponse(description="Invalid input.")},
     )
-    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    @action(detail=True, methods=["post"], pagination_class=None)
     def attendance(self, request, pk=None):
         session = self.get_object()
         data = AttendanceInputSerializer(data=request.data)
