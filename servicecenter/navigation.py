@@ -47,6 +47,8 @@ STAFF_NAV = [
         pgettext_lazy("menu", "Warranty report"), "moveins:warranty_report", "moveins.view_warranty_report"
     ),
     NavItem(pgettext_lazy("menu", "Move-in figures"), "moveins:metrics", "tickets.view_ticket_metrics"),
+    NavItem(pgettext_lazy("menu", "Staff performance"), "performance:list", "tickets.view_ticket_metrics"),
+    NavItem(pgettext_lazy("menu", "Training log"), "staff:training_list", "staff.view_trainingattendance"),
     NavItem(pgettext_lazy("menu", "Key custody"), "frontdesk:keys", "frontdesk.view_keycustody"),
     NavItem(pgettext_lazy("menu", "Move-outs"), "frontdesk:moveouts", "frontdesk.view_moveout"),
     NavItem(pgettext_lazy("menu", "Invoice requests"), "frontdesk:invoices", "frontdesk.view_invoicerequest"),
