@@ -268,6 +268,7 @@ class SwapRequest(models.Model):
         verbose_name = _("shift swap")
         verbose_name_plural = _("shift swaps")
         ordering = ["-created_at", "-pk"]
+        permissions = [("approve_swaprequest", _("Can approve or reject shift swaps"))]
 
     def __str__(self) -> str:
         return f"{self.entry} ⇄ {self.counterpart}"
