@@ -207,14 +207,22 @@ def _empty_reception_hours(*, team, days, entries) -> list[Conflict]:
     return conflicts
 
 
+@dataclass(frozen=True)
+class GridCell:
+    day: date
+    entry: RosterEntry | None
+    flagged: bool  # a conflict not acknowledged falls on this cell
+
+
 @dataclass
 class RosterGrid:
     team: object
     week_start: date
     days: list[date]
-    rows: list[tuple[object, list[RosterEntry | None]]]
+    rows: list[tuple[object, list[GridCell]]]
     shift_types: list[ShiftType]
     conflicts: list[Conflict] = field(default_factory=list)
+    empty_days: set[date] = field(default_factory=set)
 
 
 def roster_grid(*, team, week_start: date) -> RosterGrid:
@@ -226,14 +234,20 @@ def roster_grid(*, team, week_start: date) -> RosterGrid:
     users = {u.pk: u for u in team_members(team)}
     for entry in entries:
         users.setdefault(entry.user_id, entry.user)
-    rows = [(user, [cells.get((user.pk, day)) for day in days]) for user in users.values()]
+    conflicts = roster_conflicts(team=team, week_start=week_start)
+    flagged = {(c.user_id, c.day) for c in conflicts if c.user_id is not None and not c.acknowledged}
+    rows = [
+        (user, [GridCell(day, cells.get((user.pk, day)), (user.pk, day) in flagged) for day in days])
+        for user in users.values()
+    ]
     return RosterGrid(
         team=team,
         week_start=week_start,
         days=days,
         rows=rows,
         shift_types=list(ShiftType.objects.filter(estate_id=team.estate_id, is_active=True)),
-        conflicts=roster_conflicts(team=team, week_start=week_start),
+        conflicts=conflicts,
+        empty_days={c.day for c in conflicts if c.kind == "team_empty"},
     )
 
 

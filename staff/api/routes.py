@@ -1,6 +1,11 @@
+from staff.api.rosters import OnDutyViewSet, RosterEntryViewSet, ShiftTypeViewSet, SwapViewSet
 from staff.api.views import TeamViewSet, ZoneViewSet
 
 ROUTES = [
     ("teams", TeamViewSet, "team"),
     ("zones", ZoneViewSet, "zone"),
+    ("shift-types", ShiftTypeViewSet, "shift-type"),
+    ("roster-entries", RosterEntryViewSet, "roster-entry"),
+    ("shift-swaps", SwapViewSet, "shift-swap"),
+    ("staff/on-duty", OnDutyViewSet, "on-duty"),
 ]
