@@ -120,6 +120,12 @@ _REPLIERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 # Dialling the reporter from a ticket: whoever dispatches it, or the technician it is assigned to.
 _REPORTER_CALLERS = roles(FRONTDESK, TECHNICIAN, SUPERVISOR, MANAGER)
 _STAFF_ADMIN_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+# Rosters (staff/roles.py): every staff member reads the rosters of their estates and asks for
+# swaps (head office reads only); the duty supervisor fills them in and approves swaps; the
+# manager also sets the shift types.
+_ROSTER_READERS = ALL_STAFF
+_ROSTER_KEEPERS = roles(SUPERVISOR, MANAGER)
+_SWAP_ASKERS = all_staff_but(COMPANY)
 # Renovations (renovations/roles.py): every staff role reads renovations (technicians at the
 # gate too); the rest of the file by what each role does in the renovation's life.
 _RENO_READERS = ALL_STAFF
@@ -199,6 +205,15 @@ URLS: dict[str, frozenset[str]] = {
     "staff:training_materials": ALL_STAFF,
     "staff:training_create": roles(SUPERVISOR, MANAGER),
     "staff:training_attendance": roles(SUPERVISOR, MANAGER),
+    "staff:roster": _ROSTER_READERS,  # the grid; only keepers get the selects and the save
+    "staff:roster_save": _ROSTER_KEEPERS,
+    "staff:roster_copy": _ROSTER_KEEPERS,
+    "staff:swaps": _ROSTER_READERS,
+    "staff:swap_new": _SWAP_ASKERS,
+    # Per action the workflow's permission (cancel: the one who asked only); the walk posts "approve".
+    "staff:swap_action": _ROSTER_KEEPERS,
+    "staff:on_duty": _ROSTER_READERS,
+    "staff:zones": _ROSTER_KEEPERS,
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,
@@ -483,6 +498,21 @@ API: dict[str, frozenset[str]] = {
     "training-session.attendance": roles(
         SUPERVISOR, MANAGER
     ),  # KPI readers: every row; anyone else: their own row
+    "shift-type.list": _ROSTER_READERS,
+    "shift-type.retrieve": _ROSTER_READERS,
+    "shift-type.create": roles(MANAGER),
+    "shift-type.partial_update": roles(MANAGER),
+    "roster-entry.list": _ROSTER_READERS,
+    "roster-entry.retrieve": _ROSTER_READERS,
+    "roster-entry.create": _ROSTER_KEEPERS,
+    "roster-entry.partial_update": _ROSTER_KEEPERS,
+    "shift-swap.list": _ROSTER_READERS,
+    "shift-swap.retrieve": _ROSTER_READERS,
+    "shift-swap.create": _SWAP_ASKERS,
+    "shift-swap.approve": _ROSTER_KEEPERS,
+    "shift-swap.reject": _ROSTER_KEEPERS,
+    "shift-swap.cancel": roles(FRONTDESK),  # the one who asked only (in the test world, the front desk)
+    "on-duty.list": _ROSTER_READERS,
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

@@ -21,6 +21,8 @@ from staff import services
 from staff.models import (
     Notification,
     OutboundMessage,
+    ReceptionHours,
+    ShiftType,
     StaffProfile,
     Team,
     TrainingAttendance,
@@ -394,3 +396,31 @@ class TrainingSessionAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Rosters' configuration -------------------------------------------------------------------
+
+
+@admin.register(ShiftType)
+class ShiftTypeAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: an estate's shift types, read when a roster cell is saved (the entry copies
+    the times, so a change here does not rewrite past weeks). The model's clean refuses an end
+    equal to the start; retired by unticking "active", never deleted while rostered (PROTECT)."""
+
+    list_display = ["name", "code", "estate", "hours_label", "is_on_call", "is_active", "sort_order"]
+    list_filter = ["estate", "is_on_call", "is_active"]
+    list_select_related = ["estate"]
+    search_fields = ["name", "code"]
+
+    @admin.display(description=_("hours"))
+    def hours_label(self, obj):
+        return obj.hours_label
+
+
+@admin.register(ReceptionHours)
+class ReceptionHoursAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: when each estate's desk is open, read by the roster's "team left empty"
+    check. One row per estate (a one-to-one); without a row the defaults apply."""
+
+    list_display = ["estate", "weekday_opens", "weekday_closes", "weekend_opens", "weekend_closes"]
+    list_select_related = ["estate"]

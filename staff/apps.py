@@ -16,6 +16,14 @@ def _sync_roles(sender, using="default", apps=None, **kwargs) -> None:
     sync_role_groups(Group, Permission)
 
 
+def _seed_new_estate(sender, instance, created, raw=False, **kwargs) -> None:
+    # A new estate can be rostered at once: it gets the usual shift types and reception hours.
+    if created and not raw:
+        from staff.defaults import ensure_roster_defaults
+
+        ensure_roster_defaults(instance)
+
+
 class StaffConfig(AppConfig):
     name = "staff"
     verbose_name = _("Staff")
@@ -26,4 +34,7 @@ class StaffConfig(AppConfig):
 
         # The kernel's scoping imports no app: it learns where staff work through this provider.
         register_staff_reach(staff_reach)
+        from django.db.models.signals import post_save
+
+        post_save.connect(_seed_new_estate, sender="residents.Estate", dispatch_uid="staff.seed_new_estate")
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="staff.sync_roles")

@@ -8,12 +8,17 @@ later migrations reach their groups.
 from importlib import import_module
 
 from servicecenter.roles import (  # noqa: F401  (ROLE_LABELS, STAFF_ROLES: re-exported for callers)
+    CLERK,
     COMPANY,
+    ENGINEER,
+    FRONTDESK,
+    HOUSEKEEPER,
     MANAGER,
     ROLE_LABELS,
     ROLES,
     STAFF_ROLES,
     SUPERVISOR,
+    TECHNICIAN,
 )
 
 _TRAINING_WRITERS = [
@@ -44,6 +49,40 @@ ROLE_PERMISSIONS = {
 # Every staff member reads their own training record (the sessions they attended or gave).
 for _role in STAFF_ROLES:
     ROLE_PERMISSIONS.setdefault(_role, []).append("staff.view_trainingattendance")
+
+# Rosters: every member of staff reads the rosters of their estates and asks for swaps; the duty
+# supervisor fills in the roster, approves swaps and redraws the zones; the manager also sets
+# the shift types and reception hours.
+_READ_ROSTERS = ["staff.view_rosterentry", "staff.view_shifttype", "staff.view_swaprequest"]
+_ASK_FOR_SWAPS = [*_READ_ROSTERS, "staff.add_swaprequest"]
+_RUN_ROSTERS = [
+    *_ASK_FOR_SWAPS,
+    "staff.add_rosterentry",
+    "staff.change_rosterentry",
+    "staff.delete_rosterentry",
+    "staff.approve_swaprequest",
+    "staff.view_receptionhours",
+    "staff.view_zone",
+    "staff.redraw_zones",
+]
+ROSTER_PERMISSIONS = {
+    FRONTDESK: _ASK_FOR_SWAPS,
+    CLERK: _ASK_FOR_SWAPS,
+    HOUSEKEEPER: _ASK_FOR_SWAPS,
+    TECHNICIAN: _ASK_FOR_SWAPS,
+    ENGINEER: _ASK_FOR_SWAPS,
+    SUPERVISOR: _RUN_ROSTERS,
+    MANAGER: [
+        *_RUN_ROSTERS,
+        "staff.add_shifttype",
+        "staff.change_shifttype",
+        "staff.change_receptionhours",
+    ],
+    COMPANY: [*_READ_ROSTERS, "staff.view_receptionhours"],
+}
+for _role, _perms in ROSTER_PERMISSIONS.items():
+    ROLE_PERMISSIONS.setdefault(_role, [])
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_perms]
 
 APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk"]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views, views_training
+from staff import views, views_rosters, views_training
 
 desk_patterns = [
     path("notifications/", views.notification_list, name="notifications"),
@@ -10,5 +10,13 @@ desk_patterns = [
     path("training/<int:pk>/", views_training.training_detail, name="training_detail"),
     path("training/<int:pk>/attendance/", views_training.training_attendance, name="training_attendance"),
     path("training/<int:pk>/materials/", views_training.training_materials, name="training_materials"),
+    path("rosters/", views_rosters.roster, name="roster"),
+    path("rosters/save/", views_rosters.roster_save, name="roster_save"),
+    path("rosters/copy-last-week/", views_rosters.roster_copy, name="roster_copy"),
+    path("rosters/swaps/", views_rosters.swaps, name="swaps"),
+    path("rosters/swaps/new/", views_rosters.swap_new, name="swap_new"),
+    path("rosters/swaps/<int:pk>/<slug:action>/", views_rosters.swap_action, name="swap_action"),
+    path("rosters/on-duty/", views_rosters.on_duty, name="on_duty"),
+    path("zones/", views_rosters.zone_map, name="zones"),
 ]
 portal_patterns: list = []

@@ -1,3 +1,4 @@
+from staff.api.rosters import OnDutyViewSet, RosterEntryViewSet, ShiftTypeViewSet, SwapViewSet
 from staff.api.training import TrainingSessionViewSet
 from staff.api.views import TeamViewSet, ZoneViewSet
 
@@ -5,4 +6,8 @@ ROUTES = [
     ("teams", TeamViewSet, "team"),
     ("zones", ZoneViewSet, "zone"),
     ("staff/training", TrainingSessionViewSet, "training-session"),
+    ("shift-types", ShiftTypeViewSet, "shift-type"),
+    ("roster-entries", RosterEntryViewSet, "roster-entry"),
+    ("shift-swaps", SwapViewSet, "shift-swap"),
+    ("staff/on-duty", OnDutyViewSet, "on-duty"),
 ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0010_pass_gate_notes'),
-        ('staff', '0006_warranty_team'),
+        ('staff', '0009_roster_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,13 +2,14 @@
 outbound messages); each is imported here so Django finds them and callers say `staff.models.X`."""
 
 from staff.models.base import (  # noqa: F401
-    Team,
+    Notification,
+    NotificationQuerySet,
+    OutboundMessage,
+    OutboundMessageQuerySet,
     StaffProfile,
+    Team,
     Zone,
     ZoneBuilding,
-    NotificationQuerySet,
-    Notification,
-    OutboundMessageQuerySet,
-    OutboundMessage,
 )
+from staff.models.rosters import ReceptionHours, RosterEntry, ShiftType, SwapEvent, SwapRequest  # noqa: F401
 from staff.models.training import TrainingAttendance, TrainingSession  # noqa: F401

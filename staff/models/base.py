@@ -100,6 +100,7 @@ class Zone(models.Model):
         verbose_name = _("zone")
         verbose_name_plural = _("zones")
         ordering = ["estate_id", "name"]
+        permissions = [("redraw_zones", _("Can redraw which buildings each zone covers"))]
         constraints = [models.UniqueConstraint(fields=["estate", "name"], name="zone_name_unique_per_estate")]
 
     def __str__(self) -> str:

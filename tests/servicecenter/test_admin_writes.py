@@ -40,6 +40,8 @@ CONFIGURATION = {
     "tickets.TicketCategory": "categories and SLA targets read by the ticket services; DB constraints hold the rules",
     "tickets.TicketPolicy": "callback and deadline knobs per estate; one row per estate is a DB constraint",
     "residents.Estate": "the company's estates (name, code, address, phone); nothing derived is stored from them",
+    "staff.ShiftType": "each estate's shift types, copied onto a roster entry when it is saved; the model's clean refuses an end equal to the start",
+    "staff.ReceptionHours": "per-estate desk hours read by the roster's team-left-empty check; one row per estate",
     "staff.Team": "an estate's teams (name, kind) that tickets are dispatched to; members join on their profile",
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",

@@ -30,7 +30,8 @@ from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
-from staff.models import Team
+from staff import services_rosters as rosters
+from staff.models import RosterEntry, ShiftType, SwapRequest, Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_id_number, make_staff
 from tests.frontdesk.moveout_helpers import make_moveout
@@ -169,6 +170,26 @@ def _parcel(env: Env, state: str) -> Parcel:
 COLLECTOR_ID = "110101198001010037"
 
 
+def _swap(env: Env, state: str) -> SwapRequest:
+    # The actor asks to give a shift next week to the technician (who covers it): the actor may
+    # then cancel it too, and approving it double-books nobody.
+    day = timezone.localdate() + timedelta(days=7)
+    shift_type = ShiftType.objects.get(estate=env.estate, code="morning")
+    start, end = shift_type.span_on(day)
+    entry = RosterEntry.objects.create(
+        estate=env.estate,
+        team=env.team,
+        user=env.actor,
+        day=day,
+        shift_type=shift_type,
+        starts_at=start,
+        ends_at=end,
+    )
+    return SwapRequest.objects.create(
+        estate=env.estate, requested_by=env.actor, entry=entry, counterpart=env.technician, status=state
+    )
+
+
 def _key_custody(env: Env, state: str):
     # An owner without an ID number on file (returning to them needs no archive check), one named
     # collector whose ID the performer presents, and a storage tag of its own.
@@ -223,6 +244,7 @@ MAKERS = {
     "moveins.MoveIn": _move_in,
     "frontdesk.MoveOut": _moveout,
     "frontdesk.Visitor": _visitor,
+    "staff.SwapRequest": _swap,
     "frontdesk.LostItem": _lost_item,
     "frontdesk.Parcel": _parcel,
     "frontdesk.KeyCustody": _key_custody,
@@ -278,6 +300,9 @@ def _invoices():
 
 
 PERFORMERS = {
+    ("staff.SwapRequest", "approve"): lambda s, u, env: rosters.approve_swap(swap=s, actor=u),
+    ("staff.SwapRequest", "reject"): lambda s, u, env: rosters.reject_swap(swap=s, actor=u, note="人手不足"),
+    ("staff.SwapRequest", "cancel"): lambda s, u, env: rosters.cancel_swap(swap=s, actor=u),
     **{
         ("moveins.MoveIn", name): perform
         for name, perform in {

@@ -23,7 +23,7 @@ from billing.models import Meter, MeterReading, PaymentMethod, Reminder
 from residents import services as residents_services
 from residents.models import Occupancy, Person
 from servicecenter.api_router import router
-from staff.models import Team
+from staff.models import RosterEntry, ShiftType, SwapRequest, Team
 from tests.factories import make_zone
 from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import CallbackFactory, TicketFactory
@@ -451,10 +451,31 @@ def _bill(unit, tag: str, period: date = date(2025, 1, 1)):
     )
 
 
+def _roster_world(*, estate, team, staff: dict) -> dict:
+    """Tomorrow's morning shift of the front desk, who asks the clerk to cover it."""
+    shift_type = ShiftType.objects.get(estate=estate, code="morning")
+    day = timezone.localdate() + timedelta(days=1)
+    starts_at, ends_at = shift_type.span_on(day)
+    entry = RosterEntry.objects.create(
+        estate=estate,
+        team=team,
+        user=staff["frontdesk"],
+        day=day,
+        shift_type=shift_type,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    swap = SwapRequest.objects.create(
+        estate=estate, requested_by=staff["frontdesk"], entry=entry, counterpart=staff["clerk"]
+    )
+    return {"shift_type": shift_type, "roster_entry": entry, "shift_swap": swap}
+
+
 def build_shared(*, estate, staff: dict, world: dict) -> dict:
     """Estate-wide objects of the API: a team, a zone, a callback re-check, an access-log row."""
     team = Team.objects.create(estate=estate, kind=Team.Kind.MAINTENANCE, name="维修组")
     zone = make_zone(estate, staff["housekeeper"], world["unit"].building)
+    rostered = _roster_world(estate=estate, team=team, staff=staff)
     sample = CallbackSample.objects.create(
         estate=estate, month=date(2025, 1, 1), population=1, created_at=timezone.now()
     )
@@ -467,6 +488,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "building": world["unit"].building,
         "team": team,
         "zone": zone,
+        **rostered,
         "callback_review": review,
         "access_log": SensitiveAccessLog.objects.latest("pk"),
         "category": TicketCategory.objects.filter(is_active=True).first(),
@@ -563,6 +585,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "tickets:link_report": {"pk": ("open_ticket", "pk")},
     "tickets:callback_review_record": {"pk": ("callback_review", "pk")},
     "tickets:detail": {"pk": ("ticket", "pk")},
+    "staff:swap_action": {"pk": ("shift_swap", "pk"), "action": ("=", "approve")},
     "tickets:action": {"pk": ("ticket", "pk"), "action": ("=", "reopen")},
     "tickets:comment": {"pk": ("ticket", "pk")},
     "tickets:attach": {"pk": ("ticket", "pk")},
@@ -644,6 +667,9 @@ API_OBJECTS: dict[str, str] = {
     "access-log": "access_log",
     "team": "team",
     "zone": "zone",
+    "shift-type": "shift_type",
+    "roster-entry": "roster_entry",
+    "shift-swap": "shift_swap",
     "ticket": "ticket",
     "ticket-category": "category",
     "callback": "callback",
