@@ -8,12 +8,17 @@ later migrations reach their groups.
 from importlib import import_module
 
 from servicecenter.roles import (  # noqa: F401  (ROLE_LABELS, STAFF_ROLES: re-exported for callers)
+    CLERK,
     COMPANY,
+    ENGINEER,
+    FRONTDESK,
+    HOUSEKEEPER,
     MANAGER,
     ROLE_LABELS,
     ROLES,
     STAFF_ROLES,
     SUPERVISOR,
+    TECHNICIAN,
 )
 
 ROLE_PERMISSIONS = {
@@ -33,6 +38,22 @@ ROLE_PERMISSIONS = {
     ],
     COMPANY: ["staff.view_all_estates", "staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
 }
+
+# Shift handovers (交接班) and attendance (考勤): every estate staff member writes and acknowledges
+# handovers and clocks in; the supervisor and the manager read everyone's attendance and flags.
+_SHIFT_WORKERS = (FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, ENGINEER, SUPERVISOR, MANAGER)
+for _role in _SHIFT_WORKERS:
+    ROLE_PERMISSIONS.setdefault(_role, []).extend(
+        [
+            "staff.view_shifthandover",
+            "staff.add_shifthandover",
+            "staff.change_shifthandover",
+            "staff.add_attendancerecord",
+        ]
+    )
+for _role in (SUPERVISOR, MANAGER):
+    ROLE_PERMISSIONS[_role].append("staff.view_attendancerecord")
+ROLE_PERMISSIONS[MANAGER] += ["staff.view_estatestaffsettings", "staff.change_estatestaffsettings"]
 
 APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk"]
 
