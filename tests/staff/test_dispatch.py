@@ -106,7 +106,9 @@ def test_team_only_mode_sends_no_on_call_dispatch(users, unit_a, maintenance, me
     assert not Notification.objects.filter(kind="ticket_on_call").exists()
     # The whole team is still alerted, and an emergency is not held back by quiet hours either.
     assert Notification.objects.filter(kind="ticket_emergency").count() == 3
-    assert OutboundMessage.objects.get(notification__recipient=members["zhao"]).not_before == at(MONDAY, 23, 30)
+    assert OutboundMessage.objects.get(notification__recipient=members["zhao"]).not_before == at(
+        MONDAY, 23, 30
+    )
 
 
 def test_the_estate_wide_on_call_person_covers_a_team_without_one(
