@@ -187,6 +187,15 @@ URLS: dict[str, frozenset[str]] = {
     "home": AUTHENTICATED,  # staff dashboard; residents are sent to the portal
     "staff:notifications": AUTHENTICATED,  # one's own notifications only
     "staff:notifications_read": AUTHENTICATED,
+    # shift handovers (交接班) and attendance (考勤): staff/roles.py
+    "staff:handover_teams": ALL_STAFF,  # the company reads, never writes
+    "staff:handover_list": ALL_STAFF,
+    "staff:handover_acknowledge": all_staff_but(COMPANY),  # never the writer; once
+    "staff:attendance_clock": all_staff_but(COMPANY),  # one's own clock-ins
+    "staff:attendance_clock_in": all_staff_but(COMPANY),
+    "staff:attendance_clock_out": all_staff_but(COMPANY),
+    "staff:attendance_flags": roles(SUPERVISOR, MANAGER, COMPANY),
+    "staff:attendance_export": roles(SUPERVISOR, MANAGER, COMPANY),
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,
@@ -464,6 +473,16 @@ API: dict[str, frozenset[str]] = {
     "team.retrieve": _STAFF_ADMIN_READERS,
     "zone.list": _STAFF_ADMIN_READERS,
     "zone.retrieve": _STAFF_ADMIN_READERS,
+    "shift-handover.list": ALL_STAFF,
+    "shift-handover.retrieve": ALL_STAFF,
+    "shift-handover.create": all_staff_but(COMPANY),
+    "shift-handover.acknowledge": all_staff_but(COMPANY),
+    "attendance.list": roles(SUPERVISOR, MANAGER, COMPANY),
+    "attendance.retrieve": roles(SUPERVISOR, MANAGER, COMPANY),
+    "attendance.absences": roles(SUPERVISOR, MANAGER, COMPANY),
+    "attendance.clock_in": all_staff_but(COMPANY),  # for oneself only
+    "attendance.clock_out": all_staff_but(COMPANY),
+    "attendance.mine": all_staff_but(COMPANY),
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

@@ -451,6 +451,16 @@ def _bill(unit, tag: str, period: date = date(2025, 1, 1)):
     )
 
 
+def _attendance_world(estate, staff: dict, team) -> dict:
+    """A handover written by the housekeeper (everyone else may acknowledge it once) and an
+    unrostered clock-in of the technician."""
+    from staff import services_attendance
+
+    handover = services_attendance.write_handover(team=team, actor=staff["housekeeper"], notes="水表间未锁")
+    record = services_attendance.clock_in(user=staff["technician"], estate=estate)
+    return {"shift_handover": handover, "attendance_record": record}
+
+
 def build_shared(*, estate, staff: dict, world: dict) -> dict:
     """Estate-wide objects of the API: a team, a zone, a callback re-check, an access-log row."""
     team = Team.objects.create(estate=estate, kind=Team.Kind.MAINTENANCE, name="维修组")
@@ -467,6 +477,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "building": world["unit"].building,
         "team": team,
         "zone": zone,
+        **_attendance_world(estate, staff, team),
         "callback_review": review,
         "access_log": SensitiveAccessLog.objects.latest("pk"),
         "category": TicketCategory.objects.filter(is_active=True).first(),
@@ -505,6 +516,9 @@ def _movein_batch_world(estate) -> dict:
 # URL name -> {argument: (object key, attribute)}. Keys are looked up in the unit world first,
 # then in the shared objects; a literal is given as ("=", value).
 URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
+    # staff: shift handovers
+    "staff:handover_list": {"team_id": ("team", "pk")},
+    "staff:handover_acknowledge": {"pk": ("shift_handover", "pk")},
     # billing desk
     "billing:payment_detail": {"pk": ("payment", "pk")},
     "billing:receipt": {"pk": ("payment", "pk")},
@@ -619,6 +633,8 @@ API_OBJECTS: dict[str, str] = {
     "access-log": "access_log",
     "team": "team",
     "zone": "zone",
+    "shift-handover": "shift_handover",
+    "attendance": "attendance_record",
     "ticket": "ticket",
     "ticket-category": "category",
     "callback": "callback",
