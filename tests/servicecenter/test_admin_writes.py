@@ -40,6 +40,7 @@ CONFIGURATION = {
     "tickets.TicketCategory": "categories and SLA targets read by the ticket services; DB constraints hold the rules",
     "tickets.TicketPolicy": "callback and deadline knobs per estate; one row per estate is a DB constraint",
     "residents.Estate": "the company's estates (name, code, address, phone); nothing derived is stored from them",
+    "staff.EstateStaffSettings": "per-estate dispatch mode (team only, or team and on-duty member) and lateness grace, read when a ticket is registered or someone clocks in",
     "staff.Team": "an estate's teams (name, kind) that tickets are dispatched to; members join on their profile",
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",
