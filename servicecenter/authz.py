@@ -214,6 +214,15 @@ URLS: dict[str, frozenset[str]] = {
     "staff:swap_action": _ROSTER_KEEPERS,
     "staff:on_duty": _ROSTER_READERS,
     "staff:zones": _ROSTER_KEEPERS,
+    # shift handovers (交接班) and attendance (考勤): staff/roles.py
+    "staff:handover_teams": ALL_STAFF,  # the company reads, never writes
+    "staff:handover_list": ALL_STAFF,
+    "staff:handover_acknowledge": all_staff_but(COMPANY),  # never the writer; once
+    "staff:attendance_clock": all_staff_but(COMPANY),  # one's own clock-ins
+    "staff:attendance_clock_in": all_staff_but(COMPANY),
+    "staff:attendance_clock_out": all_staff_but(COMPANY),
+    "staff:attendance_flags": roles(SUPERVISOR, MANAGER, COMPANY),
+    "staff:attendance_export": roles(SUPERVISOR, MANAGER, COMPANY),
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,
@@ -513,6 +522,16 @@ API: dict[str, frozenset[str]] = {
     "shift-swap.reject": _ROSTER_KEEPERS,
     "shift-swap.cancel": roles(FRONTDESK),  # the one who asked only (in the test world, the front desk)
     "on-duty.list": _ROSTER_READERS,
+    "shift-handover.list": ALL_STAFF,
+    "shift-handover.retrieve": ALL_STAFF,
+    "shift-handover.create": all_staff_but(COMPANY),
+    "shift-handover.acknowledge": all_staff_but(COMPANY),
+    "attendance.list": roles(SUPERVISOR, MANAGER, COMPANY),
+    "attendance.retrieve": roles(SUPERVISOR, MANAGER, COMPANY),
+    "attendance.absences": roles(SUPERVISOR, MANAGER, COMPANY),
+    "attendance.clock_in": all_staff_but(COMPANY),  # for oneself only
+    "attendance.clock_out": all_staff_but(COMPANY),
+    "attendance.mine": all_staff_but(COMPANY),
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

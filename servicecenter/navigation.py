@@ -62,6 +62,11 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Gate check"), "passes:verify", "residents.verify_pass"),
     NavItem(pgettext_lazy("menu", "Passes"), "passes:list", "residents.view_pass"),
     NavItem(pgettext_lazy("menu", "Access log"), "residents:access_log", "residents.view_sensitiveaccesslog"),
+    NavItem(pgettext_lazy("menu", "Shift handovers"), "staff:handover_teams", "staff.view_shifthandover"),
+    NavItem(pgettext_lazy("menu", "Clock in"), "staff:attendance_clock", "staff.add_attendancerecord"),
+    NavItem(
+        pgettext_lazy("menu", "Attendance flags"), "staff:attendance_flags", "staff.view_attendancerecord"
+    ),
 ]
 
 

@@ -19,9 +19,12 @@ from servicecenter.roles import HOUSEKEEPER
 from servicecenter.scoping import access_for
 from staff import services
 from staff.models import (
+    AttendanceRecord,
+    EstateStaffSettings,
     Notification,
     OutboundMessage,
     ReceptionHours,
+    ShiftHandover,
     ShiftType,
     StaffProfile,
     Team,
@@ -424,3 +427,31 @@ class ReceptionHoursAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
     list_display = ["estate", "weekday_opens", "weekday_closes", "weekend_opens", "weekend_closes"]
     list_select_related = ["estate"]
+
+
+# --- dispatch settings, handovers and attendance (#13) ------------------------------------------
+
+
+@admin.register(EstateStaffSettings)
+class EstateStaffSettingsAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: whether an estate dispatches new tickets to the on-duty member or only to
+    the team, and the lateness grace; read by tickets' dispatch and staff.services_attendance."""
+
+    list_display = ["estate", "dispatch_mode", "late_grace_minutes"]
+    list_select_related = ["estate"]
+
+
+@admin.register(ShiftHandover)
+class ShiftHandoverAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["team", "written_by", "written_at", "acknowledged_by", "acknowledged_at"]
+    list_filter = ["estate", ("acknowledged_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["team", "written_by", "acknowledged_by"]
+    date_hierarchy = "written_at"
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "clock_in_at", "clock_out_at", "is_late", "left_early", "is_unrostered"]
+    list_filter = ["estate", "is_late", "left_early", "is_unrostered"]
+    list_select_related = ["user"]
+    date_hierarchy = "clock_in_at"

@@ -84,6 +84,22 @@ for _role, _perms in ROSTER_PERMISSIONS.items():
     ROLE_PERMISSIONS.setdefault(_role, [])
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_perms]
 
+# Shift handovers (交接班) and attendance (考勤): every estate staff member writes and acknowledges
+# handovers and clocks in; the supervisor and the manager read everyone's attendance and flags.
+_SHIFT_WORKERS = (FRONTDESK, CLERK, HOUSEKEEPER, TECHNICIAN, ENGINEER, SUPERVISOR, MANAGER)
+for _role in _SHIFT_WORKERS:
+    ROLE_PERMISSIONS.setdefault(_role, []).extend(
+        [
+            "staff.view_shifthandover",
+            "staff.add_shifthandover",
+            "staff.change_shifthandover",
+            "staff.add_attendancerecord",
+        ]
+    )
+for _role in (SUPERVISOR, MANAGER):
+    ROLE_PERMISSIONS[_role].append("staff.view_attendancerecord")
+ROLE_PERMISSIONS[MANAGER] += ["staff.view_estatestaffsettings", "staff.change_estatestaffsettings"]
+
 APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk"]
 
 

@@ -45,6 +45,12 @@ def next_allowed_sms_time(moment: datetime) -> datetime:
     return release
 
 
+def _earliest_send(*, channel: str, moment: datetime, ignores_quiet_hours: bool = False) -> datetime:
+    if channel == OutboundMessage.Channel.SMS and not ignores_quiet_hours:
+        return next_allowed_sms_time(moment)
+    return moment
+
+
 def notify(
     *,
     recipients: Iterable,
@@ -55,12 +61,14 @@ def notify(
     estate=None,
     channels: Iterable[str] = (),
     dedupe_key: str | None = None,
+    ignores_quiet_hours: bool = False,
     now: datetime | None = None,
 ) -> list[Notification]:
     """Notify users in-app and, where asked, by SMS/e-mail.
 
     `dedupe_key` makes the call idempotent per recipient: a task that runs twice notifies once.
-    Outbound messages are rows delivered by a periodic sweep, after quiet hours for SMS.
+    Outbound messages are rows delivered by a periodic sweep, after quiet hours for SMS unless
+    `ignores_quiet_hours` (emergencies: a burst pipe at 2 a.m. cannot wait for the morning).
     """
     now = now or timezone.now()
     created: list[Notification] = []
@@ -84,7 +92,7 @@ def notify(
             address = _address_for(user, channel)
             if not address:
                 continue
-            not_before = next_allowed_sms_time(now) if channel == OutboundMessage.Channel.SMS else now
+            not_before = _earliest_send(channel=channel, moment=now, ignores_quiet_hours=ignores_quiet_hours)
             outbound.append(
                 OutboundMessage(
                     notification=notification,
@@ -93,6 +101,7 @@ def notify(
                     subject=title,
                     body=body or title,
                     not_before=not_before,
+                    ignores_quiet_hours=ignores_quiet_hours,
                 )
             )
         OutboundMessage.objects.bulk_create(outbound)
@@ -163,7 +172,11 @@ def _claim_due_message(*, now: datetime) -> OutboundMessage | None:
                 claim_token=message.claim_token,
                 attempts=message.attempts,
             )
-            if message.channel == OutboundMessage.Channel.SMS and next_allowed_sms_time(now) > now:
+            if (
+                message.channel == OutboundMessage.Channel.SMS
+                and not message.ignores_quiet_hours
+                and next_allowed_sms_time(now) > now
+            ):
                 # Due before quiet hours began (a retry, an expired claim, a manual retry): wait.
                 unchanged.update(
                     status=OutboundMessage.Status.PENDING,
@@ -243,8 +256,9 @@ def _record_delivery_failure(*, message: OutboundMessage, error: str, now: datet
         _ring_delivery_failure_bell(message=current, now=now)
         return
     retry_at = now + retry_delay(attempts=current.attempts)
-    if current.channel == OutboundMessage.Channel.SMS:
-        retry_at = next_allowed_sms_time(retry_at)
+    retry_at = _earliest_send(
+        channel=current.channel, moment=retry_at, ignores_quiet_hours=current.ignores_quiet_hours
+    )
     current.status = OutboundMessage.Status.PENDING
     current.not_before = retry_at
     current.save(update_fields=["status", "not_before", "last_error", "leased_until", "claim_token"])
@@ -306,8 +320,8 @@ def retry_failed_messages(*, messages: Iterable[OutboundMessage], actor, now: da
         message.status = OutboundMessage.Status.PENDING
         message.attempts = 0
         message.failed_at = None
-        message.not_before = (
-            next_allowed_sms_time(now) if message.channel == OutboundMessage.Channel.SMS else now
+        message.not_before = _earliest_send(
+            channel=message.channel, moment=now, ignores_quiet_hours=message.ignores_quiet_hours
         )
         message.save(update_fields=["status", "attempts", "failed_at", "not_before"])
         requeued += 1

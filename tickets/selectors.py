@@ -136,6 +136,18 @@ def team_member_users(team_id: int | None) -> list:
     return list(User.objects.filter(staff_profile__team_id=team_id, is_active=True))
 
 
+def open_tickets_of_team(*, team_id: int, limit: int = 200) -> list[tuple[int, str, str]]:
+    """(id, number, first words) of a team's open tickets, oldest first: what a shift handover
+    (staff.services_attendance.write_handover) may pick from."""
+    rows = (
+        Ticket.objects.open()
+        .filter(team_id=team_id)
+        .order_by("created_at", "pk")
+        .values_list("pk", "number", "description")[:limit]
+    )
+    return [(pk, number, description[:80]) for pk, number, description in rows]
+
+
 def estate_users_with_role(*, estate_id: int, role: str) -> list:
     return list(
         User.objects.filter(staff_profile__estates=estate_id, groups__name=role, is_active=True).distinct()

@@ -1,3 +1,4 @@
+from staff.api.attendance import AttendanceViewSet, HandoverViewSet
 from staff.api.rosters import OnDutyViewSet, RosterEntryViewSet, ShiftTypeViewSet, SwapViewSet
 from staff.api.training import TrainingSessionViewSet
 from staff.api.views import TeamViewSet, ZoneViewSet
@@ -10,4 +11,6 @@ ROUTES = [
     ("roster-entries", RosterEntryViewSet, "roster-entry"),
     ("shift-swaps", SwapViewSet, "shift-swap"),
     ("staff/on-duty", OnDutyViewSet, "on-duty"),
+    ("shift-handovers", HandoverViewSet, "shift-handover"),
+    ("attendance", AttendanceViewSet, "attendance"),
 ]

@@ -1,6 +1,12 @@
 """The staff app's models, one module per area (`base`: teams, profiles, zones, notifications,
 outbound messages); each is imported here so Django finds them and callers say `staff.models.X`."""
 
+from staff.models.attendance import (  # noqa: F401
+    AttendanceRecord,
+    EstateStaffSettings,
+    HandoverTicket,
+    ShiftHandover,
+)
 from staff.models.base import (  # noqa: F401
     Notification,
     NotificationQuerySet,

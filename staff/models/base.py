@@ -212,6 +212,8 @@ class OutboundMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("message"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # An emergency reaches the on-call person at night: quiet hours do not hold it back.
+    ignores_quiet_hours = models.BooleanField(_("sent even in quiet hours"), default=False)
     # For a pending message: the earliest time of its next attempt (quiet hours, backoff).
     not_before = models.DateTimeField(_("next attempt at"), db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -42,6 +42,7 @@ CONFIGURATION = {
     "residents.Estate": "the company's estates (name, code, address, phone); nothing derived is stored from them",
     "staff.ShiftType": "each estate's shift types, copied onto a roster entry when it is saved; the model's clean refuses an end equal to the start",
     "staff.ReceptionHours": "per-estate desk hours read by the roster's team-left-empty check; one row per estate",
+    "staff.EstateStaffSettings": "per-estate dispatch mode (team only, or team and on-duty member) and lateness grace, read when a ticket is registered or someone clocks in",
     "staff.Team": "an estate's teams (name, kind) that tickets are dispatched to; members join on their profile",
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",

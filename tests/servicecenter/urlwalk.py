@@ -471,6 +471,16 @@ def _roster_world(*, estate, team, staff: dict) -> dict:
     return {"shift_type": shift_type, "roster_entry": entry, "shift_swap": swap}
 
 
+def _attendance_world(estate, staff: dict, team) -> dict:
+    """A handover written by the housekeeper (everyone else may acknowledge it once) and an
+    unrostered clock-in of the technician."""
+    from staff import services_attendance
+
+    handover = services_attendance.write_handover(team=team, actor=staff["housekeeper"], notes="水表间未锁")
+    record = services_attendance.clock_in(user=staff["technician"], estate=estate)
+    return {"shift_handover": handover, "attendance_record": record}
+
+
 def build_shared(*, estate, staff: dict, world: dict) -> dict:
     """Estate-wide objects of the API: a team, a zone, a callback re-check, an access-log row."""
     team = Team.objects.create(estate=estate, kind=Team.Kind.MAINTENANCE, name="维修组")
@@ -489,6 +499,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "team": team,
         "zone": zone,
         **rostered,
+        **_attendance_world(estate, staff, team),
         "callback_review": review,
         "access_log": SensitiveAccessLog.objects.latest("pk"),
         "category": TicketCategory.objects.filter(is_active=True).first(),
@@ -546,6 +557,9 @@ def _movein_batch_world(estate) -> dict:
 # URL name -> {argument: (object key, attribute)}. Keys are looked up in the unit world first,
 # then in the shared objects; a literal is given as ("=", value).
 URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
+    # staff: shift handovers
+    "staff:handover_list": {"team_id": ("team", "pk")},
+    "staff:handover_acknowledge": {"pk": ("shift_handover", "pk")},
     # billing desk
     "billing:payment_detail": {"pk": ("payment", "pk")},
     "staff:training_detail": {"pk": ("training_session", "pk")},
@@ -670,6 +684,8 @@ API_OBJECTS: dict[str, str] = {
     "shift-type": "shift_type",
     "roster-entry": "roster_entry",
     "shift-swap": "shift_swap",
+    "shift-handover": "shift_handover",
+    "attendance": "attendance_record",
     "ticket": "ticket",
     "ticket-category": "category",
     "callback": "callback",

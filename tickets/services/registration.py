@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,8 +23,10 @@ from servicecenter.scoping import access_for
 from servicecenter.sequences import bump_counter
 from servicecenter.tasking import enqueue_after_commit
 from servicecenter.validators import normalize_phone
-from staff.models import Team
+from staff.models import EstateStaffSettings, Team
 from staff.selectors import team_of_kind
+from staff.selectors_attendance import dispatch_mode_of
+from staff.selectors_rosters import on_call, on_duty
 from staff.services import notify
 from tickets import sla
 from tickets.models import (
@@ -73,6 +77,44 @@ def dispatch_team(*, estate, category: TicketCategory) -> Team | None:
     return team_of_kind(estate=estate, kind=category.team_kind) or team_of_kind(
         estate=estate, kind=Team.Kind.CUSTOMER_SERVICE
     )
+
+
+@dataclass(frozen=True)
+class MemberChoice:
+    """Who a new ticket goes to inside its team, and whether that person is on call (an emergency
+    outside the team's shifts), in which case they are told at once."""
+
+    user: object
+    is_on_call: bool
+
+
+def dispatch_member(*, estate, team: Team | None, priority: str, now: datetime) -> MemberChoice | None:
+    """The person in `team` a new ticket goes to, when the estate dispatches to members.
+
+    The on-duty member of the team with the fewest open tickets (ties: the lowest id, so the
+    choice is repeatable); an emergency or urgent request while nobody of the team is on duty
+    goes to the team's on-call person, else the estate's; anything else waits in the team queue.
+    """
+    if team is None or dispatch_mode_of(estate) != EstateStaffSettings.DispatchMode.TEAM_AND_MEMBER:
+        return None
+    on_duty_users = {entry.user_id: entry.user for entry in on_duty(estate=estate, at=now, team=team)}
+    if on_duty_users:
+        load = dict(
+            Ticket.objects.open()
+            .filter(estate=estate, assignee_id__in=on_duty_users)
+            .values("assignee_id")
+            .annotate(count=Count("pk"))
+            .values_list("assignee_id", "count")
+        )
+        chosen = min(on_duty_users, key=lambda user_id: (load.get(user_id, 0), user_id))
+        return MemberChoice(user=on_duty_users[chosen], is_on_call=False)
+    if priority not in (Ticket.Priority.EMERGENCY, Ticket.Priority.URGENT):
+        return None
+    on_call_entries = on_call(estate=estate, at=now, team=team) or on_call(estate=estate, at=now)
+    if not on_call_entries:
+        return None
+    first = min(on_call_entries, key=lambda entry: (entry.starts_at, entry.user_id))
+    return MemberChoice(user=first.user, is_on_call=True)
 
 
 def _validate_price(is_paid_service: bool, service_price) -> Decimal | None:
@@ -393,11 +435,31 @@ def register_ticket(
     )
     for uploaded in attachments:
         add_attachment(ticket=ticket, actor=actor, uploaded=uploaded, now=now)
+    member = None
     if assignee is not None:
         ticket = assign_ticket(ticket=ticket, actor=actor, assignee=assignee, team=team, now=now)
+    else:
+        member = dispatch_member(estate=estate, team=ticket.team, priority=priority, now=now)
+        if member is not None:
+            # The system dispatches (no actor): the registrar may be a resident on the portal.
+            ticket = assign_ticket(ticket=ticket, actor=None, assignee=member.user, team=ticket.team, now=now)
     if is_major:
         escalate_ticket(ticket=ticket, kind=EscalationKind.MAJOR_COMPLAINT, now=now)
-    if priority == Ticket.Priority.EMERGENCY and assignee is None and ticket.team_id:
+    if member is not None and member.is_on_call:
+        notify(
+            recipients=[member.user],
+            kind="ticket_on_call",
+            title=_("On call: emergency %(number)s: %(category)s")
+            % {"number": ticket.number, "category": category},
+            body=f"{ticket.place}: {description[:200]}",
+            url=ticket_url(ticket),
+            estate=estate,
+            channels=("sms",),
+            ignores_quiet_hours=True,
+            dedupe_key=f"ticket:{ticket.pk}:on_call",
+            now=now,
+        )
+    elif priority == Ticket.Priority.EMERGENCY and assignee is None and ticket.team_id:
         notify(
             recipients=team_member_users(ticket.team_id),
             kind="ticket_emergency",
@@ -406,6 +468,7 @@ def register_ticket(
             url=ticket_url(ticket),
             estate=estate,
             channels=("sms",),
+            ignores_quiet_hours=True,
             dedupe_key=f"ticket:{ticket.pk}:emergency",
             now=now,
         )

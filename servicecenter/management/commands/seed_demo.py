@@ -16,6 +16,8 @@ MORE_DEMO_MODULES = (
     "frontdesk.demo_keys",
     "frontdesk.demo_moveouts",
     "staff.demo_rosters",
+    # staff.demo_attendance needs the roster demo's entries: keep it after staff.demo_rosters.
+    "staff.demo_attendance",
     "staff.demo_training",
 )
 LOGIN_ROLES = [
