@@ -7,14 +7,20 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from servicecenter.periods import month_bounds
 from staff.models import AttendanceRecord, EstateStaffSettings, RosterEntry, ShiftHandover, StaffProfile, Team
 
-# Staff sits below tickets and may not import them; the tickets app answers "which tickets of this
-# team are open" through this selector, named here the way tasks are named for Celery.
-OPEN_TICKETS_OF_TEAM = "tickets.selectors.open_tickets_of_team"
+# Staff sits below tickets and may not import them: the tickets app registers the function that
+# answers "which tickets of this team are open" from its AppConfig.ready() (a provider, the way
+# the kernel asks apps for answers).
+_open_tickets_of_team = None
+
+
+def register_open_tickets_provider(provider) -> None:
+    """`provider(team_id=...)` -> [(id, number, summary)] of the team's open tickets."""
+    global _open_tickets_of_team
+    _open_tickets_of_team = provider
 
 
 def settings_of(estate) -> EstateStaffSettings:
@@ -29,7 +35,9 @@ def dispatch_mode_of(estate) -> str:
 
 def handover_ticket_choices(*, team: Team) -> list[tuple[int, str, str]]:
     """(id, number, summary) of the team's open tickets, for the outgoing shift to pick from."""
-    return import_string(OPEN_TICKETS_OF_TEAM)(team_id=team.pk)
+    if _open_tickets_of_team is None:
+        return []
+    return _open_tickets_of_team(team_id=team.pk)
 
 
 def handovers_for(user, *, team: Team | None = None) -> QuerySet[ShiftHandover]:

@@ -8,7 +8,11 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from servicecenter.panels import register_portal_panel, register_unit_panel
+        from staff.selectors_attendance import register_open_tickets_provider
         from tickets import panels
+        from tickets.selectors import open_tickets_of_team
+
+        register_open_tickets_provider(open_tickets_of_team)
 
         register_unit_panel(
             order=20,
