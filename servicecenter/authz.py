@@ -120,6 +120,8 @@ _REPLIERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 # Dialling the reporter from a ticket: whoever dispatches it, or the technician it is assigned to.
 _REPORTER_CALLERS = roles(FRONTDESK, TECHNICIAN, SUPERVISOR, MANAGER)
 _STAFF_ADMIN_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+_QUALITY_READERS = roles(SUPERVISOR, MANAGER, COMPANY)  # inspections, orders, incidents, drills
+_QUALITY_INSPECTORS = roles(SUPERVISOR, MANAGER)
 # Renovations (renovations/roles.py): every staff role reads renovations (technicians at the
 # gate too); the rest of the file by what each role does in the renovation's life.
 _RENO_READERS = ALL_STAFF
@@ -464,6 +466,26 @@ API: dict[str, frozenset[str]] = {
     "team.retrieve": _STAFF_ADMIN_READERS,
     "zone.list": _STAFF_ADMIN_READERS,
     "zone.retrieve": _STAFF_ADMIN_READERS,
+    # quality supervision and incidents (staff/roles.py): supervisors and managers; the company reads
+    "inspection-checklist.list": _QUALITY_READERS,
+    "inspection-checklist.retrieve": _QUALITY_READERS,
+    "quality-inspection.list": _QUALITY_READERS,
+    "quality-inspection.retrieve": _QUALITY_READERS,
+    "quality-inspection.create": _QUALITY_INSPECTORS,
+    "rectification-order.list": _QUALITY_READERS,
+    "rectification-order.retrieve": _QUALITY_READERS,
+    "rectification-order.create": _QUALITY_INSPECTORS,
+    "rectification-order.rectify": _QUALITY_INSPECTORS,
+    "rectification-order.verify": _QUALITY_INSPECTORS,
+    "rectification-order.send_back": _QUALITY_INSPECTORS,
+    "incident.list": _QUALITY_READERS,
+    "incident.retrieve": _QUALITY_READERS,
+    "incident.create": _QUALITY_INSPECTORS,
+    "incident.timeline": _QUALITY_INSPECTORS,
+    "drill.list": _QUALITY_READERS,
+    "drill.retrieve": _QUALITY_READERS,
+    "drill.create": _QUALITY_INSPECTORS,
+    "drill.held": _QUALITY_INSPECTORS,
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

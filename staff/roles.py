@@ -17,7 +17,25 @@ from servicecenter.roles import (  # noqa: F401  (ROLE_LABELS, STAFF_ROLES: re-e
 )
 
 ROLE_PERMISSIONS = {
-    SUPERVISOR: ["staff.view_team", "staff.view_staffprofile", "staff.view_zone"],
+    SUPERVISOR: [
+        "staff.view_team",
+        "staff.view_staffprofile",
+        "staff.view_zone",
+        # Quality supervision and incidents (现场主任/品质).
+        "staff.view_inspectionchecklist",
+        "staff.view_qualityinspection",
+        "staff.inspect_quality",
+        "staff.view_rectificationorder",
+        "staff.rectify_rectificationorder",
+        "staff.verify_rectificationorder",
+        "staff.view_correctiveaction",
+        "staff.view_incident",
+        "staff.add_incident",
+        "staff.change_incident",
+        "staff.view_drill",
+        "staff.add_drill",
+        "staff.change_drill",
+    ],
     MANAGER: [
         "staff.view_team",
         "staff.add_team",
@@ -27,6 +45,25 @@ ROLE_PERMISSIONS = {
         "staff.view_zone",
         "staff.add_zone",
         "staff.change_zone",
+        "staff.view_inspectionchecklist",
+        "staff.view_qualityinspection",
+        "staff.inspect_quality",
+        "staff.view_rectificationorder",
+        "staff.rectify_rectificationorder",
+        "staff.verify_rectificationorder",
+        "staff.view_correctiveaction",
+        "staff.view_incident",
+        "staff.add_incident",
+        "staff.change_incident",
+        "staff.view_drill",
+        "staff.add_drill",
+        "staff.change_drill",
+        # The checklists are configuration (admin).
+        "staff.add_inspectionchecklist",
+        "staff.change_inspectionchecklist",
+        "staff.add_inspectionchecklistitem",
+        "staff.change_inspectionchecklistitem",
+        "staff.view_inspectionchecklistitem",
         # Unlocking a login blocked by too many failures = deleting its access attempts (admin).
         "axes.view_accessattempt",
         "axes.delete_accessattempt",

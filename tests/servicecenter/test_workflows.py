@@ -30,6 +30,7 @@ from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
+from staff import services_quality as staff_quality
 from staff.models import Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_id_number, make_staff
@@ -37,6 +38,7 @@ from tests.frontdesk.moveout_helpers import make_moveout
 from tests.moveins.factories import MoveInFactory
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
+from tests.staff.quality_helpers import make_order
 from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import TicketFactory
 from tickets import services as tickets
@@ -233,6 +235,9 @@ MAKERS = {
     "billing.payment": _payment,
     "renovations.Renovation": _renovation,
     "renovations.Violation": _violation,
+    "staff.RectificationOrder": lambda env, state: make_order(
+        team=env.team, inspector=env.actor, status=state
+    ),
 }
 # Actions whose rules one object per state cannot all satisfy at once (send_to_engineering and
 # send_to_manager share a state with opposite rules; issue_permit needs the agreement that
@@ -278,6 +283,15 @@ def _invoices():
 
 
 PERFORMERS = {
+    ("staff.RectificationOrder", "rectify"): lambda o, u, env: staff_quality.report_rectified(
+        order=o, actor=u
+    ),
+    ("staff.RectificationOrder", "verify"): lambda o, u, env: staff_quality.verify_rectification(
+        order=o, actor=u
+    ),
+    ("staff.RectificationOrder", "send_back"): lambda o, u, env: staff_quality.send_back_rectification(
+        order=o, actor=u, note="仍有积水"
+    ),
     **{
         ("moveins.MoveIn", name): perform
         for name, perform in {
