@@ -18,7 +18,16 @@ from servicecenter.phones import phone_q, phone_search_digits
 from servicecenter.roles import HOUSEKEEPER
 from servicecenter.scoping import access_for
 from staff import services
-from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
+from staff.models import (
+    InspectionChecklist,
+    InspectionChecklistItem,
+    Notification,
+    OutboundMessage,
+    StaffProfile,
+    Team,
+    Zone,
+    ZoneBuilding,
+)
 
 
 @admin.register(Team)
@@ -350,3 +359,21 @@ class ScopedAccessAttemptAdmin(AccessAttemptAdmin):
 
 admin.site.register(AccessAttempt, ScopedAccessAttemptAdmin)
 admin.site.register(AccessLog, AccessLogAdmin)
+
+
+class InspectionChecklistItemInline(admin.TabularInline):
+    model = InspectionChecklistItem
+    fields = ["text", "sort_order", "is_active"]
+    extra = 0
+
+
+@admin.register(InspectionChecklist)
+class InspectionChecklistAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: each estate's quality checklists per team kind (seeded with defaults by
+    services_quality.ensure_default_checklists); items are retired, never deleted once judged."""
+
+    list_display = ["name", "team_kind", "estate", "is_active"]
+    list_filter = ["team_kind", "is_active", "estate"]
+    list_select_related = ["estate"]
+    search_fields = ["name", "estate__name"]
+    inlines = [InspectionChecklistItemInline]

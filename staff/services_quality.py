@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,10 +126,8 @@ def record_inspection(
             if photo:
                 try:
                     stored, content_type = prepare_upload(photo, allowed=PHOTO_TYPES)
-                except Exception as error:  # the upload checks raise ValidationError
-                    raise DomainError(
-                        " ".join(getattr(error, "messages", [str(error)])), code="bad_photo"
-                    ) from None
+                except ValidationError as error:
+                    raise DomainError(" ".join(error.messages), code="bad_photo") from None
                 finding.photo.save(stored.name, stored, save=False)
                 finding.photo_content_type = content_type
         finding.save()

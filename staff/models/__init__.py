@@ -11,5 +11,13 @@ from staff.models.base import (  # noqa: F401
     OutboundMessageQuerySet,
     OutboundMessage,
 )
-from staff.models.quality import InspectionChecklist, InspectionChecklistItem, QualityInspection, Finding, RectificationOrder, RectificationOrderEvent, CorrectiveAction  # noqa: F401,E501
+from staff.models.quality import (
+    InspectionChecklist,
+    InspectionChecklistItem,
+    QualityInspection,
+    Finding,
+    RectificationOrder,
+    RectificationOrderEvent,
+    CorrectiveAction,
+)  # noqa: F401,E501
 from staff.models.incidents import Incident, IncidentKind, IncidentTimelineEntry, Drill  # noqa: F401

@@ -41,6 +41,7 @@ CONFIGURATION = {
     "tickets.TicketPolicy": "callback and deadline knobs per estate; one row per estate is a DB constraint",
     "residents.Estate": "the company's estates (name, code, address, phone); nothing derived is stored from them",
     "staff.Team": "an estate's teams (name, kind) that tickets are dispatched to; members join on their profile",
+    "staff.InspectionChecklist": "each estate's quality checklists per team kind and their items, read when an inspection is recorded",
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",
     "renovations.PublicHoliday": "days with no noisy work; the all-estates rows are head office's",

@@ -23,7 +23,10 @@ def make_checklist(estate, *, kind=Team.Kind.CLEANING, items=("大堂整洁", "�
 
 
 def make_inspection(*, team, inspector, failed=True, at=None, checklist=None):
-    checklist = checklist or make_checklist(team.estate, kind=team.kind, name=f"{team.name}巡检")
+    if checklist is None:
+        name = f"{team.name}巡检"
+        existing = InspectionChecklist.objects.filter(estate=team.estate, name=name).first()
+        checklist = existing or make_checklist(team.estate, kind=team.kind, name=name)
     inspection = QualityInspection.objects.create(
         estate=team.estate,
         checklist=checklist,
