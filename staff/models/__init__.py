@@ -11,7 +11,7 @@ from staff.models.base import (  # noqa: F401
     OutboundMessageQuerySet,
     OutboundMessage,
 )
-from staff.models.quality import (
+from staff.models.quality import (  # noqa: F401
     InspectionChecklist,
     InspectionChecklistItem,
     QualityInspection,
@@ -19,5 +19,5 @@ from staff.models.quality import (
     RectificationOrder,
     RectificationOrderEvent,
     CorrectiveAction,
-)  # noqa: F401,E501
+)
 from staff.models.incidents import Incident, IncidentKind, IncidentTimelineEntry, Drill  # noqa: F401
