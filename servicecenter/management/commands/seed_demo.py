@@ -12,7 +12,7 @@ from servicecenter.demo import seed_archive
 
 DEMO_APPS = ("tickets", "billing", "renovations", "moveins", "frontdesk")
 # Demo modules an app keeps beside its `demo` (run after the apps above: they use paid bills).
-MORE_DEMO_MODULES = ("frontdesk.demo_keys", "frontdesk.demo_moveouts")
+MORE_DEMO_MODULES = ("frontdesk.demo_keys", "frontdesk.demo_moveouts", "staff.demo_quality")
 LOGIN_ROLES = [
     ("manager", "manager"),
     ("supervisor", "supervisor"),
