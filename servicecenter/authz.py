@@ -189,6 +189,9 @@ URLS: dict[str, frozenset[str]] = {
     "home": AUTHENTICATED,  # staff dashboard; residents are sent to the portal
     "staff:notifications": AUTHENTICATED,  # one's own notifications only
     "staff:notifications_read": AUTHENTICATED,
+    "staff:rectification_orders": _QUALITY_READERS,
+    "staff:incidents": _QUALITY_READERS,
+    "staff:incident": _QUALITY_READERS,
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,

@@ -638,6 +638,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
+    "staff:incident": {"pk": ("incident", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
