@@ -4,7 +4,8 @@ and their workflow actions) and of incidents (with timeline entries) and drills.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 
@@ -33,6 +34,7 @@ _FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this
 _NOT_FOUND = OpenApiResponse(description="No such object within the user's reach.")
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
     """A primary key looked up only among the objects the requesting user may see."""
 
