@@ -126,6 +126,10 @@ _STAFF_ADMIN_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
 _ROSTER_READERS = ALL_STAFF
 _ROSTER_KEEPERS = roles(SUPERVISOR, MANAGER)
 _SWAP_ASKERS = all_staff_but(COMPANY)
+
+
+_QUALITY_READERS = roles(SUPERVISOR, MANAGER, COMPANY)  # inspections, orders, incidents, drills
+_QUALITY_INSPECTORS = roles(SUPERVISOR, MANAGER)
 # Renovations (renovations/roles.py): every staff role reads renovations (technicians at the
 # gate too); the rest of the file by what each role does in the renovation's life.
 _RENO_READERS = ALL_STAFF
@@ -223,6 +227,9 @@ URLS: dict[str, frozenset[str]] = {
     "staff:attendance_clock_out": all_staff_but(COMPANY),
     "staff:attendance_flags": roles(SUPERVISOR, MANAGER, COMPANY),
     "staff:attendance_export": roles(SUPERVISOR, MANAGER, COMPANY),
+    "staff:rectification_orders": _QUALITY_READERS,
+    "staff:incidents": _QUALITY_READERS,
+    "staff:incident": _QUALITY_READERS,
     "api-root": AUTHENTICATED,
     "api-schema": AUTHENTICATED,
     "api-docs": AUTHENTICATED,
@@ -532,6 +539,26 @@ API: dict[str, frozenset[str]] = {
     "attendance.clock_in": all_staff_but(COMPANY),  # for oneself only
     "attendance.clock_out": all_staff_but(COMPANY),
     "attendance.mine": all_staff_but(COMPANY),
+    # quality supervision and incidents (staff/roles.py): supervisors and managers; the company reads
+    "inspection-checklist.list": _QUALITY_READERS,
+    "inspection-checklist.retrieve": _QUALITY_READERS,
+    "quality-inspection.list": _QUALITY_READERS,
+    "quality-inspection.retrieve": _QUALITY_READERS,
+    "quality-inspection.create": _QUALITY_INSPECTORS,
+    "rectification-order.list": _QUALITY_READERS,
+    "rectification-order.retrieve": _QUALITY_READERS,
+    "rectification-order.create": _QUALITY_INSPECTORS,
+    "rectification-order.rectify": _QUALITY_INSPECTORS,
+    "rectification-order.verify": _QUALITY_INSPECTORS,
+    "rectification-order.send_back": _QUALITY_INSPECTORS,
+    "incident.list": _QUALITY_READERS,
+    "incident.retrieve": _QUALITY_READERS,
+    "incident.create": _QUALITY_INSPECTORS,
+    "incident.timeline": _QUALITY_INSPECTORS,
+    "drill.list": _QUALITY_READERS,
+    "drill.retrieve": _QUALITY_READERS,
+    "drill.create": _QUALITY_INSPECTORS,
+    "drill.held": _QUALITY_INSPECTORS,
     # tickets
     "ticket.list": _EVERYONE,
     "ticket.retrieve": _EVERYONE,

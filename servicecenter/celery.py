@@ -53,6 +53,10 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.run_reminder_ladder",
         "schedule": crontab(hour=9, minute=0),
     },
+    "staff-escalate-overdue-rectifications": {
+        "task": "staff.tasks.escalate_overdue_rectification_orders",
+        "schedule": crontab(minute="*/15"),
+    },
     "purge-old-notifications": {
         "task": "staff.tasks.purge_read_notifications",
         "schedule": crontab(hour=3, minute=30),

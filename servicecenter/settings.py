@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "AccessLogActionEnum": "residents.models.SensitiveAccessLog.Action",
         "AccessLogPurposeEnum": "residents.models.SensitiveAccessLog.Purpose",
         "TeamKindEnum": "staff.models.Team.Kind",
+        "IncidentKindEnum": "staff.models.IncidentKind",
+        "RectificationOrderStatusEnum": "staff.models.RectificationOrder.Status",
         "ChargeItemKindEnum": "billing.models.ChargeItem.Kind",
         "BillStatusEnum": "billing.models.Bill.Status",
         "PaymentStatusEnum": "billing.models.Payment.Status",

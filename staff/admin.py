@@ -21,6 +21,8 @@ from staff import services
 from staff.models import (
     AttendanceRecord,
     EstateStaffSettings,
+    InspectionChecklist,
+    InspectionChecklistItem,
     Notification,
     OutboundMessage,
     ReceptionHours,
@@ -455,3 +457,21 @@ class AttendanceRecordAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.Mo
     list_filter = ["estate", "is_late", "left_early", "is_unrostered"]
     list_select_related = ["user"]
     date_hierarchy = "clock_in_at"
+
+
+class InspectionChecklistItemInline(admin.TabularInline):
+    model = InspectionChecklistItem
+    fields = ["text", "sort_order", "is_active"]
+    extra = 0
+
+
+@admin.register(InspectionChecklist)
+class InspectionChecklistAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Configuration: each estate's quality checklists per team kind (seeded with defaults by
+    services_quality.ensure_default_checklists); items are retired, never deleted once judged."""
+
+    list_display = ["name", "team_kind", "estate", "is_active"]
+    list_filter = ["team_kind", "is_active", "estate"]
+    list_select_related = ["estate"]
+    search_fields = ["name", "estate__name"]
+    inlines = [InspectionChecklistItemInline]

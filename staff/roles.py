@@ -100,6 +100,34 @@ for _role in (SUPERVISOR, MANAGER):
     ROLE_PERMISSIONS[_role].append("staff.view_attendancerecord")
 ROLE_PERMISSIONS[MANAGER] += ["staff.view_estatestaffsettings", "staff.change_estatestaffsettings"]
 
+# Quality supervision (品质巡检/督办) and incidents (突发事件): the duty supervisor and the manager
+# inspect, issue and verify rectification orders, record incidents and drills; the manager also
+# keeps the inspection checklists (configuration, admin).
+_QUALITY = [
+    "staff.view_inspectionchecklist",
+    "staff.view_qualityinspection",
+    "staff.inspect_quality",
+    "staff.view_rectificationorder",
+    "staff.rectify_rectificationorder",
+    "staff.verify_rectificationorder",
+    "staff.view_correctiveaction",
+    "staff.view_incident",
+    "staff.add_incident",
+    "staff.change_incident",
+    "staff.view_drill",
+    "staff.add_drill",
+    "staff.change_drill",
+]
+ROLE_PERMISSIONS[SUPERVISOR] += _QUALITY
+ROLE_PERMISSIONS[MANAGER] += [
+    *_QUALITY,
+    "staff.add_inspectionchecklist",
+    "staff.change_inspectionchecklist",
+    "staff.add_inspectionchecklistitem",
+    "staff.change_inspectionchecklistitem",
+    "staff.view_inspectionchecklistitem",
+]
+
 APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk"]
 
 

@@ -17,3 +17,11 @@ def deliver_outbound_messages() -> int:
 @shared_task
 def purge_read_notifications() -> int:
     return services.purge_read_notifications()
+
+
+@shared_task
+def escalate_overdue_rectification_orders() -> int:
+    """The beat runs this every quarter hour; due work is read from the orders' deadlines."""
+    from staff.services_quality import escalate_overdue_orders
+
+    return escalate_overdue_orders()

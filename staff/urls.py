@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff import views, views_attendance, views_rosters, views_training
+from staff import views, views_attendance, views_quality, views_rosters, views_training
 
 desk_patterns = [
     path("notifications/", views.notification_list, name="notifications"),
@@ -30,5 +30,8 @@ desk_patterns += [
     path("attendance/clock/out/", views_attendance.clock_out, name="attendance_clock_out"),
     path("attendance/flags/", views_attendance.attendance_flags, name="attendance_flags"),
     path("attendance/export/", views_attendance.attendance_export, name="attendance_export"),
+    path("quality/orders/", views_quality.order_list, name="rectification_orders"),
+    path("incidents/", views_quality.incident_list, name="incidents"),
+    path("incidents/<int:pk>/", views_quality.incident_detail, name="incident"),
 ]
 portal_patterns: list = []

@@ -450,6 +450,10 @@ class Ticket(models.Model):
         default=False,
         help_text=_("Closed after the callback attempts found nobody."),
     )
+    # Here, not on the incident: staff sits below tickets and may not know them.
+    incidents = models.ManyToManyField(
+        "staff.Incident", blank=True, related_name="tickets", verbose_name=_("incidents")
+    )
 
     objects = TicketQuerySet.as_manager()
 

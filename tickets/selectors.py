@@ -947,3 +947,13 @@ def intake_suggestions(*, estate, description: str) -> IntakeSuggestions:
         )
         pairs.append(SuggestedPair(choice, team))
     return IntakeSuggestions(source=source, categories=top_categories, teams=top_teams, pairs=pairs)
+
+
+def tickets_of_incident(*, incident, user) -> QuerySet[Ticket]:
+    """The tickets linked to an incident that the user may see (the incident page's list)."""
+    return (
+        Ticket.objects.visible_to(user)
+        .filter(incidents=incident)
+        .select_related("category", "unit")
+        .order_by("-created_at", "-pk")
+    )

@@ -1,4 +1,11 @@
 from staff.api.attendance import AttendanceViewSet, HandoverViewSet
+from staff.api.quality import (
+    ChecklistViewSet,
+    DrillViewSet,
+    IncidentViewSet,
+    InspectionViewSet,
+    RectificationOrderViewSet,
+)
 from staff.api.rosters import OnDutyViewSet, RosterEntryViewSet, ShiftTypeViewSet, SwapViewSet
 from staff.api.training import TrainingSessionViewSet
 from staff.api.views import TeamViewSet, ZoneViewSet
@@ -13,4 +20,9 @@ ROUTES = [
     ("staff/on-duty", OnDutyViewSet, "on-duty"),
     ("shift-handovers", HandoverViewSet, "shift-handover"),
     ("attendance", AttendanceViewSet, "attendance"),
+    ("inspection-checklists", ChecklistViewSet, "inspection-checklist"),
+    ("quality-inspections", InspectionViewSet, "quality-inspection"),
+    ("rectification-orders", RectificationOrderViewSet, "rectification-order"),
+    ("incidents", IncidentViewSet, "incident"),
+    ("drills", DrillViewSet, "drill"),
 ]

@@ -17,5 +17,15 @@ from staff.models.base import (  # noqa: F401
     Zone,
     ZoneBuilding,
 )
+from staff.models.incidents import Drill, Incident, IncidentKind, IncidentTimelineEntry  # noqa: F401
+from staff.models.quality import (  # noqa: F401
+    CorrectiveAction,
+    Finding,
+    InspectionChecklist,
+    InspectionChecklistItem,
+    QualityInspection,
+    RectificationOrder,
+    RectificationOrderEvent,
+)
 from staff.models.rosters import ReceptionHours, RosterEntry, ShiftType, SwapEvent, SwapRequest  # noqa: F401
 from staff.models.training import TrainingAttendance, TrainingSession  # noqa: F401

@@ -44,6 +44,7 @@ CONFIGURATION = {
     "staff.ReceptionHours": "per-estate desk hours read by the roster's team-left-empty check; one row per estate",
     "staff.EstateStaffSettings": "per-estate dispatch mode (team only, or team and on-duty member) and lateness grace, read when a ticket is registered or someone clocks in",
     "staff.Team": "an estate's teams (name, kind) that tickets are dispatched to; members join on their profile",
+    "staff.InspectionChecklist": "each estate's quality checklists per team kind and their items, read when an inspection is recorded",
     "renovations.ScopeItem": "each estate's list of works (regular or not) read when an application is submitted; retired, never deleted",
     "renovations.RenovationRules": "per-estate hours, charges and limits read by the renovation services; hours checked by the form",
     "renovations.PublicHoliday": "days with no noisy work; the all-estates rows are head office's",

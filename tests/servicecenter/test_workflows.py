@@ -30,6 +30,7 @@ from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
+from staff import services_quality as staff_quality
 from staff import services_rosters as rosters
 from staff.models import RosterEntry, ShiftType, SwapRequest, Team
 from tests.billing.conftest import make_bill, new_key
@@ -38,6 +39,7 @@ from tests.frontdesk.moveout_helpers import make_moveout
 from tests.moveins.factories import MoveInFactory
 from tests.renovations.factories import RenovationFactory, ViolationFactory
 from tests.renovations.helpers import pdf
+from tests.staff.quality_helpers import make_order
 from tests.tickets.conftest import ensure_default_categories
 from tests.tickets.factories import TicketFactory
 from tickets import services as tickets
@@ -241,6 +243,9 @@ def _move_in(env: Env, state: str) -> MoveIn:
 
 
 MAKERS = {
+    "staff.RectificationOrder": lambda env, state: make_order(
+        team=env.team, inspector=env.actor, status=state
+    ),
     "moveins.MoveIn": _move_in,
     "frontdesk.MoveOut": _moveout,
     "frontdesk.Visitor": _visitor,
@@ -300,6 +305,15 @@ def _invoices():
 
 
 PERFORMERS = {
+    ("staff.RectificationOrder", "rectify"): lambda o, u, env: staff_quality.report_rectified(
+        order=o, actor=u
+    ),
+    ("staff.RectificationOrder", "verify"): lambda o, u, env: staff_quality.verify_rectification(
+        order=o, actor=u
+    ),
+    ("staff.RectificationOrder", "send_back"): lambda o, u, env: staff_quality.send_back_rectification(
+        order=o, actor=u, note="仍有积水"
+    ),
     ("staff.SwapRequest", "approve"): lambda s, u, env: rosters.approve_swap(swap=s, actor=u),
     ("staff.SwapRequest", "reject"): lambda s, u, env: rosters.reject_swap(swap=s, actor=u, note="人手不足"),
     ("staff.SwapRequest", "cancel"): lambda s, u, env: rosters.cancel_swap(swap=s, actor=u),

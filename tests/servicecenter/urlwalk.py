@@ -509,6 +509,47 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "knowledge_entry": _knowledge_entry(estate),
         **_movein_batch_world(estate),
         "training_session": _training_session(estate, staff),
+        **_quality_world(estate, staff, team),
+    }
+
+
+def _quality_world(estate, staff: dict, team) -> dict:
+    """A checklist, an inspection round with a failed item, an order issued on it, an incident and
+    a drill (tests/staff/test_quality*.py)."""
+    from staff import services_incidents, services_quality
+    from staff.models import InspectionChecklist
+
+    checklist = InspectionChecklist.objects.create(estate=estate, team_kind=team.kind, name="维修巡检")
+    item = checklist.items.create(text="泵房整洁")
+    inspection = services_quality.record_inspection(
+        actor=staff["manager"],
+        checklist=checklist,
+        team=team,
+        results=[{"item": item, "passed": False, "note": "泵房有积水"}],
+    )
+    order = services_quality.issue_rectification_order(
+        actor=staff["manager"],
+        inspection=inspection,
+        finding=inspection.findings.get(),
+        description="清理积水",
+        deadline=timezone.now() + timedelta(days=3),
+    )
+    incident = services_incidents.record_incident(
+        actor=staff["manager"],
+        estate=estate,
+        kind="water_leak",
+        title="地库漏水",
+        occurred_at=timezone.now() - timedelta(hours=1),
+    )
+    drill = services_incidents.plan_drill(
+        actor=staff["manager"], estate=estate, kind="fire_alarm", planned_for=timezone.localdate()
+    )
+    return {
+        "inspection_checklist": checklist,
+        "quality_inspection": inspection,
+        "rectification_order": order,
+        "incident": incident,
+        "drill": drill,
     }
 
 
@@ -656,6 +697,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:billing_receipt": {"pk": ("payment", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
+    "staff:incident": {"pk": ("incident", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
@@ -709,6 +751,11 @@ API_OBJECTS: dict[str, str] = {
     "move-in": "move_in",
     "move-in-batch": "movein_batch",
     "move-in-slot": "movein_slot",
+    "inspection-checklist": "inspection_checklist",
+    "quality-inspection": "quality_inspection",
+    "rectification-order": "rectification_order",
+    "incident": "incident",
+    "drill": "drill",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

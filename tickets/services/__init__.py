@@ -60,6 +60,7 @@ from tickets.services.escalations import (
     process_ticket_deadlines,
     run_deadline_sweep,
 )
+from tickets.services.incidents import link_ticket_to_incident, unlink_ticket_from_incident
 from tickets.services.lifecycle import (
     assign_ticket,
     cancel_ticket,
@@ -116,6 +117,8 @@ __all__ = [
     "flag_major_complaint",
     "hold_ticket",
     "link_report",
+    "link_ticket_to_incident",
+    "unlink_ticket_from_incident",
     "in_callback_share",
     "may_call_for_callback",
     "may_call_reporter",

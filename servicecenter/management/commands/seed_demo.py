@@ -19,6 +19,7 @@ MORE_DEMO_MODULES = (
     # staff.demo_attendance needs the roster demo's entries: keep it after staff.demo_rosters.
     "staff.demo_attendance",
     "staff.demo_training",
+    "staff.demo_quality",
 )
 LOGIN_ROLES = [
     ("manager", "manager"),
