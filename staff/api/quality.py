@@ -56,14 +56,14 @@ def _name(user) -> str:
 # --- serializers -----------------------------------------------------------------------------
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class QualityChecklistItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = InspectionChecklistItem
         fields = ["id", "text", "sort_order"]
 
 
 class ChecklistSerializer(serializers.ModelSerializer):
-    items = ChecklistItemSerializer(many=True, read_only=True)
+    items = QualityChecklistItemSerializer(many=True, read_only=True)
 
     class Meta:
         model = InspectionChecklist
@@ -82,7 +82,7 @@ class FindingSerializer(serializers.ModelSerializer):
         return bool(finding.photo)
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class QualityInspectionSerializer(serializers.ModelSerializer):
     findings = FindingSerializer(many=True, read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
     inspected_by_name = serializers.SerializerMethodField()
@@ -136,7 +136,7 @@ class OrderCreateSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField()
 
 
-class NoteSerializer(serializers.Serializer):
+class QualityNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
@@ -235,12 +235,12 @@ class ChecklistViewSet(_Base):
 @extend_schema_view(
     list=extend_schema(summary="Quality inspection rounds (品质巡检) with their findings"),
     retrieve=extend_schema(
-        summary="One inspection round", responses={200: InspectionSerializer, 404: _NOT_FOUND}
+        summary="One inspection round", responses={200: QualityInspectionSerializer, 404: _NOT_FOUND}
     ),
 )
 class InspectionViewSet(_Base):
     queryset = QualityInspection.objects.all()
-    serializer_class = InspectionSerializer
+    serializer_class = QualityInspectionSerializer
     filterset_fields = ["estate", "team", "checklist"]
     ordering_fields = ["inspected_at"]
     action_permissions = {"create": [services_quality.INSPECT]}
@@ -251,7 +251,7 @@ class InspectionViewSet(_Base):
     @extend_schema(
         summary="Record an inspection round: every item of the checklist passed or failed",
         request=InspectionCreateSerializer,
-        responses={201: InspectionSerializer, 400: _ERROR, 403: _FORBIDDEN},
+        responses={201: QualityInspectionSerializer, 400: _ERROR, 403: _FORBIDDEN},
     )
     def create(self, request, *args, **kwargs):
         values = self.parse(InspectionCreateSerializer)
@@ -308,13 +308,13 @@ class RectificationOrderViewSet(_Base):
 
     def _act(self, service):
         order = self.get_object()
-        values = self.parse(NoteSerializer)
+        values = self.parse(QualityNoteSerializer)
         service(order=order, actor=self.request.user, note=values["note"])
         return self.respond(self.get_queryset().get(pk=order.pk))
 
     @extend_schema(
         summary="Report the order rectified",
-        request=NoteSerializer,
+        request=QualityNoteSerializer,
         responses={200: OrderSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -323,7 +323,7 @@ class RectificationOrderViewSet(_Base):
 
     @extend_schema(
         summary="Verify the rectification",
-        request=NoteSerializer,
+        request=QualityNoteSerializer,
         responses={200: OrderSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -332,7 +332,7 @@ class RectificationOrderViewSet(_Base):
 
     @extend_schema(
         summary="Send the rectification back (a note says why)",
-        request=NoteSerializer,
+        request=QualityNoteSerializer,
         responses={200: OrderSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])

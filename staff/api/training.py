@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -63,14 +64,23 @@ class TrainingSessionDetailSerializer(TrainingSessionSerializer):
         return TrainingAttendanceSerializer(self.context["attendances"], many=True).data
 
 
-class TrainingSessionInputSerializer(serializers.Serializer):
+class TrainingSessionFieldsSerializer(serializers.Serializer):
     estate = IdField()
     topic = serializers.CharField(max_length=200)
     session_date = serializers.DateField()
     trainer = IdField(required=False, allow_null=True)
     trainer_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    # A link to materials kept elsewhere (checked as a URL; typed as text so that no client takes it
+    # for a file sent by reference).
+    materials_url = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[URLValidator()]
+    )
+
+
+class TrainingSessionInputSerializer(TrainingSessionFieldsSerializer):
+    """With a materials file: a multipart body (a JSON body cannot carry a file)."""
+
     materials = UploadField(required=False)
-    materials_url = serializers.URLField(required=False, allow_blank=True, default="")
 
 
 class AttendanceInputSerializer(serializers.Serializer):
@@ -118,7 +128,10 @@ class TrainingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
 
     @extend_schema(
         summary="Log a training session (multipart for a materials file)",
-        request=TrainingSessionInputSerializer,
+        request={
+            "application/json": TrainingSessionFieldsSerializer,
+            "multipart/form-data": TrainingSessionInputSerializer,
+        },
         responses={201: TrainingSessionSerializer, 400: OpenApiResponse(description="Invalid input.")},
     )
     def create(self, request):
