@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from residents.models import Estate
 from servicecenter.api import ActionPermission, IdField
+from servicecenter.parsers import StrictJSONParser
 from servicecenter.uploads import UploadField
 from staff import selectors_training, services_training
 from staff.models import TrainingAttendance, TrainingSession
@@ -106,7 +107,7 @@ class TrainingSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         "attendance": ["staff.add_trainingattendance"],
     }
     serializer_class = TrainingSessionSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["estate"]
 
     queryset = TrainingSession.objects.none()  # for the schema; requests use the selector
