@@ -6,7 +6,7 @@ from servicecenter.api import IntegerLookupRouter
 
 router = IntegerLookupRouter()
 
-for app in ("residents", "staff", "tickets", "billing", "renovations", "moveins", "frontdesk"):
+for app in ("residents", "staff", "tickets", "billing", "renovations", "moveins", "frontdesk", "relations"):
     try:
         routes = import_module(f"{app}.api.routes")
     except ModuleNotFoundError as exc:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "renovations",
     "moveins",
     "frontdesk",
+    "relations",
     "axes",
 ]
 

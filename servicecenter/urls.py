@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from billing import urls as billing_urls
 from frontdesk import urls as frontdesk_urls
 from moveins import urls as moveins_urls
+from relations import urls as relations_urls
 from renovations import urls as renovations_urls
 from residents import urls as residents_urls
 from servicecenter import portal_views, views, views_performance
@@ -24,6 +25,7 @@ portal_patterns = [
     *renovations_urls.portal_patterns,
     *moveins_urls.portal_patterns,
     *frontdesk_urls.portal_patterns,
+    *relations_urls.portal_patterns,
 ]
 
 # Cross-app pages (tickets, billing, renovations): here rather than in staff/urls.py, which may
@@ -50,6 +52,7 @@ urlpatterns = [
     path("renovations/", include((renovations_urls.desk_patterns, "renovations"))),
     path("move-ins/", include((moveins_urls.desk_patterns, "moveins"))),
     path("desk/", include((frontdesk_urls.desk_patterns, "frontdesk"))),
+    path("relations/", include((relations_urls.desk_patterns, "relations"))),
     path("staff/performance/", include((performance_patterns, "performance"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),

@@ -62,6 +62,7 @@ PROJECT_APPS = {
     "renovations",
     "frontdesk",
     "moveins",
+    "relations",
 }
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,3 @@
+"""The relations API: each area adds its viewsets here."""
+
+ROUTES: list = []

@@ -1,0 +1,2 @@
+"""The relations app's models, one module per area (notices, surveys, events, visits, services);
+each is imported here so Django finds them and callers say `relations.models.X`."""

@@ -1,0 +1,1 @@
+"""Reads of the relations app, one module per area (`relations.selectors.notices`, ...)."""

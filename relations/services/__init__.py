@@ -1,0 +1,1 @@
+"""Writes of the relations app, one module per area (`relations.services.notices`, ...)."""
