@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= demo12345
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate seed lint format bench messages clean browsers
+.PHONY: run test setup migrate seed lint format bench messages clean browsers assets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,10 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
+
+# Reinstall the committed front-end files from the npm registry (package.json pins the versions).
+assets:
+	npm ci --no-audit --no-fund
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE static/vendor/echarts/
+	cp node_modules/axe-core/axe.min.js tests/browser/vendor/
+	cp node_modules/axe-core/LICENSE tests/browser/vendor/axe-LICENSE
