@@ -643,3 +643,90 @@ class Pass(models.Model):
         if moment >= self.valid_until:
             return "expired"
         return "valid"
+
+
+class PortalCode(models.Model):
+    """A one-time code that opens the resident portal (issue #14): an activation code issued by the
+    desk after it checked the person (printed on a slip or texted to the archive's mobile), or a
+    password-reset code texted on request. Only a keyed hash of the code is stored; the row is the
+    audit: who issued it and when, the wrong tries, and when it was used, voided or locked."""
+
+    class Purpose(models.TextChoices):
+        ACTIVATION = "activation", _("Portal activation")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+
+    class Delivery(models.TextChoices):
+        SLIP = "slip", _("Printed slip")
+        SMS = "sms", _("SMS")
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="portal_codes", verbose_name=_("person")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    # keyed_hash(salt + code): a stolen table tells nothing without the hash key.
+    code_salt = models.CharField(max_length=32, editable=False)
+    code_hash = models.CharField(max_length=64, editable=False)
+    delivery = models.CharField(_("delivered by"), max_length=10, choices=Delivery.choices)
+    # The mobile the code was for, as the archive held it then (digits).
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    failed_attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("login"),
+    )
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+
+    MAX_FAILED_ATTEMPTS = 5
+
+    class QuerySet(ScopedQuerySet):
+        def live(self, now):
+            return self.filter(
+                used_at__isnull=True,
+                voided_at__isnull=True,
+                expires_at__gt=now,
+                failed_attempts__lt=PortalCode.MAX_FAILED_ATTEMPTS,
+            )
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("portal code")
+        verbose_name_plural = _("portal codes")
+        ordering = ["-issued_at", "-pk"]
+        permissions = [("issue_portal_code", _("Can issue portal activation codes"))]
+        indexes = [models.Index(fields=["person", "purpose", "issued_at"], name="portal_code_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_purpose_display()} · {self.issued_at:%Y-%m-%d %H:%M}"
+
+    def state_at(self, moment) -> str:
+        """ "used", "voided", "locked", "expired" or "live"."""
+        if self.used_at is not None:
+            return "used"
+        if self.voided_at is not None:
+            return "voided"
+        if self.failed_attempts >= self.MAX_FAILED_ATTEMPTS:
+            return "locked"
+        if moment >= self.expires_at:
+            return "expired"
+        return "live"
+
+    @property
+    def tries_left(self) -> int:
+        return max(self.MAX_FAILED_ATTEMPTS - self.failed_attempts, 0)

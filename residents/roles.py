@@ -31,10 +31,12 @@ _EDIT_PEOPLE = [
 # them; the desk issues and revokes them.
 _PASS_CHECK = ["residents.view_pass", "residents.verify_pass"]
 _PASS_DESK = [*_PASS_CHECK, "residents.issue_pass"]
+# Portal sign-up (issue #14): the desk checks a person and issues their activation code.
+_PORTAL_DESK = ["residents.issue_portal_code", "residents.view_portalcode"]
 
 ROLE_PERMISSIONS = {
     RESIDENT: [],
-    FRONTDESK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number", *_PASS_DESK],
+    FRONTDESK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number", *_PASS_DESK, *_PORTAL_DESK],
     CLERK: [*_READ, *_EDIT_PEOPLE, "residents.verify_id_number", *_PASS_DESK],
     HOUSEKEEPER: [
         *_READ,
@@ -52,8 +54,10 @@ ROLE_PERMISSIONS = {
         "residents.view_sensitive",
         "residents.verify_id_number",
         *_PASS_DESK,
+        *_PORTAL_DESK,
     ],
     MANAGER: [
+        *_PORTAL_DESK,
         *_PASS_DESK,
         *_READ,
         *_EDIT_PEOPLE,

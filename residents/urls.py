@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import views, views_import, views_passes
+from residents import views, views_access, views_import, views_passes
 
 desk_patterns = [
     path("units/", views.unit_list, name="unit_list"),
@@ -15,6 +15,7 @@ desk_patterns = [
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<int:pk>/verify-id/", views.person_verify_id, name="person_verify_id"),
+    path("persons/<int:pk>/portal-code/", views_access.person_portal_code, name="person_portal_code"),
     path("documents/upload/", views.document_upload, name="document_upload"),
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("access-log/", views.access_log, name="access_log"),
@@ -34,4 +35,10 @@ pass_patterns = [
     path("<int:pk>/", views_passes.pass_detail, name="detail"),
     path("<int:pk>/print/", views_passes.pass_print, name="print"),
     path("<int:pk>/revoke/", views_passes.pass_revoke, name="revoke"),
+]
+# Public pages under /accounts/ (no namespace, beside "login"): portal sign-up and password reset.
+account_patterns = [
+    path("activate/", views_access.activate, name="activate"),
+    path("password-reset/", views_access.password_reset, name="password_reset"),
+    path("password-reset/confirm/", views_access.password_reset_confirm, name="password_reset_confirm"),
 ]

@@ -105,6 +105,7 @@ _ARCHIVE_READERS = all_staff_but(TECHNICIAN)  # people, occupancies, documents
 _UNIT_READERS = all_staff_but()  # technicians: the units of their own tickets only
 _ARCHIVE_EDITORS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 _REVEALERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
+_PORTAL_CODE_ISSUERS = roles(FRONTDESK, SUPERVISOR, MANAGER)  # portal activation codes (issue #14)
 _BILLING_READERS = all_staff_but(TECHNICIAN, ENGINEER)
 _BILLING_REPORTS = roles(CLERK, SUPERVISOR, MANAGER, COMPANY)
 _CASHIERS = roles(CLERK, MANAGER)
@@ -194,6 +195,10 @@ URLS: dict[str, frozenset[str]] = {
     "set_language": PUBLIC,
     "javascript-catalog": PUBLIC,
     "api-token": PUBLIC,  # throttled by django-axes
+    # portal sign-up and password reset (residents/views_access.py): throttled by django-axes
+    "activate": PUBLIC,
+    "password_reset": PUBLIC,
+    "password_reset_confirm": PUBLIC,
     "home": AUTHENTICATED,  # staff dashboard; residents are sent to the portal
     "staff:notifications": AUTHENTICATED,  # one's own notifications only
     "staff:notifications_read": AUTHENTICATED,
@@ -264,6 +269,7 @@ URLS: dict[str, frozenset[str]] = {
     "residents:person_edit": _ARCHIVE_EDITORS,
     "residents:person_reveal": _REVEALERS,
     "residents:person_verify_id": _ARCHIVE_EDITORS,
+    "residents:person_portal_code": _PORTAL_CODE_ISSUERS,
     "residents:document_upload": _ARCHIVE_EDITORS,
     "residents:document_download": _ARCHIVE_READERS,
     "residents:access_log": roles(MANAGER, COMPANY),
@@ -489,6 +495,7 @@ API: dict[str, frozenset[str]] = {
     "person.partial_update": _ARCHIVE_EDITORS,
     "person.reveal": _REVEALERS,
     "person.verify_id": _ARCHIVE_EDITORS,
+    "person.portal_code": _PORTAL_CODE_ISSUERS,
     "occupancy.list": _ARCHIVE_READERS | RESIDENTS,
     "occupancy.retrieve": _ARCHIVE_READERS | RESIDENTS,
     "occupancy.create": _ARCHIVE_EDITORS,

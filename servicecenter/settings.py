@@ -157,7 +157,12 @@ LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30"))
 # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the header is ignored.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# The resident portal also takes a mobile number as the login (residents/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "residents.backends.MobileBackend",
+]
 AXES_HANDLER = "servicecenter.login_throttle.LoginThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT

@@ -34,6 +34,11 @@ class StaffConfig(AppConfig):
 
         # The kernel's scoping imports no app: it learns where staff work through this provider.
         register_staff_reach(staff_reach)
+        from servicecenter.outbound import register_sms_sender
+        from staff.services import queue_secret_sms
+
+        # The archive texts activation and reset codes to people without a login yet.
+        register_sms_sender(queue_secret_sms)
         from django.db.models.signals import post_save
 
         post_save.connect(_seed_new_estate, sender="residents.Estate", dispatch_uid="staff.seed_new_estate")

@@ -113,6 +113,32 @@ def notify(
     return created
 
 
+# Marks a text that carries a one-time code (portal activation, password reset): its body is
+# wiped once the gateway took it, so the code is not kept in clear any longer than delivery needs.
+ONE_TIME_CODE_SUBJECT = "one-time-code"
+REDACTED_BODY = "[redacted]"
+
+
+def queue_secret_sms(
+    *, address: str, body: str, secret: bool = True, now: datetime | None = None
+) -> OutboundMessage:
+    """A text to a phone number that belongs to no login yet (the kernel's `send_sms` hook).
+
+    A code the person is waiting for goes out at once, even in quiet hours."""
+    message = OutboundMessage.objects.create(
+        channel=OutboundMessage.Channel.SMS,
+        address=normalize_phone(address),
+        subject=ONE_TIME_CODE_SUBJECT if secret else "",
+        body=body,
+        not_before=now or timezone.now(),
+        ignores_quiet_hours=secret,
+    )
+    from servicecenter.tasking import enqueue_after_commit
+
+    enqueue_after_commit("staff.tasks.deliver_outbound_messages")
+    return message
+
+
 def _address_for(user, channel: str) -> str:
     if channel == OutboundMessage.Channel.EMAIL:
         return user.email
@@ -233,6 +259,7 @@ def _record_delivery_success(*, message: OutboundMessage, now: datetime) -> None
     OutboundMessage.objects.filter(pk=message.pk).exclude(status=OutboundMessage.Status.SENT).update(
         status=OutboundMessage.Status.SENT, sent_at=now, leased_until=None, claim_token=None
     )
+    OutboundMessage.objects.filter(pk=message.pk, subject=ONE_TIME_CODE_SUBJECT).update(body=REDACTED_BODY)
 
 
 @transaction.atomic

@@ -235,6 +235,16 @@ class VerifyIdResultSerializer(serializers.Serializer):
     matched = serializers.BooleanField()
 
 
+class PortalCodeRequestSerializer(serializers.Serializer):
+    by_sms = serializers.BooleanField(default=False, help_text="Also text the code to the archive's mobile.")
+
+
+class IssuedPortalCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Shown once: only a hash is stored.")
+    expires_at = serializers.DateTimeField()
+    delivery = serializers.CharField()
+
+
 # --- Passes ----------------------------------------------------------------------------------------
 
 

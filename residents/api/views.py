@@ -10,7 +10,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from residents import selectors, services
+from residents import selectors, services, services_access
 from residents.api import serializers as s
 from residents.filters import (
     AccessLogFilter,
@@ -134,6 +134,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveVie
     action_permissions = {
         "reveal": ["residents.view_sensitive"],
         "verify_id": ["residents.verify_id_number"],
+        "portal_code": ["residents.issue_portal_code"],
     }
 
     def create(self, request, *args, **kwargs):
@@ -183,6 +184,25 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveVie
             actor=request.user, person=person, presented=presented, ip_address=client_ip(request)
         )
         return Response(s.VerifyIdResultSerializer({"matched": matched}).data)
+
+    @extend_schema(
+        summary="Issue a portal activation code (shown once; voids the previous one)",
+        request=s.PortalCodeRequestSerializer,
+        responses={201: s.IssuedPortalCodeSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="portal-code")
+    def portal_code(self, request, pk=None):
+        person = self.get_object()
+        by_sms = self.parse(s.PortalCodeRequestSerializer)["by_sms"]
+        issued = services_access.issue_activation_code(actor=request.user, person=person, by_sms=by_sms)
+        payload = {
+            "code": issued.display,
+            "expires_at": issued.portal_code.expires_at,
+            "delivery": issued.portal_code.delivery,
+        }
+        response = Response(s.IssuedPortalCodeSerializer(payload).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @extend_schema_view(

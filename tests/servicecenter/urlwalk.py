@@ -627,6 +627,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "residents:person_edit": {"pk": ("person", "pk")},
     "residents:person_reveal": {"pk": ("person", "pk")},
     "residents:person_verify_id": {"pk": ("person", "pk")},
+    "residents:person_portal_code": {"pk": ("person", "pk")},
     "residents:document_download": {"pk": ("document", "pk")},
     # passes desk
     "passes:detail": {"pk": ("pass", "pk")},
