@@ -236,7 +236,7 @@ URLS: dict[str, frozenset[str]] = {
     "staff:finding_photo": _QUALITY_READERS,
     "staff:order_issue": _QUALITY_INSPECTORS,
     "staff:rectification_order": _QUALITY_READERS,
-    "staff:rectification_order_action": _QUALITY_READERS,  # the company may open it; the action refuses (403)
+    "staff:rectification_order_action": _QUALITY_INSPECTORS,  # each action's own permission decides too
     "staff:capa": _QUALITY_READERS,
     "staff:capa_new": _QUALITY_INSPECTORS,
     "staff:incident_new": _QUALITY_INSPECTORS,

@@ -219,7 +219,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@desk_page("staff.view_rectificationorder")
+@desk_page("staff.rectify_rectificationorder")
 @require_POST
 def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     order = _order(request, pk)

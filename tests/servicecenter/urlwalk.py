@@ -516,6 +516,11 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
 def _quality_world(estate, staff: dict, team) -> dict:
     """A checklist, an inspection round with a failed item, an order issued on it, an incident and
     a drill (tests/staff/test_quality*.py)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
     from staff import services_incidents, services_quality
     from staff.models import InspectionChecklist
 
@@ -526,6 +531,13 @@ def _quality_world(estate, staff: dict, team) -> dict:
         checklist=checklist,
         team=team,
         results=[{"item": item, "passed": False, "note": "泵房有积水"}],
+    )
+    _png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(_png, "PNG")
+    services_quality.attach_finding_photo(
+        actor=staff["manager"],
+        finding=inspection.findings.get(),
+        photo=SimpleUploadedFile("water.png", _png.getvalue()),
     )
     order = services_quality.issue_rectification_order(
         actor=staff["manager"],
