@@ -222,6 +222,7 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
         return _name(capa.recorded_by)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedChecklistItem(serializers.PrimaryKeyRelatedField):
     """A checklist item of a checklist the requesting user may see."""
 
