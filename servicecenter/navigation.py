@@ -67,6 +67,17 @@ STAFF_NAV = [
     NavItem(
         pgettext_lazy("menu", "Attendance flags"), "staff:attendance_flags", "staff.view_attendancerecord"
     ),
+    NavItem(
+        pgettext_lazy("menu", "Quality inspections"), "staff:inspections", "staff.view_qualityinspection"
+    ),
+    NavItem(
+        pgettext_lazy("menu", "Rectification orders"),
+        "staff:rectification_orders",
+        "staff.view_rectificationorder",
+    ),
+    NavItem(pgettext_lazy("menu", "CAPA"), "staff:capa", "staff.view_correctiveaction"),
+    NavItem(pgettext_lazy("menu", "Incidents"), "staff:incidents", "staff.view_incident"),
+    NavItem(pgettext_lazy("menu", "Drills"), "staff:drills", "staff.view_drill"),
 ]
 
 

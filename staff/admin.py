@@ -20,6 +20,7 @@ from servicecenter.scoping import access_for
 from staff import services
 from staff.models import (
     AttendanceRecord,
+    CorrectiveAction,
     EstateStaffSettings,
     InspectionChecklist,
     InspectionChecklistItem,
@@ -475,3 +476,14 @@ class InspectionChecklistAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["estate"]
     search_fields = ["name", "estate__name"]
     inlines = [InspectionChecklistItemInline]
+
+
+@admin.register(CorrectiveAction)
+class CorrectiveActionAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: CAPA is recorded on the desk (staff:capa) through record_corrective_action."""
+
+    list_display = ["item", "estate", "cause", "recorded_by", "recorded_at"]
+    list_filter = ["estate"]
+    list_select_related = ["item", "estate", "recorded_by"]
+    search_fields = ["cause", "corrective_action", "preventive_action", "item__text"]
+    date_hierarchy = "recorded_at"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from staff.models import (
@@ -83,3 +83,101 @@ def overdue_orders(*, now: datetime | None = None):
         Q(status=RectificationOrder.Status.ISSUED, deadline__lt=now)
         | Q(status=RectificationOrder.Status.ESCALATED)
     )
+
+
+def inspections_for_list(user, *, estate_id=None, team_kind: str = "", on=None):
+    """The inspection rounds of the list page, newest first, with their failed-item count (one
+    query, no findings loaded)."""
+    inspections = (
+        QualityInspection.objects.visible_to(user)
+        .select_related("estate", "checklist", "team", "inspected_by")
+        .annotate(
+            findings_count=Count("findings", filter=Q(findings__passed=False)),
+            orders_count=Count("orders", distinct=True),
+        )
+        .order_by("-inspected_at", "-pk")
+    )
+    if estate_id:
+        inspections = inspections.filter(estate_id=estate_id)
+    if team_kind:
+        inspections = inspections.filter(team__kind=team_kind)
+    if on is not None:
+        start = timezone.make_aware(datetime.combine(on, datetime.min.time()))
+        inspections = inspections.filter(inspected_at__gte=start, inspected_at__lt=start + timedelta(days=1))
+    return inspections
+
+
+def inspection_for_page(user, pk: int) -> QualityInspection:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        QualityInspection.objects.visible_to(user)
+        .select_related("estate", "checklist", "team", "inspected_by")
+        .prefetch_related(
+            Prefetch("findings", queryset=Finding.objects.select_related("item").prefetch_related("orders"))
+        ),
+        pk=pk,
+    )
+
+
+def repeated_findings(user, *, now: datetime | None = None, estate_id=None):
+    """The checklist items of the user's estates that failed REPEAT_THRESHOLD times or more within
+    REPEAT_WINDOW: one row per item with `failures`, `last_failed_at` and `last_capa_at` (the newest
+    corrective action recorded against it, if any). One query."""
+    from django.db.models import Max, Subquery
+
+    from staff.models import CorrectiveAction
+
+    now = now or timezone.now()
+    failed = Q(
+        findings__passed=False,
+        findings__inspection__inspected_at__gt=now - REPEAT_WINDOW,
+        findings__inspection__inspected_at__lte=now,
+    )
+    items = InspectionChecklistItem.objects.filter(
+        checklist__in=InspectionChecklist.objects.visible_to(user)
+    ).select_related("checklist__estate")
+    if estate_id:
+        items = items.filter(checklist__estate_id=estate_id)
+    latest_capa = (
+        CorrectiveAction.objects.filter(item=OuterRef("pk"))
+        .order_by("-recorded_at")
+        .values("recorded_at")[:1]
+    )
+    return (
+        items.annotate(
+            failures=Count("findings", filter=failed),
+            last_failed_at=Max("findings__inspection__inspected_at", filter=failed),
+            last_capa_at=Subquery(latest_capa),
+        )
+        .filter(failures__gte=REPEAT_THRESHOLD)
+        .order_by("-failures", "-last_failed_at", "pk")
+    )
+
+
+def corrective_actions_for(user):
+    from staff.models import CorrectiveAction
+
+    return CorrectiveAction.objects.visible_to(user).select_related(
+        "estate", "item__checklist", "recorded_by"
+    )
+
+
+# Staff sits below tickets and may not import them: the tickets app registers, from its
+# AppConfig.ready(), the functions that list an incident's tickets and link one by its number.
+_incident_tickets = None
+_link_ticket = None
+
+
+def register_incident_tickets_provider(*, tickets_of_incident, link_ticket_by_number) -> None:
+    """`tickets_of_incident(incident=, user=)` -> [{"id", "number", "summary", "status", "url"}];
+    `link_ticket_by_number(actor=, incident=, number=)` links the ticket (DomainError if none)."""
+    global _incident_tickets, _link_ticket
+    _incident_tickets = tickets_of_incident
+    _link_ticket = link_ticket_by_number
+
+
+def tickets_of_incident(*, incident, user) -> list[dict]:
+    if _incident_tickets is None:
+        return []
+    return _incident_tickets(incident=incident, user=user)

@@ -54,6 +54,7 @@ def record_incident(
     title: str,
     occurred_at: datetime,
     location: str = "",
+    description: str = "",
     notified_users: Iterable = (),
     notified_others: str = "",
     now: datetime | None = None,
@@ -67,6 +68,7 @@ def record_incident(
         kind=_kind(kind),
         title=_text(title, message=_("Give the incident a title.")),
         location=(location or "").strip(),
+        description=(description or "").strip(),
         occurred_at=occurred_at,
         reported_by=actor,
         notified_others=(notified_others or "").strip(),
@@ -76,11 +78,17 @@ def record_incident(
     return incident
 
 
+def _require_open(incident: Incident) -> None:
+    if incident.closed_at is not None:
+        raise DomainError(_("The incident is closed."), code="closed")
+
+
 def add_timeline_entry(
     *, actor, incident: Incident, text: str, at: datetime | None = None, now: datetime | None = None
 ) -> IncidentTimelineEntry:
     now = _now(now)
     require_estate_access(actor, incident.estate, FOLLOW_INCIDENT, _("You may not follow up incidents."))
+    _require_open(incident)
     at = at or now
     if at > now:
         raise DomainError(_("A timeline entry cannot be in the future."), code="in_future")
@@ -101,6 +109,32 @@ def record_notified(*, actor, incident: Incident, users: Iterable = (), others: 
         incident.notified_others = "\n".join(filter(None, [incident.notified_others, others]))
         incident.save(update_fields=["notified_others"])
     return incident
+
+
+@transaction.atomic
+def close_incident(*, actor, incident: Incident, note: str, now: datetime | None = None) -> Incident:
+    """Close the incident: the closing note is the last entry of its timeline. Once."""
+    now = _now(now)
+    require_estate_access(actor, incident.estate, FOLLOW_INCIDENT, _("You may not follow up incidents."))
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _require_open(incident)
+    text = _text(note, message=_("Say how the incident was resolved."))
+    IncidentTimelineEntry.objects.create(incident=incident, at=now, author=actor, text=text)
+    incident.closed_at = now
+    incident.closed_by = actor
+    incident.save(update_fields=["closed_at", "closed_by"])
+    return incident
+
+
+def link_ticket(*, actor, incident: Incident, number: str) -> None:
+    """Link the ticket with this number to the incident, through the tickets app (registered in
+    `staff.selectors_quality`: staff may not import tickets)."""
+    from staff import selectors_quality
+
+    number = _text(number, message=_("Give the ticket number."))
+    if selectors_quality._link_ticket is None:
+        raise DomainError(_("Tickets cannot be linked here."), code="unavailable")
+    selectors_quality._link_ticket(actor=actor, incident=incident, number=number)
 
 
 def plan_drill(

@@ -124,14 +124,35 @@ def record_inspection(
             )
             photo = result.get("photo")
             if photo:
-                try:
-                    stored, content_type = prepare_upload(photo, allowed=PHOTO_TYPES)
-                except ValidationError as error:
-                    raise DomainError(" ".join(error.messages), code="bad_photo") from None
-                finding.photo.save(stored.name, stored, save=False)
-                finding.photo_content_type = content_type
+                _store_photo(finding, photo)
         finding.save()
     return inspection
+
+
+def _store_photo(finding: Finding, photo) -> None:
+    try:
+        stored, content_type = prepare_upload(photo, allowed=PHOTO_TYPES)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="bad_photo") from None
+    finding.photo.save(stored.name, stored, save=False)
+    finding.photo_content_type = content_type
+
+
+@transaction.atomic
+def attach_finding_photo(*, actor, finding: Finding, photo) -> Finding:
+    """Add (or replace) the photo of a failed item after the round was recorded (the API sends
+    photos apart from the JSON round)."""
+    require_estate_access(
+        actor, finding.inspection.estate, INSPECT, _("You may not carry out quality inspections.")
+    )
+    if finding.passed:
+        raise DomainError(_("Only a failed item takes a photo."), code="passed")
+    if not photo:
+        raise DomainError(_("Choose a photo."), code="required")
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    _store_photo(finding, photo)
+    finding.save(update_fields=["photo", "photo_content_type"])
+    return finding
 
 
 @transaction.atomic

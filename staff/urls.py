@@ -34,4 +34,34 @@ desk_patterns += [
     path("incidents/", views_quality.incident_list, name="incidents"),
     path("incidents/<int:pk>/", views_quality.incident_detail, name="incident"),
 ]
+desk_patterns += [
+    path("quality/inspections/", views_quality.inspection_list, name="inspections"),
+    path("quality/inspections/new/", views_quality.inspection_new, name="inspection_new"),
+    path("quality/inspections/<int:pk>/", views_quality.inspection_detail, name="inspection"),
+    path(
+        "quality/inspections/<int:pk>/findings/<int:finding_pk>/photo/",
+        views_quality.finding_photo,
+        name="finding_photo",
+    ),
+    path(
+        "quality/inspections/<int:pk>/findings/<int:finding_pk>/order/",
+        views_quality.order_issue,
+        name="order_issue",
+    ),
+    path("quality/orders/<int:pk>/", views_quality.order_detail, name="rectification_order"),
+    path(
+        "quality/orders/<int:pk>/<slug:action>/",
+        views_quality.order_action,
+        name="rectification_order_action",
+    ),
+    path("quality/capa/", views_quality.capa_list, name="capa"),
+    path("quality/capa/items/<int:item_pk>/", views_quality.capa_new, name="capa_new"),
+    path("incidents/new/", views_quality.incident_new, name="incident_new"),
+    path("incidents/<int:pk>/timeline/", views_quality.incident_timeline, name="incident_timeline"),
+    path("incidents/<int:pk>/notified/", views_quality.incident_notified, name="incident_notified"),
+    path("incidents/<int:pk>/close/", views_quality.incident_close, name="incident_close"),
+    path("incidents/<int:pk>/tickets/", views_quality.incident_link_ticket, name="incident_link_ticket"),
+    path("drills/", views_quality.drill_list, name="drills"),
+    path("drills/<int:pk>/held/", views_quality.drill_held, name="drill_held"),
+]
 portal_patterns: list = []

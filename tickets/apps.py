@@ -14,6 +14,14 @@ class TicketsConfig(AppConfig):
 
         register_open_tickets_provider(open_tickets_of_team)
 
+        from staff.selectors_quality import register_incident_tickets_provider
+        from tickets.selectors import incident_ticket_rows
+        from tickets.services.incidents import link_ticket_number_to_incident
+
+        register_incident_tickets_provider(
+            tickets_of_incident=incident_ticket_rows, link_ticket_by_number=link_ticket_number_to_incident
+        )
+
         register_unit_panel(
             order=20,
             template="tickets/_unit_tickets.html",

@@ -957,3 +957,19 @@ def tickets_of_incident(*, incident, user) -> QuerySet[Ticket]:
         .select_related("category", "unit")
         .order_by("-created_at", "-pk")
     )
+
+
+def incident_ticket_rows(*, incident, user) -> list[dict]:
+    """The incident page's linked tickets as plain rows (staff shows them without importing
+    tickets; registered in TicketsConfig.ready). One query."""
+    return [
+        {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "summary": ticket.description[:80],
+            "status": ticket.status,
+            "status_label": str(ticket.get_status_display()),
+            "category": str(ticket.category),
+        }
+        for ticket in tickets_of_incident(incident=incident, user=user)
+    ]

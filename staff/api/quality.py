@@ -4,16 +4,20 @@ and their workflow actions) and of incidents (with timeline entries) and drills.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 
 from residents.models import Estate
 from servicecenter.api import ActionPermission, ActionViewMixin, ReasonableDateField, ScopedQuerysetMixin
+from servicecenter.uploads import UploadField
 from staff import selectors_quality as selectors
 from staff import services_incidents, services_quality
 from staff.models import (
+    CorrectiveAction,
     Drill,
     Finding,
     Incident,
@@ -111,6 +115,10 @@ class InspectionCreateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
+class FindingPhotoInputSerializer(serializers.Serializer):
+    photo = UploadField()
+
+
 class OrderSerializer(serializers.ModelSerializer):
     team_name = serializers.CharField(source="team.name", read_only=True)
     actions = serializers.SerializerMethodField()
@@ -158,12 +166,80 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "estate", "kind", "title", "location", "occurred_at", "notified_users", "notified_user_names",
-            "notified_others", "timeline",
+            "id", "estate", "kind", "title", "location", "description", "occurred_at", "closed_at",
+            "notified_users", "notified_user_names", "notified_others", "timeline",
         ]  # fmt: skip
 
     def get_notified_user_names(self, incident) -> list[str]:
         return [_name(user) for user in incident.notified_users.all()]
+
+
+class LinkedTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    summary = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    category = serializers.CharField()
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    """One incident with the tickets linked to it (those the user may see)."""
+
+    tickets = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "tickets"]
+
+    @extend_schema_field(LinkedTicketSerializer(many=True))
+    def get_tickets(self, incident) -> list[dict]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return selectors.tickets_of_incident(incident=incident, user=request.user)
+
+
+class IncidentCloseSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=4000)
+
+
+class LinkTicketInputSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=40)
+
+
+class CorrectiveActionSerializer(serializers.ModelSerializer):
+    item_text = serializers.CharField(source="item.text", read_only=True)
+    recorded_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CorrectiveAction
+        fields = [
+            "id", "estate", "item", "item_text", "cause", "corrective_action", "preventive_action",
+            "recorded_by_name", "recorded_at",
+        ]  # fmt: skip
+
+    def get_recorded_by_name(self, capa) -> str:
+        return _name(capa.recorded_by)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedChecklistItem(serializers.PrimaryKeyRelatedField):
+    """A checklist item of a checklist the requesting user may see."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return InspectionChecklistItem.objects.none()
+        return InspectionChecklistItem.objects.filter(
+            checklist__in=InspectionChecklist.objects.visible_to(request.user)
+        ).select_related("checklist__estate")
+
+
+class CorrectiveActionCreateSerializer(serializers.Serializer):
+    item = ScopedChecklistItem()
+    cause = serializers.CharField(max_length=4000)
+    corrective_action = serializers.CharField(max_length=4000)
+    preventive_action = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class IncidentCreateSerializer(serializers.Serializer):
@@ -243,10 +319,33 @@ class InspectionViewSet(_Base):
     serializer_class = QualityInspectionSerializer
     filterset_fields = ["estate", "team", "checklist"]
     ordering_fields = ["inspected_at"]
-    action_permissions = {"create": [services_quality.INSPECT]}
+    action_permissions = {
+        "create": [services_quality.INSPECT],
+        "finding_photo": [services_quality.INSPECT],
+    }
 
     def get_queryset(self):
         return selectors.inspections_for(self.request.user)
+
+    @extend_schema(
+        summary="Add or replace the photo of a failed item (multipart)",
+        request={"multipart/form-data": FindingPhotoInputSerializer},
+        responses={200: QualityInspectionSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"findings/(?P<finding_pk>\d+)/photo",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def finding_photo(self, request, pk=None, finding_pk=None):
+        inspection = self.get_object()
+        finding = inspection.findings.filter(pk=finding_pk).select_related("inspection__estate").first()
+        if finding is None:
+            raise Http404
+        values = self.parse(FindingPhotoInputSerializer)
+        services_quality.attach_finding_photo(actor=request.user, finding=finding, photo=values["photo"])
+        return self.respond(self.get_queryset().get(pk=inspection.pk))
 
     @extend_schema(
         summary="Record an inspection round: every item of the checklist passed or failed",
@@ -342,7 +441,10 @@ class RectificationOrderViewSet(_Base):
 
 @extend_schema_view(
     list=extend_schema(summary="Incidents (突发事件) with their timelines"),
-    retrieve=extend_schema(summary="One incident", responses={200: IncidentSerializer, 404: _NOT_FOUND}),
+    retrieve=extend_schema(
+        summary="One incident with its linked tickets",
+        responses={200: IncidentDetailSerializer, 404: _NOT_FOUND},
+    ),
 )
 class IncidentViewSet(_Base):
     queryset = Incident.objects.all()
@@ -352,15 +454,46 @@ class IncidentViewSet(_Base):
     action_permissions = {
         "create": [services_incidents.RECORD_INCIDENT],
         "timeline": [services_incidents.FOLLOW_INCIDENT],
+        "close": [services_incidents.FOLLOW_INCIDENT],
+        "link_ticket": [services_incidents.FOLLOW_INCIDENT],
     }
 
     def get_queryset(self):
         return selectors.incidents_for(self.request.user)
 
+    def get_serializer_class(self):
+        if self.action == "list":
+            return IncidentSerializer
+        return IncidentDetailSerializer
+
+    @extend_schema(
+        summary="Close the incident (the note says how it was resolved)",
+        request=IncidentCloseSerializer,
+        responses={200: IncidentDetailSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        incident = self.get_object()
+        values = self.parse(IncidentCloseSerializer)
+        services_incidents.close_incident(actor=request.user, incident=incident, note=values["note"])
+        return self.respond(self.get_queryset().get(pk=incident.pk))
+
+    @extend_schema(
+        summary="Link a ticket (by its number) to the incident",
+        request=LinkTicketInputSerializer,
+        responses={200: IncidentDetailSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def link_ticket(self, request, pk=None):
+        incident = self.get_object()
+        values = self.parse(LinkTicketInputSerializer)
+        services_incidents.link_ticket(actor=request.user, incident=incident, number=values["number"])
+        return self.respond(self.get_queryset().get(pk=incident.pk))
+
     @extend_schema(
         summary="Record an incident and who was told",
         request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, 400: _ERROR, 403: _FORBIDDEN},
+        responses={201: IncidentDetailSerializer, 400: _ERROR, 403: _FORBIDDEN},
     )
     def create(self, request, *args, **kwargs):
         values = self.parse(IncidentCreateSerializer)
@@ -370,7 +503,7 @@ class IncidentViewSet(_Base):
     @extend_schema(
         summary="Add an entry to the incident's timeline (time, who, what)",
         request=TimelineInputSerializer,
-        responses={201: IncidentSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+        responses={201: IncidentDetailSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
     )
     @action(detail=True, methods=["post"])
     def timeline(self, request, pk=None):
@@ -418,3 +551,30 @@ class DrillViewSet(_Base):
         values = self.parse(DrillHeldSerializer)
         services_incidents.record_drill_held(actor=request.user, drill=drill, **values)
         return self.respond(self.get_queryset().get(pk=drill.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Corrective and preventive actions (CAPA) against repeated findings"),
+    retrieve=extend_schema(
+        summary="One corrective action", responses={200: CorrectiveActionSerializer, 404: _NOT_FOUND}
+    ),
+)
+class CorrectiveActionViewSet(_Base):
+    queryset = CorrectiveAction.objects.all()
+    serializer_class = CorrectiveActionSerializer
+    filterset_fields = ["estate", "item"]
+    ordering_fields = ["recorded_at"]
+    action_permissions = {"create": [services_quality.INSPECT]}
+
+    def get_queryset(self):
+        return selectors.corrective_actions_for(self.request.user)
+
+    @extend_schema(
+        summary="Record the cause and the corrective and preventive actions for a checklist item",
+        request=CorrectiveActionCreateSerializer,
+        responses={201: CorrectiveActionSerializer, 400: _ERROR, 403: _FORBIDDEN},
+    )
+    def create(self, request, *args, **kwargs):
+        values = self.parse(CorrectiveActionCreateSerializer)
+        capa = services_quality.record_corrective_action(actor=request.user, **values)
+        return self.respond(self.get_queryset().get(pk=capa.pk), status_code=status.HTTP_201_CREATED)

@@ -1,6 +1,7 @@
 from staff.api.attendance import AttendanceViewSet, HandoverViewSet
 from staff.api.quality import (
     ChecklistViewSet,
+    CorrectiveActionViewSet,
     DrillViewSet,
     IncidentViewSet,
     InspectionViewSet,
@@ -25,4 +26,5 @@ ROUTES = [
     ("rectification-orders", RectificationOrderViewSet, "rectification-order"),
     ("incidents", IncidentViewSet, "incident"),
     ("drills", DrillViewSet, "drill"),
+    ("corrective-actions", CorrectiveActionViewSet, "corrective-action"),
 ]

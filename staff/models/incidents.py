@@ -27,6 +27,7 @@ class Incident(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=IncidentKind.choices)
     title = models.CharField(_("title"), max_length=200)
     location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
@@ -36,6 +37,15 @@ class Incident(models.Model):
     )
     notified_others = models.TextField(_("others notified"), blank=True)
     created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -46,6 +56,10 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class IncidentTimelineEntry(models.Model):

@@ -516,6 +516,11 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
 def _quality_world(estate, staff: dict, team) -> dict:
     """A checklist, an inspection round with a failed item, an order issued on it, an incident and
     a drill (tests/staff/test_quality*.py)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
     from staff import services_incidents, services_quality
     from staff.models import InspectionChecklist
 
@@ -526,6 +531,13 @@ def _quality_world(estate, staff: dict, team) -> dict:
         checklist=checklist,
         team=team,
         results=[{"item": item, "passed": False, "note": "泵房有积水"}],
+    )
+    _png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(_png, "PNG")
+    services_quality.attach_finding_photo(
+        actor=staff["manager"],
+        finding=inspection.findings.get(),
+        photo=SimpleUploadedFile("water.png", _png.getvalue()),
     )
     order = services_quality.issue_rectification_order(
         actor=staff["manager"],
@@ -546,7 +558,12 @@ def _quality_world(estate, staff: dict, team) -> dict:
     )
     return {
         "inspection_checklist": checklist,
+        "checklist_item": item,
         "quality_inspection": inspection,
+        "quality_finding": inspection.findings.get(),
+        "corrective_action": services_quality.record_corrective_action(
+            actor=staff["manager"], item=item, cause="排水不畅", corrective_action="疏通地漏"
+        ),
         "rectification_order": order,
         "incident": incident,
         "drill": drill,
@@ -699,6 +716,17 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
     "staff:incident": {"pk": ("incident", "pk")},
+    "staff:inspection": {"pk": ("quality_inspection", "pk")},
+    "staff:finding_photo": {"pk": ("quality_inspection", "pk"), "finding_pk": ("quality_finding", "pk")},
+    "staff:order_issue": {"pk": ("quality_inspection", "pk"), "finding_pk": ("quality_finding", "pk")},
+    "staff:rectification_order": {"pk": ("rectification_order", "pk")},
+    "staff:rectification_order_action": {"pk": ("rectification_order", "pk"), "action": ("=", "rectify")},
+    "staff:capa_new": {"item_pk": ("checklist_item", "pk")},
+    "staff:incident_timeline": {"pk": ("incident", "pk")},
+    "staff:incident_notified": {"pk": ("incident", "pk")},
+    "staff:incident_close": {"pk": ("incident", "pk")},
+    "staff:incident_link_ticket": {"pk": ("incident", "pk")},
+    "staff:drill_held": {"pk": ("drill", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
@@ -757,6 +785,7 @@ API_OBJECTS: dict[str, str] = {
     "rectification-order": "rectification_order",
     "incident": "incident",
     "drill": "drill",
+    "corrective-action": "corrective_action",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
@@ -764,6 +793,7 @@ API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "worker_pk": ("renovation_worker", "pk"),
     "deduction_pk": ("deduction", "pk"),
     "document_pk": ("renovation_document", "pk"),
+    "finding_pk": ("quality_finding", "pk"),
 }
 
 

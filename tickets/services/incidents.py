@@ -33,3 +33,12 @@ def link_ticket_to_incident(*, actor, ticket: Ticket, incident: Incident) -> Non
 def unlink_ticket_from_incident(*, actor, ticket: Ticket, incident: Incident) -> None:
     _check(actor=actor, ticket=ticket, incident=incident)
     ticket.incidents.remove(incident)
+
+
+def link_ticket_number_to_incident(*, actor, incident: Incident, number: str) -> Ticket:
+    """Link the ticket the actor may see with this number (the incident page's form)."""
+    ticket = Ticket.objects.visible_to(actor).filter(number=(number or "").strip()).first()
+    if ticket is None:
+        raise DomainError(_("No ticket with this number."), code="no_ticket")
+    link_ticket_to_incident(actor=actor, ticket=ticket, incident=incident)
+    return ticket
