@@ -19,8 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from billing import services as billing_services
-from billing.services import online as online_services
 from billing.models import Meter, MeterReading, PaymentMethod, Reminder
+from billing.services import online as online_services
 from residents import services as residents_services
 from residents.models import Occupancy, Person
 from servicecenter.api_router import router
