@@ -661,6 +661,9 @@ class PaymentMethod(models.TextChoices):
     ALIPAY = "alipay", _("Alipay")
     BANK_TRANSFER = "bank_transfer", _("Bank transfer")
     PREPAID = "prepaid", _("Prepaid balance")
+    # Paid through the portal's payment gateway (`billing.gateway`); a real WeChat Pay or Alipay
+    # adapter names its own method instead.
+    ONLINE = "online", _("Online payment")
 
 
 class PaymentQuerySet(EstateScopedQuerySet):
@@ -1102,3 +1105,180 @@ class CollectionCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.get_outcome_display()}"
+
+
+# --- Online payment (the portal's payment gateway) -----------------------------------------------
+
+
+class PaymentOrderQuerySet(EstateScopedQuerySet):
+    def pending(self):
+        return self.filter(status=PaymentOrder.Status.PENDING)
+
+
+class PaymentOrder(models.Model):
+    """One attempt to pay online: our order number, sent to the gateway with the amount; the
+    gateway's signed notification (or our status query) says it was paid, and the order then posts
+    the money once, through the service of its purpose (`services.online.register_paid_handler`):
+    for `bills` a billing `Payment` allocated to the order's bills.
+
+    Posting happens at most once: `posted_at` is set in the transaction that posts, under the
+    order's row lock; the payment is unique; the billing idempotency key is derived from the order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("payment order status", "Waiting for payment")
+        PAID = "paid", pgettext_lazy("payment order status", "Paid")
+        CLOSED = "closed", pgettext_lazy("payment order status", "Closed")
+        PARTIALLY_REFUNDED = "partially_refunded", pgettext_lazy("payment order status", "Partly refunded")
+        REFUNDED = "refunded", pgettext_lazy("payment order status", "Refunded")
+
+    POSTED_STATUSES = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="payment_orders", verbose_name=_("unit")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("paid by")
+    )
+    order_no = models.CharField(_("order number"), max_length=32, unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    purpose = models.CharField(_("purpose"), max_length=30, default="bills")
+    # What the purpose pays for, e.g. "renovation:12" (bills: the order's bills).
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    gateway = models.CharField(_("gateway"), max_length=30)
+    external_reference = models.CharField(_("gateway transaction"), max_length=100, blank=True)
+    checkout_url = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=100)
+    bills = models.ManyToManyField(Bill, blank=True, related_name="payment_orders", verbose_name=_("bills"))
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="online_order",
+        verbose_name=_("payment"),
+    )
+    refunded_amount = models.DecimalField(_("refunded"), default=ZERO, **MONEY)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = PaymentOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("online payment order")
+        verbose_name_plural = _("online payment orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_order_amount_positive"),
+            models.UniqueConstraint(fields=["user", "idempotency_key"], name="payment_order_key_per_user"),
+            # Posted exactly when it is (or was) paid: a paid order that never posted, or an order
+            # posted twice over a status change, cannot be stored.
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["paid", "partially_refunded", "refunded"], posted_at__isnull=False)
+                    | (~Q(status__in=["paid", "partially_refunded", "refunded"]) & Q(posted_at__isnull=True))
+                ),
+                name="payment_order_posted_iff_paid",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("amount")),
+                name="payment_order_refund_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="payment_order_status_idx")]
+
+    def __str__(self) -> str:
+        return self.order_no
+
+    @property
+    def is_posted(self) -> bool:
+        return self.posted_at is not None
+
+    @property
+    def refundable(self):
+        return self.amount - self.refunded_amount
+
+
+class PaymentOrderEvent(models.Model):
+    """The order's log: every notification received (its raw fields, whether the signature held,
+    what we did with it), every status query, the posting, the close and each refund."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        NOTIFICATION = "notification", _("Notification received")
+        QUERY = "query", _("Status queried")
+        POSTED = "posted", _("Posted")
+        CLOSED = "closed", pgettext_lazy("payment order event", "Closed")
+        REFUND = "refund", _("Refund")
+
+    order = models.ForeignKey(
+        PaymentOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("order"),
+    )
+    gateway = models.CharField(_("gateway"), max_length=30)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    raw = models.JSONField(_("raw fields"), default=dict, blank=True)
+    signature_ok = models.BooleanField(_("signature valid"), null=True)
+    outcome = models.CharField(_("outcome"), max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("online payment event")
+        verbose_name_plural = _("online payment events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.outcome}"
+
+
+class SimulatorCharge(models.Model):
+    """The payment simulator's own ledger (it stands in for the gateway's side: what the resident
+    "paid" there). No real money; used only when PAYMENT_GATEWAY is the simulator."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    order_no = models.CharField(max_length=32, unique=True)
+    amount = models.DecimalField(**MONEY)
+    refunded = models.DecimalField(default=ZERO, **MONEY)
+    description = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    transaction_id = models.CharField(max_length=40, blank=True)
+    notify_url = models.CharField(max_length=300)
+    return_url = models.CharField(max_length=300)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("simulated payment")
+        verbose_name_plural = _("simulated payments")
+
+    def __str__(self) -> str:
+        return self.order_no

@@ -20,6 +20,8 @@ _VIEW = [
     "billing.view_depositmovement",
     "billing.view_reminder",
     "billing.view_collectioncall",
+    "billing.view_paymentorder",
+    "billing.view_paymentorderevent",
 ]
 _REPORTS = ["billing.view_billing_reports", "billing.view_billingpolicy"]
 _CLERK_WORK = [

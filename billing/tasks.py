@@ -26,3 +26,15 @@ def run_reminder_ladder() -> int:
     reminders already written, so a lost run is made up by the next day's."""
     result = services.run_reminder_ladder()
     return sum(result.created.values())
+
+
+@shared_task
+def sweep_online_payments() -> int:
+    """Every five minutes: online payment orders left pending (their notification lost) are
+    queried at the gateway and posted or closed; a re-run finds nothing more to do."""
+    from billing.services.online import sweep_pending_orders
+
+    counts = sweep_pending_orders(now=timezone.now())
+    if counts["checked"]:
+        logger.info("billing: online orders %s", counts)
+    return counts["paid"] + counts["closed"]

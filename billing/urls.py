@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import views, views_online
 
 desk_patterns = [
     path("cashier/", views.cashier, name="cashier"),
@@ -28,10 +28,20 @@ desk_patterns = [
     path("deposits/<int:unit_id>/", views.deposits, name="deposits"),
     path("deposits/accounts/<int:pk>/refund/", views.deposit_refund, name="deposit_refund"),
     path("bills/<int:pk>/waive-late-fee/", views.bill_waive_late_fee, name="bill_waive_late_fee"),
+    path("online/", views_online.order_list, name="online_orders"),
+    path("online/<int:pk>/", views_online.order_detail, name="online_order"),
+    path("online/<int:pk>/refund/", views_online.order_refund, name="online_refund"),
 ]
 portal_patterns = [
     path("bills/", views.portal_bills, name="billing_bills"),
     path("bills/<int:pk>/", views.portal_bill, name="billing_bill"),
     path("payments/", views.portal_payments, name="billing_payments"),
     path("payments/<int:pk>/receipt/", views.portal_receipt, name="billing_receipt"),
+    path("bills/pay/", views_online.portal_pay, name="billing_pay"),
+    path("payments/online/<slug:order_no>/", views_online.portal_order, name="billing_order"),
+    path("payments/simulator/<slug:order_no>/", views_online.simulator, name="billing_simulator"),
+]
+# Public, outside the portal and the desk: the gateway's server-to-server notifications.
+public_patterns = [
+    path("notify/<slug:gateway>/", views_online.notify, name="notify"),
 ]

@@ -28,6 +28,10 @@ class RenovationsConfig(AppConfig):
         from servicecenter.panels import register_unit_panel
 
         guard_linked_complaints()
+
+        from renovations.services.deposit_online import register as register_online_deposit
+
+        register_online_deposit()
         register_unit_panel(
             order=25,
             template="renovations/_unit_renovations.html",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from renovations import views
+from renovations.views import portal_pay
 
 desk_patterns = [
     path("", views.renovation_list, name="list"),
@@ -28,4 +29,6 @@ desk_patterns = [
     path("violations/<int:pk>/act/<slug:action>/", views.violation_action, name="violation_action"),
     path("metrics/", views.metrics_page, name="metrics"),
 ]
-portal_patterns: list = []
+portal_patterns: list = [
+    path("renovations/<int:pk>/deposit/pay/", portal_pay.deposit_pay, name="renovation_deposit_pay"),
+]

@@ -268,6 +268,11 @@ URLS: dict[str, frozenset[str]] = {
     "portal:billing_bill": RESIDENTS,
     "portal:billing_payments": RESIDENTS,
     "portal:billing_receipt": RESIDENTS,
+    "portal:billing_pay": RESIDENTS,
+    "portal:billing_order": RESIDENTS,
+    "portal:billing_simulator": RESIDENTS,  # the built-in simulator stands in for the gateway's page
+    "portal:renovation_deposit_pay": RESIDENTS,
+    "payments:notify": PUBLIC,  # server to server from the gateway: the signature is checked
     "portal:household": RESIDENTS,
     "portal:household_payer": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
     "portal:household_bills": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
@@ -344,6 +349,9 @@ URLS: dict[str, frozenset[str]] = {
     "billing:deposits": _BILLING_READERS,  # a unit's deposit ledger; taking one needs a cashier
     "billing:deposit_refund": _CASHIERS,
     "billing:bill_waive_late_fee": roles(MANAGER),
+    "billing:online_orders": _BILLING_READERS,
+    "billing:online_order": _BILLING_READERS,
+    "billing:online_refund": roles(MANAGER),
     # --- front desk: key custody, invoice requests, the knowledge drawer
     "frontdesk:keys": _KEY_READERS,
     "frontdesk:key_create": _KEY_KEEPERS,
@@ -636,6 +644,9 @@ API: dict[str, frozenset[str]] = {
     "payment.create": _CASHIERS,
     "payment.void": roles(MANAGER),
     "payment.refund": roles(MANAGER),
+    "payment-order.list": _BILLING_READERS | RESIDENTS,
+    "payment-order.retrieve": _BILLING_READERS | RESIDENTS,
+    "payment-order.create": RESIDENTS,  # a resident pays their own bills online
     "arrears.list": _BILLING_REPORTS,
     # renovations: residents read their own units' applications and workers (masked), nothing more
     "renovation.list": ALL_STAFF | RESIDENTS,

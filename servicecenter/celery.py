@@ -99,6 +99,11 @@ app.conf.beat_schedule = {
         "task": "frontdesk.tasks.remind_lost_items_due_for_disposal",
         "schedule": crontab(hour="8-18/2", minute=25),
     },
+    # Online payments whose notification never came: ask the gateway, close the expired ones.
+    "billing-sweep-online-payments": {
+        "task": "billing.tasks.sweep_online_payments",
+        "schedule": 300.0,
+    },
     "moveins-remind-spot-checks": {
         "task": "moveins.tasks.remind_movein_spot_checks",
         "schedule": crontab(hour=9, minute=20),

@@ -297,6 +297,7 @@ SPECTACULAR_SETTINGS = {
         "BillStatusEnum": "billing.models.Bill.Status",
         "PaymentStatusEnum": "billing.models.Payment.Status",
         "PaymentMethodEnum": "billing.models.PaymentMethod",
+        "PaymentOrderStatusEnum": "billing.models.PaymentOrder.Status",
         "TicketKindEnum": "tickets.models.Ticket.Kind",
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "TicketChannelEnum": "tickets.models.Ticket.Channel",
@@ -413,6 +414,18 @@ ID_VERIFY_RATE_LIMIT = int(os.environ.get("ID_VERIFY_RATE_LIMIT", "10"))  # chec
 # TICKET_SUGGESTION_MAX_HISTORY of the latest are learnt from, so the nightly training stays short.
 TICKET_SUGGESTION_MIN_HISTORY = int(os.environ.get("TICKET_SUGGESTION_MIN_HISTORY", "50"))
 TICKET_SUGGESTION_MAX_HISTORY = int(os.environ.get("TICKET_SUGGESTION_MAX_HISTORY", "20000"))
+
+# Online payment (billing/gateway/__init__.py says how a real adapter plugs in). The default is the
+# built-in simulator: no real money. Its notifications are signed with PAYMENT_SIMULATOR_SECRET.
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "billing.gateway.simulator.SimulatorGateway")
+PAYMENT_SIMULATOR_SECRET = os.environ.get("PAYMENT_SIMULATOR_SECRET", "simulator-dev-secret")
+# The simulator delivers its notification itself when the payer pays (tests may post it instead).
+PAYMENT_SIMULATOR_AUTO_NOTIFY = env_bool("PAYMENT_SIMULATOR_AUTO_NOTIFY", True)
+# The public origin the gateway posts notifications to, e.g. https://sc.example.com.
+PAYMENT_NOTIFY_BASE_URL = os.environ.get("PAYMENT_NOTIFY_BASE_URL", "")
+PAYMENT_ORDER_EXPIRES_MINUTES = int(os.environ.get("PAYMENT_ORDER_EXPIRES_MINUTES", "30"))
+# The sweep asks the gateway about orders pending longer than this (a lost notification).
+PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_QUERY_AFTER_MINUTES", "5"))
 
 LOGGING = {
     "version": 1,

@@ -57,6 +57,7 @@ urlpatterns = [
     path("staff/performance/", include((performance_patterns, "performance"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),
+    path("payments/", include((billing_urls.public_patterns, "payments"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),
     path(

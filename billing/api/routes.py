@@ -3,6 +3,7 @@ from billing.api.views import (
     BillViewSet,
     ChargeItemViewSet,
     MeterReadingViewSet,
+    PaymentOrderViewSet,
     PaymentViewSet,
 )
 
@@ -12,4 +13,5 @@ ROUTES = [
     ("bills", BillViewSet, "bill"),
     ("payments", PaymentViewSet, "payment"),
     ("arrears", ArrearsViewSet, "arrears"),
+    ("payment-orders", PaymentOrderViewSet, "payment-order"),
 ]

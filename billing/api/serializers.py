@@ -11,7 +11,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing import latefees
-from billing.models import Allocation, Bill, ChargeItem, ChargeRate, MeterReading, Payment, PaymentMethod
+from billing.models import (
+    Allocation,
+    Bill,
+    ChargeItem,
+    ChargeRate,
+    MeterReading,
+    Payment,
+    PaymentMethod,
+    PaymentOrder,
+)
 from servicecenter.api import IdField, MoneyField, MonthField, ReasonableDateField
 
 
@@ -209,3 +218,44 @@ class ArrearsRowSerializer(serializers.Serializer):
     over_365 = serializers.DecimalField(max_digits=14, decimal_places=2)
     overdue_bills = serializers.IntegerField()
     oldest_due = serializers.DateField()
+
+
+class PaymentOrderSerializer(serializers.ModelSerializer):
+    """An online payment order: `checkout_url` is where to send the payer; `status` says whether
+    it was paid (`paid`), is still waiting (`pending`) or failed/expired (`closed`)."""
+
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    bills = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    receipt_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaymentOrder
+        fields = [
+            "id",
+            "order_no",
+            "unit",
+            "unit_code",
+            "amount",
+            "purpose",
+            "description",
+            "status",
+            "gateway",
+            "checkout_url",
+            "bills",
+            "payment",
+            "receipt_number",
+            "refunded_amount",
+            "created_at",
+            "expires_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+    def get_receipt_number(self, order) -> str | None:
+        if order.payment_id and order.payment.receipt_id:
+            return order.payment.receipt.number
+        return None
+
+
+class PaymentOrderCreateSerializer(serializers.Serializer):
+    bills = serializers.ListField(child=IdField(), allow_empty=False, max_length=200)

@@ -13,17 +13,20 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from billing import selectors, services
 from billing.api import serializers as s
 from billing.filters import BillFilter, ChargeItemFilter, MeterReadingFilter, PaymentFilter
 from billing.latefees import late_fees_for
-from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment
+from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment, PaymentOrder
+from billing.services import online
 from billing.workflows import BILL, PAYMENT, api_permissions
 from residents.models import Unit
 from residents.selectors import estates_visible_to
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
+from servicecenter.portal import has_current_occupancy
+from servicecenter.scoping import enter_portal
 
 _ERROR = OpenApiResponse(description="Validation error, e.g. a malformed, negative or over-precise amount.")
 _CONFLICT = OpenApiResponse(
@@ -244,3 +247,49 @@ class ArrearsViewSet(BillingViewSet):
             k: (f"{v:.2f}" if not isinstance(v, int) else v) for k, v in report.totals.items()
         }
         return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Online payment orders (residents: their own)"),
+    retrieve=extend_schema(
+        summary="An online payment order's status; a pending one is first queried at the gateway"
+    ),
+    create=extend_schema(
+        summary="Pay bills online: create the order (Idempotency-Key header) and get the checkout URL",
+        request=s.PaymentOrderCreateSerializer,
+        responses={201: s.PaymentOrderSerializer, 400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT},
+    ),
+)
+class PaymentOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, BillingViewSet):
+    queryset = (
+        PaymentOrder.objects.select_related("unit", "payment__receipt")
+        .prefetch_related("bills")
+        .order_by("-created_at", "-pk")
+    )
+    serializer_class = s.PaymentOrderSerializer
+    residents_may_read = True
+    # Residents pay their own bills; the check is in `create` (staff do not pay online for them).
+    action_permissions = {"create": []}
+
+    def retrieve(self, request, *args, **kwargs):
+        order = self.get_object()
+        online.refresh_order(order=order)
+        return self.respond(self.get_queryset().get(pk=order.pk))
+
+    def create(self, request, *args, **kwargs):
+        if not has_current_occupancy(request.user):
+            raise PermissionDenied(_("Only residents pay online."))
+        enter_portal(request.user)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            raise ValidationError(
+                {"Idempotency-Key": [_("Send an Idempotency-Key header with every payment.")]},
+                code="idempotency_key_required",
+            )
+        values = self.parse(s.PaymentOrderCreateSerializer)
+        wanted = set(values["bills"])
+        bills = list(Bill.objects.visible_to(request.user).filter(pk__in=wanted))
+        if len(bills) != len(wanted):
+            raise NotFound(_("No such bill."))
+        order = online.create_bills_order(user=request.user, bills=bills, idempotency_key=key)
+        return self.respond(self.get_queryset().get(pk=order.pk), status_code=status.HTTP_201_CREATED)

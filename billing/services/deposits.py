@@ -59,12 +59,15 @@ def receive_deposit(
     reference: str = "",
     note: str = "",
     now: datetime | None = None,
+    paid_online: bool = False,
 ) -> DepositMovement:
     """Take a deposit (e.g. 装修押金 for renovation 12: purpose="renovation", reference="renovation:12").
     It is held in the deposit ledger, apart from fee revenue, and gets its own receipt. The
     idempotency key is required: the same request twice (a double submit) gives one receipt."""
     now = now or timezone.now()
-    _require_perm(actor, "billing.manage_deposits", _("You are not allowed to take deposits."))
+    if not paid_online:
+        # Paid online, the payer is the actor and the gateway's signed notification the authority.
+        _require_perm(actor, "billing.manage_deposits", _("You are not allowed to take deposits."))
     amount = clean_amount(amount)
     if purpose not in DepositAccount.Purpose.values:
         raise DomainError(_("Unknown deposit purpose."))

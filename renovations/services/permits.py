@@ -109,7 +109,13 @@ def approve_renovation(
 
 @transaction.atomic
 def take_renovation_deposit(
-    *, renovation: Renovation, actor, method: str, idempotency_key: str, now: datetime | None = None
+    *,
+    renovation: Renovation,
+    actor,
+    method: str,
+    idempotency_key: str,
+    now: datetime | None = None,
+    paid_online: bool = False,
 ) -> DepositMovement:
     """Take the renovation deposit (装修押金) into billing's deposit ledger, once: the same request
     again (its idempotency key) returns the first movement; another request is refused."""
@@ -145,6 +151,7 @@ def take_renovation_deposit(
         reference=renovation_reference(renovation),
         note=renovation.number,
         now=now,
+        paid_online=paid_online,
     )
     charge.deposit_account_id = movement.account_id
     charge.save(update_fields=["deposit_account"])

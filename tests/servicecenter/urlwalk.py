@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from billing import services as billing_services
 from billing.models import Meter, MeterReading, PaymentMethod, Reminder
+from billing.services import online as online_services
 from residents import services as residents_services
 from residents.models import Occupancy, Person
 from servicecenter.api_router import router
@@ -235,6 +236,15 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
             number=f"LJY-{tag}-0003",
         ),
         "payment": payment,
+        # An online payment order of the resident's, still waiting (the simulator's page shows it).
+        "payment_order": online_services.create_payment_order(
+            user=resident_user,
+            unit=unit,
+            amount=Decimal("12.00"),
+            purpose="bills",
+            description=f"leak-{tag} online",
+            idempotency_key=f"walk-online-{tag}",
+        ),
         "receipt_number": payment.receipt.number,
         "meter_reading": reading,
         "document": document,
@@ -634,6 +644,9 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "billing:deposits": {"unit_id": ("unit", "pk")},
     "billing:deposit_refund": {"pk": ("deposit_account", "pk")},
     "billing:bill_waive_late_fee": {"pk": ("bill", "pk")},
+    "billing:online_order": {"pk": ("payment_order", "pk")},
+    "billing:online_refund": {"pk": ("payment_order", "pk")},
+    "payments:notify": {"gateway": ("=", "simulator")},
     # archive desk
     "residents:unit_detail": {"pk": ("unit", "pk")},
     "residents:occupancy_add": {"pk": ("unit", "pk")},
@@ -713,6 +726,9 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "moveins:batch_cancel_booking": {"pk": ("movein_batch", "pk")},
     "portal:billing_bill": {"pk": ("bill", "pk")},
     "portal:billing_receipt": {"pk": ("payment", "pk")},
+    "portal:billing_order": {"order_no": ("payment_order", "order_no")},
+    "portal:billing_simulator": {"order_no": ("payment_order", "order_no")},
+    "portal:renovation_deposit_pay": {"pk": ("renovation", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
     "staff:incident": {"pk": ("incident", "pk")},
@@ -766,6 +782,7 @@ API_OBJECTS: dict[str, str] = {
     "meter-reading": "meter_reading",
     "bill": "bill",
     "payment": "payment",
+    "payment-order": "payment_order",
     "pass": "pass",
     "renovation": "renovation",
     "renovation-patrol": "renovation_patrol",
