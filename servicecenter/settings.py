@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "moveins",
     "frontdesk",
     "relations",
+    "dashboards",
     "axes",
 ]
 

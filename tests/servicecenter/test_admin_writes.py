@@ -63,6 +63,7 @@ PROJECT_APPS = {
     "frontdesk",
     "moveins",
     "relations",
+    "dashboards",
 }
 
 pytestmark = pytest.mark.django_db
