@@ -60,9 +60,14 @@ def test_the_board_reads_the_ticket_selector_and_colours_against_the_default_tar
     assert "created_after=2025-03-01" in timely.url and "created_before=2025-03-31" in timely.url
 
 
-def test_an_estate_target_changes_the_colour_and_other_estates_keep_the_default(march_tickets, unit_a, estate_b):
+def test_an_estate_target_changes_the_colour_and_other_estates_keep_the_default(
+    march_tickets, unit_a, estate_b
+):
     KpiTarget.objects.create(
-        estate=unit_a.estate, code="timely_handling_rate", target=Decimal("0.52"), amber_margin=Decimal("0.05")
+        estate=unit_a.estate,
+        code="timely_handling_rate",
+        target=Decimal("0.52"),
+        amber_margin=Decimal("0.05"),
     )
     board = kpis.kpi_board(estate=unit_a.estate, month=MARCH, now=at(31, 12))
     assert _figure(board, "timely_handling_rate").colour == kpis.AMBER
@@ -135,3 +140,42 @@ def test_ranking_counts_greens_then_fewest_reds_and_ties_share_a_rank():
         ]
     )
     assert [(rank, estate.name) for rank, estate, _g, _r in ranked] == [(1, "B"), (2, "A"), (2, "C")]
+
+
+# --- today at a glance -----------------------------------------------------------------------
+
+
+def test_glance_counts_open_work_breaches_complaints_and_money(users, unit_a, maintenance):  # noqa: F811
+    from billing import services as billing
+    from billing.models import PaymentMethod
+    from dashboards.glance import today_glance
+    from tests.billing.conftest import make_bill, new_key
+
+    supervisor = users["supervisor"]
+    now = at(10, 12)
+    repair = register(supervisor, unit_a, now=at(1, 9))  # past its 3-day deadline by the 10th
+    services.assign_ticket(ticket=repair, actor=supervisor, team=maintenance, now=at(1, 10))
+    register(supervisor, unit_a, kind="complaint", now=at(7, 9))  # 75 h unanswered: past 72 h
+    register(supervisor, unit_a, kind="complaint", now=at(7, 22))  # 62 h: within 12 h of the limit
+    register(supervisor, unit_a, kind="complaint", now=at(10, 9))  # fresh
+    bill = make_bill(unit_a, "80.00")
+    billing.record_payment(
+        unit=unit_a,
+        amount="80.00",
+        method=PaymentMethod.CASH,
+        actor=users["manager"],
+        idempotency_key=new_key(),
+        bill_ids=[bill.pk],
+        now=at(10, 10),
+    )
+    glance = today_glance(estate=unit_a.estate, user=users["manager"], now=now)
+    assert glance.open_total == 4
+    assert glance.open_by_status == {"assigned": 1, "new": 3}
+    assert sum(count for _team, count in glance.open_by_team) == 4
+    assert maintenance.name in dict(glance.open_by_team)
+    assert glance.overdue >= 1
+    assert (glance.complaints_past_limit, glance.complaints_near_limit) == (1, 1)
+    assert glance.money_today == Decimal("80.00")
+    assert glance.links["overdue"].endswith("view=overdue")
+    yesterday = today_glance(estate=unit_a.estate, user=users["manager"], now=at(11, 12))
+    assert yesterday.money_today == Decimal("0.00")
