@@ -17,7 +17,6 @@ from moveins.models import MoveIn, SpotCheck
 from servicecenter.periods import add_months, month_start
 from tests.factories import make_staff
 from tests.moveins.factories import MoveInFactory
-from tests.tickets.conftest import maintenance  # noqa: F401  (fixture)
 from tests.tickets.factories import register
 from tickets import services as ticket_services
 
@@ -106,7 +105,7 @@ def test_the_board_shows_figure_target_status_word_and_the_list_behind(
     client_as,
     users,
     unit_a,
-    maintenance,  # noqa: F811
+    maintenance,
 ):
     supervisor = users["supervisor"]
     now = timezone.now()
@@ -147,7 +146,7 @@ def test_the_company_compares_its_estates_and_ranks_them(
     users,
     unit_a,
     estate_b,
-    maintenance,  # noqa: F811
+    maintenance,
 ):
     supervisor = users["supervisor"]
     on_time = register(supervisor, unit_a)
@@ -225,7 +224,7 @@ def test_the_query_count_does_not_grow_with_the_data(
     unit_a,
     estate_b,
     maintenance,
-    django_assert_max_num_queries,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     supervisor = users["supervisor"]
     client = client_as(users["company"])
@@ -241,5 +240,6 @@ def test_the_query_count_does_not_grow_with_the_data(
             _resolve(ticket, supervisor, maintenance, when + timedelta(hours=3))
     many = _count(client, params)
     assert many == few
-    with django_assert_max_num_queries(few):
+    # Two estates compared, twelve months of trend: a fixed budget whatever the data.
+    with django_assert_max_num_queries(200):
         client.get(URL, params)
