@@ -15,9 +15,10 @@
     return {
       color: PALETTE,
       animation: false,
-      grid: { left: 48, right: 16, top: chart.series.length > 1 ? 56 : 24, bottom: 28 },
+      // Several series: the legend wraps above the plot, which starts below it.
+      grid: { left: 48, right: 16, top: chart.series.length > 1 ? 24 + 20 * Math.ceil(chart.series.length / 2) : 24, bottom: 28 },
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : (rate ? v + "%" : v); } },
-      legend: chart.series.length > 1 ? { top: 0, type: "scroll", textStyle: { fontSize: 11 } } : undefined,
+      legend: chart.series.length > 1 ? { top: 0, left: 0, type: "plain", itemWidth: 14, itemGap: 8, textStyle: { fontSize: 10 } } : undefined,
       xAxis: { type: "category", data: months, axisLabel: { fontSize: 10 } },
       yAxis: {
         type: "value",
