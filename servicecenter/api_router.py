@@ -6,7 +6,17 @@ from servicecenter.api import IntegerLookupRouter
 
 router = IntegerLookupRouter()
 
-for app in ("residents", "staff", "tickets", "billing", "renovations", "moveins", "frontdesk", "relations"):
+for app in (
+    "residents",
+    "staff",
+    "tickets",
+    "billing",
+    "renovations",
+    "moveins",
+    "frontdesk",
+    "relations",
+    "dashboards",
+):
     try:
         routes = import_module(f"{app}.api.routes")
     except ModuleNotFoundError as exc:

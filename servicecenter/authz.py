@@ -207,6 +207,8 @@ URLS: dict[str, frozenset[str]] = {
     "performance:list": _KPI_READERS,
     "performance:export": _KPI_READERS,
     "performance:me": ALL_STAFF,
+    # the manager dashboard (dashboards/roles.py): its own estates only (another estate: 404)
+    "dashboards:index": _KPI_READERS,
     # training log: supervisors and managers log sessions and attendance; the company reads them;
     # everyone else reads the sessions they attended or gave
     "staff:training_list": ALL_STAFF,
@@ -539,6 +541,7 @@ API: dict[str, frozenset[str]] = {
     "zone.list": _STAFF_ADMIN_READERS,
     "zone.retrieve": _STAFF_ADMIN_READERS,
     "staff-performance.list": ALL_STAFF,
+    "dashboard-metrics.list": _KPI_READERS,  # its own estates only; residents 404
     "training-session.list": ALL_STAFF,  # supervisors, managers, company: all; others their own
     "training-session.retrieve": ALL_STAFF,
     "training-session.create": roles(SUPERVISOR, MANAGER),

@@ -18,6 +18,7 @@ class NavItem:
 
 STAFF_NAV = [
     NavItem(_("Dashboard"), "home"),
+    NavItem(pgettext_lazy("menu", "Manager dashboard"), "dashboards:index", "dashboards.view_dashboard"),
     NavItem(pgettext_lazy("menu", "New ticket"), "tickets:create", "tickets.add_ticket"),
     NavItem(pgettext_lazy("menu", "Tickets"), "tickets:list", "tickets.view_ticket"),
     NavItem(pgettext_lazy("menu", "My work"), "tickets:my_work", "tickets.view_ticket"),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "moveins",
     "frontdesk",
     "relations",
+    "dashboards",
     "axes",
 ]
 
@@ -113,6 +114,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
     }
+
+# A read replica (optional): dashboards, reports and exports read from it (servicecenter.replica);
+# writes, and every read outside those, stay on the primary. In tests it mirrors the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["replica"]["CONN_MAX_AGE"] = 0
+READ_REPLICA = "replica" if os.environ.get("DATABASE_REPLICA_URL") else None
+DATABASE_ROUTERS = ["servicecenter.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,7 +5,14 @@ import os
 os.environ.setdefault("DEBUG", "true")
 
 from servicecenter.settings import *  # noqa: E402,F403
-from servicecenter.settings import STATIC_ROOT, VAR_DIR  # noqa: E402
+from servicecenter.settings import DATABASES, STATIC_ROOT, VAR_DIR  # noqa: E402
+
+# A second alias for the replica router's test (tests/servicecenter/test_replica_router.py): its
+# own test database, empty (the router never migrates it); READ_REPLICA stays off elsewhere.
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {}}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        DATABASES["replica"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_replica"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True

@@ -22,6 +22,7 @@ from servicecenter.roles import TECHNICIAN
 from servicecenter.scoping import access_for
 
 SPOT_CHECK_MOVEIN = "moveins.spot_check_movein"
+DASHBOARD = "dashboards.view_dashboard"
 
 HEALTHZ_TIMEOUT_SECONDS = 3.0
 
@@ -117,6 +118,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if _is_only_technician(request.user):
         # A technician's day is their work list on a phone; the tiles are for the desk roles.
         return redirect("tickets:my_work")
+    if request.user.has_perm(DASHBOARD) and not request.user.is_superuser:
+        # Supervisors, managers and the company start from their figures (issue #15).
+        return redirect("dashboards:index")
     return render(request, "home.html", {"spot_checks": _spot_checks(request.user)})
 
 

@@ -1,4 +1,5 @@
-"""The staff home page: the manager's move-in spot checks of this month, per estate."""
+"""The manager's move-in spot checks of this month, per estate: on the dashboard, where the manager
+lands from the home page (issue #15)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,10 @@ def test_the_manager_sees_this_months_spot_checks_per_estate(
     record = MoveInFactory(unit=unit_a, status=MoveIn.Status.COMPLETED)
     services.record_spot_check(actor=manager, move_in=record, result=SpotCheck.Result.IN_ORDER)
     client = client_as(manager)
-    client.get(reverse("home"))
-    with django_assert_max_num_queries(20):
-        html = client.get(reverse("home")).content.decode()
+    client.get(reverse("dashboards:index"))
+    # The dashboard: its board, glance and twelve months of trend, plus these spot checks.
+    with django_assert_max_num_queries(200):
+        html = client.get(reverse("home"), follow=True).content.decode()
     panel = _panel(html)
     month = timezone.localdate().strftime("%Y-%m")
     assert f"{reverse('moveins:spot_checks')}?estate={estate_a.pk}&amp;month={month}" in panel
@@ -40,6 +42,7 @@ def test_the_manager_sees_this_months_spot_checks_per_estate(
 
 def test_the_panel_is_only_for_those_who_make_spot_checks(client_as, users):
     for role in ("frontdesk", "clerk", "supervisor"):
-        html = client_as(users[role]).get(reverse("home")).content.decode()
+        html = client_as(users[role]).get(reverse("home"), follow=True).content.decode()
         assert 'data-testid="spot-checks"' not in html, role
-    assert 'data-testid="spot-checks"' in client_as(users["manager"]).get(reverse("home")).content.decode()
+    page = client_as(users["manager"]).get(reverse("home"), follow=True).content.decode()
+    assert 'data-testid="spot-checks"' in page

@@ -755,6 +755,7 @@ URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
     "residents:export": {"estate": ("estate", "pk")},
     "performance:list": {"estate": ("estate", "pk")},
     "performance:export": {"estate": ("estate", "pk")},
+    "dashboards:index": {"estate": ("estate", "pk")},
 }
 
 # API basename -> the object its detail routes take; extra route arguments by name.

@@ -140,7 +140,8 @@ def test_technicians_land_on_their_work(users, client_as):
     response = client_as(users["technician"]).get("/")
     assert response.status_code == 302 and response["Location"] == reverse("tickets:my_work")
     assert client_as(users["frontdesk"]).get("/").status_code == 200
-    assert client_as(users["supervisor"]).get("/").status_code == 200
+    # Supervisors land on the manager dashboard (issue #15).
+    assert client_as(users["supervisor"]).get("/")["Location"] == reverse("dashboards:index")
 
 
 # --- money -------------------------------------------------------------------------------------

@@ -1,0 +1,5 @@
+from dashboards.api.views import DashboardMetricsViewSet
+
+ROUTES = [
+    ("dashboard/metrics", DashboardMetricsViewSet, "dashboard-metrics"),
+]

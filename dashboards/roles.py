@@ -1,0 +1,18 @@
+"""Who reads the manager dashboards (applied to the role groups by staff.roles.sync_role_groups).
+
+The duty supervisor, the manager and the company's quality department read the dashboard of
+their estates; the manager sets the estate's KPI targets; the company compares its estates side
+by side (the company also gets every `view_` permission the manager has, see staff.roles).
+"""
+
+from servicecenter.roles import COMPANY, MANAGER, SUPERVISOR
+
+VIEW = "dashboards.view_dashboard"
+COMPARE = "dashboards.compare_estates"
+_TARGETS = ["dashboards.view_kpitarget", "dashboards.add_kpitarget", "dashboards.change_kpitarget"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SUPERVISOR: [VIEW],
+    MANAGER: [VIEW, *_TARGETS],
+    COMPANY: [VIEW, COMPARE],
+}

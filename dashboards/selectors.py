@@ -1,0 +1,163 @@
+"""What the dashboard page and `GET /api/dashboard/metrics/` show, read in one place: the filters
+(estate within the user's reach, a month that has begun), the month's KPI board, today's glance
+(current month only), the 12-month trend drawn as charts, and for the company the estates side by
+side with their ranking. Every figure comes from `dashboards.kpis` / `dashboards.glance`; the query
+count depends on the number of estates compared, never on the amount of data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dashboards import kpis
+from dashboards.glance import Glance, today_glance
+from dashboards.roles import COMPARE
+from residents.models import Estate
+from servicecenter.periods import month_start
+from servicecenter.validators import parse_id
+
+# The trend charts: each groups KPIs of one unit, so a chart has one scale.
+CHARTS: tuple[tuple[str, object, tuple[str, ...]], ...] = (
+    (
+        "tickets",
+        gettext_lazy("Tickets"),
+        (
+            "timely_handling_rate",
+            "success_rate",
+            "callback_rate",
+            "satisfaction_rate",
+            "complaints_replied_within_72h_rate",
+        ),
+    ),
+    ("fees", gettext_lazy("Fee collection"), ("collection_rate",)),
+    ("arrears", gettext_lazy("Old arrears collected (yuan)"), ("old_arrears_collected",)),
+    (
+        "works",
+        gettext_lazy("Move-in and renovations"),
+        (
+            "handover_satisfaction_rate",
+            "violation_discovery_rate",
+            "violation_timely_rate",
+            "violation_success_rate",
+        ),
+    ),
+    ("survey", gettext_lazy("Satisfaction survey (out of 5)"), ("survey_score",)),
+)
+
+COLOUR_LABELS = {
+    kpis.GREEN: ("✓", gettext_lazy("On target")),
+    kpis.AMBER: ("!", gettext_lazy("Close to target")),
+    kpis.RED: ("✗", gettext_lazy("Off target")),
+    kpis.NONE: ("–", gettext_lazy("No data")),
+}
+
+
+def future_month_message() -> str:
+    return _("That month has not begun yet: choose this month or an earlier one.")
+
+
+def estate_in_reach(user, raw: str | int | None) -> Estate:
+    """The estate the user asked for, or their first one when none was named; 404 for an estate
+    outside their reach (or none at all): another estate does not exist for them."""
+    estates = Estate.objects.visible_to(user).order_by("code")
+    if raw in (None, ""):
+        estate = estates.first()
+    else:
+        pk = parse_id(raw)
+        estate = estates.filter(pk=pk).first() if pk is not None else None
+    if estate is None:
+        raise Http404(_("No such estate."))
+    return estate
+
+
+def is_future(month: date, now: datetime | None = None) -> bool:
+    return month_start(month) > month_start(timezone.localdate(now))
+
+
+@dataclass
+class Dashboard:
+    estate: Estate
+    month: date
+    board: list[kpis.KpiFigure]
+    glance: Glance | None = None
+    trend: dict | None = None
+    comparison: list[tuple[Estate, list[kpis.KpiFigure]]] = field(default_factory=list)
+    ranking: list[tuple[int, Estate, int, int]] = field(default_factory=list)
+
+    @property
+    def is_current_month(self) -> bool:
+        return self.glance is not None
+
+
+def dashboard(
+    *,
+    user,
+    estate: Estate,
+    month: date,
+    now: datetime | None = None,
+    with_trend: bool = True,
+    with_comparison: bool = True,
+) -> Dashboard:
+    """The estate's dashboard for `month` (which must have begun). The glance only for the
+    current month (it is "now", not a month's figure); the comparison and ranking only for
+    users holding `dashboards.compare_estates`, over every estate they reach."""
+    now = now or timezone.now()
+    month = month_start(month)
+    current = month == month_start(timezone.localdate(now))
+    compare = with_comparison and user.has_perm(COMPARE)
+    estates = list(Estate.objects.visible_to(user).order_by("code")) if compare else [estate]
+    targets = kpis.targets_for([e.pk for e in estates] if compare else [estate.pk])
+    result = Dashboard(
+        estate=estate,
+        month=month,
+        board=kpis.kpi_board(estate=estate, month=month, now=now, targets=targets),
+    )
+    if current:
+        result.glance = today_glance(estate=estate, user=user, now=now)
+    if with_trend:
+        result.trend = chart_data(kpis.trend(estate=estate, last_month=month, now=now))
+    if compare:
+        result.comparison = [
+            (
+                other,
+                result.board
+                if other.pk == estate.pk
+                else kpis.kpi_board(estate=other, month=month, now=now, targets=targets),
+            )
+            for other in estates
+        ]
+        result.ranking = kpis.ranking(result.comparison)
+    return result
+
+
+def _chart_value(kpi: kpis.Kpi, value):
+    if value is None:
+        return None
+    if kpi.unit == kpis.RATE:
+        return round(float(value) * 100, 1)
+    return round(float(value), 2)
+
+
+def chart_data(trend: dict) -> dict:
+    """The trend as the charts draw it: rates in percent, scores and money as numbers, a gap
+    (null) where a month has no figure."""
+    charts = []
+    for chart_id, title, codes in CHARTS:
+        series = []
+        for code in codes:
+            kpi = kpis.KPI_BY_CODE[code]
+            series.append(
+                {
+                    "code": code,
+                    "name": str(kpi.label),
+                    "data": [_chart_value(kpi, value) for value in trend["series"][code]],
+                }
+            )
+        unit = kpis.KPI_BY_CODE[codes[0]].unit
+        charts.append({"id": chart_id, "title": str(title), "unit": unit, "series": series})
+    return {"months": trend["months"], "charts": charts}
