@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import views, views_import, views_passes
+from residents import views, views_household, views_import, views_passes
 
 desk_patterns = [
     path("units/", views.unit_list, name="unit_list"),
@@ -34,4 +34,20 @@ pass_patterns = [
     path("<int:pk>/", views_passes.pass_detail, name="detail"),
     path("<int:pk>/print/", views_passes.pass_print, name="print"),
     path("<int:pk>/revoke/", views_passes.pass_revoke, name="revoke"),
+]
+
+# Household requests (issue #14): the owner asks in the portal, the desk decides.
+desk_patterns += [
+    path("household-requests/", views_household.household_request_list, name="household_requests"),
+    path(
+        "household-requests/<int:pk>/", views_household.household_request_detail, name="household_request_detail"
+    ),
+    path(
+        "household-requests/<int:pk>/act/<slug:action>/",
+        views_household.household_request_action,
+        name="household_request_action",
+    ),
+]
+portal_patterns += [
+    path("household/ask/", views_household.portal_household_request, name="household_request"),
 ]
