@@ -17,5 +17,8 @@ def unit_visits_context(request, unit) -> dict:
 
 def register() -> None:
     register_unit_panel(
-        order=70, template="relations/_unit_visits.html", context=unit_visits_context, permission="relations.view_visit"
+        order=70,
+        template="relations/_unit_visits.html",
+        context=unit_visits_context,
+        permission="relations.view_visit",
     )

@@ -726,7 +726,9 @@ class HouseholdRequest(models.Model):
                 name="household_request_idempotency_key_unique",
             ),
         ]
-        indexes = [models.Index(fields=["estate", "status", "requested_at"], name="household_request_queue_idx")]
+        indexes = [
+            models.Index(fields=["estate", "status", "requested_at"], name="household_request_queue_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.name}"
@@ -747,7 +749,9 @@ class HouseholdRequestEvent(models.Model):
         HouseholdRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("household request")
     )
     action = models.CharField(_("action"), max_length=40)
-    from_status = models.CharField(_("from"), max_length=12, choices=HouseholdRequest.Status.choices, blank=True)
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=HouseholdRequest.Status.choices, blank=True
+    )
     to_status = models.CharField(_("to"), max_length=12, choices=HouseholdRequest.Status.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

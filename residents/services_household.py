@@ -18,7 +18,12 @@ from residents.workflows import HOUSEHOLD_REQUEST
 from servicecenter.crypto import decrypt_text, keyed_hash
 from servicecenter.exceptions import DomainError
 from servicecenter.scoping import access_for
-from servicecenter.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+from servicecenter.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
 
 
 class DuplicateHouseholdMember(DomainError):
@@ -31,9 +36,7 @@ def may_ask(*, actor, unit: Unit) -> bool:
     if access_for(actor).is_staff_member:
         return False
     return (
-        Occupancy.objects.current()
-        .filter(unit=unit, person__user=actor, role=Occupancy.Role.OWNER)
-        .exists()
+        Occupancy.objects.current().filter(unit=unit, person__user=actor, role=Occupancy.Role.OWNER).exists()
     )
 
 
@@ -122,13 +125,20 @@ def request_household_member(
     except IntegrityError:
         raise _duplicate_refusal() from None
     HouseholdRequestEvent.objects.create(
-        request=request, action="request", from_status="", to_status=request.status, actor=actor, created_at=now
+        request=request,
+        action="request",
+        from_status="",
+        to_status=request.status,
+        actor=actor,
+        created_at=now,
     )
     return request
 
 
 def _lock(request: HouseholdRequest, actor) -> HouseholdRequest:
-    locked = HouseholdRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
+    locked = (
+        HouseholdRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
+    )
     return locked
 
 

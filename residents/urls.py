@@ -40,7 +40,9 @@ pass_patterns = [
 desk_patterns += [
     path("household-requests/", views_household.household_request_list, name="household_requests"),
     path(
-        "household-requests/<int:pk>/", views_household.household_request_detail, name="household_request_detail"
+        "household-requests/<int:pk>/",
+        views_household.household_request_detail,
+        name="household_request_detail",
     ),
     path(
         "household-requests/<int:pk>/act/<slug:action>/",

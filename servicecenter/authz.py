@@ -265,8 +265,8 @@ URLS: dict[str, frozenset[str]] = {
     "residents:occupancy_payer": _ARCHIVE_EDITORS,
     "residents:occupancy_bills": _ARCHIVE_EDITORS,
     # household requests (issue #14): the owner asks in the portal, these staff verify and decide
-    "residents:household_requests": _REGISTRARS,
-    "residents:household_request_detail": _REGISTRARS,
+    "residents:household_requests": _REGISTRARS | roles(COMPANY),  # head office reads every estate's
+    "residents:household_request_detail": _REGISTRARS | roles(COMPANY),
     "residents:household_request_action": _REGISTRARS,  # approve, reject: one permission
     "residents:person_list": _ARCHIVE_READERS,
     "residents:person_detail": _ARCHIVE_READERS,
@@ -736,4 +736,14 @@ API: dict[str, frozenset[str]] = {
     "move-in-slot.book": _BATCH_BOOKERS,
     "move-in-slot.cancel": _BATCH_BOOKERS,
     "warranty-report.list": _WARRANTY_READERS,
+    # household visits and important households: staff only (residents 403)
+    "visit.list": _VISIT_READERS,
+    "visit.retrieve": _VISIT_READERS,
+    "visit.create": _VISIT_WRITERS,
+    "visit.ticket": _VISIT_WRITERS,  # the follow-up becomes a ticket, once
+    "visit.due": _VISIT_READERS,
+    "important-household.list": _VISIT_READERS,
+    "important-household.retrieve": _VISIT_READERS,
+    "important-household.create": _VISIT_WRITERS,
+    "important-household.clear": _VISIT_WRITERS,
 }

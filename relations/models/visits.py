@@ -21,8 +21,12 @@ class Visit(models.Model):
         PHONE = "phone", pgettext_lazy("visit channel", "Phone")
         DESK = "desk", _("At the desk")
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
-    unit = models.ForeignKey("residents.Unit", on_delete=models.PROTECT, related_name="visits", verbose_name=_("unit"))
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit", on_delete=models.PROTECT, related_name="visits", verbose_name=_("unit")
+    )
     visited_on = models.DateField(_("visit date"), db_index=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.HOME)
     met = models.CharField(_("who was met"), max_length=200, blank=True)
@@ -59,7 +63,9 @@ class ImportantHousehold(models.Model):
     """A household (unit) flagged important by staff, with the reason; cleared, not deleted, so
     the history stays."""
 
-    estate = models.ForeignKey("residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
     unit = models.ForeignKey(
         "residents.Unit", on_delete=models.PROTECT, related_name="important_flags", verbose_name=_("unit")
     )

@@ -57,7 +57,9 @@ def contact_since(since: date):
     return (
         Exists(Visit.objects.filter(unit=OuterRef("pk"), visited_on__gte=since))
         | Exists(
-            Ticket.objects.filter(unit=OuterRef("pk"), created_at__gte=start).exclude(channel__in=STAFF_CHANNELS)
+            Ticket.objects.filter(unit=OuterRef("pk"), created_at__gte=start).exclude(
+                channel__in=STAFF_CHANNELS
+            )
         )
         | Exists(
             Callback.objects.filter(
@@ -74,7 +76,10 @@ def is_quiet(*, unit: Unit, today: date | None = None) -> bool:
 
 def _last_visit_on():
     return Subquery(
-        Visit.objects.filter(unit=OuterRef("pk")).values("unit").annotate(last=Max("visited_on")).values("last")[:1]
+        Visit.objects.filter(unit=OuterRef("pk"))
+        .values("unit")
+        .annotate(last=Max("visited_on"))
+        .values("last")[:1]
     )
 
 

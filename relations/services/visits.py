@@ -134,7 +134,11 @@ def flag_important(*, actor, unit: Unit, reason: str, now: datetime | None = Non
     try:
         with transaction.atomic():
             return ImportantHousehold.objects.create(
-                estate_id=unit.estate_id, unit=unit, reason=reason, flagged_by=actor, flagged_at=now or timezone.now()
+                estate_id=unit.estate_id,
+                unit=unit,
+                reason=reason,
+                flagged_by=actor,
+                flagged_at=now or timezone.now(),
             )
     except IntegrityError:
         return ImportantHousehold.objects.active().get(unit=unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +37,9 @@ class VisitForm(forms.Form):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Visit.Channel.choices)
     met = forms.CharField(label=gettext_lazy("Who was met"), max_length=200, required=False)
     topics = forms.CharField(label=gettext_lazy("Topics"), max_length=300, required=False)
-    notes = forms.CharField(label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     follow_up = forms.CharField(
         label=gettext_lazy("Follow-up"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -65,7 +67,9 @@ def _errors(form) -> str:
 
 
 def _unit_or_404(request: HttpRequest, pk) -> Unit:
-    unit = Unit.objects.visible_to(request.user).filter(pk=pk).select_related("estate").first() if pk else None
+    unit = (
+        Unit.objects.visible_to(request.user).filter(pk=pk).select_related("estate").first() if pk else None
+    )
     if unit is None:
         raise Http404(_("No such unit."))
     return unit
@@ -93,7 +97,9 @@ def visits_due(request: HttpRequest) -> HttpResponse:
     rows = []
     if zone is not None:
         page = paginate_light(
-            request, selectors.households_due(user=request.user, zone=zone, today=today, sort=sort), per_page=PAGE_SIZE
+            request,
+            selectors.households_due(user=request.user, zone=zone, today=today, sort=sort),
+            per_page=PAGE_SIZE,
         )
         rows = [selectors.due_row(unit, today) for unit in page.object_list]
     return render(
@@ -121,7 +127,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(unit__code=code)
     page = paginate_light(request, rows.order_by("-visited_on", "-pk"), per_page=PAGE_SIZE)
     return render(
-        request, "relations/visit_list.html", {"page": page, "code": code, "querystring": querystring(request)}
+        request,
+        "relations/visit_list.html",
+        {"page": page, "code": code, "querystring": querystring(request)},
     )
 
 
@@ -130,16 +138,15 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest) -> HttpResponse:
     unit = _unit_or_404(request, parse_id(request.GET.get("unit", "")))
     form = VisitForm(request.POST or None, initial={"visited_on": timezone.localdate(), "channel": "home"})
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                visit = services.log_visit(actor=request.user, unit=unit, **form.cleaned_data)
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                messages.success(request, _("Visit recorded."))
-                return redirect("relations:visit_detail", pk=visit.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.log_visit(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Visit recorded."))
+            return redirect("relations:visit_detail", pk=visit.pk)
     return render(
         request,
         "relations/visit_form.html",
@@ -186,7 +193,9 @@ def visit_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(back)
-    messages.success(request, _("Ticket %(number)s registered from the follow-up.") % {"number": ticket.number})
+    messages.success(
+        request, _("Ticket %(number)s registered from the follow-up.") % {"number": ticket.number}
+    )
     return redirect(back)
 
 
@@ -208,6 +217,4 @@ def unit_important(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The household is flagged important."))
     except DomainError as error:
         messages.error(request, error.message)
-    except PermissionDenied:
-        raise
     return redirect(back)

@@ -7,70 +7,207 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('residents', '0010_pass_gate_notes'),
+        ("residents", "0010_pass_gate_notes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HouseholdRequest',
+            name="HouseholdRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('co_owner', 'Co-owner'), ('tenant', 'Tenant'), ('household_member', 'Household member'), ('shop_tenant', 'Shop tenant')], max_length=20, verbose_name='role')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='mobile')),
-                ('id_number_ciphertext', models.TextField(blank=True, editable=False)),
-                ('id_number_hash', models.CharField(db_index=True, editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(editable=False, max_length=18, verbose_name='ID number')),
-                ('move_in_date', models.DateField(verbose_name='move-in date')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected')], db_index=True, default='requested', max_length=12, verbose_name='status')),
-                ('reject_reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('idempotency_key', models.CharField(blank=True, editable=False, max_length=64)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('estate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.estate', verbose_name='estate')),
-                ('occupancy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.occupancy', verbose_name='occupancy')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='household_requests', to='residents.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("co_owner", "Co-owner"),
+                            ("tenant", "Tenant"),
+                            ("household_member", "Household member"),
+                            ("shop_tenant", "Shop tenant"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("mobile", models.CharField(blank=True, max_length=20, verbose_name="mobile")),
+                ("id_number_ciphertext", models.TextField(blank=True, editable=False)),
+                ("id_number_hash", models.CharField(db_index=True, editable=False, max_length=64)),
+                (
+                    "id_number_masked",
+                    models.CharField(editable=False, max_length=18, verbose_name="ID number"),
+                ),
+                ("move_in_date", models.DateField(verbose_name="move-in date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="requested",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("reject_reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                (
+                    "requested_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="requested at"),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("idempotency_key", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "estate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.estate",
+                        verbose_name="estate",
+                    ),
+                ),
+                (
+                    "occupancy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.occupancy",
+                        verbose_name="occupancy",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="household_requests",
+                        to="residents.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household request',
-                'verbose_name_plural': 'household requests',
-                'ordering': ['requested_at', 'pk'],
-                'permissions': [('decide_householdrequest', 'Can approve or reject household requests')],
+                "verbose_name": "household request",
+                "verbose_name_plural": "household requests",
+                "ordering": ["requested_at", "pk"],
+                "permissions": [("decide_householdrequest", "Can approve or reject household requests")],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdRequestEvent',
+            name="HouseholdRequestEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected')], max_length=12, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected')], max_length=12, verbose_name='to')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='who')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='residents.householdrequest', verbose_name='household request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=40, verbose_name="action")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=12,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("requested", "Requested"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=12,
+                        verbose_name="to",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="residents.householdrequest",
+                        verbose_name="household request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household request event',
-                'verbose_name_plural': 'household request events',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "household request event",
+                "verbose_name_plural": "household request events",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='householdrequest',
-            index=models.Index(fields=['estate', 'status', 'requested_at'], name='household_request_queue_idx'),
+            model_name="householdrequest",
+            index=models.Index(
+                fields=["estate", "status", "requested_at"], name="household_request_queue_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='householdrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'requested')), fields=('unit', 'id_number_hash'), name='household_request_one_pending_per_person'),
+            model_name="householdrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "requested")),
+                fields=("unit", "id_number_hash"),
+                name="household_request_one_pending_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='householdrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('unit', 'idempotency_key'), name='household_request_idempotency_key_unique'),
+            model_name="householdrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("unit", "idempotency_key"),
+                name="household_request_idempotency_key_unique",
+            ),
         ),
     ]

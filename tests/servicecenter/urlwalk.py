@@ -783,6 +783,8 @@ API_OBJECTS: dict[str, str] = {
     "parcel": "parcel",
     "key-custody": "key_custody",
     "invoice-request": "invoice_request",
+    "visit": "visit",
+    "important-household": "important_flag",
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
     "move-in": "move_in",
