@@ -135,11 +135,8 @@ def request_household_member(
     return request
 
 
-def _lock(request: HouseholdRequest, actor) -> HouseholdRequest:
-    locked = (
-        HouseholdRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
-    )
-    return locked
+def _lock(request: HouseholdRequest) -> HouseholdRequest:
+    return HouseholdRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
 
 
 def _require_estate(actor, request: HouseholdRequest) -> None:
@@ -154,7 +151,7 @@ def approve_household_request(
     """Verified by the desk: the person (found in the estate's archive by ID number, or created)
     becomes an occupant of the unit from the move-in date."""
     now = now or timezone.now()
-    request = _lock(request, actor)
+    request = _lock(request)
     HOUSEHOLD_REQUEST.check(request, "approve", actor, now=now)
     _require_estate(actor, request)
     unit = request.unit
@@ -193,7 +190,7 @@ def reject_household_request(
 ) -> HouseholdRequest:
     """Refused with a reason the owner sees in the portal."""
     now = now or timezone.now()
-    request = _lock(request, actor)
+    request = _lock(request)
     HOUSEHOLD_REQUEST.check(request, "reject", actor, now=now)
     _require_estate(actor, request)
     reason = (reason or "").strip()

@@ -24,6 +24,8 @@ from servicecenter.validators import validate_reasonable_date
 from tickets.models import TicketCategory
 
 _ERROR = OpenApiResponse(description="Bad input; field errors in the request's language.")
+FOLLOW_UP_KIND_CHOICES = [(k.value, k.label) for k in services.FOLLOW_UP_KINDS]
+DUE_SORT_CHOICES = [(key, key) for key in selectors.SORTS]
 
 
 def _visible_unit(user, pk) -> Unit:
@@ -70,7 +72,7 @@ class VisitInputSerializer(serializers.Serializer):
 
 
 class FollowUpTicketInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in services.FOLLOW_UP_KINDS])
+    kind = serializers.ChoiceField(choices=FOLLOW_UP_KIND_CHOICES)
     category = serializers.PrimaryKeyRelatedField(queryset=TicketCategory.objects.filter(is_active=True))
 
 
@@ -106,7 +108,7 @@ class DueHouseholdSerializer(serializers.Serializer):
 
 class DueQuerySerializer(serializers.Serializer):
     zone = serializers.IntegerField(min_value=1)
-    sort = serializers.ChoiceField(choices=list(selectors.SORTS), required=False, default="last_visit")
+    sort = serializers.ChoiceField(choices=DUE_SORT_CHOICES, required=False, default="last_visit")
 
 
 @extend_schema_view(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from relations.models import ImportantHousehold, Visit
 from residents.models import Unit
+from residents.selectors import payers_by_unit
 from servicecenter.exceptions import DomainError
 from servicecenter.validators import validate_reasonable_date
 from tickets import services as tickets
@@ -101,6 +102,8 @@ def raise_follow_up_ticket(
         raise DomainError(_("This visit has no follow-up to pass on."), code="no_follow_up")
     if kind not in FOLLOW_UP_KINDS:
         raise DomainError(_("Choose the type of request."), code="kind_invalid")
+    # The household is the reporter: its payer (the owner by default), else whom the visit met.
+    payer = payers_by_unit([visit.unit_id]).get(visit.unit_id)
     try:
         ticket = tickets.register_ticket(
             actor=actor,
@@ -110,6 +113,8 @@ def raise_follow_up_ticket(
             description=_("Follow-up of the visit on %(date)s: %(text)s")
             % {"date": visit.visited_on.isoformat(), "text": visit.follow_up},
             unit=visit.unit,
+            reporter=payer.person if payer else None,
+            reporter_name="" if payer else (visit.met or visit.unit.code),
             idempotency_key=f"visit-follow-up-{visit.pk}",
             now=now,
         )
