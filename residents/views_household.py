@@ -37,7 +37,7 @@ class HouseholdRequestForm(forms.Form):
     mobile = forms.CharField(label=gettext_lazy("Mobile"), max_length=20, required=False)
     id_number = forms.CharField(label=gettext_lazy("ID number"), max_length=30)
     move_in_date = forms.DateField(
-        label=gettext_lazy("Move-in date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Move-in date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 

@@ -31,7 +31,7 @@ VIEW = "relations.view_visit"
 class VisitForm(forms.Form):
     visited_on = forms.DateField(
         label=gettext_lazy("Visit date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         validators=[validate_reasonable_date],
     )
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Visit.Channel.choices)
