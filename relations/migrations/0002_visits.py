@@ -7,58 +7,155 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('relations', '0001_initial'),
-        ('residents', '0011_household_requests'),
-        ('tickets', '0011_ticket_incidents'),
+        ("relations", "0001_initial"),
+        ("residents", "0011_household_requests"),
+        ("tickets", "0011_ticket_incidents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportantHousehold',
+            name="ImportantHousehold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('flagged_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='flagged at')),
-                ('cleared_at', models.DateTimeField(blank=True, null=True, verbose_name='cleared at')),
-                ('cleared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='cleared by')),
-                ('estate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.estate', verbose_name='estate')),
-                ('flagged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='flagged by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='important_flags', to='residents.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                (
+                    "flagged_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="flagged at"),
+                ),
+                ("cleared_at", models.DateTimeField(blank=True, null=True, verbose_name="cleared at")),
+                (
+                    "cleared_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="cleared by",
+                    ),
+                ),
+                (
+                    "estate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.estate",
+                        verbose_name="estate",
+                    ),
+                ),
+                (
+                    "flagged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="flagged by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="important_flags",
+                        to="residents.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'important household',
-                'verbose_name_plural': 'important households',
-                'ordering': ['-flagged_at', '-pk'],
-                'permissions': [('flag_important_household', 'Can flag households as important')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('cleared_at__isnull', True)), fields=('unit',), name='important_household_one_active')],
+                "verbose_name": "important household",
+                "verbose_name_plural": "important households",
+                "ordering": ["-flagged_at", "-pk"],
+                "permissions": [("flag_important_household", "Can flag households as important")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("cleared_at__isnull", True)),
+                        fields=("unit",),
+                        name="important_household_one_active",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_on', models.DateField(db_index=True, verbose_name='visit date')),
-                ('channel', models.CharField(choices=[('home', 'Home visit'), ('phone', 'Phone'), ('desk', 'At the desk')], default='home', max_length=10, verbose_name='channel')),
-                ('met', models.CharField(blank=True, max_length=200, verbose_name='who was met')),
-                ('topics', models.CharField(blank=True, max_length=300, verbose_name='topics')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('follow_up', models.TextField(blank=True, verbose_name='follow-up')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('estate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.estate', verbose_name='estate')),
-                ('follow_up_ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tickets.ticket', verbose_name='follow-up ticket')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='residents.unit', verbose_name='unit')),
-                ('visited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='visited by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visited_on", models.DateField(db_index=True, verbose_name="visit date")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("home", "Home visit"), ("phone", "Phone"), ("desk", "At the desk")],
+                        default="home",
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("met", models.CharField(blank=True, max_length=200, verbose_name="who was met")),
+                ("topics", models.CharField(blank=True, max_length=300, verbose_name="topics")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("follow_up", models.TextField(blank=True, verbose_name="follow-up")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at"),
+                ),
+                (
+                    "estate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.estate",
+                        verbose_name="estate",
+                    ),
+                ),
+                (
+                    "follow_up_ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="follow-up ticket",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="residents.unit",
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "visited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="visited by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
-                'ordering': ['-visited_on', '-pk'],
-                'indexes': [models.Index(fields=['unit', 'visited_on'], name='visit_unit_date_idx')],
+                "verbose_name": "visit",
+                "verbose_name_plural": "visits",
+                "ordering": ["-visited_on", "-pk"],
+                "indexes": [models.Index(fields=["unit", "visited_on"], name="visit_unit_date_idx")],
             },
         ),
     ]
