@@ -1,0 +1,3 @@
+"""The relations app's admin, one module per area (relations/admin_<area>.py), imported here."""
+
+from relations import admin_visits  # noqa: F401

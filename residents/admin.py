@@ -20,6 +20,8 @@ from residents.models import (
     Building,
     Estate,
     HouseholdChange,
+    HouseholdRequest,
+    HouseholdRequestEvent,
     Occupancy,
     Pass,
     Person,
@@ -522,3 +524,54 @@ class PassAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
                 messages.SUCCESS,
             )
         return None
+
+
+class _HouseholdRequestEventInline(admin.TabularInline):
+    model = HouseholdRequestEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "action", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(HouseholdRequest)
+class HouseholdRequestAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: owners ask in the portal, the desk decides on its queue (residents.services_household)."""
+
+    secret_fields = ("id_number_hash", "id_number_ciphertext")
+    list_display = ["requested_at", "unit", "name", "role", "id_number_masked", "status"]
+    list_filter = ["estate", "status", "role"]
+    list_select_related = ["unit"]
+    search_fields = ["unit__code", "name"]
+    fields = [
+        "estate",
+        "unit",
+        "name",
+        "role",
+        "id_number_masked",
+        "move_in_date",
+        "status",
+        "reject_reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "occupancy",
+    ]
+    readonly_fields = fields
+    inlines = [_HouseholdRequestEventInline]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -730,3 +730,130 @@ class PortalCode(models.Model):
     @property
     def tries_left(self) -> int:
         return max(self.MAX_FAILED_ATTEMPTS - self.failed_attempts, 0)
+
+class HouseholdRequest(models.Model):
+    """An owner asks the service centre to add a family member or a tenant to the unit (issue #14).
+    The desk checks the papers and approves (the person and the occupancy are then created through
+    the archive's services) or rejects with a reason. The ID number is kept like the archive's:
+    encrypted, with a keyed hash for the duplicate check, shown masked."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", pgettext_lazy("household request status", "Requested")
+        APPROVED = "approved", pgettext_lazy("household request status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("household request status", "Rejected")
+
+    # An owner may ask for these roles only: a co-owner is a matter of title deeds, not of the portal.
+    ROLES = (Occupancy.Role.HOUSEHOLD_MEMBER, Occupancy.Role.TENANT)
+
+    estate = models.ForeignKey(Estate, on_delete=models.PROTECT, related_name="+", verbose_name=_("estate"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="household_requests", verbose_name=_("unit")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=20, choices=Occupancy.Role.choices)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    id_number_ciphertext = models.TextField(editable=False, blank=True)
+    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
+    move_in_date = models.DateField(_("move-in date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True
+    )
+    reject_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    occupancy = models.ForeignKey(
+        Occupancy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("occupancy"),
+    )
+    # A resubmitted form (double click, a lost response) gives the first request back.
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    class QuerySet(ScopedQuerySet):
+        def for_resident(self, user):
+            return self.filter(unit__in=resident_unit_ids(user))
+
+        def pending(self):
+            return self.filter(status=HouseholdRequest.Status.REQUESTED)
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household request")
+        verbose_name_plural = _("household requests")
+        ordering = ["requested_at", "pk"]
+        permissions = [("decide_householdrequest", _("Can approve or reject household requests"))]
+        constraints = [
+            # The same person asked for twice while the first request waits: refused (the
+            # service says so first; this holds it under concurrent submissions).
+            models.UniqueConstraint(
+                fields=["unit", "id_number_hash"],
+                condition=Q(status="requested"),
+                name="household_request_one_pending_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="household_request_idempotency_key_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["estate", "status", "requested_at"], name="household_request_queue_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.name}"
+
+    def set_id_number(self, value: str) -> None:
+        number = normalize_id_number(value)
+        self.id_number_ciphertext = encrypt_text(number)
+        self.id_number_hash = keyed_hash(number)
+        self.id_number_masked = mask_id_number(number)
+
+    @property
+    def mobile_masked(self) -> str:
+        return mask_mobile(self.mobile)
+
+
+class HouseholdRequestEvent(models.Model):
+    request = models.ForeignKey(
+        HouseholdRequest, on_delete=models.CASCADE, related_name="events", verbose_name=_("household request")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=HouseholdRequest.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=HouseholdRequest.Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("household request event")
+        verbose_name_plural = _("household request events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.action}"

@@ -73,3 +73,9 @@ ROLE_PERMISSIONS = {
     ],
     COMPANY: [*_READ, "residents.view_sensitiveaccesslog", "residents.view_pass"],
 }
+
+# Household requests (issue #14): an owner asks in the portal to add a family member or a tenant;
+# the desk, the housekeeper, the duty supervisor and the manager verify and decide.
+_HOUSEHOLD_REQUESTS = ["residents.view_householdrequest", "residents.decide_householdrequest"]
+for _role in (FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER):
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_HOUSEHOLD_REQUESTS]

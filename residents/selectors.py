@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from residents.models import ArchiveDocument, Estate, Occupancy, Pass, Person, SensitiveAccessLog, Unit
+from residents.models import (
+    ArchiveDocument,
+    Estate,
+    HouseholdRequest,
+    Occupancy,
+    Pass,
+    Person,
+    SensitiveAccessLog,
+    Unit,
+)
 from servicecenter.phones import MIN_FULL_DIGITS, phone_q, phone_search_digits
 from servicecenter.scoping import access_for
 from servicecenter.validators import normalize_mobile, normalize_phone
@@ -246,6 +255,8 @@ class HouseholdUnit:
     occupancies: list[Occupancy]
     payer: Occupancy | None
     may_manage: bool
+    # Only an owner asks the centre to add a household member or a tenant (issue #14).
+    may_ask: bool = False
 
 
 def household_for_portal(*, user, today: date | None = None) -> list[HouseholdUnit]:
@@ -273,9 +284,20 @@ def household_for_portal(*, user, today: date | None = None) -> list[HouseholdUn
                 occupancies=rows,
                 payer=pick_payer(rows),
                 may_manage=any(o.role in Occupancy.BILL_ROLES for o in mine),
+                may_ask=any(o.role == Occupancy.Role.OWNER for o in mine),
             )
         )
     return result
+
+
+def household_requests_for_portal(*, user) -> dict[int, list]:
+    """The household requests of the units this resident owns today (an owner's own business: a
+    tenant does not see who else was asked for), newest first, by unit id. One query."""
+    owned = Occupancy.objects.current().filter(person__user=user, role=Occupancy.Role.OWNER).values("unit_id")
+    by_unit: dict[int, list] = {}
+    for row in HouseholdRequest.objects.filter(unit__in=owned).order_by("-requested_at", "-pk")[:100]:
+        by_unit.setdefault(row.unit_id, []).append(row)
+    return by_unit
 
 
 # --- Passes (装修出入证, 搬家放行条, shop staff, resident cards) ----------------------------------

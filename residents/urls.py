@@ -1,6 +1,6 @@
 from django.urls import path
 
-from residents import views, views_access, views_import, views_passes
+from residents import views, views_access, views_household, views_import, views_passes
 
 desk_patterns = [
     path("units/", views.unit_list, name="unit_list"),
@@ -41,4 +41,22 @@ account_patterns = [
     path("activate/", views_access.activate, name="activate"),
     path("password-reset/", views_access.password_reset, name="password_reset"),
     path("password-reset/confirm/", views_access.password_reset_confirm, name="password_reset_confirm"),
+]
+
+# Household requests (issue #14): the owner asks in the portal, the desk decides.
+desk_patterns += [
+    path("household-requests/", views_household.household_request_list, name="household_requests"),
+    path(
+        "household-requests/<int:pk>/",
+        views_household.household_request_detail,
+        name="household_request_detail",
+    ),
+    path(
+        "household-requests/<int:pk>/act/<slug:action>/",
+        views_household.household_request_action,
+        name="household_request_action",
+    ),
+]
+portal_patterns += [
+    path("household/ask/", views_household.portal_household_request, name="household_request"),
 ]

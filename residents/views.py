@@ -476,10 +476,17 @@ def occupancy_bills(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_page
 @require_GET
 def portal_household(request: HttpRequest) -> HttpResponse:
+    from residents.views_household import portal_request_form
+
+    households = selectors.household_for_portal(user=request.user)
     return render(
         request,
         "portal/residents_household.html",
-        {"households": selectors.household_for_portal(user=request.user)},
+        {
+            "households": households,
+            "requests_by_unit": selectors.household_requests_for_portal(user=request.user),
+            "request_form": portal_request_form(),
+        },
     )
 
 

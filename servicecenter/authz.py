@@ -187,6 +187,11 @@ _BATCH_READERS = all_staff_but(HOUSEKEEPER, TECHNICIAN)
 _BATCH_BOOKERS = roles(FRONTDESK, MANAGER)
 _WARRANTY_READERS = roles(MANAGER, COMPANY)
 
+# Household visits and important households (relations/roles.py): housekeepers, the duty
+# supervisor and the manager log and flag; the desk and head office read.
+_VISIT_WRITERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
+_VISIT_READERS = _VISIT_WRITERS | roles(FRONTDESK, COMPANY)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -278,6 +283,7 @@ URLS: dict[str, frozenset[str]] = {
     "portal:household": RESIDENTS,
     "portal:household_payer": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
     "portal:household_bills": RESIDENTS,  # an owner or co-owner of the unit only (403 for others)
+    "portal:household_request": RESIDENTS,  # the unit's owner only (403 for a tenant or member)
     "portal:parcels": RESIDENTS,  # the parcels of the units the person occupies today
     # --- archive
     "residents:unit_list": _UNIT_READERS,
@@ -286,6 +292,10 @@ URLS: dict[str, frozenset[str]] = {
     "residents:occupancy_end": _ARCHIVE_EDITORS,
     "residents:occupancy_payer": _ARCHIVE_EDITORS,
     "residents:occupancy_bills": _ARCHIVE_EDITORS,
+    # household requests (issue #14): the owner asks in the portal, these staff verify and decide
+    "residents:household_requests": _REGISTRARS | roles(COMPANY),  # head office reads every estate's
+    "residents:household_request_detail": _REGISTRARS | roles(COMPANY),
+    "residents:household_request_action": _REGISTRARS,  # approve, reject: one permission
     "residents:person_list": _ARCHIVE_READERS,
     "residents:person_detail": _ARCHIVE_READERS,
     "residents:person_create": _ARCHIVE_EDITORS,
@@ -441,6 +451,13 @@ URLS: dict[str, frozenset[str]] = {
     # a resident books a move for a unit they occupy today and follows their own units' requests
     "portal:moveouts": RESIDENTS,
     "portal:moveout_create": RESIDENTS,
+    # household visits (拜访) and important households (relations/roles.py)
+    "relations:visit_list": _VISIT_READERS,
+    "relations:visits_due": _VISIT_READERS,  # the housekeeper's own zone; others choose one
+    "relations:visit_detail": _VISIT_READERS,
+    "relations:visit_create": _VISIT_WRITERS,
+    "relations:visit_ticket": _VISIT_WRITERS,  # the follow-up becomes a ticket, once
+    "relations:unit_important": _VISIT_WRITERS,  # flag with a reason, or clear
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -762,4 +779,14 @@ API: dict[str, frozenset[str]] = {
     "move-in-slot.book": _BATCH_BOOKERS,
     "move-in-slot.cancel": _BATCH_BOOKERS,
     "warranty-report.list": _WARRANTY_READERS,
+    # household visits and important households: staff only (residents 403)
+    "visit.list": _VISIT_READERS,
+    "visit.retrieve": _VISIT_READERS,
+    "visit.create": _VISIT_WRITERS,
+    "visit.ticket": _VISIT_WRITERS,  # the follow-up becomes a ticket, once
+    "visit.due": _VISIT_READERS,
+    "important-household.list": _VISIT_READERS,
+    "important-household.retrieve": _VISIT_READERS,
+    "important-household.create": _VISIT_WRITERS,
+    "important-household.clear": _VISIT_WRITERS,
 }

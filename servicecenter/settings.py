@@ -350,6 +350,9 @@ SPECTACULAR_SETTINGS = {
         "MoveInInspectionResultEnum": "moveins.models.Inspection.Result",
         "DefectResponsibleEnum": "moveins.models.Defect.Responsible",
         "SpotCheckResultEnum": "moveins.models.SpotCheck.Result",
+        "VisitChannelEnum": "relations.models.Visit.Channel",
+        "FollowUpKindEnum": "relations.api.visits.FOLLOW_UP_KIND_CHOICES",
+        "DueSortEnum": "relations.api.visits.DUE_SORT_CHOICES",
     },
 }
 

@@ -74,3 +74,15 @@ def test_seed_demo_builds_the_demo_and_a_second_run_adds_nothing():
     assert engineer.has_perm("renovations.review_renovation_engineering")
     forget_access(engineer)
     assert access_for(engineer).estate_ids == frozenset({first_estate.pk})
+
+    # Issue #14: a household member without the bills in `resident`'s unit, and a tenant named
+    # payer of another unit; both log in with the demo password.
+    for username in ("household", "tenant"):
+        assert User.objects.get(username=username).check_password("pw-demo-123")
+        assert f" {username}" in out.getvalue()
+    member = Occupancy.objects.current().get(person__user__username="household")
+    assert member.unit_id in resident_units["resident"]
+    assert (member.role, member.sees_bills, member.is_payer) == ("household_member", False, False)
+    tenant = Occupancy.objects.current().get(person__user__username="tenant")
+    assert tenant.role == "tenant" and tenant.is_payer
+    assert tenant.unit_id not in resident_units["resident"] | resident_units["resident2"]

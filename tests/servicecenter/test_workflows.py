@@ -242,7 +242,25 @@ def _move_in(env: Env, state: str) -> MoveIn:
     return MoveInFactory(unit=env.unit, status=state)
 
 
+def _household_request(env: Env, state: str):
+    from residents.models import HouseholdRequest
+
+    request = HouseholdRequest(
+        estate=env.estate,
+        unit=env.unit,
+        name="李小明",
+        role="household_member",
+        move_in_date=timezone.localdate(),
+        status=state,
+        requested_by=env.cashier,
+    )
+    request.set_id_number(make_id_number(HouseholdRequest.objects.count() + 300, birth="20100101"))
+    request.save()
+    return request
+
+
 MAKERS = {
+    "residents.HouseholdRequest": _household_request,
     "staff.RectificationOrder": lambda env, state: make_order(
         team=env.team, inspector=env.actor, status=state
     ),
@@ -304,7 +322,19 @@ def _invoices():
     return invoices
 
 
+def _household():
+    from residents import services_household
+
+    return services_household
+
+
 PERFORMERS = {
+    ("residents.HouseholdRequest", "approve"): lambda r, u, env: _household().approve_household_request(
+        request=r, actor=u
+    ),
+    ("residents.HouseholdRequest", "reject"): lambda r, u, env: _household().reject_household_request(
+        request=r, actor=u, reason="证件不符"
+    ),
     ("staff.RectificationOrder", "rectify"): lambda o, u, env: staff_quality.report_rectified(
         order=o, actor=u
     ),

@@ -264,7 +264,38 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         **_frontdesk_keys_world(unit, staff, tag, person, resident_user),
         "moveout": _moveout(unit, person, staff, tag),
         **_movein_world(unit, resident_user, staff, tag),
+        **_household_world(unit, resident_user, staff, tag),
     }
+
+
+def _household_world(unit, resident_user, staff: dict, tag: str) -> dict:
+    """A household request the owner made for a family member (issue #14), and a housekeeper's
+    visit to the unit with its household flagged important."""
+    from relations.services import visits as visit_services
+    from residents import services_household
+    from tests.factories import make_id_number
+
+    request = services_household.request_household_member(
+        actor=resident_user,
+        unit=unit,
+        name=f"member-{tag}",
+        role="household_member",
+        id_number=make_id_number(500 + sum(map(ord, tag)) % 400, birth="20000101"),
+        move_in_date=date(2026, 1, 1),
+        idempotency_key=f"walk-household-{tag}",
+    )
+    visit = visit_services.log_visit(
+        actor=staff["housekeeper"],
+        unit=unit,
+        visited_on=date(2026, 1, 5),
+        channel="home",
+        met=f"met-{tag}",
+        topics=f"topics-{tag}",
+        notes=f"notes-{tag}",
+        follow_up=f"follow-{tag}",
+    )
+    flag = visit_services.flag_important(actor=staff["housekeeper"], unit=unit, reason=f"reason-{tag}")
+    return {"household_request": request, "visit": visit, "important_flag": flag}
 
 
 def _desk_log_world(unit, staff: dict, tag: str) -> dict:
@@ -731,6 +762,11 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:renovation_deposit_pay": {"pk": ("renovation", "pk")},
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
+    "relations:visit_detail": {"pk": ("visit", "pk")},
+    "relations:visit_ticket": {"pk": ("visit", "pk")},
+    "relations:unit_important": {"pk": ("unit", "pk")},
+    "residents:household_request_detail": {"pk": ("household_request", "pk")},
+    "residents:household_request_action": {"pk": ("household_request", "pk"), "action": ("=", "reject")},
     "staff:incident": {"pk": ("incident", "pk")},
     "staff:inspection": {"pk": ("quality_inspection", "pk")},
     "staff:finding_photo": {"pk": ("quality_inspection", "pk"), "finding_pk": ("quality_finding", "pk")},
@@ -752,6 +788,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
 # Pages that take their object in the query string.
 URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
     "residents:document_upload": {"unit": ("unit", "pk")},
+    "relations:visit_create": {"unit": ("unit", "pk")},
     "residents:export": {"estate": ("estate", "pk")},
     "performance:list": {"estate": ("estate", "pk")},
     "performance:export": {"estate": ("estate", "pk")},
@@ -793,6 +830,8 @@ API_OBJECTS: dict[str, str] = {
     "parcel": "parcel",
     "key-custody": "key_custody",
     "invoice-request": "invoice_request",
+    "visit": "visit",
+    "important-household": "important_flag",
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
     "move-in": "move_in",

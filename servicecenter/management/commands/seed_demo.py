@@ -20,6 +20,7 @@ MORE_DEMO_MODULES = (
     "staff.demo_attendance",
     "staff.demo_training",
     "staff.demo_quality",
+    "relations.demo_household",
 )
 LOGIN_ROLES = [
     ("manager", "manager"),
@@ -32,6 +33,8 @@ LOGIN_ROLES = [
     ("company", "company"),
     ("resident", "resident"),
     ("resident2", "resident"),
+    ("household", "resident"),
+    ("tenant", "resident"),
 ]
 
 
