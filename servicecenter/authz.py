@@ -393,6 +393,8 @@ URLS: dict[str, frozenset[str]] = {
     "portal:move_ins": RESIDENTS,
     "portal:move_in": RESIDENTS,  # the owner's own move-in only (404 for anyone else's)
     "portal:move_in_rate": RESIDENTS,
+    "portal:move_in_book": RESIDENTS,  # the owner's own scheduled move-in (also before handover)
+    "portal:move_in_cancel_booking": RESIDENTS,
     # --- move-in batches, spot checks, the warranty report, the figures (moveins/views/batches.py)
     "moveins:batches": _BATCH_READERS,
     "moveins:batch": _BATCH_READERS,

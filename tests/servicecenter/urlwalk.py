@@ -687,6 +687,8 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "moveins:keys": {"pk": ("move_in", "pk")},
     "portal:move_in": {"pk": ("move_in", "pk")},
     "portal:move_in_rate": {"pk": ("move_in", "pk")},
+    "portal:move_in_book": {"pk": ("move_in", "pk")},
+    "portal:move_in_cancel_booking": {"pk": ("move_in", "pk")},
     # move-in batches desk
     "moveins:batch": {"pk": ("movein_batch", "pk")},
     "moveins:batch_print": {"pk": ("movein_batch", "pk")},
