@@ -28,4 +28,8 @@ desk_patterns = [
     path("violations/<int:pk>/act/<slug:action>/", views.violation_action, name="violation_action"),
     path("metrics/", views.metrics_page, name="metrics"),
 ]
-portal_patterns: list = []
+portal_patterns: list = [
+    path("renovations/", views.portal_renovations, name="renovations"),
+    path("renovations/apply/", views.portal_renovation_apply, name="renovation_apply"),
+    path("renovations/<int:pk>/", views.portal_renovation, name="renovation"),
+]

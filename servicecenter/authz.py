@@ -393,6 +393,9 @@ URLS: dict[str, frozenset[str]] = {
     "portal:move_ins": RESIDENTS,
     "portal:move_in": RESIDENTS,  # the owner's own move-in only (404 for anyone else's)
     "portal:move_in_rate": RESIDENTS,
+    "portal:renovations": RESIDENTS,  # the units the person occupies today
+    "portal:renovation_apply": RESIDENTS,  # an owner or co-owner of the unit only (404 otherwise)
+    "portal:renovation": RESIDENTS,  # the person's own units' renovations only (404 otherwise)
     "portal:move_in_book": RESIDENTS,  # the owner's own scheduled move-in (also before handover)
     "portal:move_in_cancel_booking": RESIDENTS,
     # --- move-in batches, spot checks, the warranty report, the figures (moveins/views/batches.py)

@@ -688,6 +688,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:move_in": {"pk": ("move_in", "pk")},
     "portal:move_in_rate": {"pk": ("move_in", "pk")},
     "portal:move_in_book": {"pk": ("move_in", "pk")},
+    "portal:renovation": {"pk": ("renovation", "pk")},
     "portal:move_in_cancel_booking": {"pk": ("move_in", "pk")},
     # move-in batches desk
     "moveins:batch": {"pk": ("movein_batch", "pk")},
