@@ -396,6 +396,8 @@ URLS: dict[str, frozenset[str]] = {
     "portal:renovations": RESIDENTS,  # the units the person occupies today
     "portal:renovation_apply": RESIDENTS,  # an owner or co-owner of the unit only (404 otherwise)
     "portal:renovation": RESIDENTS,  # the person's own units' renovations only (404 otherwise)
+    "portal:special_services": RESIDENTS,  # their estates' active catalogue, their units' bookings
+    "portal:special_service_book": RESIDENTS,  # a service of an estate where they occupy a unit
     "portal:move_in_book": RESIDENTS,  # the owner's own scheduled move-in (also before handover)
     "portal:move_in_cancel_booking": RESIDENTS,
     # --- move-in batches, spot checks, the warranty report, the figures (moveins/views/batches.py)
