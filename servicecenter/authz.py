@@ -186,6 +186,10 @@ _BATCH_READERS = all_staff_but(HOUSEKEEPER, TECHNICIAN)
 _BATCH_BOOKERS = roles(FRONTDESK, MANAGER)
 _WARRANTY_READERS = roles(MANAGER, COMPANY)
 
+# Special services (relations/roles.py): the desk reads the catalogue and the bookings; whoever
+# registers tickets books one (a booking is a paid-service ticket).
+_SPECIAL_SERVICE_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -700,6 +704,12 @@ API: dict[str, frozenset[str]] = {
     "move-out.approve": _MOVEOUT_DESK,
     "move-out.complete": _MOVEOUT_DESK,
     "move-out.cancel": _MOVEOUT_DESK,
+    # special services (relations): the estate's catalogue and the bookings (each a paid ticket)
+    "special-service.list": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service.retrieve": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service-booking.list": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service-booking.retrieve": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service-booking.create": _REGISTRARS | RESIDENTS,
     # move-ins: residents read their own units' move-ins and rate their own handover
     "move-in.list": _MOVEIN_READERS | RESIDENTS,
     "move-in.retrieve": _MOVEIN_READERS | RESIDENTS,

@@ -143,3 +143,33 @@ def test_another_units_booking_and_another_estates_catalogue_stay_hidden(
         },
     )
     assert response.status_code == 400 and SpecialServiceBooking.objects.count() == 1
+
+
+def test_the_api_lists_and_books_once_per_key(api_as, resident, resident2, unit_a, unit_a2, cleaning, users):
+    other = book_special_service(
+        actor=resident2, service=cleaning, unit=unit_a2, preferred_at=_later(), idempotency_key="r2"
+    )
+    api = api_as(resident)
+    catalogue = api.get("/api/special-services/").json()["results"]
+    assert [row["id"] for row in catalogue] == [cleaning.pk]
+    body = {
+        "service": cleaning.pk,
+        "unit": unit_a.pk,
+        "preferred_at": _later().isoformat(),
+        "notes": "",
+        "idempotency_key": "api-1",
+    }
+    first = api.post("/api/special-service-bookings/", body, format="json")
+    again = api.post("/api/special-service-bookings/", body, format="json")
+    assert first.status_code == 201 and again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert first.json()["price"] == "300.00"
+    listed = [row["id"] for row in api.get("/api/special-service-bookings/").json()["results"]]
+    assert listed == [first.json()["id"]]
+    assert api.get(f"/api/special-service-bookings/{other.pk}/").status_code == 404
+    refused = api.post(
+        "/api/special-service-bookings/", {**body, "unit": unit_a2.pk, "idempotency_key": "k2"}, format="json"
+    )
+    assert refused.status_code == 400
+    desk = api_as(users["frontdesk"]).get("/api/special-service-bookings/").json()["results"]
+    assert len(desk) == 2
+    assert api_as(users["technician"]).get("/api/special-service-bookings/").status_code == 403
