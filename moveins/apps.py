@@ -22,6 +22,7 @@ class MoveinsConfig(AppConfig):
 
         from moveins import panels
         from servicecenter.panels import register_desk_tile, register_portal_panel, register_unit_panel
+        from servicecenter.portal import register_portal_business
 
         register_unit_panel(
             order=22,
@@ -32,6 +33,7 @@ class MoveinsConfig(AppConfig):
         register_portal_panel(
             order=15, template="portal/moveins_panel.html", context=panels.portal_move_ins_context
         )
+        register_portal_business(panels.has_pending_move_in)
         register_desk_tile(
             order=20,
             url_name="moveins:list",

@@ -294,10 +294,20 @@ class MoveIn(models.Model):
 
     class QuerySet(ScopedQuerySet):
         def for_resident(self, user):
-            return self.filter(unit__in=resident_unit_ids(user))
+            # The units they occupy, and their own move-in still open: an owner whose unit is not
+            # handed over yet occupies nothing, but follows and books the move-in in the portal.
+            return self.filter(
+                Q(unit__in=resident_unit_ids(user)) | Q(owner__user=user, status__in=MoveIn.OPEN)
+            )
 
         def open(self):
             return self.filter(status__in=MoveIn.OPEN)
+
+        def pending_for_owner(self, user):
+            """The user's own move-ins not yet completed (`servicecenter.portal` admission)."""
+            if user is None or not user.is_authenticated:
+                return self.none()
+            return self.filter(owner__user=user, status__in=MoveIn.OPEN)
 
     objects = QuerySet.as_manager()
 

@@ -161,11 +161,12 @@ def move_in_for_portal(*, user, pk: int) -> MoveIn:
     move_in = (
         MoveIn.objects.visible_to(user)
         .filter(owner__user=user)
-        .select_related("unit", "estate")
+        .select_related("unit", "estate", "slot", "batch")
         .prefetch_related(
             Prefetch("charges", queryset=MoveInCharge.objects.select_related("bill", "deposit_account")),
             Prefetch("defects", queryset=Defect.objects.select_related("ticket")),
             Prefetch("keys", queryset=HandedKey.objects.order_by("pk")),
+            Prefetch("checklist", queryset=ChecklistItem.objects.order_by("sort_order", "pk")),
         )
         .filter(pk=pk)
         .first()
@@ -173,3 +174,42 @@ def move_in_for_portal(*, user, pk: int) -> MoveIn:
     if move_in is None:
         raise Http404(_("No such move-in."))
     return move_in
+
+
+def bookable_slots(*, move_in: MoveIn, now) -> list:
+    """The slots the owner may book for a scheduled move-in, in one query: the future slots of
+    the move-in's batch (or, before it has one, of every batch of its estate still running that
+    takes the unit's building), each with `booked` (open move-ins in it) and `free` places. The
+    slot already booked is listed too. Nothing once the owner has come."""
+    from django.db.models import Exists
+
+    from moveins.models import MoveInBatch, MoveInSlot
+
+    if move_in.status != MoveIn.Status.SCHEDULED:
+        return []
+    slots = MoveInSlot.objects.filter(starts_at__gt=now)
+    if move_in.batch_id:
+        slots = slots.filter(batch_id=move_in.batch_id)
+    else:
+        takes_building = MoveInBatch.buildings.through.objects.filter(
+            moveinbatch_id=OuterRef("batch_id"), building_id=move_in.unit.building_id
+        )
+        any_building = MoveInBatch.buildings.through.objects.filter(moveinbatch_id=OuterRef("batch_id"))
+        slots = slots.filter(batch__estate_id=move_in.estate_id).filter(
+            Exists(takes_building) | ~Exists(any_building)
+        )
+    rows = list(
+        slots.select_related("batch")
+        .annotate(booked=Count("move_ins", filter=Q(move_ins__status__in=MoveIn.OPEN)))
+        .order_by("starts_at", "pk")[:200]
+    )
+    for slot in rows:
+        slot.free = max(slot.capacity - slot.booked, 0)
+        slot.is_mine = slot.pk == move_in.slot_id
+    return rows
+
+
+def checklist_progress(move_in: MoveIn) -> tuple[int, int]:
+    """(lines done, lines) of the move-in's checklist, from the prefetched lines when there are."""
+    lines = list(move_in.checklist.all())
+    return sum(1 for line in lines if line.done_at), len(lines)

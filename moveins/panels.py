@@ -26,6 +26,14 @@ def portal_move_ins_context(request, user) -> dict:
     }
 
 
+def has_pending_move_in(user) -> bool:
+    """An owner whose unit is not handed over yet has a move-in to follow in the portal (one
+    query; registered with `servicecenter.portal.register_portal_business`)."""
+    from moveins.models import MoveIn
+
+    return MoveIn.objects.pending_for_owner(user).exists()
+
+
 def open_move_ins_today_count(user) -> int:
     """The desk's tile: open move-ins with an appointment today (one query)."""
     from django.utils import timezone

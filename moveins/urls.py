@@ -31,4 +31,10 @@ portal_patterns: list = [
     path("move-ins/", views.portal_move_ins, name="move_ins"),
     path("move-ins/<int:pk>/", views.portal_move_in, name="move_in"),
     path("move-ins/<int:pk>/rate/", views.portal_move_in_rate, name="move_in_rate"),
+    path("move-ins/<int:pk>/book/", views.portal_move_in_book, name="move_in_book"),
+    path(
+        "move-ins/<int:pk>/cancel-booking/",
+        views.portal_move_in_cancel_booking,
+        name="move_in_cancel_booking",
+    ),
 ]

@@ -18,3 +18,13 @@ desk_patterns += [
     path("visits/<int:pk>/ticket/", visits.visit_ticket, name="visit_ticket"),
     path("units/<int:pk>/important/", visits.unit_important, name="unit_important"),
 ]
+
+# --- special services (特约服务)
+from django.urls import path  # noqa: E402
+
+from relations.views import special_services as special_service_views  # noqa: E402
+
+portal_patterns += [
+    path("services/", special_service_views.portal_special_services, name="special_services"),
+    path("services/book/", special_service_views.portal_special_service_book, name="special_service_book"),
+]

@@ -25,7 +25,7 @@ class RenovationsConfig(AppConfig):
 
         from renovations import panels
         from renovations.workflows import guard_linked_complaints
-        from servicecenter.panels import register_unit_panel
+        from servicecenter.panels import register_portal_panel, register_unit_panel
 
         guard_linked_complaints()
 
@@ -37,4 +37,7 @@ class RenovationsConfig(AppConfig):
             template="renovations/_unit_renovations.html",
             context=panels.unit_renovations_context,
             permission="renovations.view_renovation",
+        )
+        register_portal_panel(
+            order=30, template="renovations/portal/_panel.html", context=panels.portal_renovations_context
         )

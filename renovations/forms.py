@@ -453,3 +453,12 @@ class MetricsForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["estate"].queryset = Estate.objects.visible_to(user).order_by("code")
+
+
+class PortalRenovationForm(RenovationCreateForm):
+    """The owner's own application from the portal: the same fields as the desk's, without the
+    owner to choose (it is the signed-in resident)."""
+
+    def __init__(self, *args, unit: Unit, **kwargs):
+        super().__init__(*args, unit=unit, **kwargs)
+        del self.fields["owner"]

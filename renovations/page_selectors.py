@@ -185,3 +185,68 @@ def violation_for_page(*, user, pk: int) -> Violation:
 
 def is_overdue(violation: Violation, today: date) -> bool:
     return violation.status in UNSETTLED and violation.rectify_by is not None and violation.rectify_by < today
+
+
+# --- the resident portal --------------------------------------------------------------------------
+
+
+def renovations_for_portal(*, user) -> list[Renovation]:
+    """The renovations of the units the resident occupies today, newest first (one query)."""
+    return list(
+        Renovation.objects.visible_to(user)
+        .select_related("unit", "estate")
+        .order_by("-created_at", "-pk")[:50]
+    )
+
+
+def renovation_for_portal(*, user, pk: int) -> Renovation:
+    """One renovation of the resident's own unit with what the portal page shows (the scope, the
+    workers and their passes, the charges, the owner's own plans and photos, the timeline), in a
+    fixed number of queries; 404 for anyone else's."""
+    from renovations.models import RenovationDocument, RenovationEvent
+
+    renovation = (
+        Renovation.objects.visible_to(user)
+        .select_related("unit", "estate", "owner")
+        .prefetch_related(
+            "scope_items",
+            Prefetch(
+                "workers",
+                queryset=RenovationWorker.objects.filter(removed_at__isnull=True)
+                .select_related("current_pass")
+                .order_by("pk"),
+            ),
+            Prefetch("charges", queryset=RenovationCharge.objects.select_related("bill", "deposit_account")),
+            Prefetch(
+                "documents",
+                queryset=RenovationDocument.objects.filter(
+                    kind__in=[RenovationDocument.Kind.PLAN, RenovationDocument.Kind.PHOTO]
+                ).order_by("uploaded_at", "pk"),
+            ),
+            Prefetch("events", queryset=RenovationEvent.objects.order_by("created_at", "pk")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if renovation is None:
+        raise Http404(_("No such renovation."))
+    return renovation
+
+
+def owned_units_for_portal(*, user, today: date) -> list:
+    """The units the resident owns or co-owns today (who may apply for a renovation), each with
+    `owner` (the resident's own archive entry): one query."""
+    from residents.models import Occupancy
+
+    occupancies = (
+        Occupancy.objects.current(on=today)
+        .filter(person__user=user, role__in=Occupancy.BILL_ROLES)
+        .select_related("unit", "unit__estate", "unit__building", "person")
+        .order_by("unit__estate__code", "unit__code")
+    )
+    units = []
+    for occupancy in occupancies:
+        unit = occupancy.unit
+        unit.owner = occupancy.person
+        units.append(unit)
+    return units

@@ -13,3 +13,11 @@ def unit_renovations_context(request, unit) -> dict:
         "unit": unit,
         "renovations": renovations_of_unit(user=request.user, unit=unit, limit=UNIT_PANEL_ROWS),
     }
+
+
+def portal_renovations_context(request, user) -> dict:
+    """The portal home's renovation section: the latest renovations of the resident's units and
+    the links to apply and to the rules (one query)."""
+    from renovations.page_selectors import renovations_for_portal
+
+    return {"renovations": renovations_for_portal(user=user)[:3]}

@@ -31,4 +31,7 @@ desk_patterns = [
 ]
 portal_patterns: list = [
     path("renovations/<int:pk>/deposit/pay/", portal_pay.deposit_pay, name="renovation_deposit_pay"),
+    path("renovations/", views.portal_renovations, name="renovations"),
+    path("renovations/apply/", views.portal_renovation_apply, name="renovation_apply"),
+    path("renovations/<int:pk>/", views.portal_renovation, name="renovation"),
 ]

@@ -191,6 +191,9 @@ _WARRANTY_READERS = roles(MANAGER, COMPANY)
 # supervisor and the manager log and flag; the desk and head office read.
 _VISIT_WRITERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
 _VISIT_READERS = _VISIT_WRITERS | roles(FRONTDESK, COMPANY)
+# Special services (relations/roles.py): the desk reads the catalogue and the bookings; whoever
+# registers tickets books one (a booking is a paid-service ticket).
+_SPECIAL_SERVICE_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -435,6 +438,13 @@ URLS: dict[str, frozenset[str]] = {
     "portal:move_ins": RESIDENTS,
     "portal:move_in": RESIDENTS,  # the owner's own move-in only (404 for anyone else's)
     "portal:move_in_rate": RESIDENTS,
+    "portal:renovations": RESIDENTS,  # the units the person occupies today
+    "portal:renovation_apply": RESIDENTS,  # an owner or co-owner of the unit only (404 otherwise)
+    "portal:renovation": RESIDENTS,  # the person's own units' renovations only (404 otherwise)
+    "portal:special_services": RESIDENTS,  # their estates' active catalogue, their units' bookings
+    "portal:special_service_book": RESIDENTS,  # a service of an estate where they occupy a unit
+    "portal:move_in_book": RESIDENTS,  # the owner's own scheduled move-in (also before handover)
+    "portal:move_in_cancel_booking": RESIDENTS,
     # --- move-in batches, spot checks, the warranty report, the figures (moveins/views/batches.py)
     "moveins:batches": _BATCH_READERS,
     "moveins:batch": _BATCH_READERS,
@@ -753,6 +763,12 @@ API: dict[str, frozenset[str]] = {
     "move-out.approve": _MOVEOUT_DESK,
     "move-out.complete": _MOVEOUT_DESK,
     "move-out.cancel": _MOVEOUT_DESK,
+    # special services (relations): the estate's catalogue and the bookings (each a paid ticket)
+    "special-service.list": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service.retrieve": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service-booking.list": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service-booking.retrieve": _SPECIAL_SERVICE_READERS | RESIDENTS,
+    "special-service-booking.create": _REGISTRARS | RESIDENTS,
     # move-ins: residents read their own units' move-ins and rate their own handover
     "move-in.list": _MOVEIN_READERS | RESIDENTS,
     "move-in.retrieve": _MOVEIN_READERS | RESIDENTS,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from moveins.models import MoveIn, MoveInBatch, MoveInEvent, MoveInSlot, SpotCheck, SpotCheckReminder
-from residents.models import Estate
+from residents.models import Estate, Person
 from servicecenter.exceptions import DomainError
 from servicecenter.periods import add_months, month_bounds, month_start
 from servicecenter.roles import MANAGER
@@ -225,6 +225,18 @@ def _lock_move_in(move_in: MoveIn) -> MoveIn:
     return MoveIn.objects.select_for_update(of=("self",)).select_related("unit").get(pk=move_in.pk)
 
 
+def _is_owner_of(actor, move_in: MoveIn) -> bool:
+    """The move-in's own owner, booking from the portal (no desk permission needed)."""
+    return actor is not None and Person.objects.filter(pk=move_in.owner_id, user=actor).exists()
+
+
+def _require_booker(actor, move_in: MoveIn) -> None:
+    if _is_owner_of(actor, move_in):
+        return
+    _require_perm(actor, [HANDLE, MANAGE_BATCHES], _("You are not allowed to book move-in appointments."))
+    _require_estate(actor, move_in.estate_id)
+
+
 def booked_count(slot: MoveInSlot) -> int:
     """Seats taken: the open move-ins booked into the slot (a cancelled one frees its seat)."""
     return MoveIn.objects.filter(slot=slot, status__in=MoveIn.OPEN).count()
@@ -233,11 +245,10 @@ def booked_count(slot: MoveInSlot) -> int:
 @transaction.atomic
 def book_slot(*, actor, move_in: MoveIn, slot: MoveInSlot, now: datetime | None = None) -> MoveIn:
     """Book a scheduled move-in into a slot of a batch of its estate (moving it from another slot
-    if it had one). The slot's row is locked while its seats are counted, so concurrent bookings
+    if it had one): by the desk, or by the owner in the portal. The slot's row is locked while its seats are counted, so concurrent bookings
     never exceed the capacity: a full slot raises `SlotFull` (code `slot_full`)."""
     now = _now(now)
-    _require_perm(actor, [HANDLE, MANAGE_BATCHES], _("You are not allowed to book move-in appointments."))
-    _require_estate(actor, move_in.estate_id)
+    _require_booker(actor, move_in)
     slot = MoveInSlot.objects.select_for_update(of=("self",)).select_related("batch").get(pk=slot.pk)
     move_in = _lock_move_in(move_in)
     batch = slot.batch
@@ -282,10 +293,10 @@ def book_slot(*, actor, move_in: MoveIn, slot: MoveInSlot, now: datetime | None 
 
 @transaction.atomic
 def cancel_booking(*, actor, move_in: MoveIn, now: datetime | None = None) -> MoveIn:
-    """Free the move-in's seat in its slot (it stays in its batch, to be booked again)."""
+    """Free the move-in's seat in its slot (it stays in its batch, to be booked again): by the
+    desk, or by the owner in the portal."""
     now = _now(now)
-    _require_perm(actor, [HANDLE, MANAGE_BATCHES], _("You are not allowed to book move-in appointments."))
-    _require_estate(actor, move_in.estate_id)
+    _require_booker(actor, move_in)
     move_in = _lock_move_in(move_in)
     if move_in.slot_id is None:
         raise DomainError(_("This move-in has no booked slot."), code="not_booked")

@@ -13,4 +13,10 @@ from moveins.views.desk import (  # noqa: F401
     move_in_list,
     readings_record,
 )
-from moveins.views.portal import portal_move_in, portal_move_in_rate, portal_move_ins  # noqa: F401
+from moveins.views.portal import (  # noqa: F401
+    portal_move_in,
+    portal_move_in_book,
+    portal_move_in_cancel_booking,
+    portal_move_in_rate,
+    portal_move_ins,
+)

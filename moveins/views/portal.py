@@ -1,5 +1,7 @@
-"""The owner's move-in in the resident portal: its status, what is owed, the defects and their
-repair, and the rating of the handover once it is complete. Only the owner's own (404 otherwise)."""
+"""The owner's move-in in the resident portal: its status, the appointment (booking, changing and
+cancelling a slot of the batch), the checklist's progress, what is owed, the defects and their
+repair, and the rating of the handover once it is complete. Only the owner's own (404 otherwise),
+also before the handover, when the owner occupies no unit yet (`moveins.panels.has_pending_move_in`)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from moveins import page_selectors, selectors, services
 from moveins.forms import RatingForm
-from moveins.models import MoveIn
+from moveins.models import MoveIn, MoveInSlot
 from servicecenter.exceptions import DomainError
 from servicecenter.portal import portal_page
 
@@ -40,6 +43,9 @@ def portal_move_in(request: HttpRequest, pk: int) -> HttpResponse:
             "defects": list(move_in.defects.all()),
             "keys": list(move_in.keys.all()),
             "may_rate": move_in.status == MoveIn.Status.COMPLETED,
+            "slots": page_selectors.bookable_slots(move_in=move_in, now=timezone.now()),
+            "checklist": list(move_in.checklist.all()),
+            "progress": page_selectors.checklist_progress(move_in),
             "form": RatingForm(
                 initial={"score": move_in.satisfaction or 5, "comment": move_in.satisfaction_comment}
             ),
@@ -66,4 +72,46 @@ def portal_move_in_rate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, getattr(error, "message", None) or str(error))
     else:
         messages.success(request, _("Thank you for rating the handover."))
+    return redirect("portal:move_in", pk=pk)
+
+
+@portal_page
+@require_POST
+def portal_move_in_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book the slot chosen (or change to it); a full slot is refused by the service under its
+    row lock, with the reason shown."""
+    move_in = page_selectors.move_in_for_portal(user=request.user, pk=pk)
+    slot_id = request.POST.get("slot", "")
+    slot = None
+    if slot_id.isdigit():
+        # Only a slot the page offered: the move-in's batch, or a batch that takes the unit.
+        offered = {s.pk for s in page_selectors.bookable_slots(move_in=move_in, now=timezone.now())}
+        if int(slot_id) in offered:
+            slot = MoveInSlot.objects.filter(pk=int(slot_id)).first()
+    if slot is None:
+        messages.error(request, _("Choose one of the appointment slots offered."))
+        return redirect("portal:move_in", pk=pk)
+    try:
+        services.book_slot(actor=request.user, move_in=move_in, slot=slot)
+    except (DomainError, PermissionDenied) as error:
+        messages.error(request, getattr(error, "message", None) or str(error))
+    else:
+        messages.success(
+            request,
+            _("Your appointment is booked: %(time)s.")
+            % {"time": f"{timezone.localtime(slot.starts_at):%Y-%m-%d %H:%M}"},
+        )
+    return redirect("portal:move_in", pk=pk)
+
+
+@portal_page
+@require_POST
+def portal_move_in_cancel_booking(request: HttpRequest, pk: int) -> HttpResponse:
+    move_in = page_selectors.move_in_for_portal(user=request.user, pk=pk)
+    try:
+        services.cancel_booking(actor=request.user, move_in=move_in)
+    except (DomainError, PermissionDenied) as error:
+        messages.error(request, getattr(error, "message", None) or str(error))
+    else:
+        messages.success(request, _("Your appointment is cancelled; book another slot when it suits you."))
     return redirect("portal:move_in", pk=pk)

@@ -1,5 +1,6 @@
 """The relations API: each area adds its viewsets here."""
 
+from relations.api.special_services import SpecialServiceBookingViewSet, SpecialServiceViewSet
 from relations.api.visits import ImportantHouseholdViewSet, VisitViewSet
 
 ROUTES: list = []
@@ -7,4 +8,6 @@ ROUTES: list = []
 ROUTES += [
     ("visits", VisitViewSet, "visit"),
     ("important-households", ImportantHouseholdViewSet, "important-household"),
+    ("special-services", SpecialServiceViewSet, "special-service"),
+    ("special-service-bookings", SpecialServiceBookingViewSet, "special-service-booking"),
 ]

@@ -198,10 +198,14 @@ def register_renovation(
     """Register an owner's application (submitted). It is regular (常规) when every scope item is;
     any non-regular item (walls, plumbing and gas, facade, waterproofing: the items say which)
     sends it to the engineering review first. A retried request with the same idempotency key
-    returns the first application."""
+    returns the first application.
+
+    An owner applying for themselves from the portal (`owner.user` is the actor) needs no desk
+    permission; that they own the unit today is checked below as for everyone."""
     now = now_or(now)
-    require_perm(actor, f"{PERM}register_renovation", _("You are not allowed to register renovations."))
-    require_estate(actor, unit.estate_id)
+    if actor is None or owner.user_id != actor.pk:
+        require_perm(actor, f"{PERM}register_renovation", _("You are not allowed to register renovations."))
+        require_estate(actor, unit.estate_id)
     key = (idempotency_key or "").strip()[:64]
     if not key:
         raise DomainError(

@@ -15,6 +15,11 @@ from renovations.views.desk import (  # noqa: F401
     worker_add,
     worker_remove,
 )
+from renovations.views.portal import (  # noqa: F401
+    portal_renovation,
+    portal_renovation_apply,
+    portal_renovations,
+)
 from renovations.views.works import (  # noqa: F401
     link_complaint,
     metrics_page,

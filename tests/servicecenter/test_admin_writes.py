@@ -51,6 +51,7 @@ CONFIGURATION = {
     "frontdesk.LostFoundRules": "per-estate keep period and reminder days, frozen on each lost item when it is logged",
     "frontdesk.KnowledgeEntry": "the desk's standard answers and phrases, read as they are; the company-wide rows are head office's",
     "moveins.ChecklistItemTemplate": "each estate's move-in checklist lines, copied when a move-in is scheduled; retired, never deleted",
+    "relations.SpecialService": "each estate's special services (特约服务) and prices, booked as paid-service tickets; retired, never deleted",
     "moveins.ChargeRule": "each estate's move-in charges, billed when a move-in's documents are done; amounts checked by the form; retired, never deleted",
     "dashboards.KpiTarget": "each estate's KPI targets and amber margins, read by dashboards.kpis.kpi_board to colour the dashboard; one row per estate and KPI is a DB constraint",
 }

@@ -265,6 +265,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         "moveout": _moveout(unit, person, staff, tag),
         **_movein_world(unit, resident_user, staff, tag),
         **_household_world(unit, resident_user, staff, tag),
+        **_special_service_world(unit, resident_user, tag),
     }
 
 
@@ -446,6 +447,39 @@ def _renovation_world(unit, staff: dict, tag: str) -> dict:
     }
 
 
+def _special_service(estate):
+    from decimal import Decimal
+
+    from relations.models import SpecialService
+    from tickets.models import TicketCategory
+
+    service, _created = SpecialService.objects.get_or_create(
+        estate=estate,
+        name="深度保洁",
+        defaults={"price": Decimal("300.00"), "category": TicketCategory.objects.get(code="public_cleaning")},
+    )
+    return service
+
+
+def _special_service_world(unit, resident_user, tag: str) -> dict:
+    """A special service booked by the unit's resident (a paid-service ticket)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from relations.services.special_services import book_special_service
+
+    booking = book_special_service(
+        actor=resident_user,
+        service=_special_service(unit.estate),
+        unit=unit,
+        preferred_at=timezone.now() + timedelta(days=2),
+        notes=f"notes-{tag}",
+        idempotency_key=f"walk-special-{tag}",
+    )
+    return {"special_service_booking": booking}
+
+
 def _movein_world(unit, resident_user, staff: dict, tag: str) -> dict:
     """A completed handover of the unit to its resident (the owner, who may rate it), with a
     checklist line and a deposit charge."""
@@ -549,6 +583,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "charge_item": world["bill"].charge_item,
         "knowledge_entry": _knowledge_entry(estate),
         **_movein_batch_world(estate),
+        "special_service": _special_service(estate),
         "training_session": _training_session(estate, staff),
         **_quality_world(estate, staff, team),
     }
@@ -749,6 +784,9 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "moveins:keys": {"pk": ("move_in", "pk")},
     "portal:move_in": {"pk": ("move_in", "pk")},
     "portal:move_in_rate": {"pk": ("move_in", "pk")},
+    "portal:move_in_book": {"pk": ("move_in", "pk")},
+    "portal:renovation": {"pk": ("renovation", "pk")},
+    "portal:move_in_cancel_booking": {"pk": ("move_in", "pk")},
     # move-in batches desk
     "moveins:batch": {"pk": ("movein_batch", "pk")},
     "moveins:batch_print": {"pk": ("movein_batch", "pk")},
@@ -835,6 +873,8 @@ API_OBJECTS: dict[str, str] = {
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
     "move-in": "move_in",
+    "special-service": "special_service",
+    "special-service-booking": "special_service_booking",
     "move-in-batch": "movein_batch",
     "move-in-slot": "movein_slot",
     "inspection-checklist": "inspection_checklist",

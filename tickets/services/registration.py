@@ -230,6 +230,7 @@ def register_ticket(
     attachments: Iterable = (),
     idempotency_key: str | None = None,
     resolution_due_at: datetime | None = None,
+    catalogue_price: Decimal | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Register a request from any channel, number it, set its SLA and dispatch it.
@@ -247,6 +248,10 @@ def register_ticket(
 
     `resolution_due_at`: a deadline set by someone else than the SLA (a move-in defect's
     rectification deadline, 限期整改); the ticket must be resolved by then, however long that is.
+
+    `catalogue_price`: the price of a special service the estate offers (relations' catalogue,
+    特约服务): the ticket is a paid service at that price, also when a resident books it (the
+    resident chose a priced service from the list; they set no price). Not an API field.
     """
     now = _now(now)
     key = _clean_idempotency_key(idempotency_key)
@@ -263,6 +268,8 @@ def register_ticket(
         team = assignee = priority = service_price = reply_deadline_at = None
         is_major = is_paid_service = False
         authority_reference = ""
+    if catalogue_price is not None:
+        is_paid_service, service_price = True, catalogue_price
     if unit is None and public_location is None:
         raise ValidationError({"public_location": _("Choose a unit, or the public place.")}, code="required")
     if unit is not None and public_location is not None:

@@ -21,6 +21,7 @@ MORE_DEMO_MODULES = (
     "staff.demo_training",
     "staff.demo_quality",
     "relations.demo_household",
+    "relations.demo_services",
 )
 LOGIN_ROLES = [
     ("manager", "manager"),
