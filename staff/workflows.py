@@ -160,17 +160,15 @@ HANDOVER_IN_ESTATE = Guard(
 )
 HANDOVER_NOT_OWN = Guard(
     "not_ones_own_handover",
-    lambda handover, user, now: user is None
-    or handover.written_by_id != user.pk
-    or runs_shifts(user),
+    lambda handover, user, now: user is None or handover.written_by_id != user.pk or runs_shifts(user),
     _("The incoming shift acknowledges a handover, not the one who wrote it."),
     code="own_handover",
 )
 HANDOVER_INCOMING = Guard(
     "of_the_incoming_shift",
-    lambda handover, user, now: user is None
-    or handover.team_id in access_for(user).team_ids
-    or runs_shifts(user),
+    lambda handover, user, now: (
+        user is None or handover.team_id in access_for(user).team_ids or runs_shifts(user)
+    ),
     _("Only a member of the incoming shift's team or a supervisor acknowledges a handover."),
     code="not_incoming_shift",
 )

@@ -106,9 +106,7 @@ class HandoverEvent(models.Model):
         ShiftHandover, on_delete=models.CASCADE, related_name="events", verbose_name=_("shift handover")
     )
     action = models.CharField(_("action"), max_length=40)
-    from_status = models.CharField(
-        _("from"), max_length=12, choices=ShiftHandover.Status.choices, blank=True
-    )
+    from_status = models.CharField(_("from"), max_length=12, choices=ShiftHandover.Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=12, choices=ShiftHandover.Status.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -194,9 +192,7 @@ class AttendanceRecord(models.Model):
     is_late = models.BooleanField(_("late"), default=False)
     left_early = models.BooleanField(_("left early"), default=False)
     is_unrostered = models.BooleanField(_("no rostered shift"), default=False)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.CLOCKED_IN
-    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CLOCKED_IN)
 
     objects = ScopedQuerySet.as_manager()
 
