@@ -128,16 +128,7 @@ ROLE_PERMISSIONS[MANAGER] += [
     "staff.view_inspectionchecklistitem",
 ]
 
-APPS_WITH_ROLES = [
-    "staff",
-    "residents",
-    "tickets",
-    "billing",
-    "renovations",
-    "moveins",
-    "frontdesk",
-    "relations",
-]
+APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk", "relations"]
 
 
 def collect_role_permissions() -> dict[str, set[str]]:
