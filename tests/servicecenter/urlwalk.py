@@ -710,6 +710,7 @@ URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
     "residents:export": {"estate": ("estate", "pk")},
     "performance:list": {"estate": ("estate", "pk")},
     "performance:export": {"estate": ("estate", "pk")},
+    "staff:reception_hours": {"estate": ("estate", "pk")},
 }
 
 # API basename -> the object its detail routes take; extra route arguments by name.
@@ -727,6 +728,7 @@ API_OBJECTS: dict[str, str] = {
     "roster-entry": "roster_entry",
     "shift-swap": "shift_swap",
     "shift-handover": "shift_handover",
+    "reception-hours": "estate",
     "attendance": "attendance_record",
     "ticket": "ticket",
     "ticket-category": "category",
