@@ -61,7 +61,7 @@ def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
     asker = page_as(users["frontdesk"], lang=lang)
     asker.goto(f"{live_server.url}/staff/rosters/swaps/new/")
     asker.select_option("select[name=counterpart]", str(users["clerk"].pk))
-    asker.locator("form[method=post] button[type=submit]").click()
+    asker.locator("form[method=post] button.primary").click()
     asker.wait_for_load_state()
     swap = SwapRequest.objects.get(requested_by=users["frontdesk"])
     assert swap.status == SwapRequest.Status.REQUESTED
