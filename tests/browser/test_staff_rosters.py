@@ -17,6 +17,12 @@ from tests.factories import TeamFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _page(page_as, user, **options):
+    page = page_as(user, **options)
+    page.set_default_timeout(60_000)  # a busy shared machine: slow, not wrong
+    return page
+
+
 @pytest.mark.parametrize("lang", ["zh-hans", "en"])
 def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
     desk = TeamFactory(estate=estate_a, kind=Team.Kind.CUSTOMER_SERVICE, name="客服组")
@@ -39,7 +45,7 @@ def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
     )
 
     # The supervisor copies this week into next week, fills two cells and saves.
-    supervisor = page_as(users["supervisor"], lang=lang)
+    supervisor = _page(page_as, users["supervisor"], lang=lang)
     supervisor.goto(f"{live_server.url}/staff/rosters/?team={desk.pk}&week={next_monday:%Y-%m-%d}")
     supervisor.locator("form[action$='/copy-last-week/'] button").click()
     supervisor.wait_for_load_state()
@@ -58,7 +64,7 @@ def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
     shot(supervisor, f"roster-grid-conflict-{lang}")
 
     # The front desk asks the clerk to take their Monday; the supervisor approves.
-    asker = page_as(users["frontdesk"], lang=lang)
+    asker = _page(page_as, users["frontdesk"], lang=lang)
     asker.goto(f"{live_server.url}/staff/rosters/swaps/new/")
     asker.select_option("select[name=counterpart]", str(users["clerk"].pk))
     asker.locator("form[method=post] button.primary").click()
@@ -81,7 +87,7 @@ def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
     asker.wait_for_load_state()
     handover = ShiftHandover.objects.get(team=desk)
     assert asker.locator(f"form[action$='/handovers/{handover.pk}/acknowledge/']").count() == 0
-    clerk = page_as(users["clerk"], lang=lang, width=360)
+    clerk = _page(page_as, users["clerk"], lang=lang, width=360)
     clerk.goto(f"{live_server.url}/staff/handovers/team/{desk.pk}/")
     clerk.locator(f"form[action$='/handovers/{handover.pk}/acknowledge/'] button").click()
     clerk.wait_for_load_state()
