@@ -54,7 +54,6 @@ class ReceptionHoursViewSet(ActionViewMixin, viewsets.GenericViewSet):
         "update": ["staff.change_receptionhours"],
     }
     http_method_names = ["get", "put", "head", "options"]
-    lookup_value_regex = r"\d+"
     filter_backends = []
     pagination_class = None
 
