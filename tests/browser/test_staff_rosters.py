@@ -66,6 +66,8 @@ def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
     # The front desk asks the clerk to take their Monday; the supervisor approves.
     asker = _page(page_as, users["frontdesk"], lang=lang)
     asker.goto(f"{live_server.url}/staff/rosters/swaps/new/")
+    given = RosterEntry.objects.get(user=users["frontdesk"], day=next_monday)
+    asker.select_option("select[name=entry]", str(given.pk))
     asker.select_option("select[name=counterpart]", str(users["clerk"].pk))
     asker.locator("form[method=post] button.primary").click()
     asker.wait_for_load_state()
