@@ -83,7 +83,7 @@ def test_roster_swap_and_handover(page_as, live_server, users, estate_a, lang):
 
     # The outgoing front desk leaves a note; the incoming clerk acknowledges it.
     asker.goto(f"{live_server.url}/staff/handovers/team/{desk.pk}/")
-    asker.locator("details summary").click()
+    asker.locator("details:has(form.stacked) > summary").click()
     asker.fill("textarea[name=notes]", "3栋电梯维保中，钥匙在前台柜")
     asker.locator("form.stacked button[type=submit]").click()
     asker.wait_for_load_state()
