@@ -232,6 +232,7 @@ URLS: dict[str, frozenset[str]] = {
     # Per action the workflow's permission (cancel: the one who asked only); the walk posts "approve".
     "staff:swap_action": _ROSTER_KEEPERS,
     "staff:on_duty": _ROSTER_READERS,
+    "staff:reception_hours": roles(SUPERVISOR, MANAGER),
     "staff:zones": _ROSTER_KEEPERS,
     # shift handovers (交接班) and attendance (考勤): staff/roles.py
     "staff:handover_teams": ALL_STAFF,  # the company reads, never writes
@@ -590,6 +591,8 @@ API: dict[str, frozenset[str]] = {
     "shift-swap.reject": _ROSTER_KEEPERS,
     "shift-swap.cancel": roles(FRONTDESK),  # the one who asked only (in the test world, the front desk)
     "on-duty.list": _ROSTER_READERS,
+    "reception-hours.retrieve": roles(SUPERVISOR, MANAGER, COMPANY),  # the company reads
+    "reception-hours.update": roles(SUPERVISOR, MANAGER),  # of their own estates
     "shift-handover.list": ALL_STAFF,
     "shift-handover.retrieve": ALL_STAFF,
     "shift-handover.create": all_staff_but(COMPANY),

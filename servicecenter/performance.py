@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from billing.models import Allocation, Bill
 from billing.selectors import collection_rate
@@ -221,14 +222,36 @@ def attendance_available() -> bool:
     return hasattr(staff_models, "AttendanceRecord")
 
 
-def attendance_rates(*, estate, month: date) -> dict[int, float]:
-    """Attendance rate: share of the person's rostered shifts in the month they clocked in for on
-    time. Shown as "—" (None) while the staff app has no attendance records."""
-    if not attendance_available():
-        return {}
-    # The attendance records come with the dispatch work; until their fields are settled here the
-    # figure stays empty rather than guessed.
-    return {}
+def attendance_rates(*, estate, month: date, now=None) -> dict[int, float]:
+    """Attendance rate: of the person's rostered working shifts (not days off, not on call) in the
+    estate that start in the month and have ended, the share they clocked in for on time (a
+    clock-in recorded against the shift and not late after the estate's grace). Clock-ins with no
+    rostered shift neither help nor hurt. No shift ended yet: "—". One query."""
+    month = month_start(month)
+    start, end = month_bounds(month)
+    now = now or timezone.now()
+    shifts = (
+        staff_models.RosterEntry.objects.filter(
+            estate=estate,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            ends_at__lte=now,
+            is_day_off=False,
+            is_on_call=False,
+        )
+        .values("user_id")
+        .annotate(
+            rostered=Count("pk", distinct=True),
+            on_time=Count(
+                "pk",
+                filter=Q(attendance__isnull=False, attendance__is_late=False),
+                distinct=True,
+            ),
+        )
+        .order_by()
+        .values_list("user_id", "rostered", "on_time")
+    )
+    return {user_id: round(on_time / rostered, 4) for user_id, rostered, on_time in shifts if rostered}
 
 
 def estate_performance(*, estate, month: date, now=None, user_ids=None) -> list[PerformanceRow]:
@@ -243,7 +266,7 @@ def estate_performance(*, estate, month: date, now=None, user_ids=None) -> list[
     calls = callbacks_done(estate=estate, month=month)
     collection, zone_names = zone_collection_rates(estate=estate, month=month)
     done, missed = patrols(estate=estate, month=month)
-    attendance = attendance_rates(estate=estate, month=month)
+    attendance = attendance_rates(estate=estate, month=month, now=now)
     rows = []
     for person in people:
         profile = getattr(person, "staff_profile", None)

@@ -308,6 +308,8 @@ SPECTACULAR_SETTINGS = {
         "TeamKindEnum": "staff.models.Team.Kind",
         "IncidentKindEnum": "staff.models.IncidentKind",
         "RectificationOrderStatusEnum": "staff.models.RectificationOrder.Status",
+        "ShiftHandoverStatusEnum": "staff.models.ShiftHandover.Status",
+        "AttendanceRecordStatusEnum": "staff.models.AttendanceRecord.Status",
         "ChargeItemKindEnum": "billing.models.ChargeItem.Kind",
         "BillStatusEnum": "billing.models.Bill.Status",
         "PaymentStatusEnum": "billing.models.Payment.Status",

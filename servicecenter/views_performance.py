@@ -87,7 +87,9 @@ COLUMNS = (
     (
         "attendance_rate",
         gettext_lazy("Attendance"),
-        gettext_lazy("Rostered shifts clocked in for on time; shown as — until attendance is recorded."),
+        gettext_lazy(
+            "Rostered shifts of the month that have ended, clocked in for on time; — when none has ended."
+        ),
     ),
 )
 SORT_KEYS = ("name", *performance.FIGURES)
@@ -290,8 +292,8 @@ class PerformanceViewSet(viewsets.ViewSet):
         """One row per staff member for supervisors, managers and the company; anyone else gets
         only their own row. Shares are 0–1 (null when nothing is in the denominator),
         `zone_collection_rate` a percentage; each figure is defined in the docstring of the function
-        of the same name in `servicecenter.performance`; `attendance_rate` is null until attendance
-        is recorded."""
+        of the same name in `servicecenter.performance`; `attendance_rate` is null while no rostered
+        shift of the person has ended in the month."""
         if not access_for(request.user).is_staff_member:
             raise Http404(_("No such estate."))
         query = PerformanceQuerySerializer(data=request.query_params)

@@ -51,8 +51,8 @@ for _role in STAFF_ROLES:
     ROLE_PERMISSIONS.setdefault(_role, []).append("staff.view_trainingattendance")
 
 # Rosters: every member of staff reads the rosters of their estates and asks for swaps; the duty
-# supervisor fills in the roster, approves swaps and redraws the zones; the manager also sets
-# the shift types and reception hours.
+# supervisor fills in the roster, approves swaps, redraws the zones and sets the reception hours;
+# the manager also sets the shift types.
 _READ_ROSTERS = ["staff.view_rosterentry", "staff.view_shifttype", "staff.view_swaprequest"]
 _ASK_FOR_SWAPS = [*_READ_ROSTERS, "staff.add_swaprequest"]
 _RUN_ROSTERS = [
@@ -71,7 +71,7 @@ ROSTER_PERMISSIONS = {
     HOUSEKEEPER: _ASK_FOR_SWAPS,
     TECHNICIAN: _ASK_FOR_SWAPS,
     ENGINEER: _ASK_FOR_SWAPS,
-    SUPERVISOR: _RUN_ROSTERS,
+    SUPERVISOR: [*_RUN_ROSTERS, "staff.change_receptionhours"],
     MANAGER: [
         *_RUN_ROSTERS,
         "staff.add_shifttype",

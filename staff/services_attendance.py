@@ -14,6 +14,7 @@ from servicecenter.scoping import access_for
 from staff.models import AttendanceRecord, EstateStaffSettings, HandoverTicket, ShiftHandover, Team
 from staff.selectors_attendance import handover_ticket_choices, open_record_of, settings_of
 from staff.selectors_rosters import shifts_of
+from staff.workflows import ATTENDANCE, HANDOVER
 
 # How early before a shift a clock-in still counts for it (people arrive to change).
 CLOCK_IN_EARLY_WINDOW = timedelta(hours=2)
@@ -83,21 +84,22 @@ def write_handover(
 
 
 @transaction.atomic
-def acknowledge_handover(*, handover: ShiftHandover, actor, now: datetime | None = None) -> ShiftHandover:
-    """The incoming shift confirms it took over: once, and never by the one who wrote it."""
+def acknowledge_handover(
+    *, handover: ShiftHandover, actor, note: str = "", now: datetime | None = None
+) -> ShiftHandover:
+    """The incoming shift confirms it took over: once, by a member of the team or a supervisor,
+    and not by the one who wrote it unless a supervisor (the rules are in `HANDOVER`)."""
     now = now or timezone.now()
     handover = ShiftHandover.objects.select_for_update().get(pk=handover.pk)
-    if not _works_in(actor, handover.estate_id):
-        raise DomainError(_("You do not work in this team's estate."), code="estate_scope")
-    if handover.acknowledged_at is not None:
-        raise DomainError(_("This handover has already been acknowledged."), code="already_acknowledged")
-    if handover.written_by_id == actor.pk:
-        raise DomainError(
-            _("The incoming shift acknowledges a handover, not the one who wrote it."), code="own_handover"
-        )
-    handover.acknowledged_by = actor
-    handover.acknowledged_at = now
-    handover.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    HANDOVER.check(handover, "acknowledge", actor, now=now)
+    HANDOVER.transition(
+        handover,
+        "acknowledge",
+        actor=actor,
+        note=(note or "").strip(),
+        now=now,
+        fields={"acknowledged_by": actor, "acknowledged_at": now},
+    )
     return handover
 
 
@@ -138,7 +140,7 @@ def clock_in(*, user, estate=None, now: datetime | None = None) -> AttendanceRec
         is_late = late_by > grace
         try:
             with transaction.atomic():
-                return AttendanceRecord.objects.create(
+                record = AttendanceRecord.objects.create(
                     estate_id=entry.estate_id,
                     user=user,
                     roster_entry=entry,
@@ -150,36 +152,59 @@ def clock_in(*, user, estate=None, now: datetime | None = None) -> AttendanceRec
                 )
         except IntegrityError:  # a concurrent tap recorded this shift first
             return AttendanceRecord.objects.get(roster_entry=entry)
+        _record_clock_in(record, actor=user, now=now)
+        return record
     access = access_for(user)
     if not access.is_staff_member:
         raise DomainError(_("Only staff clock in."), code="not_staff")
     estate_id = estate.pk if estate is not None else min(access.estate_ids, default=None)
     if estate_id is None or not _works_in(user, estate_id):
         raise DomainError(_("Choose an estate you work in."), code="estate_scope")
-    return AttendanceRecord.objects.create(
+    record = AttendanceRecord.objects.create(
         estate_id=estate_id, user=user, clock_in_at=now, is_unrostered=True
     )
+    _record_clock_in(record, actor=user, now=now)
+    return record
+
+
+def _record_clock_in(record: AttendanceRecord, *, actor, now: datetime) -> None:
+    """The record's first event: born clocked in (the workflow's `clock_in` has no source)."""
+    if record.is_unrostered:
+        note = _("No rostered shift.")
+    elif record.is_late:
+        note = _("Late by %(minutes)s minutes.") % {"minutes": record.minutes_late}
+    else:
+        note = ""
+    ATTENDANCE.event_writer(
+        record,
+        action=ATTENDANCE.action("clock_in"),
+        source="",
+        target=record.status,
+        actor=actor,
+        note=note,
+        now=now,
+    ).save()
 
 
 @transaction.atomic
-def clock_out(*, user, now: datetime | None = None) -> AttendanceRecord:
-    """Clock out of the open record; leaving before the shift's end is flagged."""
+def clock_out(
+    *, user, record: AttendanceRecord | None = None, now: datetime | None = None
+) -> AttendanceRecord:
+    """Clock out of the open record (or the given one); leaving before the shift's end is flagged."""
     now = now or timezone.now()
-    record = (
-        AttendanceRecord.objects.select_for_update()
-        .filter(user=user, clock_out_at__isnull=True)
-        .order_by("-clock_in_at")
-        .first()
-    )
     if record is None:
-        raise DomainError(_("You have not clocked in."), code="not_clocked_in")
+        record = open_record_of(user)
+        if record is None:
+            raise DomainError(_("You have not clocked in."), code="not_clocked_in")
+    record = AttendanceRecord.objects.select_for_update().get(pk=record.pk)
+    ATTENDANCE.check(record, "clock_out", user, now=now)
     if now < record.clock_in_at:
         raise DomainError(_("The clock-out cannot be before the clock-in."), code="invalid")
-    record.clock_out_at = now
-    fields = ["clock_out_at"]
+    fields = {"clock_out_at": now}
+    note = ""
     if record.shift_ends_at is not None and now < record.shift_ends_at:
-        record.left_early = True
-        record.minutes_early = int((record.shift_ends_at - now) / timedelta(minutes=1))
-        fields += ["left_early", "minutes_early"]
-    record.save(update_fields=fields)
+        fields["left_early"] = True
+        fields["minutes_early"] = int((record.shift_ends_at - now) / timedelta(minutes=1))
+        note = _("Left %(minutes)s minutes early.") % {"minutes": fields["minutes_early"]}
+    ATTENDANCE.transition(record, "clock_out", actor=user, note=note, now=now, fields=fields)
     return record

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from servicecenter.exceptions import DomainError
 from servicecenter.scoping import access_for
-from staff.models import RosterEntry, ShiftType, StaffProfile, SwapRequest, Team
+from staff.models import ReceptionHours, RosterEntry, ShiftType, StaffProfile, SwapRequest, Team
 from staff.workflows import SWAP
 
 DAY_OFF = "off"
@@ -80,6 +80,33 @@ def save_shift_type(*, actor, estate, shift_type: ShiftType | None = None, **fie
     _validated_shift_type(shift_type)
     shift_type.save()
     return shift_type
+
+
+RECEPTION_HOURS_FIELDS = ("weekday_opens", "weekday_closes", "weekend_opens", "weekend_closes")
+
+
+@transaction.atomic
+def set_reception_hours(*, actor, estate, **hours) -> ReceptionHours:
+    """Set when the estate's service desk opens and closes, Monday to Friday and at the weekend
+    (the roster flags the hours no one covers). Each day closes after it opens."""
+    _require_perm(actor, "staff.change_receptionhours", _("You are not allowed to change reception hours."))
+    require_estate(actor, estate.pk)
+    unknown = set(hours) - set(RECEPTION_HOURS_FIELDS)
+    if unknown:
+        raise DomainError(_("Unknown reception hours field."), code="invalid")
+    ReceptionHours.objects.get_or_create(estate=estate)
+    row = ReceptionHours.objects.select_for_update().get(estate=estate)
+    for name, value in hours.items():
+        setattr(row, name, value)
+    try:
+        row.full_clean(exclude=["estate"])
+    except ValidationError as error:
+        messages = [str(m) for field_errors in error.message_dict.values() for m in field_errors]
+        raise DomainError(
+            " ".join(messages), code="invalid_reception_hours", details=error.message_dict
+        ) from error
+    row.save(update_fields=list(hours) or None)
+    return row
 
 
 # --- the roster ---------------------------------------------------------------------------------

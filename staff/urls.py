@@ -17,6 +17,7 @@ desk_patterns = [
     path("rosters/swaps/new/", views_rosters.swap_new, name="swap_new"),
     path("rosters/swaps/<int:pk>/<slug:action>/", views_rosters.swap_action, name="swap_action"),
     path("rosters/on-duty/", views_rosters.on_duty, name="on_duty"),
+    path("rosters/reception-hours/", views_rosters.reception_hours, name="reception_hours"),
     path("zones/", views_rosters.zone_map, name="zones"),
 ]
 desk_patterns += [

@@ -19,6 +19,7 @@ from staff import exports_attendance, selectors_attendance, services_attendance
 from staff.forms_attendance import HandoverForm, SheetForm
 from staff.models import Team
 from staff.selectors_rosters import shifts_of
+from staff.workflows import ATTENDANCE, HANDOVER
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 25
@@ -57,6 +58,8 @@ def handover_list(request: HttpRequest, team_id: int) -> HttpResponse:
         else:
             return redirect("staff:handover_list", team_id=team.pk)
     page = paginate(request, selectors_attendance.handovers_for(request.user, team=team), per_page=PAGE_SIZE)
+    for handover in page.object_list:
+        handover.offered = [a.name for a in HANDOVER.available(handover, request.user)]
     return render(
         request,
         "staff/attendance/handover_list.html",
@@ -65,7 +68,6 @@ def handover_list(request: HttpRequest, team_id: int) -> HttpResponse:
             "page": page,
             "form": form,
             "may_write": may_write,
-            "may_acknowledge": request.user.has_perm("staff.change_shifthandover"),
         },
     )
 
@@ -86,12 +88,15 @@ def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def clock(request: HttpRequest) -> HttpResponse:
     """The staff member's phone page: today's shifts, the open clock-in, the buttons."""
     today = timezone.localdate()
+    open_record = selectors_attendance.open_record_of(request.user)
+    offered = [a.name for a in ATTENDANCE.available(open_record, request.user)] if open_record else []
     return render(
         request,
         "staff/attendance/clock.html",
         {
             "shifts": shifts_of(user=request.user, day=today),
-            "open_record": selectors_attendance.open_record_of(request.user),
+            "open_record": open_record,
+            "may_clock_out": "clock_out" in offered,
             "recent": selectors_attendance.attendance_for(request.user).filter(user=request.user)[:7],
         },
     )

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from residents.models import Building, Estate
 from servicecenter.desk import desk_page
@@ -20,8 +20,9 @@ from servicecenter.exceptions import DomainError
 from servicecenter.paging import paginate
 from staff import services_rosters as rosters
 from staff import services_zones as zones
+from staff.forms_rosters import ReceptionHoursForm
 from staff.models import RosterEntry, SwapRequest, Team, Zone
-from staff.selectors_rosters import on_duty_board, roster_grid
+from staff.selectors_rosters import on_duty_board, reception_hours_of, roster_grid
 from staff.workflows import SWAP
 
 MANAGE = "staff.change_rosterentry"
@@ -242,6 +243,34 @@ def on_duty(request: HttpRequest) -> HttpResponse:
         request,
         "staff/rosters/on_duty.html",
         {"estate": estate, "estates": estates, "board": board, "now": now},
+    )
+
+
+@desk_page("staff.change_receptionhours")
+@require_http_methods(["GET", "POST"])
+def reception_hours(request: HttpRequest) -> HttpResponse:
+    """The supervisor or manager sets when the estate's service desk opens (the roster flags the
+    hours nobody covers)."""
+    estate, estates = _estate(request, request.GET.get("estate") or request.POST.get("estate"))
+    if estate is None:
+        raise Http404(_("No such estate."))
+    current = reception_hours_of(estate)
+    initial = {name: getattr(current, name) for name in rosters.RECEPTION_HOURS_FIELDS}
+    form = ReceptionHoursForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rosters.set_reception_hours(actor=request.user, estate=estate, **form.cleaned_data)
+        except DomainError as error:
+            for field, errors in (error.details or {"__all__": [error.message]}).items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Reception hours saved."))
+            return redirect(f"{reverse('staff:reception_hours')}?estate={estate.pk}")
+    return render(
+        request,
+        "staff/rosters/reception_hours.html",
+        {"estate": estate, "estates": estates, "form": form},
     )
 
 

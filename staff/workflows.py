@@ -9,6 +9,14 @@ Rectification orders (整改单) of quality inspections:
     rectified → issued (sent back: not good enough)
     issued → escalated (system: past the deadline; the estate's managers are told)
     escalated → rectified
+
+Shift handovers (交接班): open → acknowledged. Someone of the incoming shift (a member of the
+team) or a supervisor acknowledges, once; never the one who wrote it, unless a supervisor (who
+runs both shifts when no one else is on).
+
+Attendance (考勤): a record is born clocked in (the clock-in writes its first event) and is
+clocked out by the one who clocked in. Late, early and unrostered are flags, not states; an
+absence has no record (see `AttendanceRecord`).
 """
 
 from __future__ import annotations
@@ -16,8 +24,18 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from servicecenter.scoping import access_for
 from servicecenter.workflow import Action, Guard, Workflow, timeline_writer
-from staff.models import RectificationOrder, RectificationOrderEvent, SwapEvent, SwapRequest
+from staff.models import (
+    AttendanceEvent,
+    AttendanceRecord,
+    HandoverEvent,
+    RectificationOrder,
+    RectificationOrderEvent,
+    ShiftHandover,
+    SwapEvent,
+    SwapRequest,
+)
 
 SwapStatus = SwapRequest.Status
 SERVICES = "staff.services_rosters"
@@ -115,4 +133,106 @@ RECTIFICATION = Workflow(
     event_writer=timeline_writer(RectificationOrderEvent, "order"),
     state_labels=dict(OrderStatus.choices),
     events_of=lambda order: order.events.all(),
+)
+
+
+HandoverStatus = ShiftHandover.Status
+ATTENDANCE_SERVICES = "staff.services_attendance"
+# Who runs the shifts of an estate (the duty supervisor, the manager): the one who approves swaps.
+RUNS_SHIFTS = "staff.approve_swaprequest"
+
+
+def runs_shifts(user) -> bool:
+    return user is not None and user.has_perm(RUNS_SHIFTS)
+
+
+def _works_in_estate(handover, user, now) -> bool:
+    access = access_for(user)
+    return access.is_staff_member and (access.all_estates or handover.estate_id in access.estate_ids)
+
+
+HANDOVER_IN_ESTATE = Guard(
+    "works_in_the_estate",
+    lambda handover, user, now: user is None or _works_in_estate(handover, user, now),
+    _("You do not work in this team's estate."),
+    code="estate_scope",
+    before_state=True,
+)
+HANDOVER_NOT_OWN = Guard(
+    "not_ones_own_handover",
+    lambda handover, user, now: user is None or handover.written_by_id != user.pk or runs_shifts(user),
+    _("The incoming shift acknowledges a handover, not the one who wrote it."),
+    code="own_handover",
+)
+HANDOVER_INCOMING = Guard(
+    "of_the_incoming_shift",
+    lambda handover, user, now: (
+        user is None or handover.team_id in access_for(user).team_ids or runs_shifts(user)
+    ),
+    _("Only a member of the incoming shift's team or a supervisor acknowledges a handover."),
+    code="not_incoming_shift",
+)
+
+HANDOVER = Workflow(
+    model_label="staff.ShiftHandover",
+    state_field="status",
+    actions=(
+        Action(
+            "acknowledge",
+            {HandoverStatus.OPEN},
+            HandoverStatus.ACKNOWLEDGED,
+            "staff.change_shifthandover",
+            pgettext_lazy("shift handover action", "Acknowledge"),
+            f"{ATTENDANCE_SERVICES}.acknowledge_handover",
+            guards=(HANDOVER_IN_ESTATE, HANDOVER_NOT_OWN, HANDOVER_INCOMING),
+            state_message=_("This handover has already been acknowledged."),
+            state_code="already_acknowledged",
+            permission_message=_("You may not acknowledge shift handovers."),
+        ),
+    ),
+    event_writer=timeline_writer(HandoverEvent, "handover"),
+    state_labels=dict(HandoverStatus.choices),
+    events_of=lambda handover: handover.events.all(),
+)
+
+
+AttendanceStatus = AttendanceRecord.Status
+
+OWN_RECORD = Guard(
+    "own_record",
+    lambda record, user, now: user is not None and record.user_id == user.pk,
+    _("Only the one who clocked in clocks out."),
+    about_user=True,
+)
+
+ATTENDANCE = Workflow(
+    model_label="staff.AttendanceRecord",
+    state_field="status",
+    actions=(
+        # The record's birth: written by `clock_in` as the record is created, never a move
+        # from another state (so it has no source state and is no button).
+        Action(
+            "clock_in",
+            (),
+            AttendanceStatus.CLOCKED_IN,
+            None,
+            pgettext_lazy("attendance action", "Clock in"),
+            f"{ATTENDANCE_SERVICES}.clock_in",
+        ),
+        Action(
+            "clock_out",
+            {AttendanceStatus.CLOCKED_IN},
+            AttendanceStatus.CLOCKED_OUT,
+            "staff.add_attendancerecord",
+            pgettext_lazy("attendance action", "Clock out"),
+            f"{ATTENDANCE_SERVICES}.clock_out",
+            guards=(OWN_RECORD,),
+            state_message=_("You have not clocked in."),
+            state_code="not_clocked_in",
+            permission_message=_("You may not clock in or out."),
+        ),
+    ),
+    event_writer=timeline_writer(AttendanceEvent, "record"),
+    state_labels=dict(AttendanceStatus.choices),
+    events_of=lambda record: record.events.all(),
 )

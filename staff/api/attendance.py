@@ -16,6 +16,7 @@ from residents.models import Estate
 from servicecenter.api import ActionPermission, ActionViewMixin, IdField, ScopedQuerysetMixin
 from staff import selectors_attendance, services_attendance
 from staff.models import AttendanceRecord, RosterEntry, ShiftHandover, Team
+from staff.workflows import ATTENDANCE, HANDOVER
 
 _NOT_FOUND = OpenApiResponse(description="No such object within the user's reach.")
 _REFUSED = OpenApiResponse(description="Refused by a business rule; `detail` says why.")
@@ -36,6 +37,7 @@ class HandoverSerializer(serializers.ModelSerializer):
     tickets = HandoverTicketSerializer(many=True, read_only=True)
     written_by_name = serializers.SerializerMethodField()
     acknowledged_by_name = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
 
     class Meta:
         model = ShiftHandover
@@ -50,9 +52,11 @@ class HandoverSerializer(serializers.ModelSerializer):
             "keys",
             "incidents",
             "notes",
+            "status",
             "acknowledged_by",
             "acknowledged_by_name",
             "acknowledged_at",
+            "available_actions",
         ]
         read_only_fields = fields
 
@@ -61,6 +65,10 @@ class HandoverSerializer(serializers.ModelSerializer):
 
     def get_acknowledged_by_name(self, handover) -> str:
         return _name(handover.acknowledged_by)
+
+    def get_available_actions(self, handover) -> list[str]:
+        request = self.context.get("request")
+        return [a.name for a in HANDOVER.available(handover, request.user)] if request else []
 
 
 class HandoverInputSerializer(serializers.Serializer):
@@ -83,7 +91,7 @@ class HandoverFilter(django_filters.FilterSet):
 
     class Meta:
         model = ShiftHandover
-        fields = ["estate", "team", "acknowledged"]
+        fields = ["estate", "team", "status", "acknowledged"]
 
 
 @extend_schema_view(
@@ -100,7 +108,7 @@ class HandoverViewSet(
     permission_classes = [ActionPermission]
     filterset_class = HandoverFilter
     ordering_fields = ["written_at"]
-    action_permissions = {"acknowledge": ["staff.change_shifthandover"]}
+    action_permissions = {a.name: [a.permission] for a in HANDOVER.user_actions()}
 
     @extend_schema(
         summary="The outgoing shift hands over open tickets (of the team), keys, incidents, notes",
@@ -152,6 +160,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
             "minutes_early",
             "is_unrostered",
             "is_flagged",
+            "status",
         ]
         read_only_fields = fields
 
@@ -184,7 +193,7 @@ class AttendanceFilter(django_filters.FilterSet):
 
     class Meta:
         model = AttendanceRecord
-        fields = ["estate", "user", "is_late", "left_early", "is_unrostered"]
+        fields = ["estate", "user", "status", "is_late", "left_early", "is_unrostered"]
 
     def filter_flagged(self, queryset, name, value):
         flagged = Q(is_late=True) | Q(left_early=True) | Q(is_unrostered=True)
@@ -205,7 +214,7 @@ class AttendanceViewSet(ScopedQuerysetMixin, ActionViewMixin, viewsets.ReadOnlyM
     ordering_fields = ["clock_in_at"]
     action_permissions = {
         "clock_in": ["staff.add_attendancerecord"],
-        "clock_out": ["staff.add_attendancerecord"],
+        "clock_out": [ATTENDANCE.action("clock_out").permission],
         "mine": ["staff.add_attendancerecord"],
         "absences": ["staff.view_attendancerecord"],
     }

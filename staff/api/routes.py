@@ -7,6 +7,7 @@ from staff.api.quality import (
     InspectionViewSet,
     RectificationOrderViewSet,
 )
+from staff.api.reception import ReceptionHoursViewSet
 from staff.api.rosters import OnDutyViewSet, RosterEntryViewSet, ShiftTypeViewSet, SwapViewSet
 from staff.api.training import TrainingSessionViewSet
 from staff.api.views import TeamViewSet, ZoneViewSet
@@ -19,6 +20,7 @@ ROUTES = [
     ("roster-entries", RosterEntryViewSet, "roster-entry"),
     ("shift-swaps", SwapViewSet, "shift-swap"),
     ("staff/on-duty", OnDutyViewSet, "on-duty"),
+    ("staff/reception-hours", ReceptionHoursViewSet, "reception-hours"),
     ("shift-handovers", HandoverViewSet, "shift-handover"),
     ("attendance", AttendanceViewSet, "attendance"),
     ("inspection-checklists", ChecklistViewSet, "inspection-checklist"),

@@ -2,8 +2,10 @@
 outbound messages); each is imported here so Django finds them and callers say `staff.models.X`."""
 
 from staff.models.attendance import (  # noqa: F401
+    AttendanceEvent,
     AttendanceRecord,
     EstateStaffSettings,
+    HandoverEvent,
     HandoverTicket,
     ShiftHandover,
 )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from servicecenter.scoping import ScopedQuerySet
 
@@ -40,7 +41,12 @@ class EstateStaffSettings(models.Model):
 
 
 class ShiftHandover(models.Model):
-    """What the outgoing shift leaves open, acknowledged once by someone of the incoming shift."""
+    """What the outgoing shift leaves open, acknowledged once by someone of the incoming shift
+    (the HANDOVER workflow in `staff.workflows`)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("handover status", "Open")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("handover status", "Acknowledged")
 
     estate = models.ForeignKey(
         "residents.Estate", on_delete=models.PROTECT, related_name="shift_handovers", verbose_name=_("estate")
@@ -55,6 +61,7 @@ class ShiftHandover(models.Model):
     keys = models.TextField(_("keys handed over"), blank=True)
     incidents = models.TextField(_("incidents"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -78,8 +85,9 @@ class ShiftHandover(models.Model):
                 name="handover_acknowledged_by_and_at_together",
             ),
             models.CheckConstraint(
-                condition=~Q(acknowledged_by=models.F("written_by")),
-                name="handover_not_acknowledged_by_writer",
+                condition=Q(status="open", acknowledged_at__isnull=True)
+                | Q(status="acknowledged", acknowledged_at__isnull=False),
+                name="handover_status_matches_acknowledgement",
             ),
         ]
 
@@ -89,6 +97,40 @@ class ShiftHandover(models.Model):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+
+class HandoverEvent(models.Model):
+    """One step of a handover's workflow: who, when, from which state to which, and a note."""
+
+    handover = models.ForeignKey(
+        ShiftHandover, on_delete=models.CASCADE, related_name="events", verbose_name=_("shift handover")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=12, choices=ShiftHandover.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=ShiftHandover.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "handover__estate"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift handover event")
+        verbose_name_plural = _("shift handover events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.handover} {self.action}"
 
 
 class HandoverTicket(models.Model):
@@ -117,7 +159,12 @@ class AttendanceRecord(models.Model):
 
     Flags are decided when the times are recorded, from the shift as it was then; a clock-in
     with no rostered shift is kept and flagged, never refused. Absence has no row: it is a
-    rostered shift that ended with no clock-in (`staff.selectors_attendance.absences`)."""
+    rostered shift that ended with no clock-in (`staff.selectors_attendance.absences`). The
+    record is born clocked in and moves to clocked out (the ATTENDANCE workflow)."""
+
+    class Status(models.TextChoices):
+        CLOCKED_IN = "clocked_in", _("Clocked in")
+        CLOCKED_OUT = "clocked_out", _("Clocked out")
 
     estate = models.ForeignKey(
         "residents.Estate", on_delete=models.PROTECT, related_name="attendance", verbose_name=_("estate")
@@ -145,6 +192,7 @@ class AttendanceRecord(models.Model):
     is_late = models.BooleanField(_("late"), default=False)
     left_early = models.BooleanField(_("left early"), default=False)
     is_unrostered = models.BooleanField(_("no rostered shift"), default=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.CLOCKED_IN)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -164,6 +212,11 @@ class AttendanceRecord(models.Model):
                 condition=Q(clock_out_at__isnull=True) | Q(clock_out_at__gte=models.F("clock_in_at")),
                 name="attendance_out_after_in",
             ),
+            models.CheckConstraint(
+                condition=Q(status="clocked_in", clock_out_at__isnull=True)
+                | Q(status="clocked_out", clock_out_at__isnull=False),
+                name="attendance_status_matches_clock_out",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -172,3 +225,39 @@ class AttendanceRecord(models.Model):
     @property
     def is_flagged(self) -> bool:
         return self.is_late or self.left_early or self.is_unrostered
+
+
+class AttendanceEvent(models.Model):
+    """One step of an attendance record: the clock-in that created it, the clock-out."""
+
+    record = models.ForeignKey(
+        AttendanceRecord, on_delete=models.CASCADE, related_name="events", verbose_name=_("attendance record")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=AttendanceRecord.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=AttendanceRecord.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "record__estate"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attendance event")
+        verbose_name_plural = _("attendance events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.record} {self.action}"

@@ -30,9 +30,10 @@ from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
 from servicecenter.workflow import SYSTEM, Workflow, declared_workflows
+from staff import services_attendance as attendance
 from staff import services_quality as staff_quality
 from staff import services_rosters as rosters
-from staff.models import RosterEntry, ShiftType, SwapRequest, Team
+from staff.models import AttendanceRecord, RosterEntry, ShiftHandover, ShiftType, SwapRequest, Team
 from tests.billing.conftest import make_bill, new_key
 from tests.factories import TeamFactory, make_id_number, make_staff
 from tests.frontdesk.moveout_helpers import make_moveout
@@ -192,6 +193,27 @@ def _swap(env: Env, state: str) -> SwapRequest:
     )
 
 
+def _handover(env: Env, state: str) -> ShiftHandover:
+    # Written by the technician for the actor's team (the actor, a supervisor of the incoming
+    # shift, may acknowledge it).
+    handover = attendance.write_handover(team=env.team, actor=env.technician, notes="水表间未锁")
+    if state == ShiftHandover.Status.ACKNOWLEDGED:
+        ShiftHandover.objects.filter(pk=handover.pk).update(
+            status=state, acknowledged_by=env.cashier, acknowledged_at=timezone.now()
+        )
+        handover.refresh_from_db()
+    return handover
+
+
+def _attendance_record(env: Env, state: str) -> AttendanceRecord:
+    # The actor's own unrostered clock-in an hour ago (so clocking out now is after it).
+    record = attendance.clock_in(user=env.actor, estate=env.estate, now=timezone.now() - timedelta(hours=1))
+    if state == AttendanceRecord.Status.CLOCKED_OUT:
+        AttendanceRecord.objects.filter(pk=record.pk).update(status=state, clock_out_at=timezone.now())
+        record.refresh_from_db()
+    return record
+
+
 def _key_custody(env: Env, state: str):
     # An owner without an ID number on file (returning to them needs no archive check), one named
     # collector whose ID the performer presents, and a storage tag of its own.
@@ -268,6 +290,8 @@ MAKERS = {
     "frontdesk.MoveOut": _moveout,
     "frontdesk.Visitor": _visitor,
     "staff.SwapRequest": _swap,
+    "staff.ShiftHandover": _handover,
+    "staff.AttendanceRecord": _attendance_record,
     "frontdesk.LostItem": _lost_item,
     "frontdesk.Parcel": _parcel,
     "frontdesk.KeyCustody": _key_custody,
@@ -347,6 +371,10 @@ PERFORMERS = {
     ("staff.SwapRequest", "approve"): lambda s, u, env: rosters.approve_swap(swap=s, actor=u),
     ("staff.SwapRequest", "reject"): lambda s, u, env: rosters.reject_swap(swap=s, actor=u, note="人手不足"),
     ("staff.SwapRequest", "cancel"): lambda s, u, env: rosters.cancel_swap(swap=s, actor=u),
+    ("staff.ShiftHandover", "acknowledge"): lambda h, u, env: attendance.acknowledge_handover(
+        handover=h, actor=u
+    ),
+    ("staff.AttendanceRecord", "clock_out"): lambda r, u, env: attendance.clock_out(user=u, record=r),
     **{
         ("moveins.MoveIn", name): perform
         for name, perform in {

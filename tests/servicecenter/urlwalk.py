@@ -831,6 +831,7 @@ URL_QUERY: dict[str, dict[str, tuple[str, str]]] = {
     "performance:list": {"estate": ("estate", "pk")},
     "performance:export": {"estate": ("estate", "pk")},
     "dashboards:index": {"estate": ("estate", "pk")},
+    "staff:reception_hours": {"estate": ("estate", "pk")},
 }
 
 # API basename -> the object its detail routes take; extra route arguments by name.
@@ -848,6 +849,7 @@ API_OBJECTS: dict[str, str] = {
     "roster-entry": "roster_entry",
     "shift-swap": "shift_swap",
     "shift-handover": "shift_handover",
+    "reception-hours": "estate",
     "attendance": "attendance_record",
     "ticket": "ticket",
     "ticket-category": "category",

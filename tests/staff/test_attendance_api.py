@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from staff import services_attendance
-from staff.models import AttendanceRecord, ShiftHandover, Team
+from staff.models import AttendanceRecord, ShiftHandover, StaffProfile, Team
 from tests.factories import TeamFactory, make_staff
 from tests.staff.rostering import put
 from tests.tickets.factories import TicketFactory
@@ -20,8 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def desk(estate_a):
-    return TeamFactory(estate=estate_a, kind=Team.Kind.CUSTOMER_SERVICE, name="客服组")
+def desk(estate_a, users):
+    """The front desk's team, which the housekeeper (the incoming shift here) belongs to."""
+    team = TeamFactory(estate=estate_a, kind=Team.Kind.CUSTOMER_SERVICE, name="客服组")
+    StaffProfile.objects.filter(user=users["housekeeper"]).update(team=team)
+    return team
 
 
 @pytest.fixture

@@ -173,10 +173,43 @@ def test_figures_on_fixed_data(records, estate_a):
     assert (wang.patrols_done, wang.patrols_missed) == (0, 0)
 
 
-def test_attendance_shows_nothing_until_it_is_recorded(records, estate_a):
+@pytest.fixture
+def shifts(records, estate_a):
+    """Wang's March at the front desk (morning shifts 9:00–17:30): on time on the 2nd, late on the
+    3rd, absent on the 4th, early (in the grace) on the 5th; the 31st not over at noon; an on-call
+    night, an unrostered clock-in and an April shift that do not count."""
+    from staff import services_attendance
+    from staff.models import Team
+    from tests.factories import TeamFactory
+    from tests.staff.rostering import put
+
+    wang = records["wang"]
+    desk = TeamFactory(estate=estate_a, kind=Team.Kind.CUSTOMER_SERVICE, name="客服组")
+    for day in (2, 3, 4, 5, 31):
+        put(desk, wang, date(2025, 3, day), "morning")
+    put(desk, wang, date(2025, 3, 6), "night_on_call")
+    put(desk, wang, date(2025, 4, 1), "morning")
+    for day, hour, minute in ((2, 8, 55), (3, 9, 30), (5, 9, 4), (7, 10, 0)):
+        when = datetime(2025, 3, day, hour, minute, tzinfo=TZ)
+        services_attendance.clock_in(user=wang, estate=estate_a, now=when)
+        services_attendance.clock_out(user=wang, now=when.replace(hour=18))
+    services_attendance.clock_in(user=wang, now=datetime(2025, 4, 1, 9, tzinfo=TZ))
+    return records
+
+
+def test_attendance_rate_on_fixed_data(shifts, estate_a):
+    rates = performance.attendance_rates(estate=estate_a, month=MARCH, now=at(31, 12))
+    # 2nd and 5th on time, of four ended shifts (2nd–5th); the 31st, on call and April not counted.
+    assert rates == {shifts["wang"].pk: 0.5}
     rows = rows_by_user(estate_a)
-    if not performance.attendance_available():
-        assert {row.attendance_rate for row in rows.values()} == {None}
+    assert rows[shifts["wang"].pk].attendance_rate == 0.5
+    assert rows[shifts["li"].pk].attendance_rate is None  # no shift rostered
+    later = performance.attendance_rates(estate=estate_a, month=MARCH, now=at(31, 18))
+    assert later == {shifts["wang"].pk: 0.4}  # the 31st ended with no clock-in
+
+
+def test_attendance_rate_is_per_estate(shifts, estate_b):
+    assert performance.attendance_rates(estate=estate_b, month=MARCH, now=at(31, 12)) == {}
 
 
 def test_a_reversed_payment_in_the_month_is_taken_back(records, estate_a, unit_a, users):

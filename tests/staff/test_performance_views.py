@@ -1,6 +1,8 @@
 """Performance pages, export and API: who sees which rows, sorting, query counts."""
 
+from datetime import date, datetime
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -74,6 +76,26 @@ def test_export_is_a_workbook_with_every_row(records, estate_a, users, client_as
     li = by_name[records["li"].get_full_name()]
     assert li[2:4] == (1, None)  # one ticket handled; no ticket of hers judged on time
     assert li[6] == 2  # callbacks done
+    attendance = list(sheet[1]).index(next(c for c in sheet[1] if c.value == "Attendance"))
+    assert li[attendance] is None  # no shift of hers ended
+
+
+def test_export_carries_the_attendance_rate(records, estate_a, users, client_as):  # noqa: F811
+    from staff import services_attendance
+    from staff.models import Team
+    from tests.factories import TeamFactory
+    from tests.staff.rostering import put
+
+    wang = records["wang"]
+    desk = TeamFactory(estate=estate_a, kind=Team.Kind.CUSTOMER_SERVICE, name="客服组")
+    put(desk, wang, date(2025, 3, 3), "morning")
+    put(desk, wang, date(2025, 3, 4), "morning")
+    services_attendance.clock_in(user=wang, now=datetime(2025, 3, 3, 8, 50, tzinfo=ZoneInfo("Asia/Shanghai")))
+    response = client_as(users["manager"]).get(reverse("performance:export"), query(estate_a))
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    by_name = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]}
+    assert by_name[wang.get_full_name()][header.index("Attendance")] == 0.5
 
 
 def test_page_query_count_does_not_grow_with_people(
