@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0010_pass_gate_notes'),
-        ('staff', '0007_quality_inspections_and_incidents'),
+        ('staff', '0008_incident_description_and_closing'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
