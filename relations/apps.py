@@ -21,4 +21,6 @@ class RelationsConfig(AppConfig):
 
 
 # Each area module has a `register()` that calls servicecenter.panels' register_* functions.
-PANEL_MODULES: list[str] = []
+PANEL_MODULES: list[str] = [
+    "panels_notices",
+]

@@ -1,3 +1,8 @@
 """The relations API: each area adds its viewsets here."""
 
-ROUTES: list = []
+from relations.api.notices import CommunityEventViewSet, NoticeViewSet
+
+ROUTES: list = [
+    ("notices", NoticeViewSet, "notice"),
+    ("community-events", CommunityEventViewSet, "community-event"),
+]
