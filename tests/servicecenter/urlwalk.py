@@ -359,7 +359,12 @@ def _notices_world(unit, person, resident_user, staff: dict, tag: str) -> dict:
 
     building = Building.objects.create(estate=unit.estate, code=f"S{tag}", name=f"storage-{tag}")
     storage = Unit.objects.create(
-        estate=unit.estate, building=building, number="01", code=f"S{tag}-01", area=Decimal("6.00"), use="storage"
+        estate=unit.estate,
+        building=building,
+        number="01",
+        code=f"S{tag}-01",
+        area=Decimal("6.00"),
+        use="storage",
     )
     Occupancy.objects.create(person=person, unit=storage, role=Occupancy.Role.OWNER)
     today = timezone.localdate()
