@@ -179,9 +179,12 @@ def portal_event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _household_member(request: HttpRequest):
+    """The household member named in the form; None (with a message) when no one is named, a 404
+    for anyone outside the household."""
     form = PersonForm(request.POST)
     if not form.is_valid():
-        raise Http404(_("No such person."))
+        messages.error(request, _("Choose who to sign up."))
+        return None
     today = timezone.localdate()
     person = (
         selectors.household_members(request.user, today=today).filter(pk=form.cleaned_data["person"]).first()
@@ -196,6 +199,8 @@ def _household_member(request: HttpRequest):
 def portal_event_signup(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.event_for_page(user=request.user, pk=pk)
     person = _household_member(request)
+    if person is None:
+        return redirect("portal:event_detail", pk=pk)
     try:
         services.sign_up(event=event, person=person, user=request.user)
     except DomainError as error:
@@ -210,6 +215,8 @@ def portal_event_signup(request: HttpRequest, pk: int) -> HttpResponse:
 def portal_event_signup_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.event_for_page(user=request.user, pk=pk)
     person = _household_member(request)
+    if person is None:
+        return redirect("portal:event_detail", pk=pk)
     try:
         services.cancel_signup(event=event, person=person, user=request.user)
     except DomainError as error:
