@@ -61,7 +61,9 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
             start_date=today + timedelta(days=7),
             end_date=today + timedelta(days=14),
         )
-        starts_at = timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(days=12)
+        starts_at = timezone.localtime().replace(hour=19, minute=0, second=0, microsecond=0) + timedelta(
+            days=12
+        )
         party = event_services.create_event(
             actor=desk,
             estate=estate,
