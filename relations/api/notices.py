@@ -144,7 +144,7 @@ class NoticeUpdateSerializer(NoticeWriteSerializer):
     estate = None
 
 
-class NoteSerializer(serializers.Serializer):
+class NoticeNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -332,14 +332,14 @@ class NoticeViewSet(
 
     def _act(self, service) -> Response:
         notice = self.get_object()
-        values = self.parse(NoteSerializer)
+        values = self.parse(NoticeNoteSerializer)
         with _refusals():
             service(notice=notice, actor=self.request.user, **values)
         return self._detail(notice)
 
     @extend_schema(
         summary="Publish a draft (urgent: SMS to the targeted residents)",
-        request=NoteSerializer,
+        request=NoticeNoteSerializer,
         responses={200: NoticeDetailSerializer, 400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -348,7 +348,7 @@ class NoticeViewSet(
 
     @extend_schema(
         summary="Withdraw a published notice",
-        request=NoteSerializer,
+        request=NoticeNoteSerializer,
         responses={200: NoticeDetailSerializer, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -437,14 +437,14 @@ class CommunityEventViewSet(
 
     def _act(self, service) -> Response:
         event = self.get_object()
-        values = self.parse(NoteSerializer)
+        values = self.parse(NoticeNoteSerializer)
         with _refusals():
             service(event=event, actor=self.request.user, **values)
         return self._detail(event)
 
     @extend_schema(
         summary="Publish a draft event",
-        request=NoteSerializer,
+        request=NoticeNoteSerializer,
         responses={200: CommunityEventSerializer, 400: _ERROR, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -453,7 +453,7 @@ class CommunityEventViewSet(
 
     @extend_schema(
         summary="Cancel the event",
-        request=NoteSerializer,
+        request=NoticeNoteSerializer,
         responses={200: CommunityEventSerializer, 404: _NOT_FOUND, 409: _CONFLICT},
     )
     @action(detail=True, methods=["post"])
