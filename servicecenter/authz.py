@@ -171,6 +171,10 @@ _KNOWLEDGE_READERS = ALL_STAFF
 # owes money: a rule inside the approval); clerks and housekeepers read them.
 _MOVEOUT_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
 _MOVEOUT_DESK = roles(FRONTDESK, SUPERVISOR, MANAGER)
+# Notices and community events (relations/roles.py): the desk, the duty supervisor and the manager
+# write and publish them; clerks, housekeepers and head office read; residents read their own.
+_NOTICE_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+_NOTICE_WRITERS = roles(FRONTDESK, SUPERVISOR, MANAGER)
 
 # Move-ins (moveins/roles.py): the desk registers, ticks the checklist, inspects and hands over the
 # keys; the engineering supervisor inspects; the clerk takes deposits and fees; the manager all.
@@ -469,6 +473,26 @@ URLS: dict[str, frozenset[str]] = {
     "relations:visit_create": _VISIT_WRITERS,
     "relations:visit_ticket": _VISIT_WRITERS,  # the follow-up becomes a ticket, once
     "relations:unit_important": _VISIT_WRITERS,  # flag with a reason, or clear
+    # --- notices and community events (relations/views/notices.py, relations/views/events.py)
+    "relations:notices": _NOTICE_READERS,
+    "relations:notice_create": _NOTICE_WRITERS,
+    "relations:notice_detail": _NOTICE_READERS,
+    "relations:notice_edit": _NOTICE_WRITERS,
+    "relations:notice_publish": _NOTICE_WRITERS,
+    "relations:notice_withdraw": _NOTICE_WRITERS,
+    "relations:events": _NOTICE_READERS,
+    "relations:event_create": _NOTICE_WRITERS,
+    "relations:event_detail": _NOTICE_READERS,
+    "relations:event_edit": _NOTICE_WRITERS,
+    "relations:event_publish": _NOTICE_WRITERS,
+    "relations:event_cancel": _NOTICE_WRITERS,
+    # a resident reads the current notices of their buildings and signs up their household
+    "portal:notices": RESIDENTS,
+    "portal:notice_detail": RESIDENTS,
+    "portal:events": RESIDENTS,
+    "portal:event_detail": RESIDENTS,
+    "portal:event_signup": RESIDENTS,
+    "portal:event_signup_cancel": RESIDENTS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -772,6 +796,22 @@ API: dict[str, frozenset[str]] = {
     "special-service-booking.list": _SPECIAL_SERVICE_READERS | RESIDENTS,
     "special-service-booking.retrieve": _SPECIAL_SERVICE_READERS | RESIDENTS,
     "special-service-booking.create": _REGISTRARS | RESIDENTS,
+    # notices and community events: residents read their own and sign up their household
+    "notice.list": _NOTICE_READERS | RESIDENTS,
+    "notice.retrieve": _NOTICE_READERS | RESIDENTS,
+    "notice.create": _NOTICE_WRITERS,
+    "notice.partial_update": _NOTICE_WRITERS,
+    "notice.publish": _NOTICE_WRITERS,
+    "notice.withdraw": _NOTICE_WRITERS,
+    "community-event.list": _NOTICE_READERS | RESIDENTS,
+    "community-event.retrieve": _NOTICE_READERS | RESIDENTS,
+    "community-event.create": _NOTICE_WRITERS,
+    "community-event.partial_update": _NOTICE_WRITERS,
+    "community-event.publish": _NOTICE_WRITERS,
+    "community-event.cancel": _NOTICE_WRITERS,
+    "community-event.signups": _NOTICE_READERS,
+    "community-event.sign_up": RESIDENTS,
+    "community-event.cancel_sign_up": RESIDENTS,
     # move-ins: residents read their own units' move-ins and rate their own handover
     "move-in.list": _MOVEIN_READERS | RESIDENTS,
     "move-in.retrieve": _MOVEIN_READERS | RESIDENTS,

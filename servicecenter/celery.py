@@ -38,9 +38,14 @@ app.autodiscover_tasks()
 AFTER_COMMIT_SWEEPS = {
     "staff.tasks.deliver_outbound_messages": "deliver-outbound-messages",
     "tickets.tasks.check_ticket_deadlines": "tickets-sweep-deadlines",
+    "relations.tasks.send_urgent_notice_sms": "relations-urgent-notice-sms",
 }
 
 app.conf.beat_schedule = {
+    "relations-urgent-notice-sms": {
+        "task": "relations.tasks.sweep_urgent_notice_sms",
+        "schedule": 300.0,
+    },
     "deliver-outbound-messages": {
         "task": "staff.tasks.deliver_outbound_messages",
         "schedule": 60.0,

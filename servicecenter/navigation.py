@@ -52,6 +52,8 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Training log"), "staff:training_list", "staff.view_trainingattendance"),
     NavItem(pgettext_lazy("menu", "Key custody"), "frontdesk:keys", "frontdesk.view_keycustody"),
     NavItem(pgettext_lazy("menu", "Move-outs"), "frontdesk:moveouts", "frontdesk.view_moveout"),
+    NavItem(pgettext_lazy("menu", "Notices"), "relations:notices", "relations.view_notice"),
+    NavItem(pgettext_lazy("menu", "Community events"), "relations:events", "relations.view_communityevent"),
     NavItem(pgettext_lazy("menu", "Invoice requests"), "frontdesk:invoices", "frontdesk.view_invoicerequest"),
     NavItem(pgettext_lazy("menu", "Roster"), "staff:roster", "staff.view_rosterentry"),
     NavItem(pgettext_lazy("menu", "On duty now"), "staff:on_duty", "staff.view_rosterentry"),

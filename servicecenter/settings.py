@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets used by several apps get one name each (otherwise: collision warnings).
     "ENUM_NAME_OVERRIDES": {
         "EstateKindEnum": "residents.models.Estate.Kind",
+        "NoticeStatusEnum": "relations.models.Notice.Status",
+        "CommunityEventStatusEnum": "relations.models.CommunityEvent.Status",
         "UnitUseEnum": "residents.models.Unit.Use",
         "UnitStateEnum": "residents.models.Unit.State",
         "OccupancyRoleEnum": "residents.models.Occupancy.Role",

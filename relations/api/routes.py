@@ -1,11 +1,12 @@
 """The relations API: each area adds its viewsets here."""
 
+from relations.api.notices import CommunityEventViewSet, NoticeViewSet
 from relations.api.special_services import SpecialServiceBookingViewSet, SpecialServiceViewSet
 from relations.api.visits import ImportantHouseholdViewSet, VisitViewSet
 
-ROUTES: list = []
-
-ROUTES += [
+ROUTES: list = [
+    ("notices", NoticeViewSet, "notice"),
+    ("community-events", CommunityEventViewSet, "community-event"),
     ("visits", VisitViewSet, "visit"),
     ("important-households", ImportantHouseholdViewSet, "important-household"),
     ("special-services", SpecialServiceViewSet, "special-service"),

@@ -26,6 +26,8 @@ from frontdesk import services as frontdesk
 from frontdesk.models import LostItem, MoveOut, Parcel, Visitor
 from moveins import services as moveins
 from moveins.models import ChargeRule, MoveIn
+from relations.services import events as relations_events
+from relations.services import notices as relations_notices
 from renovations import services as renovations
 from renovations.models import Renovation, Violation
 from servicecenter.exceptions import DomainError
@@ -281,8 +283,42 @@ def _household_request(env: Env, state: str):
     return request
 
 
+def _notice(env: Env, state: str):
+    # For the whole estate (which has buildings), showing for a week from today.
+    from relations.models import Notice
+
+    today = timezone.localdate()
+    return Notice.objects.create(
+        estate=env.estate,
+        title="停水通知",
+        body="明日停水",
+        start_date=today,
+        end_date=today + timedelta(days=7),
+        status=state,
+    )
+
+
+def _community_event(env: Env, state: str):
+    # In ten days, sign-up open until the day before.
+    from relations.models import CommunityEvent
+
+    starts_at = timezone.now() + timedelta(days=10)
+    return CommunityEvent.objects.create(
+        estate=env.estate,
+        title="中秋游园会",
+        place="中心花园",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        capacity=10,
+        signup_deadline=starts_at - timedelta(days=1),
+        status=state,
+    )
+
+
 MAKERS = {
     "residents.HouseholdRequest": _household_request,
+    "relations.Notice": _notice,
+    "relations.CommunityEvent": _community_event,
     "staff.RectificationOrder": lambda env, state: make_order(
         team=env.team, inspector=env.actor, status=state
     ),
@@ -404,6 +440,12 @@ PERFORMERS = {
             "cancel": lambda m, u, env: moveins.cancel_move_in(move_in=m, actor=u, reason="业主改期"),
         }.items()
     },
+    ("relations.Notice", "publish"): lambda n, u, env: relations_notices.publish_notice(notice=n, actor=u),
+    ("relations.Notice", "withdraw"): lambda n, u, env: relations_notices.withdraw_notice(notice=n, actor=u),
+    ("relations.CommunityEvent", "publish"): lambda e, u, env: relations_events.publish_event(
+        event=e, actor=u
+    ),
+    ("relations.CommunityEvent", "cancel"): lambda e, u, env: relations_events.cancel_event(event=e, actor=u),
     ("frontdesk.MoveOut", "approve"): lambda m, u, env: frontdesk.approve_moveout(moveout=m, actor=u),
     ("frontdesk.MoveOut", "complete"): lambda m, u, env: frontdesk.complete_moveout(moveout=m, actor=u),
     ("frontdesk.MoveOut", "cancel"): lambda m, u, env: frontdesk.cancel_moveout(

@@ -263,6 +263,7 @@ def build_unit_world(*, unit, resident_user, staff: dict, tag: str) -> dict:
         **_desk_log_world(unit, staff, tag),
         **_frontdesk_keys_world(unit, staff, tag, person, resident_user),
         "moveout": _moveout(unit, person, staff, tag),
+        **_notices_world(unit, person, resident_user, staff, tag),
         **_movein_world(unit, resident_user, staff, tag),
         **_household_world(unit, resident_user, staff, tag),
         **_special_service_world(unit, resident_user, tag),
@@ -388,6 +389,53 @@ def _moveout(unit, person, staff: dict, tag: str):
         actor=staff["frontdesk"],
         idempotency_key=f"walk-moveout-{tag}",
     )
+
+
+def _notices_world(unit, person, resident_user, staff: dict, tag: str) -> dict:
+    """A published notice and a published community event for a building of the estate where the
+    world's resident (only) keeps a storage room, with the resident read in and signed up. Both
+    residents live in building 3, so a notice for building 3 would be each other's too."""
+    from relations.services import events as event_services
+    from relations.services import notices as notice_services
+    from residents.models import Building, Unit
+
+    building = Building.objects.create(estate=unit.estate, code=f"S{tag}", name=f"storage-{tag}")
+    storage = Unit.objects.create(
+        estate=unit.estate,
+        building=building,
+        number="01",
+        code=f"S{tag}-01",
+        area=Decimal("6.00"),
+        use="storage",
+    )
+    Occupancy.objects.create(person=person, unit=storage, role=Occupancy.Role.OWNER)
+    today = timezone.localdate()
+    notice = notice_services.create_notice(
+        actor=staff["frontdesk"],
+        estate=unit.estate,
+        title=f"notice-{tag}",
+        body=f"leak-{tag} notice",
+        start_date=today,
+        end_date=today + timedelta(days=7),
+        buildings=[building],
+    )
+    notice_services.publish_notice(notice=notice, actor=staff["frontdesk"])
+    notice_services.record_notice_read(notice=notice, user=resident_user)
+    starts_at = timezone.now() + timedelta(days=10)
+    event = event_services.create_event(
+        actor=staff["frontdesk"],
+        estate=unit.estate,
+        title=f"event-{tag}",
+        place=f"garden-{tag}",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        capacity=20,
+        signup_deadline=starts_at - timedelta(days=1),
+        buildings=[building],
+    )
+    event_services.publish_event(event=event, actor=staff["frontdesk"])
+    event_services.sign_up(event=event, person=person, user=resident_user)
+    return {"notice": notice, "community_event": event}
 
 
 def _renovation_world(unit, staff: dict, tag: str) -> dict:
@@ -818,6 +866,19 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "staff:incident_link_ticket": {"pk": ("incident", "pk")},
     "staff:drill_held": {"pk": ("drill", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
+    # notices and community events
+    "relations:notice_detail": {"pk": ("notice", "pk")},
+    "relations:notice_edit": {"pk": ("notice", "pk")},
+    "relations:notice_publish": {"pk": ("notice", "pk")},
+    "relations:notice_withdraw": {"pk": ("notice", "pk")},
+    "relations:event_detail": {"pk": ("community_event", "pk")},
+    "relations:event_edit": {"pk": ("community_event", "pk")},
+    "relations:event_publish": {"pk": ("community_event", "pk")},
+    "relations:event_cancel": {"pk": ("community_event", "pk")},
+    "portal:notice_detail": {"pk": ("notice", "pk")},
+    "portal:event_detail": {"pk": ("community_event", "pk")},
+    "portal:event_signup": {"pk": ("community_event", "pk")},
+    "portal:event_signup_cancel": {"pk": ("community_event", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
     "portal:ticket_attachment": {"pk": ("ticket", "pk"), "attachment_pk": ("attachment", "pk")},
@@ -874,6 +935,8 @@ API_OBJECTS: dict[str, str] = {
     "important-household": "important_flag",
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
+    "notice": "notice",
+    "community-event": "community_event",
     "move-in": "move_in",
     "special-service": "special_service",
     "special-service-booking": "special_service_booking",

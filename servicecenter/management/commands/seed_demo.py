@@ -22,6 +22,7 @@ MORE_DEMO_MODULES = (
     "staff.demo_quality",
     "relations.demo_household",
     "relations.demo_services",
+    "relations.demo_notices",
 )
 LOGIN_ROLES = [
     ("manager", "manager"),
