@@ -15,7 +15,7 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-APPS = ["residents", "tickets", "suggestions", "billing", "renovations"]
+APPS = ["residents", "tickets", "suggestions", "billing", "renovations", "dashboards"]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/servicecenter_bench"
 
 
