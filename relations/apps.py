@@ -22,3 +22,4 @@ class RelationsConfig(AppConfig):
 
 # Each area module has a `register()` that calls servicecenter.panels' register_* functions.
 PANEL_MODULES: list[str] = []
+PANEL_MODULES.append("panels_surveys")

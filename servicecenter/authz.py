@@ -186,6 +186,11 @@ _BATCH_READERS = all_staff_but(HOUSEKEEPER, TECHNICIAN)
 _BATCH_BOOKERS = roles(FRONTDESK, MANAGER)
 _WARRANTY_READERS = roles(MANAGER, COMPANY)
 
+# Satisfaction surveys (relations/roles.py): the manager builds, opens and closes them; the duty
+# supervisor and the company's quality department read them and their results; residents answer.
+_SURVEY_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+_SURVEY_RUNNERS = roles(MANAGER)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -409,6 +414,15 @@ URLS: dict[str, frozenset[str]] = {
     # a resident books a move for a unit they occupy today and follows their own units' requests
     "portal:moveouts": RESIDENTS,
     "portal:moveout_create": RESIDENTS,
+    # --- satisfaction surveys (relations/views/surveys.py)
+    "relations:surveys": _SURVEY_READERS,
+    "relations:survey_create": _SURVEY_RUNNERS,
+    "relations:survey_detail": _SURVEY_READERS,
+    "relations:survey_open": _SURVEY_RUNNERS,
+    "relations:survey_close": _SURVEY_RUNNERS,
+    "relations:survey_export": _SURVEY_READERS,
+    # a resident answers as the occupant of one of their units (404 for another's unit)
+    "portal:survey": RESIDENTS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -719,4 +733,17 @@ API: dict[str, frozenset[str]] = {
     "move-in-slot.book": _BATCH_BOOKERS,
     "move-in-slot.cancel": _BATCH_BOOKERS,
     "warranty-report.list": _WARRANTY_READERS,
+    # satisfaction surveys: the manager runs them; residents list the open ones and answer once
+    "survey.list": _SURVEY_READERS,
+    "survey.retrieve": _SURVEY_READERS,
+    "survey.results": _SURVEY_READERS,
+    "survey.create": _SURVEY_RUNNERS,
+    "survey.partial_update": _SURVEY_RUNNERS,
+    "survey.open": _SURVEY_RUNNERS,
+    "survey.close": _SURVEY_RUNNERS,
+    "survey-template.list": _SURVEY_READERS,
+    "survey-template.retrieve": _SURVEY_READERS,
+    "resident-survey.list": RESIDENTS,
+    "resident-survey.retrieve": RESIDENTS,
+    "resident-survey.answer": RESIDENTS,
 }

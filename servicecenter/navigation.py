@@ -52,6 +52,7 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Key custody"), "frontdesk:keys", "frontdesk.view_keycustody"),
     NavItem(pgettext_lazy("menu", "Move-outs"), "frontdesk:moveouts", "frontdesk.view_moveout"),
     NavItem(pgettext_lazy("menu", "Invoice requests"), "frontdesk:invoices", "frontdesk.view_invoicerequest"),
+    NavItem(pgettext_lazy("menu", "Satisfaction surveys"), "relations:surveys", "relations.view_survey"),
     NavItem(pgettext_lazy("menu", "Roster"), "staff:roster", "staff.view_rosterentry"),
     NavItem(pgettext_lazy("menu", "On duty now"), "staff:on_duty", "staff.view_rosterentry"),
     NavItem(pgettext_lazy("menu", "Shift swaps"), "staff:swaps", "staff.view_swaprequest"),

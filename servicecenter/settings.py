@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets used by several apps get one name each (otherwise: collision warnings).
     "ENUM_NAME_OVERRIDES": {
         "EstateKindEnum": "residents.models.Estate.Kind",
+        "SurveyStatusEnum": "relations.models.Survey.Status",
+        "SurveyQuestionKindEnum": "relations.models.QuestionKind",
         "UnitUseEnum": "residents.models.Unit.Use",
         "UnitStateEnum": "residents.models.Unit.State",
         "OccupancyRoleEnum": "residents.models.Occupancy.Role",

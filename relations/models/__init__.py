@@ -1,2 +1,13 @@
 """The relations app's models, one module per area (notices, surveys, events, visits, services);
 each is imported here so Django finds them and callers say `relations.models.X`."""
+
+from relations.models.surveys import (  # noqa: E402, F401
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyEvent,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyTemplate,
+    SurveyTemplateQuestion,
+)

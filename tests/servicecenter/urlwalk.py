@@ -510,7 +510,30 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         **_movein_batch_world(estate),
         "training_session": _training_session(estate, staff),
         **_quality_world(estate, staff, team),
+        **_survey_world(estate, staff),
     }
+
+
+def _survey_world(estate, staff: dict) -> dict:
+    """An open survey of the estate from the default template, answerable today (both residents
+    of the estate may answer it: it is the estate's, not a unit's)."""
+    from relations.models import SurveyTemplate
+    from relations.services import surveys as survey_services
+    from relations.survey_defaults import QUARTERLY_CODE, ensure_default_survey_templates
+
+    ensure_default_survey_templates()  # a transactional test before this one may have flushed it
+    template = SurveyTemplate.objects.get(code=QUARTERLY_CODE)
+    today = timezone.localdate()
+    survey = survey_services.create_survey(
+        estate=estate,
+        actor=staff["manager"],
+        template=template,
+        title="",
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+    )
+    survey_services.open_survey(survey=survey, actor=staff["manager"])
+    return {"survey": survey, "survey_template": template}
 
 
 def _quality_world(estate, staff: dict, team) -> dict:
@@ -698,6 +721,12 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
     "staff:incident": {"pk": ("incident", "pk")},
+    # satisfaction surveys: the estate's survey; on the portal, answered as the occupant of a unit
+    "relations:survey_detail": {"pk": ("survey", "pk")},
+    "relations:survey_open": {"pk": ("survey", "pk")},
+    "relations:survey_close": {"pk": ("survey", "pk")},
+    "relations:survey_export": {"pk": ("survey", "pk")},
+    "portal:survey": {"unit_pk": ("unit", "pk"), "pk": ("survey", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
@@ -756,6 +785,9 @@ API_OBJECTS: dict[str, str] = {
     "rectification-order": "rectification_order",
     "incident": "incident",
     "drill": "drill",
+    "survey": "survey",
+    "survey-template": "survey_template",
+    "resident-survey": "survey",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

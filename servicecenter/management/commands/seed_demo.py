@@ -20,6 +20,7 @@ MORE_DEMO_MODULES = (
     "staff.demo_attendance",
     "staff.demo_training",
     "staff.demo_quality",
+    "relations.demo_surveys",
 )
 LOGIN_ROLES = [
     ("manager", "manager"),
