@@ -11,11 +11,19 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from billing.exports import safe_cell
 from relations.models.surveys import SCORES
 from relations.selectors.surveys import Comparison, SurveyResults
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# billing.exports.safe_cell, repeated: apps reach billing only through its models, services, selectors.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def _sheet(book, title: str, header: list, *, first: bool = False):

@@ -19,7 +19,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -152,6 +153,7 @@ class SurveyQuestionInput(serializers.Serializer):
     is_required = serializers.BooleanField(required=False, default=True)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _ScopedEstate(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")

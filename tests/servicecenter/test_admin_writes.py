@@ -51,6 +51,7 @@ CONFIGURATION = {
     "frontdesk.LostFoundRules": "per-estate keep period and reminder days, frozen on each lost item when it is logged",
     "frontdesk.KnowledgeEntry": "the desk's standard answers and phrases, read as they are; the company-wide rows are head office's",
     "moveins.ChecklistItemTemplate": "each estate's move-in checklist lines, copied when a move-in is scheduled; retired, never deleted",
+    "relations.SurveyTemplate": "the company's questionnaires and their questions, copied into a survey when it is built; retired, never deleted",
     "moveins.ChargeRule": "each estate's move-in charges, billed when a move-in's documents are done; amounts checked by the form; retired, never deleted",
 }
 PROJECT_APPS = {
