@@ -296,6 +296,8 @@ def record_paper_answers(
 
 
 def _record(*, survey: Survey, person, unit: Unit, answers: dict, by, now: datetime) -> SurveyResponse:
+    # Read the survey's state under a lock: an answer never lands after a concurrent close.
+    survey = Survey.objects.select_for_update(of=("self",)).get(pk=survey.pk)
     if unit.estate_id != survey.estate_id:
         raise DomainError(
             _("You can answer only for a unit you live in, in this estate."), code="not_occupant"
