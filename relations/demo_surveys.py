@@ -49,14 +49,6 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
     today = timezone.localdate()
     this_quarter = _quarter_start(today)
     last_quarter = _quarter_start(this_quarter - timedelta(days=1))
-    occupancies = list(
-        Occupancy.objects.current()
-        .filter(unit__estate=estate)
-        .select_related("unit", "person")
-        .order_by("unit__code", "pk")
-    )
-    seen_people: set[int] = set()
-    people = [o for o in occupancies if not (o.person_id in seen_people or seen_people.add(o.person_id))]
     plan = [
         # (opens_on, closes_on, close afterwards, share of residents answering, mood)
         (last_quarter, this_quarter - timedelta(days=1), True, 0.7, 4),
@@ -75,6 +67,16 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
         opened = timezone.make_aware(datetime.combine(opens_on, time(9)))
         services.open_survey(survey=survey, actor=manager, now=opened)
         answered_on = min(today, closes_on)
+        # The people living in the estate on the day they answered, each once.
+        seen_people: set[int] = set()
+        people = [
+            o
+            for o in Occupancy.objects.current(answered_on)
+            .filter(unit__estate=estate)
+            .select_related("unit", "person")
+            .order_by("unit__code", "pk")
+            if not (o.person_id in seen_people or seen_people.add(o.person_id))
+        ]
         for occupancy in people[: max(1, int(len(people) * share))]:
             # Residents with a portal login are left this quarter's survey to answer themselves.
             if occupancy.person.user_id is not None and not close:
