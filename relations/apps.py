@@ -21,4 +21,4 @@ class RelationsConfig(AppConfig):
 
 
 # Each area module has a `register()` that calls servicecenter.panels' register_* functions.
-PANEL_MODULES: list[str] = ["panels_visits", "panels_services", "panels_notices"]
+PANEL_MODULES: list[str] = ["panels_visits", "panels_services", "panels_notices", "panels_surveys"]

@@ -198,6 +198,10 @@ _VISIT_READERS = _VISIT_WRITERS | roles(FRONTDESK, COMPANY)
 # Special services (relations/roles.py): the desk reads the catalogue and the bookings; whoever
 # registers tickets books one (a booking is a paid-service ticket).
 _SPECIAL_SERVICE_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANAGER, COMPANY)
+# Satisfaction surveys (relations/roles.py): the manager builds, opens and closes them; the duty
+# supervisor and the company's quality department read them and their results; residents answer.
+_SURVEY_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+_SURVEY_RUNNERS = roles(MANAGER)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -493,6 +497,15 @@ URLS: dict[str, frozenset[str]] = {
     "portal:event_detail": RESIDENTS,
     "portal:event_signup": RESIDENTS,
     "portal:event_signup_cancel": RESIDENTS,
+    # --- satisfaction surveys (relations/views/surveys.py)
+    "relations:surveys": _SURVEY_READERS,
+    "relations:survey_create": _SURVEY_RUNNERS,
+    "relations:survey_detail": _SURVEY_READERS,
+    "relations:survey_open": _SURVEY_RUNNERS,
+    "relations:survey_close": _SURVEY_RUNNERS,
+    "relations:survey_export": _SURVEY_READERS,
+    # a resident answers as the occupant of one of their units (404 for another's unit)
+    "portal:survey": RESIDENTS,
 }
 
 # The transitions behind tickets:action/<slug> (the same rules as the API's ticket.<slug>).
@@ -848,4 +861,17 @@ API: dict[str, frozenset[str]] = {
     "important-household.retrieve": _VISIT_READERS,
     "important-household.create": _VISIT_WRITERS,
     "important-household.clear": _VISIT_WRITERS,
+    # satisfaction surveys: the manager runs them; residents list the open ones and answer once
+    "survey.list": _SURVEY_READERS,
+    "survey.retrieve": _SURVEY_READERS,
+    "survey.results": _SURVEY_READERS,
+    "survey.create": _SURVEY_RUNNERS,
+    "survey.partial_update": _SURVEY_RUNNERS,
+    "survey.open": _SURVEY_RUNNERS,
+    "survey.close": _SURVEY_RUNNERS,
+    "survey-template.list": _SURVEY_READERS,
+    "survey-template.retrieve": _SURVEY_READERS,
+    "resident-survey.list": RESIDENTS,
+    "resident-survey.retrieve": RESIDENTS,
+    "resident-survey.answer": RESIDENTS,
 }

@@ -55,6 +55,7 @@ STAFF_NAV = [
     NavItem(pgettext_lazy("menu", "Notices"), "relations:notices", "relations.view_notice"),
     NavItem(pgettext_lazy("menu", "Community events"), "relations:events", "relations.view_communityevent"),
     NavItem(pgettext_lazy("menu", "Invoice requests"), "frontdesk:invoices", "frontdesk.view_invoicerequest"),
+    NavItem(pgettext_lazy("menu", "Satisfaction surveys"), "relations:surveys", "relations.view_survey"),
     NavItem(pgettext_lazy("menu", "Roster"), "staff:roster", "staff.view_rosterentry"),
     NavItem(pgettext_lazy("menu", "On duty now"), "staff:on_duty", "staff.view_rosterentry"),
     NavItem(pgettext_lazy("menu", "Shift swaps"), "staff:swaps", "staff.view_swaprequest"),

@@ -302,6 +302,8 @@ SPECTACULAR_SETTINGS = {
         "EstateKindEnum": "residents.models.Estate.Kind",
         "NoticeStatusEnum": "relations.models.Notice.Status",
         "CommunityEventStatusEnum": "relations.models.CommunityEvent.Status",
+        "SurveyStatusEnum": "relations.models.Survey.Status",
+        "SurveyQuestionKindEnum": "relations.models.QuestionKind",
         "UnitUseEnum": "residents.models.Unit.Use",
         "UnitStateEnum": "residents.models.Unit.State",
         "OccupancyRoleEnum": "residents.models.Occupancy.Role",

@@ -2,6 +2,7 @@
 
 from relations.api.notices import CommunityEventViewSet, NoticeViewSet
 from relations.api.special_services import SpecialServiceBookingViewSet, SpecialServiceViewSet
+from relations.api.surveys import ResidentSurveyViewSet, SurveyTemplateViewSet, SurveyViewSet
 from relations.api.visits import ImportantHouseholdViewSet, VisitViewSet
 
 ROUTES: list = [
@@ -11,4 +12,7 @@ ROUTES: list = [
     ("important-households", ImportantHouseholdViewSet, "important-household"),
     ("special-services", SpecialServiceViewSet, "special-service"),
     ("special-service-bookings", SpecialServiceBookingViewSet, "special-service-booking"),
+    ("surveys", SurveyViewSet, "survey"),
+    ("survey-templates", SurveyTemplateViewSet, "survey-template"),
+    ("resident-surveys", ResidentSurveyViewSet, "resident-survey"),
 ]

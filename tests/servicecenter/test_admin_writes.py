@@ -52,6 +52,7 @@ CONFIGURATION = {
     "frontdesk.KnowledgeEntry": "the desk's standard answers and phrases, read as they are; the company-wide rows are head office's",
     "moveins.ChecklistItemTemplate": "each estate's move-in checklist lines, copied when a move-in is scheduled; retired, never deleted",
     "relations.SpecialService": "each estate's special services (特约服务) and prices, booked as paid-service tickets; retired, never deleted",
+    "relations.SurveyTemplate": "the company's questionnaires and their questions, copied into a survey when it is built; retired, never deleted",
     "moveins.ChargeRule": "each estate's move-in charges, billed when a move-in's documents are done; amounts checked by the form; retired, never deleted",
     "dashboards.KpiTarget": "each estate's KPI targets and amber margins, read by dashboards.kpis.kpi_board to colour the dashboard; one row per estate and KPI is a DB constraint",
 }

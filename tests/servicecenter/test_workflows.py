@@ -315,10 +315,30 @@ def _community_event(env: Env, state: str):
     )
 
 
+def _survey(env: Env, state: str):
+    # A survey with one question (so it may be opened), in the state asked for.
+    from relations.models import Survey
+    from relations.services import surveys as survey_services
+
+    today = timezone.localdate()
+    survey = survey_services.create_survey(
+        estate=env.estate,
+        actor=None,
+        title="满意度调查",
+        opens_on=today,
+        closes_on=today + timedelta(days=14),
+        questions=[{"kind": "scale", "text": "总体满意度"}],
+    )
+    Survey.objects.filter(pk=survey.pk).update(status=state)
+    survey.refresh_from_db()
+    return survey
+
+
 MAKERS = {
     "residents.HouseholdRequest": _household_request,
     "relations.Notice": _notice,
     "relations.CommunityEvent": _community_event,
+    "relations.Survey": _survey,
     "staff.RectificationOrder": lambda env, state: make_order(
         team=env.team, inspector=env.actor, status=state
     ),
@@ -368,6 +388,12 @@ def _cause() -> RootCause:
 
 
 # --- the service behind each user action ---------------------------------------------------------
+
+
+def _surveys():
+    from relations.services import surveys
+
+    return surveys
 
 
 def _keys():
@@ -446,6 +472,8 @@ PERFORMERS = {
         event=e, actor=u
     ),
     ("relations.CommunityEvent", "cancel"): lambda e, u, env: relations_events.cancel_event(event=e, actor=u),
+    ("relations.Survey", "open"): lambda s, u, env: _surveys().open_survey(survey=s, actor=u),
+    ("relations.Survey", "close"): lambda s, u, env: _surveys().close_survey(survey=s, actor=u),
     ("frontdesk.MoveOut", "approve"): lambda m, u, env: frontdesk.approve_moveout(moveout=m, actor=u),
     ("frontdesk.MoveOut", "complete"): lambda m, u, env: frontdesk.complete_moveout(moveout=m, actor=u),
     ("frontdesk.MoveOut", "cancel"): lambda m, u, env: frontdesk.cancel_moveout(

@@ -634,7 +634,30 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "special_service": _special_service(estate),
         "training_session": _training_session(estate, staff),
         **_quality_world(estate, staff, team),
+        **_survey_world(estate, staff),
     }
+
+
+def _survey_world(estate, staff: dict) -> dict:
+    """An open survey of the estate from the default template, answerable today (both residents
+    of the estate may answer it: it is the estate's, not a unit's)."""
+    from relations.models import SurveyTemplate
+    from relations.services import surveys as survey_services
+    from relations.survey_defaults import QUARTERLY_CODE, ensure_default_survey_templates
+
+    ensure_default_survey_templates()  # a transactional test before this one may have flushed it
+    template = SurveyTemplate.objects.get(code=QUARTERLY_CODE)
+    today = timezone.localdate()
+    survey = survey_services.create_survey(
+        estate=estate,
+        actor=staff["manager"],
+        template=template,
+        title="",
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+    )
+    survey_services.open_survey(survey=survey, actor=staff["manager"])
+    return {"survey": survey, "survey_template": template}
 
 
 def _quality_world(estate, staff: dict, team) -> dict:
@@ -865,6 +888,12 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "staff:incident_close": {"pk": ("incident", "pk")},
     "staff:incident_link_ticket": {"pk": ("incident", "pk")},
     "staff:drill_held": {"pk": ("drill", "pk")},
+    # satisfaction surveys: the estate's survey; on the portal, answered as the occupant of a unit
+    "relations:survey_detail": {"pk": ("survey", "pk")},
+    "relations:survey_open": {"pk": ("survey", "pk")},
+    "relations:survey_close": {"pk": ("survey", "pk")},
+    "relations:survey_export": {"pk": ("survey", "pk")},
+    "portal:survey": {"unit_pk": ("unit", "pk"), "pk": ("survey", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     # notices and community events
     "relations:notice_detail": {"pk": ("notice", "pk")},
@@ -948,6 +977,9 @@ API_OBJECTS: dict[str, str] = {
     "incident": "incident",
     "drill": "drill",
     "corrective-action": "corrective_action",
+    "survey": "survey",
+    "survey-template": "survey_template",
+    "resident-survey": "survey",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

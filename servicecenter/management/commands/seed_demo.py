@@ -23,6 +23,7 @@ MORE_DEMO_MODULES = (
     "relations.demo_household",
     "relations.demo_services",
     "relations.demo_notices",
+    "relations.demo_surveys",
 )
 LOGIN_ROLES = [
     ("manager", "manager"),
