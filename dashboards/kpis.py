@@ -31,6 +31,7 @@ from django.utils.translation import pgettext_lazy
 from billing import selectors as billing_selectors
 from dashboards.models import KpiTarget
 from moveins import reports as movein_reports
+from relations.selectors.surveys import survey_score
 from renovations import metrics as renovation_metrics
 from residents.models import Estate
 from servicecenter.money import to_money
@@ -203,12 +204,8 @@ KPI_BY_CODE = {kpi.code: kpi for kpi in KPIS}
 
 
 def _survey_score(estate: Estate, month: date) -> float | None:
-    # Resolved at call time: the survey selector belongs to the relations app.
-    try:
-        from relations.selectors.surveys import survey_score
-    except ImportError:  # pragma: no cover - the relations app always ships surveys
-        return None
-    return survey_score(estate_id=estate.pk, month=month)
+    score = survey_score(estate_id=estate.pk, month=month)
+    return float(score) if score is not None else None
 
 
 def month_figures(*, estate: Estate, month: date, now: datetime | None = None) -> dict[str, object]:
