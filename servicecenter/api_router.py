@@ -20,3 +20,9 @@ for app in ("residents", "staff", "tickets", "billing", "renovations", "moveins"
 from servicecenter.views_performance import PerformanceViewSet  # noqa: E402
 
 router.register("staff/performance", PerformanceViewSet, basename="staff-performance")
+
+# The hotspot tables and the repeat repairs (#15): the dashboards app reads every app.
+from dashboards.api_hotspots import HotspotViewSet, RepeatRepairViewSet  # noqa: E402
+
+router.register("hotspots", HotspotViewSet, basename="hotspot")
+router.register("repeat-repairs", RepeatRepairViewSet, basename="repeat-repair")

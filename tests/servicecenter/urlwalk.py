@@ -510,7 +510,24 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         **_movein_batch_world(estate),
         "training_session": _training_session(estate, staff),
         **_quality_world(estate, staff, team),
+        "repeat_repair": _repeat_repair(world["unit"]),
     }
+
+
+def _repeat_repair(unit):
+    """Two repairs of the same category at the unit a day apart: an open repeat repair."""
+    from dashboards.models import RepeatRepair
+
+    earlier = TicketFactory(unit=unit, number="LJY-RR-0001", created_at=timezone.now() - timedelta(days=1))
+    later = TicketFactory(unit=unit, number="LJY-RR-0002", category=earlier.category)
+    return RepeatRepair.objects.create(
+        estate=unit.estate,
+        ticket=later,
+        previous=earlier,
+        category=later.category,
+        unit=unit,
+        gap=later.created_at - earlier.created_at,
+    )
 
 
 def _quality_world(estate, staff: dict, team) -> dict:
@@ -698,6 +715,8 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
     "staff:incident": {"pk": ("incident", "pk")},
+    "hotspots:repeat_detail": {"pk": ("repeat_repair", "pk")},
+    "hotspots:repeat_action": {"pk": ("repeat_repair", "pk"), "action": ("=", "acknowledge")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
@@ -756,6 +775,7 @@ API_OBJECTS: dict[str, str] = {
     "rectification-order": "rectification_order",
     "incident": "incident",
     "drill": "drill",
+    "repeat-repair": "repeat_repair",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
