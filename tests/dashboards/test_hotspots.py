@@ -128,7 +128,7 @@ def test_heat_table_takes_a_fixed_number_of_queries(world, estate_a, unit_a, dja
     with django_assert_num_queries(2):
         hotspots.heat_table(estate=estate_a, now=NOW)
     for day in range(1, 20):
-        _ticket(UnitFactory(building=BuildingFactory(estate=estate_a)), when=at(5, day))
+        _ticket(UnitFactory(building=BuildingFactory(estate=estate_a, code=f"Q{day}")), when=at(5, day))
     with django_assert_num_queries(2):
         table = hotspots.heat_table(estate=estate_a, now=NOW)
     assert len(table.rows) == 22
@@ -326,7 +326,7 @@ def test_repeat_list_takes_a_fixed_number_of_queries(
 ):
     cat, _ = _categories()
     for i in range(12):
-        unit = UnitFactory(building=BuildingFactory(estate=estate_a))
+        unit = UnitFactory(building=BuildingFactory(estate=estate_a, code=f"R{i}"))
         _ticket(unit, when=at(6, 1), category=cat)
         _ticket(unit, when=at(6, 2 + i % 5), category=cat)
     services_repeats.detect_repeat_repairs()
