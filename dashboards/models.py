@@ -1,10 +1,17 @@
-"""Targets the estate's KPIs are judged against (red/amber/green on the dashboard)."""
+"""Targets the estate's KPIs are judged against (red/amber/green on the dashboard), and repeat
+repairs (返修) found among the tickets, which the manager works through."""
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from servicecenter.scoping import ScopedQuerySet
 
 
 class KpiTarget(models.Model):
@@ -39,3 +46,133 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate} {self.code} {self.target}"
+
+
+class RepeatRepairQuerySet(ScopedQuerySet):
+    def open(self):
+        return self.filter(status__in=RepeatRepair.OPEN_STATES)
+
+
+class RepeatRepair(models.Model):
+    """A repair that came back (返修): `ticket` is a repair of the same category, at the same unit or
+    the same public location, registered within `REPEAT_WINDOW` (30×24 hours) after `previous`,
+    the nearest such earlier repair. Derived from ticket rows by
+    `dashboards.services_repeats.detect_repeat_repairs` (nightly and on demand); the unique
+    constraint records a pair once, however often detection runs. The manager works through it:
+    acknowledged, a root-cause action assigned (cause, what is to be done, who, by when), closed
+    with the outcome; or dismissed when it is not really the same fault."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("repeat repair status", "Open")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("repeat repair status", "Acknowledged")
+        ACTION_ASSIGNED = "action_assigned", pgettext_lazy("repeat repair status", "Action assigned")
+        CLOSED = "closed", pgettext_lazy("repeat repair status", "Closed")
+        DISMISSED = "dismissed", pgettext_lazy("repeat repair status", "Dismissed")
+
+    OPEN_STATES = (Status.OPEN, Status.ACKNOWLEDGED, Status.ACTION_ASSIGNED)
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("repeat repair")
+    )
+    previous = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.PROTECT, related_name="+", verbose_name=_("earlier repair")
+    )
+    category = models.ForeignKey(
+        "tickets.TicketCategory", on_delete=models.PROTECT, related_name="+", verbose_name=_("category")
+    )
+    unit = models.ForeignKey(
+        "residents.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
+    public_location = models.ForeignKey(
+        "tickets.PublicLocation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("public location"),
+    )
+    gap = models.DurationField(_("time since the earlier repair"))
+    detected_at = models.DateTimeField(_("detected at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    root_cause = models.ForeignKey(
+        "tickets.RootCause",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("root cause"),
+    )
+    action_description = models.TextField(_("action to take"), blank=True)
+    action_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("action owner"),
+    )
+    action_due_date = models.DateField(_("action due"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = RepeatRepairQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("repeat repair")
+        verbose_name_plural = _("repeat repairs")
+        ordering = ["-detected_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "previous"], name="repeat_repair_pair_once"),
+            models.CheckConstraint(condition=~Q(ticket=F("previous")), name="repeat_repair_two_tickets"),
+        ]
+        indexes = [models.Index(fields=["estate", "status", "detected_at"], name="repeat_repair_queue_idx")]
+        permissions = [("work_repeatrepair", _("Can work through repeat repairs"))]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} ← {self.previous_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATES
+
+
+class RepeatRepairEvent(models.Model):
+    repeat = models.ForeignKey(
+        RepeatRepair, on_delete=models.CASCADE, related_name="events", verbose_name=_("repeat repair")
+    )
+    action = models.CharField(_("action"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=16, choices=RepeatRepair.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=RepeatRepair.Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class QuerySet(ScopedQuerySet):
+        estate_lookup = "repeat__estate"
+
+    objects = QuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("repeat repair event")
+        verbose_name_plural = _("repeat repair events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.repeat_id} {self.action}"

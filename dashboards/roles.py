@@ -16,3 +16,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     MANAGER: [VIEW, *_TARGETS],
     COMPANY: [VIEW, COMPARE],
 }
+
+
+# Repeat repairs (返修): the duty supervisor and the manager work them through; the company's
+# quality department reads them. The hotspot tables need `tickets.view_ticket_metrics`.
+_READ_REPEATS = ["dashboards.view_repeatrepair", "dashboards.view_repeatrepairevent"]
+ROLE_PERMISSIONS[SUPERVISOR] += [*_READ_REPEATS, "dashboards.work_repeatrepair"]
+ROLE_PERMISSIONS[MANAGER] += [*_READ_REPEATS, "dashboards.work_repeatrepair"]
+ROLE_PERMISSIONS[COMPANY] += [*_READ_REPEATS]

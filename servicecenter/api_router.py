@@ -30,3 +30,9 @@ for app in (
 from servicecenter.views_performance import PerformanceViewSet  # noqa: E402
 
 router.register("staff/performance", PerformanceViewSet, basename="staff-performance")
+
+# The hotspot tables and the repeat repairs (#15): the dashboards app reads every app.
+from dashboards.api_hotspots import HotspotViewSet, RepeatRepairViewSet  # noqa: E402
+
+router.register("hotspots", HotspotViewSet, basename="hotspot")
+router.register("repeat-repairs", RepeatRepairViewSet, basename="repeat-repair")

@@ -116,6 +116,7 @@ _CALLBACK_RECORDERS = roles(HOUSEKEEPER, SUPERVISOR, MANAGER)
 _DISPATCHERS = roles(FRONTDESK, SUPERVISOR, MANAGER)
 _WORKERS = roles(TECHNICIAN, SUPERVISOR, MANAGER)  # technicians: their own tickets
 _KPI_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+_REPEAT_WORKERS = roles(SUPERVISOR, MANAGER)  # dashboards.work_repeatrepair
 # Replies that reached the reporter (what answers a complaint within 72 hours).
 _REPLIERS = roles(FRONTDESK, HOUSEKEEPER, SUPERVISOR, MANAGER)
 # Dialling the reporter from a ticket: whoever dispatches it, or the technician it is assigned to.
@@ -347,6 +348,13 @@ URLS: dict[str, frozenset[str]] = {
     "tickets:callback_reviews": roles(MANAGER),
     "tickets:callback_review_record": roles(MANAGER),
     "tickets:metrics": _KPI_READERS,
+    # hotspots (dashboards/urls_hotspots.py): the heat table for the KPI readers; repeat repairs
+    # read by them too, worked through by the supervisor and the manager.
+    "hotspots:heat": _KPI_READERS,
+    "hotspots:repeats": _KPI_READERS,
+    "hotspots:repeat_detail": _KPI_READERS,
+    "hotspots:repeat_action": _REPEAT_WORKERS,
+    "hotspots:detect": _REPEAT_WORKERS,
     # --- fees
     "billing:cashier": _CASHIERS,
     "billing:unit_search": _CASHIERS,
@@ -684,6 +692,15 @@ API: dict[str, frozenset[str]] = {
     "ticket.resolve": _WORKERS,
     "ticket.rate": RESIDENTS,  # the reporter only
     "ticket.metrics": _KPI_READERS,
+    "hotspot.heat": _KPI_READERS,
+    "hotspot.root_causes": _KPI_READERS,
+    "repeat-repair.list": _KPI_READERS,
+    "repeat-repair.retrieve": _KPI_READERS,
+    "repeat-repair.acknowledge": _REPEAT_WORKERS,
+    "repeat-repair.assign_action": _REPEAT_WORKERS,
+    "repeat-repair.close": _REPEAT_WORKERS,
+    "repeat-repair.dismiss": _REPEAT_WORKERS,
+    "repeat-repair.detect": _REPEAT_WORKERS,
     "ticket.suggest": _REGISTRARS,  # their own estates only (404 otherwise); residents never
     "ticket.reply": _REPLIERS,
     "ticket.link_report": _REGISTRARS,

@@ -20,6 +20,8 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
   each reminded once (`reminder_sent_at`); run through the working day, so a lost run is made up.
 - moveins.tasks.remind_movein_spot_checks: from the reminder day of the month, one reminder per
   estate and month (a unique row) when too few move-in records were spot-checked; daily.
+- dashboards.tasks.detect_repeat_repairs: repeat repairs among the last 40 days' repairs, nightly;
+  a pair is recorded once (a unique constraint), so a repeated or missed run changes nothing.
 """
 
 import os
@@ -108,6 +110,12 @@ app.conf.beat_schedule = {
     "billing-sweep-online-payments": {
         "task": "billing.tasks.sweep_online_payments",
         "schedule": 300.0,
+    },
+    # Nightly, after the day's tickets: repeat repairs of the last 40 days (a pair once, so a
+    # missed night is made up by the next).
+    "dashboards-detect-repeat-repairs": {
+        "task": "dashboards.tasks.detect_repeat_repairs",
+        "schedule": crontab(hour=2, minute=10),
     },
     "moveins-remind-spot-checks": {
         "task": "moveins.tasks.remind_movein_spot_checks",

@@ -27,6 +27,8 @@ STAFF_NAV = [
         pgettext_lazy("menu", "Callback re-checks"), "tickets:callback_reviews", "tickets.review_callback"
     ),
     NavItem(pgettext_lazy("menu", "Ticket KPIs"), "tickets:metrics", "tickets.view_ticket_metrics"),
+    NavItem(pgettext_lazy("menu", "Hotspots"), "hotspots:heat", "tickets.view_ticket_metrics"),
+    NavItem(pgettext_lazy("menu", "Repeat repairs"), "hotspots:repeats", "dashboards.view_repeatrepair"),
     NavItem(pgettext_lazy("menu", "Cashier"), "billing:cashier", "billing.add_payment"),
     NavItem(pgettext_lazy("menu", "Bills"), "billing:bill_list", "billing.view_bill"),
     NavItem(pgettext_lazy("menu", "Arrears"), "billing:arrears", "billing.view_billing_reports"),

@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from billing import urls as billing_urls
 from dashboards import urls as dashboards_urls
+from dashboards import urls_hotspots
 from frontdesk import urls as frontdesk_urls
 from moveins import urls as moveins_urls
 from relations import urls as relations_urls
@@ -56,6 +57,7 @@ urlpatterns = [
     path("desk/", include((frontdesk_urls.desk_patterns, "frontdesk"))),
     path("relations/", include((relations_urls.desk_patterns, "relations"))),
     path("dashboard/", include((dashboards_urls.desk_patterns, "dashboards"))),
+    path("dashboard/hotspots/", include((urls_hotspots.urlpatterns, "hotspots"))),
     path("staff/performance/", include((performance_patterns, "performance"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),

@@ -83,6 +83,10 @@ class TicketFilter(django_filters.FilterSet):
     assignee = django_filters.ModelChoiceFilter(queryset=_staff, label=_("Assignee"))
     estate = django_filters.ModelChoiceFilter(queryset=_estates, label=_("Estate"))
     unit = IdFilter(field_name="unit_id", label=_("Unit"))
+    # The hotspot table's links (dashboards.hotspots): a building's tickets are its units' and
+    # its public places'.
+    building = IdFilter(method="filter_building", label=_("Building"))
+    public_location = IdFilter(field_name="public_location_id", label=_("Public location"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     is_major = django_filters.BooleanFilter(label=_("Major complaint"))
     created_after = ReasonableDateFilter(method="filter_created_after", label=_("Registered from"))
@@ -102,6 +106,8 @@ class TicketFilter(django_filters.FilterSet):
             "assignee",
             "estate",
             "unit",
+            "building",
+            "public_location",
             "overdue",
             "is_major",
             "created_after",
@@ -160,6 +166,13 @@ class TicketFilter(django_filters.FilterSet):
             | Q(reporter_name__icontains=value)
             | Q(reporter__name__icontains=value)
             | Q(public_location__name__icontains=value)
+        )
+
+    def filter_building(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(
+            Q(unit__building_id=value) | Q(unit__isnull=True, public_location__building_id=value)
         )
 
     def filter_overdue(self, queryset, name, value):

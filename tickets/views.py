@@ -122,6 +122,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
                     "created_after",
                     "created_before",
                     "unit",
+                    "building",
+                    "public_location",
                 )
             },
             "statuses": Ticket.Status.choices,

@@ -298,6 +298,23 @@ def _notice(env: Env, state: str):
     )
 
 
+def _repeat_repair(env: Env, state: str):
+    # Two repairs at the unit a day apart; the actor (a supervisor of the estate) owns the action.
+    from dashboards.models import RepeatRepair
+
+    earlier = TicketFactory(unit=env.unit, created_at=timezone.now() - timedelta(days=1))
+    later = TicketFactory(unit=env.unit, category=earlier.category)
+    return RepeatRepair.objects.create(
+        estate=env.estate,
+        ticket=later,
+        previous=earlier,
+        category=later.category,
+        unit=env.unit,
+        gap=later.created_at - earlier.created_at,
+        status=state,
+    )
+
+
 def _community_event(env: Env, state: str):
     # In ten days, sign-up open until the day before.
     from relations.models import CommunityEvent
@@ -334,11 +351,18 @@ def _survey(env: Env, state: str):
     return survey
 
 
+def _repeats():
+    from dashboards import services_repeats
+
+    return services_repeats
+
+
 MAKERS = {
     "residents.HouseholdRequest": _household_request,
     "relations.Notice": _notice,
     "relations.CommunityEvent": _community_event,
     "relations.Survey": _survey,
+    "dashboards.RepeatRepair": _repeat_repair,
     "staff.RectificationOrder": lambda env, state: make_order(
         team=env.team, inspector=env.actor, status=state
     ),
@@ -498,6 +522,23 @@ PERFORMERS = {
     ),
     ("frontdesk.KeyCustody", "return_to_owner"): lambda c, u, env: _keys().return_keys_to_owner(
         custody=c, actor=u, note="业主取回"
+    ),
+    ("dashboards.RepeatRepair", "acknowledge"): lambda r, u, env: _repeats().acknowledge_repeat_repair(
+        repeat=r, actor=u, note="已知悉"
+    ),
+    ("dashboards.RepeatRepair", "assign_action"): lambda r, u, env: _repeats().assign_repeat_repair_action(
+        repeat=r,
+        actor=u,
+        root_cause=_cause(),
+        action_description="更换整段老化水管",
+        owner=env.actor,
+        due_date=timezone.localdate() + timedelta(days=7),
+    ),
+    ("dashboards.RepeatRepair", "close"): lambda r, u, env: _repeats().close_repeat_repair(
+        repeat=r, actor=u, outcome="水管已更换，一个月内未再漏水"
+    ),
+    ("dashboards.RepeatRepair", "dismiss"): lambda r, u, env: _repeats().dismiss_repeat_repair(
+        repeat=r, actor=u, reason="不同的水龙头"
     ),
     ("frontdesk.InvoiceRequest", "issue"): lambda r, u, env: _invoices().issue_invoice(
         request=r, actor=u, invoice_number="No.00012345"

@@ -635,6 +635,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         "training_session": _training_session(estate, staff),
         **_quality_world(estate, staff, team),
         **_survey_world(estate, staff),
+        "repeat_repair": _repeat_repair(world["unit"]),
     }
 
 
@@ -658,6 +659,22 @@ def _survey_world(estate, staff: dict) -> dict:
     )
     survey_services.open_survey(survey=survey, actor=staff["manager"])
     return {"survey": survey, "survey_template": template}
+
+
+def _repeat_repair(unit):
+    """Two repairs of the same category at the unit a day apart: an open repeat repair."""
+    from dashboards.models import RepeatRepair
+
+    earlier = TicketFactory(unit=unit, number="LJY-RR-0001", created_at=timezone.now() - timedelta(days=1))
+    later = TicketFactory(unit=unit, number="LJY-RR-0002", category=earlier.category)
+    return RepeatRepair.objects.create(
+        estate=unit.estate,
+        ticket=later,
+        previous=earlier,
+        category=later.category,
+        unit=unit,
+        gap=later.created_at - earlier.created_at,
+    )
 
 
 def _quality_world(estate, staff: dict, team) -> dict:
@@ -894,6 +911,8 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "relations:survey_close": {"pk": ("survey", "pk")},
     "relations:survey_export": {"pk": ("survey", "pk")},
     "portal:survey": {"unit_pk": ("unit", "pk"), "pk": ("survey", "pk")},
+    "hotspots:repeat_detail": {"pk": ("repeat_repair", "pk")},
+    "hotspots:repeat_action": {"pk": ("repeat_repair", "pk"), "action": ("=", "acknowledge")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     # notices and community events
     "relations:notice_detail": {"pk": ("notice", "pk")},
@@ -980,6 +999,7 @@ API_OBJECTS: dict[str, str] = {
     "survey": "survey",
     "survey-template": "survey_template",
     "resident-survey": "survey",
+    "repeat-repair": "repeat_repair",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
