@@ -210,7 +210,8 @@ class BillEventInline(ReadOnlyTabularInline):
     ordering = ["created_at", "pk"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        # Each row is titled with str(event), which names the bill's unit and item.
+        return super().get_queryset(request).select_related("actor", "bill__unit", "bill__charge_item")
 
 
 class BillAllocationInline(ReadOnlyTabularInline):
@@ -221,7 +222,11 @@ class BillAllocationInline(ReadOnlyTabularInline):
     verbose_name_plural = _("payments allocated")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("payment__receipt")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("payment__receipt", "bill__unit", "bill__charge_item")
+        )
 
 
 @admin.register(Bill)

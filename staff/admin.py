@@ -370,7 +370,7 @@ class TrainingAttendanceInline(ReadOnlyTabularInline):
     fields = ["user", "attended", "score", "note", "recorded_by", "recorded_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user", "recorded_by")
+        return super().get_queryset(request).select_related("session", "user", "recorded_by")
 
 
 @admin.register(TrainingSession)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin as django_admin
@@ -20,9 +21,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing.models import PaymentMethod
+from billing.services import record_payment
 from servicecenter.admin import EstateScopedAdminMixin, admin_link, is_scoped_model
 from staff.models import StaffProfile
-from tests.factories import UserFactory
+from tests.billing.conftest import make_bill
+from tests.billing.factories import ChargeItemFactory
+from tests.factories import UnitFactory, UserFactory
 from tests.servicecenter.test_admin_writes import PROJECT_APPS
 from tests.servicecenter.urlwalk import build_shared, build_unit_world
 from tests.tickets.factories import TicketFactory
@@ -269,3 +274,72 @@ def test_every_admin_opens_for_a_manager_with_links_and_no_query_per_row(client,
         elif repeated := _repeated_queries(captured):
             problems[label] = f"change page repeats {repeated}"
     assert problems == {}
+
+
+# --- a few big changelists: the same number of queries for 2 rows or 12 -------------------------
+
+
+@pytest.fixture
+def manager(users):
+    user = users["manager"]
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    return user
+
+
+def _many_units(building, count: int) -> list:
+    return [UnitFactory(building=building, entrance="5", number=f"{n:04d}") for n in range(1, count + 1)]
+
+
+def _count_queries(client, url) -> int:
+    response, captured = _open(client, url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_ticket_changelist_queries_do_not_grow_with_rows(
+    client_as, manager, users, building_a, unit_b, django_assert_max_num_queries
+):
+    client = client_as(manager)
+    url = reverse("admin:tickets_ticket_changelist")
+    units = _many_units(building_a, 12)
+    for unit in units[:2]:
+        TicketFactory(unit=unit, assignee=users["technician"])
+    few = _count_queries(client, url)
+    for unit in units[2:]:
+        TicketFactory(unit=unit, assignee=users["technician"])
+    other = TicketFactory(unit=unit_b)  # another estate's: not listed
+    with django_assert_max_num_queries(few):
+        response = client.get(url)
+    html = response.content.decode()
+    assert len(response.context["cl"].result_list) == 12 and other.number not in html
+    assert admin_link(units[5]) in html  # the unit column links to the unit's admin page
+
+
+def test_bill_and_payment_changelists_queries_do_not_grow_with_rows(
+    client_as, manager, users, building_a, django_assert_max_num_queries
+):
+    client = client_as(manager)
+    units = _many_units(building_a, 12)
+    item = ChargeItemFactory(estate=building_a.estate, code="svc")
+
+    def bill_and_pay(unit, n):
+        make_bill(unit, "30.00", item=item)
+        record_payment(
+            unit=unit,
+            amount=Decimal("30.00"),
+            method=PaymentMethod.CASH,
+            actor=users["clerk"],
+            idempotency_key=f"tidy-{n}",
+        )
+
+    for n, unit in enumerate(units[:2]):
+        bill_and_pay(unit, n)
+    urls = [reverse("admin:billing_bill_changelist"), reverse("admin:billing_payment_changelist")]
+    few = {url: _count_queries(client, url) for url in urls}
+    for n, unit in enumerate(units[2:], start=2):
+        bill_and_pay(unit, n)
+    for url in urls:
+        with django_assert_max_num_queries(few[url]):
+            response = client.get(url)
+        assert len(response.context["cl"].result_list) == 12
