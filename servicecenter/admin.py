@@ -104,7 +104,7 @@ class RelatedLinksAdminMixin:
         if selected is not False:
             return selected
         # Django follows the foreign keys of the list by itself only while they are field names.
-        return [name for name in self._foreign_keys_listed() if name not in ("__str__",)] or False
+        return self._foreign_keys_listed() or False
 
     def _foreign_keys_listed(self) -> list[str]:
         names = []
