@@ -28,27 +28,20 @@ from billing.models import (
     Meter,
     MeterReading,
     Payment,
+    PaymentOrder,
+    PaymentOrderEvent,
     PaymentReversal,
     PrepaidMovement,
     Receipt,
     Reminder,
     UnitBillingTerms,
 )
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyTabularInline
 from servicecenter.exceptions import DomainError
 
 
-class ReadOnlyLedgerAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class ReadOnlyLedgerAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """A ledger is appended to by services; the admin only reads it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BillingPolicy)
@@ -204,20 +197,57 @@ class MeterAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(MeterReading)
 class MeterReadingAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["meter", "period", "value", "consumption", "recorded_by"]
-    list_filter = ["estate", "period"]
-    list_select_related = ["meter", "meter__unit", "recorded_by"]
-    search_fields = ["unit__code"]
+    list_display = ["period", "meter", "unit", "value", "consumption", "reading_date", "recorded_by"]
+    list_filter = ["estate", "period", "meter__kind"]
+    list_select_related = ["meter", "meter__unit", "unit", "recorded_by"]
+    search_fields = ["unit__code", "meter__serial"]
+    date_hierarchy = "period"
+
+
+class BillEventInline(ReadOnlyTabularInline):
+    model = BillEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        # Each row is titled with str(event), which names the bill's unit and item.
+        return super().get_queryset(request).select_related("actor", "bill__unit", "bill__charge_item")
+
+
+class BillAllocationInline(ReadOnlyTabularInline):
+    """The payments that paid this bill."""
+
+    model = Allocation
+    fields = ["payment", "amount", "created_at"]
+    verbose_name_plural = _("payments allocated")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("payment__receipt", "bill__unit", "bill__charge_item")
+        )
 
 
 @admin.register(Bill)
 class BillAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["unit", "charge_item", "period", "amount", "amount_paid", "status", "due_date"]
+    list_display = [
+        "__str__",
+        "estate",
+        "unit",
+        "charge_item",
+        "period",
+        "amount",
+        "amount_paid",
+        "status",
+        "due_date",
+    ]
     list_filter = ["estate", "status", "period", "charge_item__kind"]
-    list_select_related = ["unit", "charge_item"]
+    list_select_related = ["estate", "unit", "charge_item"]
     search_fields = ["unit__code", "source_reference"]
     date_hierarchy = "period"
     show_full_result_count = False
+    inlines = [BillEventInline, BillAllocationInline]
     actions = ["waive_late_fees"]
 
     @admin.action(description=_("Waive the selected late fees (with a reason)"))
@@ -254,95 +284,198 @@ class BillAdmin(ReadOnlyLedgerAdmin):
 @admin.register(BillEvent)
 class BillEventAdmin(ReadOnlyLedgerAdmin):
     estate_lookup = "bill__estate"
-    list_display = ["bill", "from_status", "to_status", "actor", "created_at", "note"]
+    list_display = ["created_at", "bill", "from_status", "to_status", "actor", "note"]
+    list_filter = ["to_status", "bill__estate"]
     list_select_related = ["bill", "bill__unit", "bill__charge_item", "actor"]
+    search_fields = ["bill__unit__code", "note"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(LateFeeAccrual)
 class LateFeeAccrualAdmin(ReadOnlyLedgerAdmin):
     estate_lookup = "source_bill__estate"
-    list_display = ["source_bill", "period", "days", "base_amount", "amount"]
-    list_select_related = ["source_bill", "source_bill__unit", "source_bill__charge_item"]
+    list_display = ["period", "source_bill", "fee_bill", "through_date", "days", "base_amount", "amount"]
+    list_filter = ["source_bill__estate"]
+    list_select_related = [
+        "source_bill",
+        "source_bill__unit",
+        "source_bill__charge_item",
+        "fee_bill",
+        "fee_bill__unit",
+        "fee_bill__charge_item",
+    ]
+    search_fields = ["source_bill__unit__code"]
+    date_hierarchy = "period"
+
+
+class ReceiptPaymentInline(ReadOnlyTabularInline):
+    model = Payment
+    fields = ["unit", "amount", "method", "status", "received_at", "received_by"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit", "received_by", "receipt")
 
 
 @admin.register(Receipt)
 class ReceiptAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["number", "kind", "issued_at"]
+    list_display = ["number", "estate", "kind", "issued_at"]
     list_filter = ["estate", "kind", "year"]
+    list_select_related = ["estate"]
     search_fields = ["number"]
+    date_hierarchy = "issued_at"
+    inlines = [ReceiptPaymentInline]
 
 
-class AllocationInline(EstateScopedAdminMixin, admin.TabularInline):
+class AllocationInline(ReadOnlyTabularInline):
     model = Allocation
     fields = ["bill", "amount", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bill__unit", "bill__charge_item")
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["__str__", "unit", "amount", "method", "status", "received_at", "received_by"]
+    list_display = [
+        "__str__",
+        "estate",
+        "unit",
+        "amount",
+        "method",
+        "status",
+        "receipt",
+        "received_at",
+        "received_by",
+    ]
     list_filter = ["estate", "method", "status"]
-    list_select_related = ["unit", "receipt", "received_by"]
-    search_fields = ["receipt__number", "unit__code", "reference"]
+    list_select_related = ["estate", "unit", "receipt", "received_by"]
+    search_fields = ["receipt__number", "unit__code", "reference", "payer_name"]
+    date_hierarchy = "received_at"
     inlines = [AllocationInline]
     show_full_result_count = False
 
 
 @admin.register(PaymentReversal)
 class PaymentReversalAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["payment", "kind", "amount", "actor", "created_at", "reason"]
+    list_display = ["created_at", "payment", "kind", "amount", "actor", "reason"]
     list_filter = ["estate", "kind"]
     list_select_related = ["payment", "payment__receipt", "actor"]
+    search_fields = ["payment__receipt__number", "payment__unit__code"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(PrepaidMovement)
 class PrepaidMovementAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["unit", "kind", "amount", "payment", "created_at"]
+    list_display = ["created_at", "unit", "kind", "amount", "payment", "actor"]
     list_filter = ["estate", "kind"]
-    list_select_related = ["unit", "payment", "payment__receipt"]
+    list_select_related = ["unit", "payment", "payment__receipt", "actor"]
     search_fields = ["unit__code"]
+    date_hierarchy = "created_at"
+
+
+class DepositMovementInline(ReadOnlyTabularInline):
+    model = DepositMovement
+    fields = ["created_at", "kind", "amount", "method", "receipt", "bill", "actor", "reason"]
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("receipt", "bill__unit", "bill__charge_item", "actor")
+        )
 
 
 @admin.register(DepositAccount)
 class DepositAccountAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["unit", "purpose", "reference", "created_at"]
+    list_display = ["__str__", "estate", "unit", "purpose", "reference", "created_at"]
     list_filter = ["estate", "purpose"]
-    list_select_related = ["unit"]
+    list_select_related = ["estate", "unit"]
     search_fields = ["unit__code", "reference"]
+    date_hierarchy = "created_at"
+    inlines = [DepositMovementInline]
 
 
 @admin.register(DepositMovement)
 class DepositMovementAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["account", "kind", "amount", "method", "receipt", "created_at", "reason"]
+    list_display = ["created_at", "account", "kind", "amount", "method", "receipt", "reason"]
     list_filter = ["estate", "kind"]
     list_select_related = ["account", "account__unit", "receipt"]
+    search_fields = ["account__unit__code", "receipt__number"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["bill", "stage", "created_at", "assignee", "outcome", "promised_date"]
+    list_display = ["created_at", "unit", "bill", "stage", "assignee", "outcome", "promised_date"]
     list_filter = ["estate", "stage", "outcome"]
-    list_select_related = ["bill", "bill__unit", "bill__charge_item", "assignee"]
+    list_select_related = ["unit", "bill", "bill__unit", "bill__charge_item", "assignee"]
+    search_fields = ["unit__code"]
+    date_hierarchy = "created_at"
     show_full_result_count = False
 
 
 @admin.register(CollectionCall)
 class CollectionCallAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["unit", "outcome", "promised_date", "actor", "created_at", "note"]
+    list_display = ["created_at", "unit", "outcome", "promised_date", "actor", "note"]
     list_filter = ["estate", "outcome"]
     list_select_related = ["unit", "actor"]
+    search_fields = ["unit__code"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(ReadOnlyLedgerAdmin):
     estate_lookup = "estate"
     list_display = ["key", "estate", "payment", "actor", "created_at"]
+    list_select_related = ["estate", "payment__receipt", "actor"]
+    search_fields = ["=key"]
+    date_hierarchy = "created_at"
     verbose_name = _("idempotency key")
+
+
+class PaymentOrderEventInline(ReadOnlyTabularInline):
+    model = PaymentOrderEvent
+    fields = [
+        "created_at",
+        "kind",
+        "outcome",
+        "from_status",
+        "to_status",
+        "amount",
+        "signature_ok",
+        "actor",
+        "note",
+    ]
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+@admin.register(PaymentOrder)
+class PaymentOrderAdmin(ReadOnlyLedgerAdmin):
+    """Online payment orders with the gateway's notifications and our steps on them: read-only,
+    the gateway and billing.services.online write them."""
+
+    list_display = [
+        "order_no",
+        "estate",
+        "unit",
+        "amount",
+        "purpose",
+        "status",
+        "gateway",
+        "payment",
+        "created_at",
+        "paid_at",
+    ]
+    list_filter = ["estate", "status", "gateway", "purpose"]
+    list_select_related = ["estate", "unit", "payment__receipt"]
+    search_fields = ["=order_no", "=external_reference", "unit__code"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    exclude = ["idempotency_key", "checkout_url"]
+    inlines = [PaymentOrderEventInline]

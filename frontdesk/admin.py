@@ -11,36 +11,34 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.models import (
     InvoiceRequest,
+    InvoiceRequestBill,
+    InvoiceRequestEvent,
     KeyCustody,
+    KeyCustodyEvent,
+    KeyMovement,
     KnowledgeEntry,
     LostFoundRules,
     LostItem,
     LostItemEvent,
+    MoveOut,
+    MoveOutEvent,
     Parcel,
     ParcelEvent,
     Visitor,
     VisitorEvent,
 )
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyTabularInline
 from servicecenter.scoping import access_for
 
-
-class _ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+_ReadOnly = ReadOnlyAdminMixin
 
 
-class _EventInline(_ReadOnly, admin.TabularInline):
-    extra = 0
-    can_delete = False
+class _EventInline(ReadOnlyTabularInline):
     fields = ["created_at", "action", "from_status", "to_status", "actor", "note"]
-    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(LostFoundRules)
@@ -151,17 +149,6 @@ class ParcelAdmin(_ReadOnly, EstateScopedAdminMixin, admin.ModelAdmin):
     inlines = [ParcelEventInline]
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 class KnowledgeEntryForm(forms.ModelForm):
     class Meta:
         model = KnowledgeEntry
@@ -222,12 +209,36 @@ class KnowledgeEntryAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and not self._company_row(request, obj)
 
 
+class KeyCustodyEventInline(_EventInline):
+    model = KeyCustodyEvent
+
+
+class KeyMovementInline(ReadOnlyTabularInline):
+    model = KeyMovement
+    fields = ["moved_at", "direction", "collector", "person_name", "id_checked", "staff", "note"]
+    ordering = ["moved_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("collector", "staff")
+
+
 @admin.register(KeyCustody)
 class KeyCustodyAdmin(ReadOnlyAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["unit", "storage_tag", "description", "quantity", "status", "received_at"]
-    list_filter = ["status"]
-    list_select_related = ["unit"]
+    list_display = [
+        "storage_tag",
+        "estate",
+        "unit",
+        "owner",
+        "description",
+        "quantity",
+        "status",
+        "received_at",
+    ]
+    list_filter = ["estate", "status"]
+    list_select_related = ["estate", "unit", "owner"]
     search_fields = ["unit__code", "storage_tag"]
+    date_hierarchy = "received_at"
+    inlines = [KeyMovementInline, KeyCustodyEventInline]
     fields = [
         "estate",
         "unit",
@@ -242,12 +253,27 @@ class KeyCustodyAdmin(ReadOnlyAdminMixin, EstateScopedAdminMixin, admin.ModelAdm
     ]
 
 
+class InvoiceRequestBillInline(ReadOnlyTabularInline):
+    model = InvoiceRequestBill
+    fields = ["bill", "amount", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("bill__unit", "bill__charge_item")
+
+
+class InvoiceRequestEventInline(_EventInline):
+    model = InvoiceRequestEvent
+
+
 @admin.register(InvoiceRequest)
 class InvoiceRequestAdmin(ReadOnlyAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["unit", "title", "amount", "status", "invoice_number", "requested_at"]
-    list_filter = ["status", "channel"]
-    list_select_related = ["unit"]
+    list_display = ["requested_at", "estate", "unit", "title", "amount", "status", "invoice_number"]
+    list_filter = ["estate", "status", "channel"]
+    list_select_related = ["estate", "unit"]
+    # The buyer's tax number and e-mail are not searched: a title, a unit or our invoice number.
     search_fields = ["unit__code", "title", "invoice_number"]
+    date_hierarchy = "requested_at"
+    inlines = [InvoiceRequestBillInline, InvoiceRequestEventInline]
     fields = [
         "estate",
         "unit",
@@ -262,3 +288,31 @@ class InvoiceRequestAdmin(ReadOnlyAdminMixin, EstateScopedAdminMixin, admin.Mode
         "requested_at",
         "decided_at",
     ]
+
+
+class MoveOutEventInline(_EventInline):
+    model = MoveOutEvent
+
+
+@admin.register(MoveOut)
+class MoveOutAdmin(ReadOnlyAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: move-outs and moving requests are a workflow on the desk pages (approval, the
+    arrears check, the release pass, the gate), each step an event row."""
+
+    list_display = [
+        "number",
+        "estate",
+        "unit",
+        "kind",
+        "status",
+        "planned_date",
+        "release_pass",
+        "created_at",
+    ]
+    list_filter = ["estate", "kind", "status"]
+    list_select_related = ["estate", "unit", "release_pass"]
+    search_fields = ["number", "unit__code", "vehicle_plate"]
+    date_hierarchy = "planned_date"
+    show_full_result_count = False
+    exclude = ["idempotency_key"]
+    inlines = [MoveOutEventInline]

@@ -23,27 +23,9 @@ from moveins.models import (
     OpeningReading,
     SpotCheck,
 )
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyTabularInline
 
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
+ReadOnlyInline = ReadOnlyTabularInline
 
 
 # --- configuration ------------------------------------------------------------------------------

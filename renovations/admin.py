@@ -25,28 +25,10 @@ from renovations.models import (
     Violation,
     ViolationEvent,
 )
-from servicecenter.admin import EstateScopedAdminMixin
+from servicecenter.admin import EstateScopedAdminMixin, ReadOnlyAdminMixin, ReadOnlyTabularInline
 from servicecenter.scoping import access_for
 
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields
+ReadOnlyInline = ReadOnlyTabularInline
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -106,6 +88,7 @@ class RenovationRulesAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     One row per estate is a database constraint; without a row the defaults apply."""
 
     form = RenovationRulesForm
+    estate_lookup = "estate"
     list_display = [
         "estate",
         "weekday_hours",
@@ -302,9 +285,9 @@ class ViolationEventInline(ReadOnlyInline):
 
 @admin.register(Patrol)
 class PatrolAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["date", "renovation", "zone", "assignee", "result", "patrolled_at"]
+    list_display = ["date", "estate", "renovation", "zone", "assignee", "result", "patrolled_at"]
     list_filter = ["estate", "result"]
-    list_select_related = ["renovation", "zone", "assignee"]
+    list_select_related = ["estate", "renovation", "zone", "assignee"]
     search_fields = ["renovation__number"]
     date_hierarchy = "date"
     show_full_result_count = False
@@ -323,8 +306,9 @@ class ViolationAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
 @admin.register(Deduction)
 class DeductionAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["renovation", "amount", "reason", "violation", "movement", "proposed_by", "proposed_at"]
+    list_display = ["proposed_at", "renovation", "amount", "reason", "violation", "movement", "proposed_by"]
     list_filter = ["renovation__estate"]
-    list_select_related = ["renovation", "violation", "movement", "proposed_by"]
+    date_hierarchy = "proposed_at"
+    list_select_related = ["renovation", "violation", "movement__account__unit", "proposed_by"]
     search_fields = ["renovation__number"]
     show_full_result_count = False

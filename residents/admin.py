@@ -28,7 +28,12 @@ from residents.models import (
     SensitiveAccessLog,
     Unit,
 )
-from servicecenter.admin import EstateScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
+from servicecenter.admin import (
+    EstateScopedAdminMixin,
+    ReadOnlyTabularInline,
+    ServiceForm,
+    ServiceFormAdminMixin,
+)
 from servicecenter.crypto import keyed_hash
 from servicecenter.exceptions import DomainError
 from servicecenter.phones import phone_q, phone_search_digits
@@ -180,21 +185,12 @@ class PersonAdminForm(ServiceForm):
         return person
 
 
-class OccupancyInline(admin.TabularInline):
+class OccupancyInline(ReadOnlyTabularInline):
     """Who lives where, for reference; links are made and ended on the desk unit page."""
 
     model = Occupancy
     fields = ["unit", "role", "start_date", "end_date"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("unit")

@@ -1,5 +1,6 @@
-"""The admin site's titles, the mixin that scopes every app's admin to the user's estates, and the
-form base that saves an admin page through a service."""
+"""The admin site's titles, the mixin that scopes every app's admin to the user's estates (and
+links its list's foreign keys to their admin pages), read-only bases for ledgers and event rows,
+and the form base that saves an admin page through a service."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models.constants import LOOKUP_SEP
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.exceptions import DomainError
@@ -58,6 +61,74 @@ def scope_queryset(queryset, user, estate_lookup: str | None = None):
     return scoped
 
 
+def admin_link(obj, label=None):
+    """`obj` as a link to its admin change page ("—" for None, plain text for a model the admin
+    does not register). No query: the caller has selected the related row already."""
+    if obj is None:
+        return "—"
+    text = obj if label is None else label
+    try:
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return str(text)
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+def _link_column(field):
+    def column(obj):
+        return admin_link(getattr(obj, field.name))
+
+    column.__name__ = field.name  # keeps the column's CSS class "column-<name>"
+    column.short_description = field.verbose_name
+    column.admin_order_field = field.name
+    return column
+
+
+class RelatedLinksAdminMixin:
+    """Shows each foreign key in `list_display` as a link to the related row's admin page, when
+    the user may view that model there. The column that opens the row itself is left alone (a
+    link inside a link), and so are editable columns. Read-only change pages link their foreign
+    keys already (Django's own readonly-field rendering)."""
+
+    def get_list_display(self, request):
+        list_display = super().get_list_display(request)
+        if self.list_display_links:
+            own = set(self.list_display_links)
+        else:
+            own = {list_display[0]} if list_display else set()
+        own |= set(self.list_editable)
+        return [self._linked_column(request, entry) if entry not in own else entry for entry in list_display]
+
+    def get_list_select_related(self, request):
+        selected = super().get_list_select_related(request)
+        if selected is not False:
+            return selected
+        # Django follows the foreign keys of the list by itself only while they are field names.
+        return self._foreign_keys_listed() or False
+
+    def _foreign_keys_listed(self) -> list[str]:
+        names = []
+        for entry in self.list_display:
+            if not isinstance(entry, str):
+                continue
+            try:
+                field = self.model._meta.get_field(entry)
+            except FieldDoesNotExist:
+                continue
+            if field.many_to_one or field.one_to_one:
+                names.append(entry)
+        return names
+
+    def _linked_column(self, request, entry):
+        if entry not in self._foreign_keys_listed():
+            return entry
+        field = self.model._meta.get_field(entry)
+        target = self.admin_site._registry.get(field.related_model)
+        if target is None or not target.has_view_or_change_permission(request):
+            return entry
+        return _link_column(field)
+
+
 class SecretLookupsAdminMixin:
     """Refuses changelist filters on phones and ID numbers in the query string.
 
@@ -74,7 +145,7 @@ class SecretLookupsAdminMixin:
         return super().lookup_allowed(lookup, value, request)
 
 
-class EstateScopedAdminMixin(SecretLookupsAdminMixin):
+class EstateScopedAdminMixin(RelatedLinksAdminMixin, SecretLookupsAdminMixin):
     """Put first in the bases of a ModelAdmin or inline:
 
         class UnitAdmin(EstateScopedAdminMixin, admin.ModelAdmin): ...
@@ -138,6 +209,34 @@ class EstateScopedAdminMixin(SecretLookupsAdminMixin):
                 getattr(form.instance, field.name).exclude(pk__in=visible).values_list("pk", flat=True)
             )
         return hidden
+
+
+# --- Ledgers and event rows: view only -----------------------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services (ledgers, event rows, logs): the admin shows them, nothing
+    more. No add, no change, no delete, for superusers too."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A parent's event rows (or other ledger rows) listed on its page, every field read-only."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or []
 
 
 # --- Admin forms that save through a service -----------------------------------------------------

@@ -13,7 +13,13 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from servicecenter.admin import EstateScopedAdminMixin, ServiceForm, ServiceFormAdminMixin
+from servicecenter.admin import (
+    EstateScopedAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyTabularInline,
+    ServiceForm,
+    ServiceFormAdminMixin,
+)
 from servicecenter.phones import phone_q, phone_search_digits
 from servicecenter.roles import HOUSEKEEPER
 from servicecenter.scoping import access_for
@@ -237,18 +243,8 @@ class ZoneAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmin)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReadOnlyAdminMixin:
-    """Rows written only by services (the notification service and its delivery sweep); old read
-    notifications are purged by services.purge_read_notifications, not deleted by hand."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Notifications and messages are written only by services (the notification service and its
+# delivery sweep); old read notifications are purged by services.purge_read_notifications.
 
 
 @admin.register(Notification)
@@ -369,22 +365,16 @@ admin.site.register(AccessAttempt, ScopedAccessAttemptAdmin)
 admin.site.register(AccessLog, AccessLogAdmin)
 
 
-class TrainingAttendanceInline(admin.TabularInline):
+class TrainingAttendanceInline(ReadOnlyTabularInline):
     model = TrainingAttendance
     fields = ["user", "attended", "score", "note", "recorded_by", "recorded_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("session", "user", "recorded_by")
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
+class TrainingSessionAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: sessions and scores are logged on the training pages (staff.services_training)."""
 
     list_display = ["session_date", "topic", "estate", "trainer", "trainer_name"]
@@ -393,15 +383,6 @@ class TrainingSessionAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["topic", "trainer_name"]
     date_hierarchy = "session_date"
     inlines = [TrainingAttendanceInline]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Rosters' configuration -------------------------------------------------------------------
@@ -446,17 +427,19 @@ class EstateStaffSettingsAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(ShiftHandover)
 class ShiftHandoverAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["team", "written_by", "written_at", "acknowledged_by", "acknowledged_at"]
+    list_display = ["written_at", "estate", "team", "written_by", "acknowledged_by", "acknowledged_at"]
     list_filter = ["estate", ("acknowledged_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["team", "written_by", "acknowledged_by"]
+    list_select_related = ["estate", "team", "written_by", "acknowledged_by"]
+    search_fields = ["team__name", "written_by__username"]
     date_hierarchy = "written_at"
 
 
 @admin.register(AttendanceRecord)
 class AttendanceRecordAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["user", "clock_in_at", "clock_out_at", "is_late", "left_early", "is_unrostered"]
+    list_display = ["user", "estate", "clock_in_at", "clock_out_at", "is_late", "left_early", "is_unrostered"]
     list_filter = ["estate", "is_late", "left_early", "is_unrostered"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "estate"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
     date_hierarchy = "clock_in_at"
 
 

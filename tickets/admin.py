@@ -5,10 +5,16 @@ change to them goes through the services (and their events) from the desk pages.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from servicecenter.admin import EstateScopedAdminMixin, SecretLookupsAdminMixin
+from servicecenter.admin import (
+    EstateScopedAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyTabularInline,
+    RelatedLinksAdminMixin,
+)
 from servicecenter.scoping import access_for
 from tickets.models import (
     Callback,
+    CallbackAttempt,
     CallbackReview,
     CallbackSample,
     Escalation,
@@ -20,25 +26,6 @@ from tickets.models import (
     TicketEvent,
     TicketPolicy,
 )
-
-
-class ScopedAdminMixin(SecretLookupsAdminMixin):
-    """Admin lists and pages show only what the user may see (others' estates are 404); no
-    changelist filter on the reporter's phone."""
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PublicLocation)
@@ -74,6 +61,9 @@ class SlaTargetInline(admin.TabularInline):
     max_num = len(Ticket.Priority.values)
     fields = ["priority", "response_minutes", "resolution_minutes"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category")  # each row's title names it
+
 
 @admin.register(TicketCategory)
 class TicketCategoryAdmin(admin.ModelAdmin):
@@ -105,7 +95,7 @@ class TicketCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketPolicy)
-class TicketPolicyAdmin(admin.ModelAdmin):
+class TicketPolicyAdmin(RelatedLinksAdminMixin, admin.ModelAdmin):
     """Configuration: the company defaults and each estate's own callback and deadline knobs, read
     by the ticket services and the sweeps. One row per estate and the ranges are database
     constraints. A manager edits their own estates' rows; the company row is head office's."""
@@ -167,25 +157,33 @@ class TicketPolicyAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyTabularInline):
     model = TicketEvent
-    extra = 0
     fields = ["created_at", "kind", "actor", "from_status", "to_status", "note", "is_public"]
-    readonly_fields = fields
-    can_delete = False
     ordering = ["created_at", "pk"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
 
+class CallbackInline(ReadOnlyTabularInline):
+    model = Callback
+    fields = ["round", "status", "is_mandatory", "assigned_to", "due_at", "completed_at", "satisfaction"]
+    ordering = ["round", "pk"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("assigned_to")
+
+
 @admin.register(Ticket)
-class TicketAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class TicketAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only, with its timeline and callbacks; the reporter's phone is neither shown nor
+    searched here (the desk's logged reveal is the way to it)."""
+
     list_display = [
         "number",
+        "estate",
         "status",
         "kind",
         "priority",
@@ -195,19 +193,32 @@ class TicketAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "assignee",
         "created_at",
     ]
-    list_filter = ["status", "kind", "priority", "channel", "category", "is_major"]
-    search_fields = ["number"]
-    list_select_related = ["category", "unit", "team", "assignee"]
+    list_filter = ["estate", "status", "kind", "priority", "channel", "category", "is_major"]
+    # Numbers, the unit and the reporter's name: never the phone (SECRET_FIELD_NAMES).
+    search_fields = ["number", "unit__code", "reporter_name", "reporter__name"]
+    list_select_related = ["estate", "category", "unit", "team", "assignee"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
-    inlines = [TicketEventInline]
+    inlines = [TicketEventInline, CallbackInline]
     raw_id_fields = ["unit", "reporter", "assignee", "created_by", "team"]
+    exclude = ["reporter_phone"]
+
+
+class CallbackAttemptInline(ReadOnlyTabularInline):
+    model = CallbackAttempt
+    fields = ["number", "attempted_at", "actor", "reached", "note"]
+    ordering = ["number"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Callback)
-class CallbackAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class CallbackAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
+        "__str__",
         "ticket",
+        "estate",
         "round",
         "status",
         "is_mandatory",
@@ -216,34 +227,36 @@ class CallbackAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "attempt_count",
         "satisfaction",
     ]
-    list_filter = ["status", "is_mandatory", "method", "satisfaction"]
+    list_filter = ["estate", "status", "is_mandatory", "method", "satisfaction"]
     search_fields = ["ticket__number"]
-    list_select_related = ["ticket", "assigned_to"]
+    list_select_related = ["ticket", "estate", "assigned_to"]
+    date_hierarchy = "due_at"
     show_full_result_count = False
+    inlines = [CallbackAttemptInline]
 
 
 @admin.register(Escalation)
-class EscalationAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["ticket", "kind", "round", "created_at"]
-    list_filter = ["kind"]
+class EscalationAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "ticket", "kind", "round"]
+    list_filter = ["kind", "ticket__estate"]
     search_fields = ["ticket__number"]
     list_select_related = ["ticket"]
+    date_hierarchy = "created_at"
     show_full_result_count = False
 
 
-class CallbackReviewInline(admin.TabularInline):
+class CallbackReviewInline(ReadOnlyTabularInline):
     model = CallbackReview
-    extra = 0
     fields = ["callback", "result", "note", "reviewed_by", "reviewed_at"]
-    readonly_fields = fields
-    can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("callback__ticket", "reviewed_by")
 
 
 @admin.register(CallbackSample)
-class CallbackSampleAdmin(ScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["estate", "month", "population", "created_at"]
+class CallbackSampleAdmin(EstateScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["month", "estate", "population", "created_at"]
     list_filter = ["estate"]
+    list_select_related = ["estate"]
+    date_hierarchy = "month"
     inlines = [CallbackReviewInline]
