@@ -731,6 +731,7 @@ class PortalCode(models.Model):
     def tries_left(self) -> int:
         return max(self.MAX_FAILED_ATTEMPTS - self.failed_attempts, 0)
 
+
 class HouseholdRequest(models.Model):
     """An owner asks the service centre to add a family member or a tenant to the unit (issue #14).
     The desk checks the papers and approves (the person and the occupancy are then created through

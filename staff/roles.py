@@ -128,7 +128,17 @@ ROLE_PERMISSIONS[MANAGER] += [
     "staff.view_inspectionchecklistitem",
 ]
 
-APPS_WITH_ROLES = ["staff", "residents", "tickets", "billing", "renovations", "moveins", "frontdesk", "relations", "dashboards"]
+APPS_WITH_ROLES = [
+    "staff",
+    "residents",
+    "tickets",
+    "billing",
+    "renovations",
+    "moveins",
+    "frontdesk",
+    "relations",
+    "dashboards",
+]
 
 
 def collect_role_permissions() -> dict[str, set[str]]:
