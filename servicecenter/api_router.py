@@ -20,3 +20,8 @@ for app in ("residents", "staff", "tickets", "billing", "renovations", "moveins"
 from servicecenter.views_performance import PerformanceViewSet  # noqa: E402
 
 router.register("staff/performance", PerformanceViewSet, basename="staff-performance")
+
+# The monthly reports (dashboards: the top app layer, not in the loop above).
+from dashboards.api_reports import MonthlyReportViewSet  # noqa: E402
+
+router.register("dashboard/reports", MonthlyReportViewSet, basename="monthly-report")

@@ -186,6 +186,11 @@ _BATCH_READERS = all_staff_but(HOUSEKEEPER, TECHNICIAN)
 _BATCH_BOOKERS = roles(FRONTDESK, MANAGER)
 _WARRANTY_READERS = roles(MANAGER, COMPANY)
 
+# Monthly reports (dashboards/roles.py, issue #15): the duty supervisor and the manager read their
+# own estates' reports, the company's quality department every estate's; the manager rebuilds.
+_MONTHLY_REPORT_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+_MONTHLY_REPORT_REBUILDERS = roles(MANAGER)
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -202,6 +207,12 @@ URLS: dict[str, frozenset[str]] = {
     "performance:list": _KPI_READERS,
     "performance:export": _KPI_READERS,
     "performance:me": ALL_STAFF,
+    # monthly reports (dashboards/views_reports.py)
+    "monthly_reports:list": _MONTHLY_REPORT_READERS,
+    "monthly_reports:detail": _MONTHLY_REPORT_READERS,
+    "monthly_reports:excel": _MONTHLY_REPORT_READERS,
+    "monthly_reports:pdf": _MONTHLY_REPORT_READERS,
+    "monthly_reports:rebuild": _MONTHLY_REPORT_REBUILDERS,
     # training log: supervisors and managers log sessions and attendance; the company reads them;
     # everyone else reads the sessions they attended or gave
     "staff:training_list": ALL_STAFF,
@@ -508,6 +519,9 @@ API: dict[str, frozenset[str]] = {
     "zone.list": _STAFF_ADMIN_READERS,
     "zone.retrieve": _STAFF_ADMIN_READERS,
     "staff-performance.list": ALL_STAFF,
+    "monthly-report.list": _MONTHLY_REPORT_READERS,
+    "monthly-report.retrieve": _MONTHLY_REPORT_READERS,
+    "monthly-report.rebuild": _MONTHLY_REPORT_REBUILDERS,
     "training-session.list": ALL_STAFF,  # supervisors, managers, company: all; others their own
     "training-session.retrieve": ALL_STAFF,
     "training-session.create": roles(SUPERVISOR, MANAGER),

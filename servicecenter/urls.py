@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 
 from billing import urls as billing_urls
+from dashboards import urls_reports as dashboard_report_urls
 from frontdesk import urls as frontdesk_urls
 from moveins import urls as moveins_urls
 from relations import urls as relations_urls
@@ -55,6 +56,7 @@ urlpatterns = [
     path("relations/", include((relations_urls.desk_patterns, "relations"))),
     path("staff/performance/", include((performance_patterns, "performance"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
+    path("dashboard/reports/", include((dashboard_report_urls.urlpatterns, "monthly_reports"))),
     path("portal/", include((portal_patterns, "portal"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="api-schema"),

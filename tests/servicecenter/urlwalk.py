@@ -510,7 +510,16 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         **_movein_batch_world(estate),
         "training_session": _training_session(estate, staff),
         **_quality_world(estate, staff, team),
+        "monthly_report": _monthly_report(estate),
     }
+
+
+def _monthly_report(estate):
+    """Last month's report of the estate, built as the schedule builds it."""
+    from dashboards.services_reports import build_monthly_report
+    from servicecenter.periods import previous_month
+
+    return build_monthly_report(estate=estate, month=previous_month(timezone.now()))
 
 
 def _quality_world(estate, staff: dict, team) -> dict:
@@ -698,6 +707,10 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:household_payer": {"pk": ("occupancy", "pk")},
     "portal:household_bills": {"pk": ("occupancy", "pk")},
     "staff:incident": {"pk": ("incident", "pk")},
+    "monthly_reports:detail": {"pk": ("monthly_report", "pk")},
+    "monthly_reports:rebuild": {"pk": ("monthly_report", "pk")},
+    "monthly_reports:excel": {"pk": ("monthly_report", "pk")},
+    "monthly_reports:pdf": {"pk": ("monthly_report", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     "portal:ticket_rate": {"pk": ("ticket", "pk")},
     "portal:ticket_comment": {"pk": ("ticket", "pk")},
@@ -756,6 +769,7 @@ API_OBJECTS: dict[str, str] = {
     "rectification-order": "rectification_order",
     "incident": "incident",
     "drill": "drill",
+    "monthly-report": "monthly_report",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),

@@ -1,0 +1,1 @@
+from dashboards import admin_reports  # noqa: F401  (registers the monthly report admin)
