@@ -44,8 +44,12 @@ class MonthlyReportRebuildSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=services_reports.REASON_MAX_LENGTH, allow_blank=True)
 
 
+class MonthFilter(django_filters.Filter):
+    field_class = MonthFormField
+
+
 class MonthlyReportFilter(django_filters.FilterSet):
-    month = django_filters.Filter(field_name="month", field_class=MonthFormField, help_text="YYYY-MM")
+    month = MonthFilter(field_name="month", help_text="YYYY-MM")
     all_versions = django_filters.BooleanFilter(
         method="filter_all_versions", help_text="true: every version, not only the current ones."
     )
