@@ -51,7 +51,7 @@ def report_workbook(report: MonthlyReport) -> bytes:
     """One sheet per table, plus a cover sheet with the version line."""
     book = Workbook()
     cover = book.active
-    cover.title = _("Report")[:31]
+    cover.title = _sheet_name(_("Report cover")[:31])
     cover.append([title_of(report)])
     cover["A1"].font = Font(bold=True, size=14)
     for line in _header_lines(report):
