@@ -1,5 +1,7 @@
-"""Targets the estate's KPIs are judged against (red/amber/green on the dashboard), and repeat
-repairs (返修) found among the tickets, which the manager works through."""
+"""Targets the estate's KPIs are judged against (red/amber/green on the dashboard), repeat
+repairs (返修) found among the tickets, which the manager works through, and the monthly reports."""
+
+from __future__ import annotations
 
 from decimal import Decimal
 
@@ -176,3 +178,58 @@ class RepeatRepairEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repeat_id} {self.action}"
+
+
+class MonthlyReportQuerySet(ScopedQuerySet):
+    def current(self) -> MonthlyReportQuerySet:
+        return self.filter(is_current=True)
+
+
+class MonthlyReport(models.Model):
+    """One version of an estate's monthly report (月度分析报告, issue #15): the month's figures as a
+    JSON snapshot taken when it was built. The page, the Excel file and the PDF render the
+    snapshot and never recompute it, so a later correction of the data does not change a report
+    that has gone out; a manager rebuilds with a reason instead, which adds a version and keeps
+    the old one. One current version per estate and month (a unique constraint), so the monthly
+    task may run twice, or late, and builds each report once."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month reported."))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current"), default=True)
+    figures = models.JSONField(_("figures"), default=dict, editable=False)
+    built_at = models.DateTimeField(_("built at"))
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("built by"),
+        help_text=_("Empty: built by the monthly schedule."),
+    )
+    reason = models.TextField(_("reason for rebuilding"), blank=True)
+
+    objects = MonthlyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+        ordering = ["-month", "estate_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["estate", "month"],
+                condition=models.Q(is_current=True),
+                name="monthly_report_one_current",
+            ),
+            models.UniqueConstraint(
+                fields=["estate", "month", "version"], name="monthly_report_version_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "estate"], name="monthly_report_month_estate")]
+        permissions = [("rebuild_monthlyreport", _("Can rebuild a monthly report"))]
+
+    def __str__(self) -> str:
+        return f"{self.estate} {self.month:%Y-%m} v{self.version}"

@@ -24,3 +24,9 @@ _READ_REPEATS = ["dashboards.view_repeatrepair", "dashboards.view_repeatrepairev
 ROLE_PERMISSIONS[SUPERVISOR] += [*_READ_REPEATS, "dashboards.work_repeatrepair"]
 ROLE_PERMISSIONS[MANAGER] += [*_READ_REPEATS, "dashboards.work_repeatrepair"]
 ROLE_PERMISSIONS[COMPANY] += [*_READ_REPEATS]
+
+# Monthly reports: the duty supervisor and the manager read their own estates' reports, the
+# company's quality department (which reads whatever the manager reads) every estate's; only the
+# manager rebuilds one.
+ROLE_PERMISSIONS[SUPERVISOR] += ["dashboards.view_monthlyreport"]
+ROLE_PERMISSIONS[MANAGER] += ["dashboards.view_monthlyreport", "dashboards.rebuild_monthlyreport"]

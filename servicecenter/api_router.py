@@ -36,3 +36,7 @@ from dashboards.api_hotspots import HotspotViewSet, RepeatRepairViewSet  # noqa:
 
 router.register("hotspots", HotspotViewSet, basename="hotspot")
 router.register("repeat-repairs", RepeatRepairViewSet, basename="repeat-repair")
+# The monthly reports (dashboards: the top app layer, not in the loop above).
+from dashboards.api_reports import MonthlyReportViewSet  # noqa: E402
+
+router.register("dashboard/reports", MonthlyReportViewSet, basename="monthly-report")

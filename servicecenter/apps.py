@@ -10,6 +10,15 @@ class ServicecenterConfig(AppConfig):
         from servicecenter import checks, login_throttle  # noqa: F401  (register system checks)
 
         self._connect_token_revocation()
+        self._register_report_sources()
+
+    def _register_report_sources(self) -> None:
+        # The monthly report (dashboards) names staff performance highlights, a cross-app read
+        # that lives in this top layer, which the dashboards app may not import.
+        from dashboards.reports import register_performance_source
+        from servicecenter.performance import estate_performance
+
+        register_performance_source(estate_performance)
 
     def _connect_token_revocation(self) -> None:
         from django.conf import settings

@@ -203,6 +203,10 @@ _SPECIAL_SERVICE_READERS = roles(FRONTDESK, CLERK, HOUSEKEEPER, SUPERVISOR, MANA
 # supervisor and the company's quality department read them and their results; residents answer.
 _SURVEY_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
 _SURVEY_RUNNERS = roles(MANAGER)
+# Monthly reports (dashboards/roles.py, issue #15): the duty supervisor and the manager read their
+# own estates' reports, the company's quality department every estate's; the manager rebuilds.
+_MONTHLY_REPORT_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
+_MONTHLY_REPORT_REBUILDERS = roles(MANAGER)
 
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
@@ -226,6 +230,12 @@ URLS: dict[str, frozenset[str]] = {
     "performance:me": ALL_STAFF,
     # the manager dashboard (dashboards/roles.py): its own estates only (another estate: 404)
     "dashboards:index": _KPI_READERS,
+    # monthly reports (dashboards/views_reports.py)
+    "monthly_reports:list": _MONTHLY_REPORT_READERS,
+    "monthly_reports:detail": _MONTHLY_REPORT_READERS,
+    "monthly_reports:excel": _MONTHLY_REPORT_READERS,
+    "monthly_reports:pdf": _MONTHLY_REPORT_READERS,
+    "monthly_reports:rebuild": _MONTHLY_REPORT_REBUILDERS,
     # training log: supervisors and managers log sessions and attendance; the company reads them;
     # everyone else reads the sessions they attended or gave
     "staff:training_list": ALL_STAFF,
@@ -615,6 +625,9 @@ API: dict[str, frozenset[str]] = {
     "zone.retrieve": _STAFF_ADMIN_READERS,
     "staff-performance.list": ALL_STAFF,
     "dashboard-metrics.list": _KPI_READERS,  # its own estates only; residents 404
+    "monthly-report.list": _MONTHLY_REPORT_READERS,
+    "monthly-report.retrieve": _MONTHLY_REPORT_READERS,
+    "monthly-report.rebuild": _MONTHLY_REPORT_REBUILDERS,
     "training-session.list": ALL_STAFF,  # supervisors, managers, company: all; others their own
     "training-session.retrieve": ALL_STAFF,
     "training-session.create": roles(SUPERVISOR, MANAGER),

@@ -22,6 +22,9 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
   estate and month (a unique row) when too few move-in records were spot-checked; daily.
 - dashboards.tasks.detect_repeat_repairs: repeat repairs among the last 40 days' repairs, nightly;
   a pair is recorded once (a unique constraint), so a repeated or missed run changes nothing.
+- dashboards.tasks.build_monthly_reports: last month's report for every estate without one (one
+  current version per estate and month, a unique constraint); on the 1st to the 4th, so that the
+  reports are out before the 5th even if the 1st's run is lost.
 """
 
 import os
@@ -120,5 +123,9 @@ app.conf.beat_schedule = {
     "moveins-remind-spot-checks": {
         "task": "moveins.tasks.remind_movein_spot_checks",
         "schedule": crontab(hour=9, minute=20),
+    },
+    "dashboards-build-monthly-reports": {
+        "task": "dashboards.tasks.build_monthly_reports",
+        "schedule": crontab(hour=4, minute=10, day_of_month="1-4"),
     },
 }

@@ -51,6 +51,9 @@ STAFF_NAV = [
     ),
     NavItem(pgettext_lazy("menu", "Move-in figures"), "moveins:metrics", "tickets.view_ticket_metrics"),
     NavItem(pgettext_lazy("menu", "Staff performance"), "performance:list", "tickets.view_ticket_metrics"),
+    NavItem(
+        pgettext_lazy("menu", "Monthly reports"), "monthly_reports:list", "dashboards.view_monthlyreport"
+    ),
     NavItem(pgettext_lazy("menu", "Training log"), "staff:training_list", "staff.view_trainingattendance"),
     NavItem(pgettext_lazy("menu", "Key custody"), "frontdesk:keys", "frontdesk.view_keycustody"),
     NavItem(pgettext_lazy("menu", "Move-outs"), "frontdesk:moveouts", "frontdesk.view_moveout"),

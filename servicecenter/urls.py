@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from billing import urls as billing_urls
 from dashboards import urls as dashboards_urls
 from dashboards import urls_hotspots
+from dashboards import urls_reports as dashboard_report_urls
 from frontdesk import urls as frontdesk_urls
 from moveins import urls as moveins_urls
 from relations import urls as relations_urls
@@ -60,6 +61,7 @@ urlpatterns = [
     path("dashboard/hotspots/", include((urls_hotspots.urlpatterns, "hotspots"))),
     path("staff/performance/", include((performance_patterns, "performance"))),
     path("staff/", include((staff_urls.desk_patterns, "staff"))),
+    path("dashboard/reports/", include((dashboard_report_urls.urlpatterns, "monthly_reports"))),
     path("portal/", include((portal_patterns, "portal"))),
     path("payments/", include((billing_urls.public_patterns, "payments"))),
     path("api/auth/token/", obtain_auth_token, name="api-token"),

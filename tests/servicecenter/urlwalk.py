@@ -636,6 +636,7 @@ def build_shared(*, estate, staff: dict, world: dict) -> dict:
         **_quality_world(estate, staff, team),
         **_survey_world(estate, staff),
         "repeat_repair": _repeat_repair(world["unit"]),
+        "monthly_report": _monthly_report(estate),
     }
 
 
@@ -675,6 +676,14 @@ def _repeat_repair(unit):
         unit=unit,
         gap=later.created_at - earlier.created_at,
     )
+
+
+def _monthly_report(estate):
+    """Last month's report of the estate, built as the schedule builds it."""
+    from dashboards.services_reports import build_monthly_report
+    from servicecenter.periods import previous_month
+
+    return build_monthly_report(estate=estate, month=previous_month(timezone.now()))
 
 
 def _quality_world(estate, staff: dict, team) -> dict:
@@ -913,6 +922,10 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "portal:survey": {"unit_pk": ("unit", "pk"), "pk": ("survey", "pk")},
     "hotspots:repeat_detail": {"pk": ("repeat_repair", "pk")},
     "hotspots:repeat_action": {"pk": ("repeat_repair", "pk"), "action": ("=", "acknowledge")},
+    "monthly_reports:detail": {"pk": ("monthly_report", "pk")},
+    "monthly_reports:rebuild": {"pk": ("monthly_report", "pk")},
+    "monthly_reports:excel": {"pk": ("monthly_report", "pk")},
+    "monthly_reports:pdf": {"pk": ("monthly_report", "pk")},
     "portal:ticket_detail": {"pk": ("ticket", "pk")},
     # notices and community events
     "relations:notice_detail": {"pk": ("notice", "pk")},
@@ -1000,6 +1013,7 @@ API_OBJECTS: dict[str, str] = {
     "survey-template": "survey_template",
     "resident-survey": "survey",
     "repeat-repair": "repeat_repair",
+    "monthly-report": "monthly_report",
 }
 API_EXTRA_ARGS: dict[str, tuple[str, str]] = {
     "attachment_pk": ("attachment", "pk"),
