@@ -70,7 +70,7 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
                 kind=kind,
                 planned_date=today + timedelta(days=days),
                 window_start=time(9, 0) if days else time(8, 0),
-                window_end=time(12, 0) if days else time(23, 0),
+                window_end=time(12, 0) if days else time(23, 59),
                 items=ITEMS[index % len(ITEMS)],
                 vehicle_plate=PLATES[index % len(PLATES)],
                 helpers=rng.randint(0, 4),

@@ -56,6 +56,9 @@ class SurveyEventInline(_ReadOnlyInline):
     fields = ["created_at", "action", "from_status", "to_status", "actor", "note"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
 
 class _ReadOnlyAdmin(EstateScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:

@@ -67,6 +67,7 @@ def test_the_desk_sees_its_work_counted_in_fixed_queries(
         "moveins:list": 0,
         "frontdesk:moveouts": 0,
         "frontdesk:invoices": 0,
+        "relations:notices": 0,
     }
     _work(unit_a, unit_a2, unit_b, resident, users, tag="A-01", period=date(2025, 1, 1))
     with django_assert_max_num_queries(len(empty.captured_queries)):
@@ -77,19 +78,22 @@ def test_the_desk_sees_its_work_counted_in_fixed_queries(
         "moveins:list": 1,
         "frontdesk:moveouts": 1,
         "frontdesk:invoices": 1,
+        "relations:notices": 0,
     }
     assert f'href="{reverse("moveins:list")}"' in html and f'href="{reverse("frontdesk:keys")}"' in html
     assert 'data-testid="knowledge-hint"' in html
 
 
 def test_a_tile_shows_only_for_those_who_read_its_page(client_as, users, estate_a):
-    # The housekeeper reads the desk logs and move-outs, not key custody, move-ins or invoices.
+    # The housekeeper reads the desk logs, move-outs and notices, not key custody, move-ins or
+    # invoices.
     html = client_as(users["housekeeper"]).get(reverse("frontdesk:home")).content.decode()
-    assert set(_tiles(html)) == {"frontdesk:moveouts"}
+    assert set(_tiles(html)) == {"frontdesk:moveouts", "relations:notices"}
     company = make_staff("company", username="company-2")
     assert set(_tiles(client_as(company).get(reverse("frontdesk:home")).content.decode())) == {
         "frontdesk:keys",
         "moveins:list",
         "frontdesk:moveouts",
         "frontdesk:invoices",
+        "relations:notices",
     }

@@ -277,7 +277,7 @@ def test_list_pages_run_a_fixed_number_of_queries(
     client = client_as(users["frontdesk"])
     _many(unit_a, estate_a, users, 3)
     client.get(reverse(name))  # warm the session and the permission caches
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(15) as few:
         assert client.get(reverse(name)).status_code == 200
     _many(unit_a, estate_a, users, 12, start=3)
     with django_assert_max_num_queries(len(few.captured_queries)):

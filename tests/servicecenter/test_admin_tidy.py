@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db
 APPS = sorted(PROJECT_APPS - {"servicecenter"})
 
 # Configuration that is the company's, the same for every estate (no estate column to scope by).
-COMPANY_WIDE = {"tickets.RootCause", "tickets.TicketCategory"}
+COMPANY_WIDE = {"tickets.RootCause", "tickets.TicketCategory", "relations.SurveyTemplate"}
 
 # Rows written only by services: the admin shows them and nothing more.
 READ_ONLY = [

@@ -29,7 +29,7 @@ def test_the_manager_sees_this_months_spot_checks_per_estate(
     client = client_as(manager)
     client.get(reverse("dashboards:index"))
     # The dashboard: its board, glance and twelve months of trend, plus these spot checks.
-    with django_assert_max_num_queries(200):
+    with django_assert_max_num_queries(260):
         html = client.get(reverse("home"), follow=True).content.decode()
     panel = _panel(html)
     month = timezone.localdate().strftime("%Y-%m")
