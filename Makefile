@@ -48,7 +48,7 @@ format: setup
 # Extract strings into locale/zh_Hans (then translate the new entries) and compile the catalogues.
 messages: setup
 	$(PY) manage.py makemessages -l zh_Hans -d django --no-obsolete --ignore='tests/*' --ignore='benchmarks/*' --ignore='staticfiles/*'
-	$(PY) manage.py makemessages -l zh_Hans -d djangojs --no-obsolete --ignore='tests/*' --ignore='staticfiles/*'
+	$(PY) manage.py makemessages -l zh_Hans -d djangojs --no-obsolete --ignore='tests/*' --ignore='staticfiles/*' --ignore='static/vendor/*'
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: setup

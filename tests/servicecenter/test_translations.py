@@ -22,6 +22,7 @@ SKIP_DIRS = {
     "bench-results",
     "__pycache__",
     "node_modules",
+    "vendor",  # third-party files served or injected as they are (ECharts, axe-core)
     ".pytest_cache",
     ".ruff_cache",
 }
