@@ -29,9 +29,11 @@ def test_the_desk_tiles(page_as, live_server, users, unit_a, unit_a2, resident, 
     page = page_as(users["frontdesk"], lang=lang, width=width)
     page.goto(live_server.url + "/desk/")
     tiles = page.locator("[data-testid=desk-tiles] li")
-    assert tiles.count() == 4
+    # Keys, move-ins, move-outs and invoices have one each; the notices showing today, none.
+    assert tiles.count() == 5
     for index in range(4):
         assert tiles.nth(index).locator("[data-testid=tile-count]").inner_text() == "1"
+    assert tiles.nth(4).locator("[data-testid=tile-count]").inner_text() == "0"
     assert page.locator("[data-testid=knowledge-hint]").is_visible()
     # Nothing sticks out of a phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
