@@ -70,6 +70,7 @@ TICKET_COLUMNS = [
     "resolution_note",
     "cancel_reason",
     "is_unreachable",
+    "authority_reference",
 ]
 EVENT_COLUMNS = [
     "ticket_id",
@@ -105,7 +106,15 @@ CALLBACK_COLUMNS = [
 ]
 ATTEMPT_COLUMNS = ["callback_id", "number", "attempted_at", "actor_id", "reached", "note"]
 NOT_NULL_TEXT = {
-    "ticket": ["location", "reporter_name", "reporter_phone", "resolution_note", "cancel_reason", "number"],
+    "ticket": [
+        "location",
+        "reporter_name",
+        "reporter_phone",
+        "resolution_note",
+        "cancel_reason",
+        "number",
+        "authority_reference",
+    ],
     "event": ["from_status", "to_status", "note", "channel"],
     "callback": ["comment"],
     "attempt": ["note"],
