@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from residents.models import Estate
 from staff import selectors_attendance, services_attendance
-from staff.models import AttendanceRecord, RosterEntry, StaffProfile, Team
+from staff.models import AttendanceRecord, RosterEntry, ShiftHandover, StaffProfile, Team
 
 DAYS = 31
 
@@ -24,7 +24,11 @@ DAYS = 31
 def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, stdout) -> None:
     now = timezone.now()
     for estate in estates:
-        if AttendanceRecord.objects.filter(estate=estate).exists():
+        # Each part is guarded by its own rows: just after midnight on the 1st the month's roster has
+        # no finished shift yet, so attendance alone is no proof that the seed already ran.
+        if AttendanceRecord.objects.filter(estate=estate).exists() or ShiftHandover.objects.filter(
+            estate=estate
+        ).exists():
             stdout.write(f"staff attendance: {estate.code} already has attendance; left as it is")
             continue
         with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Demo rosters: this month (and at least the coming week) for every team of the demo estates that has members, on a rota that
+"""Demo rosters: last month, this month (and at least the coming week) for every team of the demo estates that has members, on a rota that
 the conflict checks accept (one day off in seven, no night before a morning), and one swap
 waiting for the supervisor. Through `staff.services_rosters` as the supervisor would fill it in.
 Idempotent: a team that already has entries this month is left as it is."""
@@ -24,8 +24,10 @@ ROTA = ("morning", "morning", "office", "evening", "evening", "night_on_call", N
 
 def seed_demo_data(*, estates, users: dict, rng: random.Random, stdout) -> None:
     today = timezone.localdate()
-    first_day = today.replace(day=1)
-    # This month, and at least the coming week (late in the month there is still something to swap).
+    # From the first of last month, so the attendance demo has a month of finished shifts even on
+    # the 1st, through this month and at least the coming week (late in the month there is still
+    # something to swap).
+    first_day = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     last_day = max(
         first_day + timedelta(days=monthrange(today.year, today.month)[1] - 1), today + timedelta(days=7)
     )

@@ -154,6 +154,7 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
         ]
         if index == 0:
             histories += _resident_requests(rng, pools, users, now=now, counters=counters, estate=estate)
+        histories += _just_registered(pools, now=now, counters=counters, estate=estate)
         insert_histories(histories)
         save_counters(estate.pk, counters)
         created += len(histories)
@@ -163,6 +164,21 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
         f"tickets: {created} demo tickets with their timelines and callbacks; "
         f"intake suggestions learnt in {trained} estates"
     )
+
+
+def _just_registered(pools: Pools, *, now, counters: dict, estate: Estate) -> list[History]:
+    """Two calls taken minutes ago that nobody has picked up yet.
+
+    The desk's "new" queue is never empty in the demo, whatever the hour it is seeded (just after
+    midnight the day's spread has no registrations yet). A random generator of their own keeps the
+    rest of the demo the same as before they were added."""
+    own_rng = random.Random(estate.pk)
+    moments = [now - timedelta(minutes=minutes) for minutes in (25, 8)]
+    numbers = numbered(moments, estate.code, counters)
+    return [
+        simulate(own_rng, pools, created_at=moment, now=now, number=number, stop_at=Ticket.Status.NEW)
+        for moment, number in zip(moments, numbers, strict=True)
+    ]
 
 
 def _resident_requests(
