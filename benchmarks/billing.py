@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import time
+import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.test import Client
 from django.utils import timezone
 
 from billing import services
@@ -36,6 +38,22 @@ COPY_COLUMNS = (
     "estate_id, unit_id, charge_item_id, period, is_recurring, description, quantity, rate, days_billed, "
     "days_in_period, discount_percent, amount, amount_paid, status, issue_date, due_date, source_reference, created_at"
 )
+
+
+class _FreshKeyClient(Client):
+    """A client whose every POST carries a new Idempotency-Key (unless the call names one): the
+    payments API refuses a payment without one, and each measured payment is a new payment."""
+
+    def post(self, path, *args, **kwargs):
+        kwargs.setdefault("HTTP_IDEMPOTENCY_KEY", f"bench:pay:{uuid.uuid4()}")
+        return super().post(path, *args, **kwargs)
+
+
+def _keyed_client_for(user) -> _FreshKeyClient:
+    client = _FreshKeyClient()
+    client.force_login(user)
+    client._bench_user_pk = user.pk  # shares the floor measured for the same user
+    return client
 
 
 def _tariff(estate) -> list[ChargeItem]:
@@ -159,7 +177,14 @@ def _history_unit(*, estate, items, unit_id, clerk, this_month) -> None:
         period = add_months(this_month, -back)
         owed = sum(b.amount for b in bills if b.period == period)
         paid_at = timezone.make_aware(datetime.combine(period + timedelta(days=12), clock_time(10)))
-        services.record_payment(unit=unit, amount=owed, method="wechat", actor=clerk, now=paid_at)
+        services.record_payment(
+            unit=unit,
+            amount=owed,
+            method="wechat",
+            actor=clerk,
+            idempotency_key=f"bench:history:{unit.pk}:{period:%Y-%m}",
+            now=paid_at,
+        )
 
 
 def _portal_users(unit_ids) -> int:
@@ -280,7 +305,7 @@ def run(bench) -> None:
     )
     bench.measure(
         "take a payment (API)",
-        cashier,
+        _keyed_client_for(clerk),
         "post",
         "/api/payments/",
         data={"unit": unit_ids[2], "amount": "10.00", "method": "cash"},
