@@ -16,7 +16,7 @@ successfully, every resolved ticket called back, 90% satisfied, complaints answe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -317,11 +317,19 @@ def list_url(kpi: Kpi, estate: Estate, month: date) -> str | None:
 
 
 def kpi_board(
-    *, estate: Estate, month: date, now: datetime | None = None, targets: dict | None = None
+    *,
+    estate: Estate,
+    month: date,
+    now: datetime | None = None,
+    targets: dict | None = None,
+    figures: dict[str, object] | None = None,
 ) -> list[KpiFigure]:
     """The month's KPIs of one estate against its targets, in the order of `KPIS`, each with its
-    colour and the filtered list behind it."""
-    figures = month_figures(estate=estate, month=month, now=now)
+    colour and the filtered list behind it. `figures` are the month's figures when already at
+    hand (a closed month's stored figures, `dashboards.selectors.kpi_figures`); computed here
+    otherwise. Targets and colours are always today's."""
+    if figures is None:
+        figures = month_figures(estate=estate, month=month, now=now)
     targets = targets if targets is not None else targets_for([estate.pk])
     board = []
     for kpi in KPIS:
@@ -341,19 +349,52 @@ def kpi_board(
     return board
 
 
-def trend(*, estate: Estate, last_month: date, months: int = 12, now: datetime | None = None) -> dict:
+def trend_months(last_month: date, months: int = 12) -> list[date]:
+    """The `months` calendar months ending with `last_month`, oldest first."""
+    first = add_months(month_start(last_month), -(months - 1))
+    return [add_months(first, offset) for offset in range(months)]
+
+
+def trend(
+    *,
+    estate: Estate,
+    last_month: date,
+    months: int = 12,
+    now: datetime | None = None,
+    figures: Mapping[date, dict[str, object]] | None = None,
+) -> dict:
     """The figures of the `months` calendar months ending with `last_month`, oldest first:
     {"months": ["2026-01", ...], "series": {code: [value or None, ...]}} (rates as floats, money
-    as strings). Bounded: `months` times the queries of `month_figures`."""
-    first = add_months(last_month, -(months - 1))
+    as strings). `figures` maps months to figures already at hand (the stored closed months and
+    the live current one, `dashboards.selectors.kpi_figures`); a month missing from it is
+    computed here with `month_figures`."""
+    figures = figures or {}
     labels, series = [], {kpi.code: [] for kpi in KPIS}
-    for offset in range(months):
-        month = add_months(first, offset)
+    for month in trend_months(last_month, months):
         labels.append(f"{month:%Y-%m}")
-        figures = month_figures(estate=estate, month=month, now=now)
+        values = figures.get(month)
+        if values is None:
+            values = month_figures(estate=estate, month=month, now=now)
         for kpi in KPIS:
-            series[kpi.code].append(_json_value(figures[kpi.code]))
+            series[kpi.code].append(_json_value(values[kpi.code]))
     return {"months": labels, "series": series}
+
+
+def figures_to_json(figures: dict[str, object]) -> dict[str, object]:
+    """A month's figures as stored (`KpiMonth.figures`): Decimals as strings, the rest as is."""
+    return {kpi.code: _json_value(figures[kpi.code]) for kpi in KPIS}
+
+
+def figures_from_json(stored: dict) -> dict[str, object] | None:
+    """Stored figures back as `month_figures` returns them (money as Decimal); None when a KPI of
+    `KPIS` is missing (stored before that KPI existed: the month must be computed again)."""
+    if any(kpi.code not in stored for kpi in KPIS):
+        return None
+    figures = {}
+    for kpi in KPIS:
+        value = stored[kpi.code]
+        figures[kpi.code] = Decimal(value) if kpi.unit == MONEY and value is not None else value
+    return figures
 
 
 def ranking(rows: list[tuple[Estate, list[KpiFigure]]]) -> list[tuple[int, Estate, int, int]]:

@@ -233,3 +233,32 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.estate} {self.month:%Y-%m} v{self.version}"
+
+
+class KpiMonth(models.Model):
+    """One estate's KPI figures of one closed calendar month, as `dashboards.kpis.month_figures`
+    computed them (stored by `kpis.figures_to_json`: rates and the survey score as numbers, money
+    as a decimal string, null without a figure). A closed month changes little, so the 12-month
+    trend and the estates comparison read it from here in one query instead of recomputing every
+    KPI of every month on each page view (issue #15). Written only by `dashboards.services_kpis`:
+    by the first read that needs a month, by the monthly report build (the same figures), by the
+    nightly refresh of the month just closed during its first days (late callbacks still land
+    then) and by `manage.py rebuild_kpi_months`. The current month is never stored: it is live."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.CASCADE, related_name="+", verbose_name=_("estate")
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    figures = models.JSONField(_("figures"), default=dict, editable=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("KPI figures of a month")
+        verbose_name_plural = _("KPI figures of months")
+        ordering = ["estate", "month"]
+        constraints = [models.UniqueConstraint(fields=["estate", "month"], name="kpi_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.month:%Y-%m}"

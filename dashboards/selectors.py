@@ -6,6 +6,7 @@ count depends on the number of estates compared, never on the amount of data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -14,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dashboards import kpis
+from dashboards import kpis, services_kpis
 from dashboards.glance import Glance, today_glance
+from dashboards.models import KpiMonth
 from dashboards.roles import COMPARE
 from residents.models import Estate
 from servicecenter.periods import month_start
@@ -79,6 +81,39 @@ def is_future(month: date, now: datetime | None = None) -> bool:
     return month_start(month) > month_start(timezone.localdate(now))
 
 
+def kpi_figures(
+    *, pairs: Iterable[tuple[Estate, date]], now: datetime | None = None
+) -> dict[tuple[int, date], dict[str, object]]:
+    """The figures (`kpis.month_figures`) of each (estate, month) pair, keyed by (estate id,
+    month): closed months from the store (`KpiMonth`) in one query, those not stored yet
+    computed and stored on the way (`services_kpis.freeze_kpi_months`, once per month); the
+    current month computed live. The stored figures are written to the primary even under
+    `replica_reads`: the write is idempotent, and it happens once per estate and month."""
+    now = now or timezone.now()
+    pairs = list(
+        {(estate.pk, month_start(month)): (estate, month_start(month)) for estate, month in pairs}.values()
+    )
+    closed = [(estate, month) for estate, month in pairs if services_kpis.is_closed(month, now)]
+    result: dict[tuple[int, date], dict[str, object]] = {}
+    if closed:
+        rows = KpiMonth.objects.filter(
+            estate_id__in={estate.pk for estate, _month in closed},
+            month__in={month for _estate, month in closed},
+        ).values_list("estate_id", "month", "figures")
+        wanted = {(estate.pk, month) for estate, month in closed}
+        for estate_id, month, stored in rows:
+            figures = kpis.figures_from_json(stored) if (estate_id, month) in wanted else None
+            if figures is not None:
+                result[(estate_id, month)] = figures
+        missing = [(estate, month) for estate, month in closed if (estate.pk, month) not in result]
+        if missing:
+            result.update(services_kpis.freeze_kpi_months(pairs=missing, now=now))
+    for estate, month in pairs:
+        if (estate.pk, month) not in result:
+            result[(estate.pk, month)] = kpis.month_figures(estate=estate, month=month, now=now)
+    return result
+
+
 @dataclass
 class Dashboard:
     estate: Estate
@@ -105,29 +140,47 @@ def dashboard(
 ) -> Dashboard:
     """The estate's dashboard for `month` (which must have begun). The glance only for the
     current month (it is "now", not a month's figure); the comparison and ranking only for
-    users holding `dashboards.compare_estates`, over every estate they reach."""
+    users holding `dashboards.compare_estates`, over every estate they reach.
+
+    Every figure comes from `kpi_figures`, asked once for the trend's months of the estate and
+    the chosen month of every estate compared: the closed months cost one query together, the
+    current month `month_figures` per estate (so the comparison of the current month grows with
+    the number of estates, never with the data)."""
     now = now or timezone.now()
     month = month_start(month)
     current = month == month_start(timezone.localdate(now))
     compare = with_comparison and user.has_perm(COMPARE)
     estates = list(Estate.objects.visible_to(user).order_by("code")) if compare else [estate]
     targets = kpis.targets_for([e.pk for e in estates] if compare else [estate.pk])
+    months = kpis.trend_months(month) if with_trend else [month]
+    wanted = [(estate, m) for m in months] + [(other, month) for other in estates if other.pk != estate.pk]
+    figures = kpi_figures(pairs=wanted, now=now)
     result = Dashboard(
         estate=estate,
         month=month,
-        board=kpis.kpi_board(estate=estate, month=month, now=now, targets=targets),
+        board=kpis.kpi_board(
+            estate=estate, month=month, now=now, targets=targets, figures=figures[(estate.pk, month)]
+        ),
     )
     if current:
         result.glance = today_glance(estate=estate, user=user, now=now)
     if with_trend:
-        result.trend = chart_data(kpis.trend(estate=estate, last_month=month, now=now))
+        trend = kpis.trend(
+            estate=estate,
+            last_month=month,
+            now=now,
+            figures={m: figures[(estate.pk, m)] for m in months},
+        )
+        result.trend = chart_data(trend)
     if compare:
         result.comparison = [
             (
                 other,
                 result.board
                 if other.pk == estate.pk
-                else kpis.kpi_board(estate=other, month=month, now=now, targets=targets),
+                else kpis.kpi_board(
+                    estate=other, month=month, now=now, targets=targets, figures=figures[(other.pk, month)]
+                ),
             )
             for other in estates
         ]

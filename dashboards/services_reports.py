@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dashboards import services_kpis
 from dashboards.models import MonthlyReport
 from dashboards.reports import build_figures
 from residents.models import Estate
@@ -58,6 +59,15 @@ def _notify_built(report: MonthlyReport, now: datetime) -> None:
     )
 
 
+def _store_kpi_month(report: MonthlyReport, now: datetime) -> None:
+    """The report's KPI board is `kpis.month_figures` of its month: store those figures for the
+    dashboard's trend too, rather than computing the month again there."""
+    if not services_kpis.is_closed(report.month, now):
+        return
+    figures = {figure["code"]: figure["value"] for figure in report.figures.get("kpis", [])}
+    services_kpis.store_kpi_month(estate=report.estate, month=report.month, figures=figures, now=now)
+
+
 def build_monthly_report(*, estate: Estate, month: date, now: datetime | None = None) -> MonthlyReport | None:
     """The first version of `estate`'s report of `month`, or None when it exists already (built
     by an earlier or a concurrent run: the unique constraint decides)."""
@@ -72,6 +82,7 @@ def build_monthly_report(*, estate: Estate, month: date, now: datetime | None = 
                 estate=estate, month=month, version=1, is_current=True, figures=figures, built_at=now
             )
             _notify_built(report, now)
+            _store_kpi_month(report, now)
     except IntegrityError:
         return None
     return report
@@ -140,4 +151,5 @@ def rebuild_monthly_report(
         reason=reason,
     )
     _notify_built(new, now)
+    _store_kpi_month(new, now)
     return new

@@ -3,7 +3,7 @@ idempotent, taking ids."""
 
 from celery import shared_task
 
-from dashboards import services_repeats, services_reports
+from dashboards import services_kpis, services_repeats, services_reports
 
 
 @shared_task
@@ -21,3 +21,10 @@ def build_monthly_reports() -> int:
     following days until the 5th (the domain's deadline), so a run lost on the 1st is made up;
     a run that finds every report built does nothing."""
     return len(services_reports.build_due_monthly_reports())
+
+
+@shared_task
+def refresh_kpi_months() -> int:
+    """Every estate's stored KPI figures of the month just closed, computed again; nightly, and
+    it does something only during the first `services_kpis.REFRESH_DAYS` days of a month."""
+    return services_kpis.refresh_just_closed_kpi_months()

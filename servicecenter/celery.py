@@ -25,6 +25,9 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
 - dashboards.tasks.build_monthly_reports: last month's report for every estate without one (one
   current version per estate and month, a unique constraint); on the 1st to the 4th, so that the
   reports are out before the 5th even if the 1st's run is lost.
+- dashboards.tasks.refresh_kpi_months: the stored KPI figures of the month just closed, computed
+  again every night of the 1st to the 5th (late callbacks and payments still land then); a lost
+  run is made up by the next night, a repeated one stores the same figures.
 """
 
 import os
@@ -127,5 +130,10 @@ app.conf.beat_schedule = {
     "dashboards-build-monthly-reports": {
         "task": "dashboards.tasks.build_monthly_reports",
         "schedule": crontab(hour=4, minute=10, day_of_month="1-4"),
+    },
+    # The month just closed, while its figures still move (the task does nothing after the 5th).
+    "dashboards-refresh-kpi-months": {
+        "task": "dashboards.tasks.refresh_kpi_months",
+        "schedule": crontab(hour=3, minute=40, day_of_month="1-5"),
     },
 }

@@ -1,0 +1,140 @@
+"""Writes of the stored KPI months (`KpiMonth`, issue #15): a closed month's figures are computed
+once by `dashboards.kpis.month_figures` and read from the store afterwards.
+
+- `freeze_kpi_months`: the first read that needs a closed month not stored yet computes and
+  stores it. Two requests at once may both compute it; the unique constraint keeps one row
+  (ON CONFLICT DO NOTHING), and both rows would hold the same figures anyway.
+- `store_kpi_month`: the monthly report build hands over the figures it has just computed for
+  its KPI board (the same KPIs), so the month is not computed a second time.
+- `refresh_just_closed_kpi_months`: nightly, the month just closed is computed again during the
+  first `REFRESH_DAYS` days of the next month, because its figures still move then (callbacks of
+  the month's last tickets, payments booked late, survey answers). After that it stays as stored.
+- `rebuild_kpi_months` (`manage.py rebuild_kpi_months`): compute stored months again on demand,
+  after a correction of old data or a change of a KPI's definition.
+
+The current month (and any later one) is never stored: it is always computed live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.utils import timezone
+
+from dashboards import kpis
+from dashboards.models import KpiMonth
+from residents.models import Estate
+from servicecenter.periods import add_months, month_start, previous_month
+
+# The month just closed is refreshed each night until this day of the next month (included):
+# callbacks are due within days of a ticket's resolution and the monthly summaries are made
+# before the 5th (DOMAIN.md), so what lands later is the exception a rebuild is for.
+REFRESH_DAYS = 5
+
+
+def is_closed(month: date, now: datetime | None = None) -> bool:
+    """Has the calendar month `month` ended (local time)? Only closed months are stored."""
+    return month_start(month) < month_start(timezone.localdate(now or timezone.now()))
+
+
+def _closed_only(pairs: Iterable[tuple[Estate, date]], now: datetime) -> list[tuple[Estate, date]]:
+    pairs = [(estate, month_start(month)) for estate, month in pairs]
+    open_months = sorted({f"{month:%Y-%m}" for _estate, month in pairs if not is_closed(month, now)})
+    if open_months:
+        # A programming error, not bad input: the callers pass closed months only.
+        raise ValueError(f"Only closed months are stored, not {', '.join(open_months)}.")
+    return pairs
+
+
+def _upsert(rows: list[KpiMonth]) -> None:
+    KpiMonth.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["estate", "month"],
+        update_fields=["figures", "computed_at"],
+    )
+
+
+def freeze_kpi_months(
+    *, pairs: Iterable[tuple[Estate, date]], now: datetime | None = None
+) -> dict[tuple[int, date], dict[str, object]]:
+    """Compute the figures of the given (estate, closed month) pairs and store those not stored
+    yet; a row written meanwhile by another request is kept. Returns the computed figures keyed
+    by (estate id, month), as `month_figures` returns them."""
+    now = now or timezone.now()
+    computed, rows = {}, []
+    for estate, month in _closed_only(pairs, now):
+        figures = kpis.month_figures(estate=estate, month=month, now=now)
+        computed[(estate.pk, month)] = figures
+        rows.append(
+            KpiMonth(estate=estate, month=month, figures=kpis.figures_to_json(figures), computed_at=now)
+        )
+    if rows:
+        KpiMonth.objects.bulk_create(rows, ignore_conflicts=True)
+    return computed
+
+
+def store_kpi_month(
+    *, estate: Estate, month: date, figures: dict[str, object], now: datetime | None = None
+) -> None:
+    """Store (or replace) a closed month's figures computed elsewhere, in stored form
+    (`kpis.figures_to_json`): the monthly report hands over its KPI board's values. Figures
+    lacking a KPI are not stored (the next read computes the month)."""
+    now = now or timezone.now()
+    ((estate, month),) = _closed_only([(estate, month)], now)
+    if kpis.figures_from_json(figures) is None:
+        return
+    stored = {kpi.code: figures[kpi.code] for kpi in kpis.KPIS}
+    _upsert([KpiMonth(estate=estate, month=month, figures=stored, computed_at=now)])
+
+
+def recompute_kpi_months(
+    *, estates: Iterable[Estate], months: Iterable[date], now: datetime | None = None
+) -> int:
+    """Compute every given estate's figures of every given closed month again and store them,
+    replacing what was stored. Returns the number of months stored."""
+    now = now or timezone.now()
+    months = sorted({month_start(month) for month in months})
+    pairs = _closed_only([(estate, month) for estate in estates for month in months], now)
+    rows = [
+        KpiMonth(
+            estate=estate,
+            month=month,
+            figures=kpis.figures_to_json(kpis.month_figures(estate=estate, month=month, now=now)),
+            computed_at=now,
+        )
+        for estate, month in pairs
+    ]
+    if rows:
+        _upsert(rows)
+    return len(rows)
+
+
+def refresh_just_closed_kpi_months(*, now: datetime | None = None) -> int:
+    """The nightly refresh: during the first `REFRESH_DAYS` days of a month, every estate's
+    figures of the previous month are computed again; on later days nothing is done. Returns
+    the number of months stored."""
+    now = now or timezone.now()
+    if timezone.localdate(now).day > REFRESH_DAYS:
+        return 0
+    return recompute_kpi_months(
+        estates=Estate.objects.order_by("code"), months=[previous_month(now)], now=now
+    )
+
+
+def rebuild_kpi_months(
+    *,
+    estates: Iterable[Estate] | None = None,
+    months: int = 12,
+    now: datetime | None = None,
+) -> int:
+    """`manage.py rebuild_kpi_months`: compute again the last `months` closed months (the
+    trend's) of the given estates (default: all). Returns the number of months stored."""
+    now = now or timezone.now()
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    current = month_start(timezone.localdate(now))
+    wanted = [add_months(current, -back) for back in range(1, months + 1)]
+    estates = list(estates) if estates is not None else list(Estate.objects.order_by("code"))
+    return recompute_kpi_months(estates=estates, months=wanted, now=now)
