@@ -1,9 +1,9 @@
 """Writes of the stored KPI months (`KpiMonth`, issue #15): a closed month's figures are computed
 once by `dashboards.kpis.month_figures` and read from the store afterwards.
 
-- `freeze_kpi_months`: the first read that needs a closed month not stored yet computes and
-  stores it. Two requests at once may both compute it; the unique constraint keeps one row
-  (ON CONFLICT DO NOTHING), and both rows would hold the same figures anyway.
+- `freeze_kpi_months`: the first read that needs a closed month not stored yet (or stored before
+  a KPI was added) computes and stores it. Two requests at once may both compute it; the unique
+  constraint keeps one row (an upsert), holding the same figures either way.
 - `store_kpi_month`: the monthly report build hands over the figures it has just computed for
   its KPI board (the same KPIs), so the month is not computed a second time.
 - `refresh_just_closed_kpi_months`: nightly, the month just closed is computed again during the
@@ -39,7 +39,10 @@ def is_closed(month: date, now: datetime | None = None) -> bool:
 
 
 def _closed_only(pairs: Iterable[tuple[Estate, date]], now: datetime) -> list[tuple[Estate, date]]:
-    pairs = [(estate, month_start(month)) for estate, month in pairs]
+    # One row per estate and month: an upsert may not touch a row twice.
+    pairs = list(
+        {(estate.pk, month_start(month)): (estate, month_start(month)) for estate, month in pairs}.values()
+    )
     open_months = sorted({f"{month:%Y-%m}" for _estate, month in pairs if not is_closed(month, now)})
     if open_months:
         # A programming error, not bad input: the callers pass closed months only.
@@ -59,9 +62,10 @@ def _upsert(rows: list[KpiMonth]) -> None:
 def freeze_kpi_months(
     *, pairs: Iterable[tuple[Estate, date]], now: datetime | None = None
 ) -> dict[tuple[int, date], dict[str, object]]:
-    """Compute the figures of the given (estate, closed month) pairs and store those not stored
-    yet; a row written meanwhile by another request is kept. Returns the computed figures keyed
-    by (estate id, month), as `month_figures` returns them."""
+    """Compute the figures of the given (estate, closed month) pairs and store them, replacing
+    what was stored: the reads ask for the months the store lacks, the refresh and the rebuild
+    for every month. Returns the computed figures keyed by (estate id, month), as
+    `month_figures` returns them."""
     now = now or timezone.now()
     computed, rows = {}, []
     for estate, month in _closed_only(pairs, now):
@@ -71,7 +75,7 @@ def freeze_kpi_months(
             KpiMonth(estate=estate, month=month, figures=kpis.figures_to_json(figures), computed_at=now)
         )
     if rows:
-        KpiMonth.objects.bulk_create(rows, ignore_conflicts=True)
+        _upsert(rows)
     return computed
 
 
@@ -94,21 +98,8 @@ def recompute_kpi_months(
 ) -> int:
     """Compute every given estate's figures of every given closed month again and store them,
     replacing what was stored. Returns the number of months stored."""
-    now = now or timezone.now()
     months = sorted({month_start(month) for month in months})
-    pairs = _closed_only([(estate, month) for estate in estates for month in months], now)
-    rows = [
-        KpiMonth(
-            estate=estate,
-            month=month,
-            figures=kpis.figures_to_json(kpis.month_figures(estate=estate, month=month, now=now)),
-            computed_at=now,
-        )
-        for estate, month in pairs
-    ]
-    if rows:
-        _upsert(rows)
-    return len(rows)
+    return len(freeze_kpi_months(pairs=[(estate, month) for estate in estates for month in months], now=now))
 
 
 def refresh_just_closed_kpi_months(*, now: datetime | None = None) -> int:
