@@ -6,7 +6,9 @@ app's selector, whose docstring is the definition (tickets: `tickets.selectors.t
 fees: `billing.selectors.monthly_statement`; move-in: `moveins.reports.handover_satisfaction`;
 renovations: `renovations.metrics.violation_metrics`; the survey: `relations.selectors.surveys.
 survey_score`). The dashboard page, `GET /api/dashboard/metrics/` and the monthly report all call
-`kpi_board`, so one number has one meaning everywhere.
+`kpi_board`, so one number has one meaning everywhere. A closed month's figures are stored once
+computed (`KpiMonth`, written by `dashboards.services_kpis`, read by `dashboards.selectors.
+kpi_figures`) and handed to `kpi_board` and `trend`; they are still `month_figures`' figures.
 
 Targets are per estate (`KpiTarget`); without one the default below applies. The defaults are
 the levels property companies commonly commit to in service contracts (95% handled on time and
