@@ -1,7 +1,10 @@
 """Fixtures shared by every app: two estates, one user per role in estate A, API clients."""
 
+from types import SimpleNamespace
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -119,3 +122,65 @@ def client_as(client):
         return client
 
     return make
+
+
+# --- rows built once per module ---------------------------------------------------------------
+# The matrix tests (every workflow action in every state, every URL for every role, every portal
+# URL against another unit) run thousands of cases over the same world. Building it once per
+# module instead of once per case is most of `make test`'s time. The module's transaction is
+# rolled back after its last test; each test's own transaction nests inside it as a savepoint,
+# so a test still changes nothing the next one sees.
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            from tests.tickets.conftest import ensure_default_categories
+
+            ensure_default_categories()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_media(tmp_path_factory):
+    """Uploads of a module's world go to a folder of its own (removed with pytest's tmp dirs)."""
+    from django.conf import settings
+
+    location = tmp_path_factory.mktemp("media")
+    storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield location
+
+
+@pytest.fixture(scope="module")
+def module_people(module_db):
+    """The shared fixtures' estate A, its two units, one user per role and the two residents, built
+    once for a module. A module that uses it overrides `estate_a`, `unit_a`, `unit_a2`, `users`,
+    `resident` and `resident2` with `module_fixtures` below."""
+    estate_a = EstateFactory(name="绿景苑", code="LJY")
+    building_a = BuildingFactory(estate=estate_a, code="3", name="3栋")
+    unit_a = UnitFactory(building=building_a, entrance="2", number="1101", floor=11)
+    unit_a2 = UnitFactory(building=building_a, entrance="2", number="1102", floor=11)
+    users = {role: make_staff(role, estate_a, username=role) for role in STAFF_ROLES if role != "company"}
+    users["company"] = make_staff("company", username="company")
+    return SimpleNamespace(
+        estate_a=estate_a,
+        building_a=building_a,
+        unit_a=unit_a,
+        unit_a2=unit_a2,
+        users=users,
+        resident=make_resident(unit_a, username="resident"),
+        resident2=make_resident(unit_a2, username="resident2"),
+    )

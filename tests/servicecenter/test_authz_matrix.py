@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from servicecenter import authz
 from staff.models import StaffProfile
+from tests.module_world import estate_a, resident, resident2, unit_a, unit_a2, users  # noqa: F401
 from tests.servicecenter.urlwalk import (
     all_api_actions,
     all_urls,
@@ -84,18 +85,14 @@ def test_rules_name_known_roles_only():
 # --- each role gets what the matrix says --------------------------------------------------------
 
 
-@pytest.fixture
-def world(users, resident, resident2, unit_a, unit_a2, estate_a, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+@pytest.fixture(scope="module")
+def world(module_people, module_media):
+    """Built once for the module (every request below runs in a savepoint that is rolled back)."""
+    users, resident = module_people.users, module_people.resident
+    unit_a, unit_a2 = module_people.unit_a, module_people.unit_a2
     own = build_unit_world(unit=unit_a, resident_user=resident, staff=users, tag="A1")
-    build_unit_world(unit=unit_a2, resident_user=resident2, staff=users, tag="A2")
-    shared = build_shared(estate=estate_a, staff=users, world=own)
+    build_unit_world(unit=unit_a2, resident_user=module_people.resident2, staff=users, tag="A2")
+    shared = build_shared(estate=module_people.estate_a, staff=users, world=own)
     # For "take": an unassigned new ticket of the technician's team.
     StaffProfile.objects.filter(user=users["technician"]).update(team=shared["team"])
     own["team_ticket"] = TicketFactory(unit=unit_a, team=shared["team"], number="LJY-A1-0002")

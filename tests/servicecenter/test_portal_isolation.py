@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from residents.models import Occupancy
 from tests.factories import OccupancyFactory, PersonFactory, make_staff
+from tests.module_world import estate_a, resident, resident2, unit_a, unit_a2, users  # noqa: F401
 from tests.servicecenter.urlwalk import (
     API_OBJECTS,
     URL_KWARGS,
@@ -50,18 +51,17 @@ def _actions():
     return sorted(all_api_actions(), key=lambda a: (a.key, a.method))
 
 
-@pytest.fixture
-def two_residents(users, resident, resident2, unit_a, unit_a2, estate_a, settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    own = build_unit_world(unit=unit_a, resident_user=resident, staff=users, tag="A1")
-    other = build_unit_world(unit=unit_a2, resident_user=resident2, staff=users, tag="A2")
-    shared = build_shared(estate=estate_a, staff=users, world=own)
+@pytest.fixture(scope="module")
+def two_residents(module_people, module_media):
+    """Built once for the module; each test's changes are rolled back with it."""
+    users = module_people.users
+    own = build_unit_world(
+        unit=module_people.unit_a, resident_user=module_people.resident, staff=users, tag="A1"
+    )
+    other = build_unit_world(
+        unit=module_people.unit_a2, resident_user=module_people.resident2, staff=users, tag="A2"
+    )
+    shared = build_shared(estate=module_people.estate_a, staff=users, world=own)
     return own, other, shared
 
 
