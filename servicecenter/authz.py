@@ -298,6 +298,7 @@ URLS: dict[str, frozenset[str]] = {
     "portal:billing_bill": RESIDENTS,
     "portal:billing_payments": RESIDENTS,
     "portal:billing_receipt": RESIDENTS,
+    "portal:billing_receipt_pdf": RESIDENTS,
     "portal:billing_pay": RESIDENTS,
     "portal:billing_order": RESIDENTS,
     "portal:billing_simulator": RESIDENTS,  # the built-in simulator stands in for the gateway's page
@@ -373,6 +374,7 @@ URLS: dict[str, frozenset[str]] = {
     "billing:payment_list": _BILLING_READERS,
     "billing:payment_detail": _BILLING_READERS,
     "billing:receipt": _BILLING_READERS,
+    "billing:receipt_pdf": _BILLING_READERS,
     "billing:bill_list": _BILLING_READERS,
     "billing:bill_detail": _BILLING_READERS,
     "billing:letters": _BILLING_READERS,
