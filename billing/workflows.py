@@ -21,7 +21,7 @@ from billing.models import (
     PaymentOrderEvent,
     PaymentReversal,
 )
-from servicecenter.workflow import Action, Guard, Workflow
+from servicecenter.workflow import Action, Guard, Workflow, api_permissions  # noqa: F401 (re-exported)
 
 BillStatus = Bill.Status
 PaymentStatus = Payment.Status
@@ -319,8 +319,3 @@ PAYMENT_ORDER = Workflow(
     state_labels=dict(OrderStatus.choices),
     events_of=lambda order: PaymentOrderEvent.objects.filter(order=order, kind__in=ORDER_TRANSITION_KINDS),
 )
-
-
-def api_permissions(workflow: Workflow, *names: str) -> dict[str, list[str]]:
-    """An API viewset's `action_permissions` for the named actions, from the declaration."""
-    return {name: [workflow.action(name).permission] for name in names}

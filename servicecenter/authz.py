@@ -620,6 +620,11 @@ API: dict[str, frozenset[str]] = {
     "pass.create": _PASS_ISSUERS,
     "pass.revoke": _PASS_ISSUERS,
     "pass.verify": _PASS_CHECKERS,  # by number; 404 outside one's estates
+    # household requests (issue #14): the desk's queue through the API; staff only (residents 403)
+    "household-request.list": _REGISTRARS | roles(COMPANY),
+    "household-request.retrieve": _REGISTRARS | roles(COMPANY),
+    "household-request.approve": _REGISTRARS,
+    "household-request.reject": _REGISTRARS,
     # staff
     "team.list": _STAFF_ADMIN_READERS,
     "team.retrieve": _STAFF_ADMIN_READERS,

@@ -996,6 +996,7 @@ API_OBJECTS: dict[str, str] = {
     "invoice-request": "invoice_request",
     "visit": "visit",
     "important-household": "important_flag",
+    "household-request": "household_request",
     "knowledge": "knowledge_entry",
     "move-out": "moveout",
     "notice": "notice",
