@@ -521,6 +521,7 @@ URLS: dict[str, frozenset[str]] = {
     "relations:surveys": _SURVEY_READERS,
     "relations:survey_create": _SURVEY_RUNNERS,
     "relations:survey_detail": _SURVEY_READERS,
+    "relations:survey_questions": _SURVEY_RUNNERS,  # editable while a draft
     "relations:survey_open": _SURVEY_RUNNERS,
     "relations:survey_close": _SURVEY_RUNNERS,
     "relations:survey_export": _SURVEY_READERS,

@@ -918,6 +918,7 @@ URL_KWARGS: dict[str, dict[str, tuple[str, str]]] = {
     "staff:drill_held": {"pk": ("drill", "pk")},
     # satisfaction surveys: the estate's survey; on the portal, answered as the occupant of a unit
     "relations:survey_detail": {"pk": ("survey", "pk")},
+    "relations:survey_questions": {"pk": ("survey", "pk")},
     "relations:survey_open": {"pk": ("survey", "pk")},
     "relations:survey_close": {"pk": ("survey", "pk")},
     "relations:survey_export": {"pk": ("survey", "pk")},
