@@ -21,7 +21,7 @@ from billing.models import (
     PaymentOrderEvent,
     PaymentReversal,
 )
-from servicecenter.workflow import Action, Guard, Workflow, api_permissions  # noqa: F401 (re-exported)
+from servicecenter.workflow import Action, Guard, Workflow
 
 BillStatus = Bill.Status
 PaymentStatus = Payment.Status
