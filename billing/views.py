@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import exports, selectors, services
+from billing import exports, receipts_pdf, selectors, services
 from billing.filters import BillFilter, PaymentFilter
 from billing.forms import (
     CallOutcomeForm,
@@ -163,6 +163,21 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if payment.receipt_id is None:
         raise Http404(_("Payments from the prepaid balance have no receipt."))
     return render(request, "billing/receipt.html", exports.receipt_context(payment))
+
+
+@desk_page("billing.view_payment")
+@require_GET
+def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = _payment_or_404(request, pk)
+    return _receipt_pdf_response(payment)
+
+
+def _receipt_pdf_response(payment: Payment) -> HttpResponse:
+    if payment.receipt_id is None:
+        raise Http404(_("Payments from the prepaid balance have no receipt."))
+    response = HttpResponse(receipts_pdf.receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipts_pdf.receipt_filename(payment)}"'
+    return response
 
 
 @desk_page("billing.view_payment")
@@ -696,3 +711,13 @@ def portal_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if payment.receipt_id is None:
         raise Http404(_("Payments from the prepaid balance have no receipt."))
     return render(request, "portal/billing_receipt.html", exports.receipt_context(payment))
+
+
+@portal_page
+@require_GET
+def portal_receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        payment = selectors.payment_for_page(user=request.user, pk=pk)
+    except Payment.DoesNotExist:
+        raise Http404(_("No such payment.")) from None
+    return _receipt_pdf_response(payment)

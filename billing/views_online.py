@@ -23,6 +23,7 @@ from billing.gateway import get_gateway
 from billing.gateway.simulator import SimulatorGateway, signed_notification
 from billing.models import Bill, PaymentOrder, SimulatorCharge
 from billing.services import online
+from billing.workflows import PAYMENT_ORDER
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
 from servicecenter.forms import MoneyFormField
@@ -159,6 +160,9 @@ def notify(request: HttpRequest, gateway: str) -> HttpResponse:
 # --- desk ----------------------------------------------------------------------------------------
 
 
+REFUND_ACTIONS = ("refund", "refund_part")
+
+
 class OrderRefundForm(forms.Form):
     amount = MoneyFormField(label=_("Amount to refund (yuan)"), allow_zero=False)
     reason = forms.CharField(label=_("Reason"), max_length=300)
@@ -193,8 +197,8 @@ def _order_page(request, order, *, form=None, status=200):
             "order": order,
             "events": events,
             "form": form or OrderRefundForm(initial={"amount": order.refundable}),
-            "may_refund": request.user.has_perm("billing.refund_payment")
-            and order.status in (PaymentOrder.Status.PAID, PaymentOrder.Status.PARTIALLY_REFUNDED),
+            # The refund form: what the order workflow offers this user on this order now.
+            "may_refund": bool(PAYMENT_ORDER.available(order, request.user, order=REFUND_ACTIONS)),
         },
         status=status,
     )
@@ -210,7 +214,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _order_page(request, order)
 
 
-@desk_page("billing.refund_payment")
+@desk_page(PAYMENT_ORDER.action("refund").permission)
 @require_POST
 def order_refund(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(PaymentOrder.objects.visible_to(request.user), pk=pk)

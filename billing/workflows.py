@@ -1,6 +1,7 @@
-"""The bill and payment workflows, declared once (see `servicecenter.workflow`).
+"""The bill, payment and online payment order workflows, declared once (see
+`servicecenter.workflow`).
 
-The services enforce these declarations; the bill and payment pages show the buttons that
+The services enforce these declarations; the bill, payment and order pages show the buttons that
 `available` allows, and the API's action permissions are read from here.
 """
 
@@ -8,8 +9,18 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from billing.models import Bill, BillEvent, ChargeItem, Payment, PaymentMethod, PaymentReversal
+from billing.models import (
+    Bill,
+    BillEvent,
+    ChargeItem,
+    Payment,
+    PaymentMethod,
+    PaymentOrder,
+    PaymentOrderEvent,
+    PaymentReversal,
+)
 from servicecenter.workflow import Action, Guard, Workflow
 
 BillStatus = Bill.Status
@@ -199,7 +210,112 @@ PAYMENT = Workflow(
     events_of=lambda payment: PaymentReversal.objects.filter(payment=payment),
 )
 
+# --- online payment orders ----------------------------------------------------------------------
 
-def api_permissions(workflow: Workflow, *names: str) -> dict[str, list[str]]:
-    """An API viewset's `action_permissions` for the named actions, from the declaration."""
-    return {name: [workflow.action(name).permission] for name in names}
+OrderStatus = PaymentOrder.Status
+ONLINE = f"{SERVICES}.online"
+# The purpose whose refunds are made here; other purposes (a renovation deposit) are refunded
+# where they were paid for. (Kept equal to `services.online.BILLS`, which imports this module.)
+BILLS_PURPOSE = "bills"
+
+REFUNDED_HERE = Guard(
+    "refunded_here",
+    lambda order, user, now: order.purpose == BILLS_PURPOSE,
+    _("This payment is refunded where it was paid for (e.g. the deposit's settlement)."),
+    code="refund_elsewhere",
+)
+_REFUNDABLE = {OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED}
+_REFUND_RULES = {
+    "guards": (REFUNDED_HERE,),
+    "state_message": _("Only a paid order can be refunded."),
+    "state_code": "order_not_paid",
+    "permission_message": _("You are not allowed to refund payments."),
+}
+
+PAYMENT_ORDER_ACTIONS = (
+    # System steps, driven by the gateway (its notification, or our status query) and the sweep.
+    # A paid notification for an order already closed (expired) still posts: the money was taken.
+    Action(
+        "mark_paid",
+        {OrderStatus.PENDING, OrderStatus.CLOSED},
+        OrderStatus.PAID,
+        None,
+        OrderStatus.PAID.label,
+        f"{ONLINE}.receive_notification",
+    ),
+    Action(
+        "close",
+        {OrderStatus.PENDING},
+        OrderStatus.CLOSED,
+        None,
+        OrderStatus.CLOSED.label,
+        f"{ONLINE}.receive_notification",
+    ),
+    Action(
+        "expire",
+        {OrderStatus.PENDING},
+        OrderStatus.CLOSED,
+        None,
+        pgettext_lazy("payment order action", "Expire"),
+        f"{ONLINE}.sweep_pending_orders",
+    ),
+    # The manager gives the money back: what is left of it (the order ends refunded) or a part of
+    # it from the unit's prepaid balance. `refund_order` picks the action from the amount.
+    Action(
+        "refund",
+        _REFUNDABLE,
+        OrderStatus.REFUNDED,
+        "billing.refund_payment",
+        _("Refund"),
+        f"{ONLINE}.refund_order",
+        **_REFUND_RULES,
+    ),
+    Action(
+        "refund_part",
+        _REFUNDABLE,
+        OrderStatus.PARTIALLY_REFUNDED,
+        "billing.refund_payment",
+        pgettext_lazy("payment order action", "Refund part"),
+        f"{ONLINE}.refund_order",
+        **_REFUND_RULES,
+    ),
+)
+_EVENT_KIND = {
+    "mark_paid": (PaymentOrderEvent.Kind.POSTED, "posted"),
+    "close": (PaymentOrderEvent.Kind.CLOSED, "closed"),
+    "expire": (PaymentOrderEvent.Kind.CLOSED, "closed"),
+    "refund": (PaymentOrderEvent.Kind.REFUND, "refunded"),
+    "refund_part": (PaymentOrderEvent.Kind.REFUND, "refunded"),
+}
+# The order's status changes, among the notifications and queries that the same log keeps.
+ORDER_TRANSITION_KINDS = tuple({kind for kind, _outcome in _EVENT_KIND.values()})
+
+
+def write_payment_order_event(
+    order: PaymentOrder, *, action: Action, source: str, target: str, actor, note: str, now, **extra
+) -> PaymentOrderEvent:
+    """An order's status change is a row of its log (beside the notifications and queries)."""
+    kind, outcome = _EVENT_KIND[action.name]
+    default_amount = order.amount if action.name == "mark_paid" else None
+    return PaymentOrderEvent(
+        order=order,
+        gateway=extra.get("gateway") or order.gateway,
+        kind=kind,
+        outcome=outcome,
+        from_status=source,
+        to_status=target,
+        amount=extra.get("amount", default_amount),
+        note=note[:300],
+        actor=actor,
+        created_at=now,
+    )
+
+
+PAYMENT_ORDER = Workflow(
+    model_label="billing.paymentorder",
+    state_field="status",
+    actions=PAYMENT_ORDER_ACTIONS,
+    event_writer=write_payment_order_event,
+    state_labels=dict(OrderStatus.choices),
+    events_of=lambda order: PaymentOrderEvent.objects.filter(order=order, kind__in=ORDER_TRANSITION_KINDS),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from relations.models import Survey, SurveyTemplate
+from relations.models import QuestionKind, Survey, SurveyTemplate
 from relations.models.surveys import SCORES
 from residents.models import Estate
 from servicecenter.validators import validate_reasonable_date
@@ -76,3 +76,19 @@ class SurveyAnswerForm(forms.Form):
     def rows(self):
         """(question, bound field) in the survey's order, for the template."""
         return [(q, self[f"q{q.pk}"]) for q in self.questions]
+
+
+class SurveyQuestionForm(forms.Form):
+    """One row of the desk's question editor (a formset: ORDER to reorder, DELETE to remove,
+    blank extra rows to add)."""
+
+    question_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices)
+    text = forms.CharField(label=_("Question"), max_length=300)
+    text_en = forms.CharField(label=_("Question in English"), max_length=300, required=False)
+    is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+
+
+SurveyQuestionFormSet = forms.formset_factory(
+    SurveyQuestionForm, extra=2, can_order=True, can_delete=True, max_num=50, validate_max=True
+)

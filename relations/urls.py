@@ -65,6 +65,7 @@ desk_patterns += [
     path("surveys/", survey_views.survey_list, name="surveys"),
     path("surveys/new/", survey_views.survey_create, name="survey_create"),
     path("surveys/<int:pk>/", survey_views.survey_detail, name="survey_detail"),
+    path("surveys/<int:pk>/questions/", survey_views.survey_questions, name="survey_questions"),
     path("surveys/<int:pk>/open/", survey_views.survey_open, name="survey_open"),
     path("surveys/<int:pk>/close/", survey_views.survey_close, name="survey_close"),
     path("surveys/<int:pk>/export/", survey_views.survey_export, name="survey_export"),

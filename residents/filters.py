@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import Building, Occupancy, Pass, Person, SensitiveAccessLog, Unit
+from residents.models import Building, HouseholdRequest, Occupancy, Pass, Person, SensitiveAccessLog, Unit
 from residents.selectors import normalize_pass_number, persons_matching
 from servicecenter.forms import IdFilter
 
@@ -101,3 +101,13 @@ class PassFilter(django_filters.FilterSet):
         now = timezone.now()
         valid = Q(revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now)
         return queryset.filter(valid) if value else queryset.exclude(valid)
+
+
+class HouseholdRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=HouseholdRequest.Status.choices, label=_("Status"))
+    estate = IdFilter(field_name="estate_id", label=_("Estate"))
+    unit = IdFilter(field_name="unit_id", label=_("Unit"))
+
+    class Meta:
+        model = HouseholdRequest
+        fields = ["status", "estate", "unit"]

@@ -298,6 +298,7 @@ URLS: dict[str, frozenset[str]] = {
     "portal:billing_bill": RESIDENTS,
     "portal:billing_payments": RESIDENTS,
     "portal:billing_receipt": RESIDENTS,
+    "portal:billing_receipt_pdf": RESIDENTS,
     "portal:billing_pay": RESIDENTS,
     "portal:billing_order": RESIDENTS,
     "portal:billing_simulator": RESIDENTS,  # the built-in simulator stands in for the gateway's page
@@ -373,6 +374,7 @@ URLS: dict[str, frozenset[str]] = {
     "billing:payment_list": _BILLING_READERS,
     "billing:payment_detail": _BILLING_READERS,
     "billing:receipt": _BILLING_READERS,
+    "billing:receipt_pdf": _BILLING_READERS,
     "billing:bill_list": _BILLING_READERS,
     "billing:bill_detail": _BILLING_READERS,
     "billing:letters": _BILLING_READERS,
@@ -519,6 +521,7 @@ URLS: dict[str, frozenset[str]] = {
     "relations:surveys": _SURVEY_READERS,
     "relations:survey_create": _SURVEY_RUNNERS,
     "relations:survey_detail": _SURVEY_READERS,
+    "relations:survey_questions": _SURVEY_RUNNERS,  # editable while a draft
     "relations:survey_open": _SURVEY_RUNNERS,
     "relations:survey_close": _SURVEY_RUNNERS,
     "relations:survey_export": _SURVEY_READERS,
@@ -618,6 +621,11 @@ API: dict[str, frozenset[str]] = {
     "pass.create": _PASS_ISSUERS,
     "pass.revoke": _PASS_ISSUERS,
     "pass.verify": _PASS_CHECKERS,  # by number; 404 outside one's estates
+    # household requests (issue #14): the desk's queue through the API; staff only (residents 403)
+    "household-request.list": _REGISTRARS | roles(COMPANY),
+    "household-request.retrieve": _REGISTRARS | roles(COMPANY),
+    "household-request.approve": _REGISTRARS,
+    "household-request.reject": _REGISTRARS,
     # staff
     "team.list": _STAFF_ADMIN_READERS,
     "team.retrieve": _STAFF_ADMIN_READERS,

@@ -292,6 +292,11 @@ class Workflow:
         return event
 
 
+def api_permissions(workflow: Workflow, *names: str) -> dict[str, list[str]]:
+    """An API viewset's `action_permissions` for the named actions, from the declaration."""
+    return {name: [workflow.action(name).permission] for name in names}
+
+
 # model label → its workflow, filled as each app's `workflows.py` is imported.
 REGISTRY: dict[str, Workflow] = {}
 

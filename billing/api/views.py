@@ -21,12 +21,13 @@ from billing.filters import BillFilter, ChargeItemFilter, MeterReadingFilter, Pa
 from billing.latefees import late_fees_for
 from billing.models import Bill, ChargeItem, Meter, MeterReading, Payment, PaymentOrder
 from billing.services import online
-from billing.workflows import BILL, PAYMENT, api_permissions
+from billing.workflows import BILL, PAYMENT
 from residents.models import Unit
 from residents.selectors import estates_visible_to
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
 from servicecenter.portal import has_current_occupancy
 from servicecenter.scoping import enter_portal
+from servicecenter.workflow import api_permissions
 
 _ERROR = OpenApiResponse(description="Validation error, e.g. a malformed, negative or over-precise amount.")
 _CONFLICT = OpenApiResponse(

@@ -18,6 +18,9 @@ Rules:
 - Refunds (manager): the whole order (the payment is refunded, its bills reopen), or part of it
   from the unit's prepaid balance, both through the gateway and billing's refund services.
 
+Every status change goes through the `PAYMENT_ORDER` workflow (`billing.workflows`): checked, then
+saved with its one event row in the order's log. The gateway's steps are system steps (no actor).
+
 Lock order: the order row → then billing's (the unit → its bills → the receipt counter).
 """
 
@@ -50,20 +53,21 @@ from billing.models import Bill, Payment, PaymentOrder, PaymentOrderEvent
 from billing.services._common import (
     IdempotencyConflict,
     _require_idempotency_key,
-    _require_perm,
     _require_reason,
     clean_amount,
 )
 from billing.services.payments import record_payment, refund_payment, refund_prepaid_balance
+from billing.workflows import BILLS_PURPOSE, PAYMENT_ORDER
 from residents.models import Unit
 from servicecenter.exceptions import DomainError
 from servicecenter.money import ZERO
+from servicecenter.workflow import SYSTEM
 
 logger = logging.getLogger("servicecenter.billing")
 
 OrderStatus = PaymentOrder.Status
 Event = PaymentOrderEvent.Kind
-BILLS = "bills"
+BILLS = BILLS_PURPOSE
 
 # --- purposes ------------------------------------------------------------------------------------
 
@@ -251,44 +255,26 @@ def _lock(order_no: str) -> PaymentOrder | None:
 
 def _post(order: PaymentOrder, state: GatewayState, *, method: str, now: datetime) -> None:
     """Mark the locked order paid and post its money, once."""
-    source = order.status
+    PAYMENT_ORDER.check(order, "mark_paid", SYSTEM, now=now)
     purpose = _PURPOSES.get(order.purpose)
     if purpose is None:
         raise DomainError(_("This cannot be paid online."), code="unknown_purpose")
     order.external_reference = (state.transaction_id or order.external_reference)[:100]
     order.paid_at = state.paid_at or now
     payment = purpose.handler(order, method=method, now=now)
-    order.payment = payment
-    order.status = OrderStatus.PAID
-    order.posted_at = now
-    order.save(update_fields=["external_reference", "paid_at", "payment", "status", "posted_at"])
-    _log(
+    PAYMENT_ORDER.transition(
         order,
-        gateway=order.gateway,
-        kind=Event.POSTED,
-        outcome="posted",
-        from_status=source,
-        to_status=order.status,
-        amount=order.amount,
+        "mark_paid",
+        actor=SYSTEM,
         now=now,
+        fields={"payment": payment, "posted_at": now},
+        update_fields=["external_reference", "paid_at"],
     )
 
 
-def _close(order: PaymentOrder, *, now: datetime, note: str = "") -> None:
-    source = order.status
-    order.status = OrderStatus.CLOSED
-    order.closed_at = now
-    order.save(update_fields=["status", "closed_at"])
-    _log(
-        order,
-        gateway=order.gateway,
-        kind=Event.CLOSED,
-        outcome="closed",
-        from_status=source,
-        to_status=order.status,
-        note=note,
-        now=now,
-    )
+def _close(order: PaymentOrder, *, action: str, now: datetime, note: str = "") -> None:
+    PAYMENT_ORDER.check(order, action, SYSTEM, now=now)
+    PAYMENT_ORDER.transition(order, action, actor=SYSTEM, note=note, now=now, fields={"closed_at": now})
 
 
 def _apply(
@@ -305,7 +291,7 @@ def _apply(
         _post(order, state, method=gateway.payment_method, now=now)
         outcome, accepted = "posted", True
     elif state.state == CLOSED and order.status == OrderStatus.PENDING:
-        _close(order, now=now, note=_("Cancelled or failed at the payment service."))
+        _close(order, action="close", now=now, note=_("Cancelled or failed at the payment service."))
         outcome, accepted = "closed", True
     elif state.state == PENDING:
         outcome, accepted = "pending", True
@@ -398,7 +384,7 @@ def refresh_order(*, order: PaymentOrder, now: datetime | None = None, expire: b
             _apply(locked, state, kind=Event.QUERY, raw=dict(state.raw), now=now)
             if expire and locked.status == OrderStatus.PENDING and locked.expires_at <= now:
                 gateway.close_order(locked.order_no)
-                _close(locked, now=now, note=_("Expired unpaid."))
+                _close(locked, action="expire", now=now, note=_("Expired unpaid."))
             return locked
     except (DomainError, GatewayError) as error:
         logger.error("online payment %s: %s", order.order_no, error)
@@ -436,19 +422,16 @@ def refund_order(
     """Give a paid order's money back (manager). The whole order: its payment is refunded and its
     bills reopen. Part of it: from the unit's prepaid balance (what the order left there, e.g.
     bills paid at the desk meanwhile); to give back money applied to bills, refund the whole order.
-    Billing's refund first, then the gateway: if the gateway refuses, nothing is kept."""
+    Billing's refund first, then the gateway: if the gateway refuses, nothing is kept.
+    What is left of the order refunded: `refund` (the order ends refunded); less: `refund_part`."""
     now = now or timezone.now()
-    _require_perm(actor, "billing.refund_payment", _("You are not allowed to refund payments."))
+    order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
+    # Who may refund, and whether this order can be, before anything about the request: both
+    # refund actions share their permission, states and rules.
+    PAYMENT_ORDER.check(order, "refund", actor, now=now)
     reason = _require_reason(reason)
     amount = clean_amount(amount)
-    order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
-    if order.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
-        raise DomainError(_("Only a paid order can be refunded."), code="order_not_paid")
-    if order.purpose != BILLS:
-        raise DomainError(
-            _("This payment is refunded where it was paid for (e.g. the deposit's settlement)."),
-            code="refund_elsewhere",
-        )
+    action = "refund" if amount == order.refundable else "refund_part"
     if amount > order.refundable:
         raise DomainError(
             _("At most %(amount)s can still be refunded.") % {"amount": order.refundable},
@@ -478,23 +461,15 @@ def refund_order(
         raise DomainError(
             _("The payment service refused the refund; try again later."), code="gateway_error"
         ) from error
-    source = order.status
-    order.refunded_amount += amount
-    order.status = (
-        OrderStatus.REFUNDED if order.refunded_amount == order.amount else OrderStatus.PARTIALLY_REFUNDED
-    )
-    order.save(update_fields=["refunded_amount", "status"])
-    _log(
+    PAYMENT_ORDER.transition(
         order,
-        gateway=gateway.code,
-        kind=Event.REFUND,
-        outcome="refunded",
-        from_status=source,
-        to_status=order.status,
-        amount=amount,
-        note=f"{result.refund_id}: {reason}"[:300],
+        action,
         actor=actor,
+        note=f"{result.refund_id}: {reason}",
         now=now,
+        fields={"refunded_amount": order.refunded_amount + amount},
+        gateway=gateway.code,
+        amount=amount,
     )
     return order
 

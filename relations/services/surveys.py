@@ -195,6 +195,66 @@ def set_survey_questions(*, survey: Survey, actor, questions) -> Survey:
     return survey
 
 
+@dataclass(frozen=True)
+class QuestionEdit:
+    """One row of the desk's question editor: an existing question (`question_id`) kept and
+    changed, or a new one (`question_id` None). Rows are given in their new order."""
+
+    kind: str
+    text: str
+    text_en: str = ""
+    is_required: bool = True
+    question_id: int | None = None
+
+
+# Positions are moved out of the way first: (survey, position) is unique, and a reorder swaps them.
+_PARKED = 10000
+
+
+@transaction.atomic
+def edit_survey_questions(*, survey: Survey, actor, questions: list[QuestionEdit]) -> Survey:
+    """The draft's questions as the desk edited them: rows kept (by id) are changed in place, so a
+    question copied from the template stays linked to it (how periods are compared); new rows are
+    added; questions left out are removed; positions follow the order given."""
+    _require(actor, CHANGE)
+    survey = _lock(survey)
+    _require_estate(actor, survey.estate_id)
+    _require_draft(survey)
+    cleaned = _clean_questions([QuestionInput(q.kind, q.text, q.text_en, q.is_required) for q in questions])
+    if not cleaned:
+        raise DomainError(_("A survey needs at least one question."), code="no_questions")
+    existing = {q.pk: q for q in survey.questions.all()}
+    kept_ids = [q.question_id for q in questions if q.question_id is not None]
+    if len(set(kept_ids)) != len(kept_ids) or not set(kept_ids) <= set(existing):
+        raise DomainError(_("These questions are not this survey's; reload the page."), code="invalid")
+    survey.questions.exclude(pk__in=kept_ids).delete()
+    for question in existing.values():
+        if question.pk in kept_ids:
+            question.position += _PARKED
+            question.save(update_fields=["position"])
+    new_rows = []
+    for position, (edit, value) in enumerate(zip(questions, cleaned, strict=True), start=1):
+        if edit.question_id is None:
+            new_rows.append(
+                SurveyQuestion(
+                    survey=survey,
+                    position=position,
+                    kind=value.kind,
+                    text=value.text,
+                    text_en=value.text_en,
+                    is_required=value.is_required,
+                )
+            )
+            continue
+        question = existing[edit.question_id]
+        question.position = position
+        question.kind, question.text = value.kind, value.text
+        question.text_en, question.is_required = value.text_en, value.is_required
+        question.save(update_fields=["position", "kind", "text", "text_en", "is_required"])
+    SurveyQuestion.objects.bulk_create(new_rows)
+    return survey
+
+
 def _transition(survey: Survey, action: str, *, actor, note: str, now: datetime | None, field: str) -> Survey:
     now = now or timezone.now()
     survey = _lock(survey)

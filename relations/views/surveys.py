@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relations.exports_surveys import survey_workbook, xlsx_response
-from relations.forms_surveys import SurveyAnswerForm, SurveyCreateForm, SurveyFilterForm
+from relations.forms_surveys import (
+    SurveyAnswerForm,
+    SurveyCreateForm,
+    SurveyFilterForm,
+    SurveyQuestionFormSet,
+)
 from relations.models import Survey
 from relations.selectors import surveys as selectors
 from relations.services import surveys as services
@@ -89,6 +94,54 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "comparison": selectors.survey_comparison(survey) if show_results else None,
             "events": survey.events.select_related("actor"),
         },
+    )
+
+
+@desk_page(services.CHANGE)
+@require_http_methods(["GET", "POST"])
+def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add, edit, reorder and remove a draft survey's questions (an open or closed survey keeps
+    its questions: the page says so and offers no form)."""
+    survey = _survey_or_404(request, pk)
+    questions = list(survey.questions.order_by("position", "pk"))
+    initial = [
+        {
+            "question_id": q.pk,
+            "kind": q.kind,
+            "text": q.text,
+            "text_en": q.text_en,
+            "is_required": q.is_required,
+            "ORDER": q.position,
+        }
+        for q in questions
+    ]
+    formset = SurveyQuestionFormSet(request.POST or None, initial=initial, prefix="q")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if formset.is_valid():
+            edits = [
+                services.QuestionEdit(
+                    kind=form.cleaned_data["kind"],
+                    text=form.cleaned_data["text"],
+                    text_en=form.cleaned_data.get("text_en", ""),
+                    is_required=form.cleaned_data.get("is_required", False),
+                    question_id=form.cleaned_data.get("question_id"),
+                )
+                for form in formset.ordered_forms
+            ]
+            try:
+                services.edit_survey_questions(survey=survey, actor=request.user, questions=edits)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The questions have been saved."))
+                return redirect("relations:survey_detail", pk=survey.pk)
+    return render(
+        request,
+        "relations/surveys/survey_questions.html",
+        {"survey": survey, "formset": formset, "is_draft": survey.status == Survey.Status.DRAFT},
+        status=status,
     )
 
 

@@ -2,6 +2,7 @@ from residents.api.views import (
     AccessLogViewSet,
     BuildingViewSet,
     EstateViewSet,
+    HouseholdRequestViewSet,
     OccupancyViewSet,
     PassViewSet,
     PersonViewSet,
@@ -16,4 +17,5 @@ ROUTES = [
     ("occupancies", OccupancyViewSet, "occupancy"),
     ("access-logs", AccessLogViewSet, "access-log"),
     ("passes", PassViewSet, "pass"),
+    ("household-requests", HouseholdRequestViewSet, "household-request"),
 ]

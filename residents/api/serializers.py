@@ -6,7 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from residents.models import Building, Estate, Occupancy, Pass, Person, SensitiveAccessLog, Unit
+from residents.models import (
+    Building,
+    Estate,
+    HouseholdRequest,
+    Occupancy,
+    Pass,
+    Person,
+    SensitiveAccessLog,
+    Unit,
+)
 from servicecenter.validators import validate_reasonable_date
 
 
@@ -364,3 +373,50 @@ class PassCheckSerializer(serializers.Serializer):
     valid_from = serializers.DateTimeField()
     valid_until = serializers.DateTimeField()
     checked_at = serializers.DateTimeField()
+
+
+class HouseholdRequestSerializer(serializers.ModelSerializer):
+    """An owner's request to add a family member or a tenant, as the desk's queue shows it: the
+    ID number masked."""
+
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    estate_code = serializers.CharField(source="estate.code", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    mobile = serializers.CharField(source="mobile_masked", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = HouseholdRequest
+        fields = [
+            "id",
+            "estate",
+            "estate_code",
+            "unit",
+            "unit_code",
+            "name",
+            "role",
+            "role_display",
+            "mobile",
+            "id_number",
+            "move_in_date",
+            "status",
+            "status_display",
+            "reject_reason",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "occupancy",
+        ]
+        read_only_fields = fields
+
+
+class HouseholdRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, help_text=_("Why the request is refused; the owner sees it.")
+    )

@@ -10,19 +10,31 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from residents import selectors, services, services_access
+from residents import selectors, services, services_access, services_household
 from residents.api import serializers as s
 from residents.filters import (
     AccessLogFilter,
     BuildingFilter,
+    HouseholdRequestFilter,
     OccupancyFilter,
     PassFilter,
     PersonFilter,
     UnitFilter,
 )
-from residents.models import Building, Estate, Occupancy, Pass, Person, SensitiveAccessLog, Unit
+from residents.models import (
+    Building,
+    Estate,
+    HouseholdRequest,
+    Occupancy,
+    Pass,
+    Person,
+    SensitiveAccessLog,
+    Unit,
+)
+from residents.workflows import HOUSEHOLD_REQUEST
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
 from servicecenter.net import client_ip
+from servicecenter.workflow import api_permissions
 
 _ERROR = OpenApiResponse(description="Validation error; field errors in the request's language.")
 _FORBIDDEN = OpenApiResponse(description="The user lacks the permission for this action.")
@@ -338,3 +350,50 @@ class PassViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewS
         response = Response(s.PassCheckSerializer(check).data)
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+_CONFLICT = OpenApiResponse(description="Already decided, or refused by the archive (e.g. a duplicate).")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Household requests of the user's estates (filters: status, estate, unit)"),
+    retrieve=extend_schema(
+        summary="One household request", responses={200: s.HouseholdRequestSerializer, 404: _NOT_FOUND}
+    ),
+)
+class HouseholdRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveViewSet):
+    """The owners' requests to add a family member or a tenant (the portal's "My household"), for
+    the desk to verify and decide. Staff only; a resident follows their own in the portal."""
+
+    queryset = HouseholdRequest.objects.select_related("estate", "unit", "requested_by", "decided_by")
+    serializer_class = s.HouseholdRequestSerializer
+    filterset_class = HouseholdRequestFilter
+    ordering_fields = ["requested_at", "decided_at"]
+    residents_may_read = False
+    # The decisions' permission comes from the household request workflow's declaration.
+    action_permissions = api_permissions(HOUSEHOLD_REQUEST, "approve", "reject")
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("requested_at", "pk")
+
+    @extend_schema(
+        summary="Approve: the person becomes an occupant of the unit from the move-in date",
+        request=None,
+        responses={200: s.HouseholdRequestSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        obj = services_household.approve_household_request(request=self.get_object(), actor=request.user)
+        return self.respond(self.get_queryset().get(pk=obj.pk))
+
+    @extend_schema(
+        summary="Reject, with the reason the owner sees",
+        request=s.HouseholdRejectSerializer,
+        responses={200: s.HouseholdRequestSerializer, 400: _ERROR, 403: _FORBIDDEN, 404: _NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        obj = services_household.reject_household_request(
+            request=self.get_object(), actor=request.user, **self.parse(s.HouseholdRejectSerializer)
+        )
+        return self.respond(self.get_queryset().get(pk=obj.pk))

@@ -278,3 +278,42 @@ def test_simulator_without_auto_notify_leaves_it_to_the_return_page(client_as, r
     client.get(reverse("portal:billing_order", kwargs={"order_no": order.order_no}))
     order.refresh_from_db()
     assert order.status == PaymentOrder.Status.PAID
+
+
+# --- the order workflow ---------------------------------------------------------------------------
+
+
+def test_each_status_change_is_one_row_of_the_log(client, order, bills, users):
+    from billing.workflows import PAYMENT_ORDER
+
+    client.post(NOTIFY, signed_notification(paid_charge(order)))
+    online.refund_order(order=order, amount="150.50", reason="paid twice", actor=users["manager"])
+    changes = list(
+        PAYMENT_ORDER.events_of(order).order_by("pk").values_list("from_status", "to_status", "actor")
+    )
+    assert changes == [("pending", "paid", None), ("paid", "refunded", users["manager"].pk)]
+    posted = order.events.get(kind=PaymentOrderEvent.Kind.POSTED)
+    assert posted.amount == Decimal("150.50") and posted.outcome == "posted"
+
+
+def test_expired_order_is_closed_by_the_sweep_as_the_system(order):
+    PaymentOrder.objects.filter(pk=order.pk).update(
+        created_at=timezone.now() - timedelta(minutes=40), expires_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert online.sweep_pending_orders()["closed"] == 1
+    event = order.events.get(kind=PaymentOrderEvent.Kind.CLOSED)
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        "pending",
+        "closed",
+        None,
+        "Expired unpaid.",
+    )
+
+
+def test_order_page_offers_the_refund_only_when_the_workflow_does(client, client_as, order, users):
+    url = reverse("billing:online_order", args=[order.pk])
+    refund = reverse("billing:online_refund", args=[order.pk])
+    assert refund not in client_as(users["manager"]).get(url).content.decode()  # not paid yet
+    client.post(NOTIFY, signed_notification(paid_charge(order)))
+    assert refund in client_as(users["manager"]).get(url).content.decode()
+    assert refund not in client_as(users["clerk"]).get(url).content.decode()  # no refund permission

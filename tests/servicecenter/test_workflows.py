@@ -22,7 +22,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from billing import services as billing
-from billing.models import Bill, ChargeItem, Payment, PaymentMethod
+from billing.gateway.simulator import SimulatorGateway, signed_notification
+from billing.models import Bill, ChargeItem, Payment, PaymentMethod, PaymentOrder, SimulatorCharge
+from billing.services import online
 from frontdesk import services as frontdesk
 from frontdesk.models import LostItem, MoveOut, Parcel, Visitor
 from moveins import services as moveins
@@ -122,6 +124,34 @@ def _payment(env: Env, state: str) -> Payment:
     )
     Payment.objects.filter(pk=outcome.payment.pk).update(status=state)
     return Payment.objects.get(pk=outcome.payment.pk)
+
+
+def _payment_order(env: Env, state: str) -> PaymentOrder:
+    # An order for a bill that was then paid at the desk, so all the order's money went to the
+    # unit's prepaid balance when it posted: the whole of it, or a part, can be refunded.
+    bill = make_bill(env.unit, "100.00")
+    order = online.create_bills_order(user=env.cashier, bills=[bill], idempotency_key=new_key())
+    if state == PaymentOrder.Status.CLOSED:
+        PaymentOrder.objects.filter(pk=order.pk).update(status=state, closed_at=timezone.now())
+    elif state != PaymentOrder.Status.PENDING:
+        billing.record_payment(
+            unit=env.unit,
+            amount="100.00",
+            method=PaymentMethod.CASH,
+            actor=env.cashier,
+            idempotency_key=new_key(),
+            bill_ids=[bill.pk],
+        )
+        charge = SimulatorCharge.objects.get(order_no=order.order_no)
+        SimulatorGateway().pay(charge)
+        assert online.receive_notification(gateway_code=order.gateway, data=signed_notification(charge))
+        refunded = {
+            PaymentOrder.Status.PARTIALLY_REFUNDED: Decimal("10.00"),
+            PaymentOrder.Status.REFUNDED: order.amount,
+        }
+        if state in refunded:
+            PaymentOrder.objects.filter(pk=order.pk).update(status=state, refunded_amount=refunded[state])
+    return PaymentOrder.objects.get(pk=order.pk)
 
 
 def _violation(env: Env, state: str) -> Violation:
@@ -381,6 +411,7 @@ MAKERS = {
     "tickets.callback": _callback,
     "billing.bill": _bill,
     "billing.payment": _payment,
+    "billing.paymentorder": _payment_order,
     "renovations.Renovation": _renovation,
     "renovations.Violation": _violation,
 }
@@ -589,6 +620,12 @@ PERFORMERS = {
     ("billing.payment", "refund"): lambda p, u, env: billing.refund_payment(
         payment=p, actor=u, reason="退款"
     ),
+    ("billing.paymentorder", "refund"): lambda o, u, env: online.refund_order(
+        order=o, amount=o.refundable or o.amount, reason="退款", actor=u
+    ),
+    ("billing.paymentorder", "refund_part"): lambda o, u, env: online.refund_order(
+        order=o, amount="10.00", reason="部分退款", actor=u
+    ),
     ("renovations.Violation", "order_rectification"): lambda v, u, env: renovations.order_rectification(
         violation=v, actor=u, rectify_by=timezone.localdate() + timedelta(days=3)
     ),
@@ -649,6 +686,13 @@ PERFORMERS = {
             "close": lambda r, u, env: renovations.close_renovation(renovation=r, actor=u),
         }.items()
     },
+}
+
+
+# System steps that set more than the state where a constraint ties the fields to it (a paid
+# order is a posted one): what they set besides.
+SYSTEM_FIELDS = {
+    ("billing.paymentorder", "mark_paid"): lambda obj: {"posted_at": timezone.now()},
 }
 
 
@@ -765,7 +809,8 @@ def test_system_step(label, name, state, env):
     _, events_before = _snapshot(workflow, obj)
     if state in action.sources:
         workflow.check(obj, name, SYSTEM)
-        workflow.transition(obj, name, actor=None, note="", now=timezone.now())
+        fields = SYSTEM_FIELDS.get((label, name), lambda obj: {})(obj)
+        workflow.transition(obj, name, actor=None, note="", now=timezone.now(), fields=fields)
         assert _snapshot(workflow, obj) == (action.target, events_before + 1)
     else:
         with pytest.raises(DomainError):
