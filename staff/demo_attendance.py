@@ -26,9 +26,10 @@ def seed_demo_data(*, estates: list[Estate], users: dict, rng: random.Random, st
     for estate in estates:
         # Each part is guarded by its own rows: just after midnight on the 1st the month's roster has
         # no finished shift yet, so attendance alone is no proof that the seed already ran.
-        if AttendanceRecord.objects.filter(estate=estate).exists() or ShiftHandover.objects.filter(
-            estate=estate
-        ).exists():
+        if (
+            AttendanceRecord.objects.filter(estate=estate).exists()
+            or ShiftHandover.objects.filter(estate=estate).exists()
+        ):
             stdout.write(f"staff attendance: {estate.code} already has attendance; left as it is")
             continue
         with transaction.atomic():
