@@ -159,7 +159,14 @@ def _history_unit(*, estate, items, unit_id, clerk, this_month) -> None:
         period = add_months(this_month, -back)
         owed = sum(b.amount for b in bills if b.period == period)
         paid_at = timezone.make_aware(datetime.combine(period + timedelta(days=12), clock_time(10)))
-        services.record_payment(unit=unit, amount=owed, method="wechat", actor=clerk, now=paid_at)
+        services.record_payment(
+            unit=unit,
+            amount=owed,
+            method="wechat",
+            actor=clerk,
+            now=paid_at,
+            idempotency_key=f"bench-{period}",
+        )
 
 
 def _portal_users(unit_ids) -> int:

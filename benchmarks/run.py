@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from importlib import import_module
 from pathlib import Path
 
@@ -89,8 +90,13 @@ def main() -> int:
         if app == "residents":
             # Builds the shared portfolio that every other app measures on, even when not measured itself.
             module.run(bench, measure="residents" in wanted)
-        else:
+            continue
+        try:
             module.run(bench)
+        except Exception as exc:
+            # One app's broken scenario is a failure in the results, not the end of the run.
+            traceback.print_exc()
+            bench.fail(f"{app} scenario stopped", "", None, f"{type(exc).__name__}: {exc}")
     from django.conf import settings
 
     bench.report(Path(settings.BASE_DIR) / "var" / "bench")
