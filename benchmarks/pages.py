@@ -5,7 +5,7 @@ Discovery walks `get_resolver()` and the API router:
   - staff pages: every desk URL without arguments that a signed-in staff member may open (the
     authorization matrix, servicecenter/authz.py, says who; the first role of ROLE_ORDER it allows
     is used). POST-only URLs (405 to a GET) and downloads (file exports) are skipped, not measured;
-  - staff detail pages: every desk URL taking one `pk`, on an existing object of its model (the
+  - staff detail pages: every desk URL taking one object's pk, on an existing object of its model (the
     model named by tests/servicecenter/urlwalk.py URL_KWARGS, or by the URL's name), of the bench
     estate when the model has one; a model without rows is skipped and said so;
   - API lists: every router `list` route;
@@ -174,12 +174,12 @@ def discover(*, estate, roles: set[str]) -> tuple[list[Target], list[Skipped]]:
             }
             targets.append(Target(url.name, "staff page", reverse(url.name), role, query))
             continue
-        if url.args != ("pk",):
+        filled = url_kwargs.get(url.name, {})
+        arg = url.args[0]
+        if len(url.args) != 1 or (arg != "pk" and filled.get(arg, ("=", ""))[1] != "pk"):
             skipped.append(Skipped(url.name, f"takes {', '.join(url.args)}"))
             continue
-        key = url_kwargs.get(url.name, {}).get("pk", (None,))[0] or url.name.split(":")[-1].removesuffix(
-            "_detail"
-        )
+        key = filled.get(arg, (None,))[0] or url.name.split(":")[-1].removesuffix("_detail")
         model = model_for(key, url.app_label)
         if model is None:
             skipped.append(Skipped(url.name, f"no model found for {key!r}"))
@@ -188,7 +188,7 @@ def discover(*, estate, roles: set[str]) -> tuple[list[Target], list[Skipped]]:
         if obj is None:
             skipped.append(Skipped(url.name, f"no {model.__name__} in the data"))
             continue
-        targets.append(Target(url.name, "staff detail", reverse(url.name, kwargs={"pk": obj.pk}), role))
+        targets.append(Target(url.name, "staff detail", reverse(url.name, kwargs={arg: obj.pk}), role))
     for _prefix, _viewset, basename in router.registry:
         name = f"{basename}-list"
         role = _role_for(authz.API.get(f"{basename}.list"), roles)
