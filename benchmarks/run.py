@@ -3,6 +3,9 @@
     make bench                          # full size (50,000 units, every app's scenarios)
     make bench BENCH_ARGS="--scale 0.1" # a tenth of the data, for a quick look
     make bench BENCH_ARGS="--only residents,tickets --reuse"
+    make bench BENCH_ARGS="--only pages --reuse"   # every page again on the data already built
+
+Results: var/bench/bench-<timestamp>.json and .md (a Markdown table with the aims of issue #16).
 
 The database named by DATABASE_URL (default servicecenter_bench on 127.0.0.1) is dropped and
 re-created unless --reuse is given.
@@ -12,10 +15,11 @@ import argparse
 import os
 import sys
 import time
+import traceback
 from importlib import import_module
 from pathlib import Path
 
-APPS = ["residents", "tickets", "suggestions", "billing", "renovations", "dashboards"]
+APPS = ["residents", "tickets", "suggestions", "billing", "renovations", "dashboards", "pages"]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/servicecenter_bench"
 
 
@@ -47,6 +51,9 @@ def main() -> int:
     )
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data size")
     parser.add_argument("--repeat", type=int, default=30, help="measured requests per scenario")
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="threads for the concurrent figures (1: none)"
+    )
     parser.add_argument("--only", default="", help="comma-separated apps to run (default: all)")
     parser.add_argument("--reuse", action="store_true", help="keep the existing benchmark database and data")
     args = parser.parse_args()
@@ -67,7 +74,7 @@ def main() -> int:
     from benchmarks.harness import Bench
 
     call_command("migrate", verbosity=0, interactive=False)
-    bench = Bench(scale=args.scale, repeat=args.repeat)
+    bench = Bench(scale=args.scale, repeat=args.repeat, concurrency=args.concurrency)
     bench.data["reuse"] = args.reuse
     wanted = [a for a in args.only.split(",") if a] or APPS
     started = time.perf_counter()
@@ -83,9 +90,16 @@ def main() -> int:
         if app == "residents":
             # Builds the shared portfolio that every other app measures on, even when not measured itself.
             module.run(bench, measure="residents" in wanted)
-        else:
+            continue
+        try:
             module.run(bench)
-    bench.report(Path("bench-results"))
+        except Exception as exc:
+            # One app's broken scenario is a failure in the results, not the end of the run.
+            traceback.print_exc()
+            bench.fail(f"{app} scenario stopped", "", None, f"{type(exc).__name__}: {exc}")
+    from django.conf import settings
+
+    bench.report(Path(settings.BASE_DIR) / "var" / "bench")
     print(f"total {time.perf_counter() - started:.0f} s")
     return 0
 

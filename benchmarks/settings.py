@@ -1,4 +1,4 @@
-"""Settings for `make bench`: the real settings, on PostgreSQL, with a floor view mounted."""
+"""Settings for `make bench`: the real settings, on PostgreSQL, with the floor view mounted."""
 
 import os
 
@@ -8,10 +8,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("BENCH_FLOOR_VIEW", "true")
 
 from servicecenter.settings import *  # noqa: E402,F403
 
-ROOT_URLCONF = "benchmarks.urls"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Messages go nowhere: the benchmark measures request handling, not a broker round trip.
 CELERY_BROKER_URL = "memory://"

@@ -208,6 +208,9 @@ _SURVEY_RUNNERS = roles(MANAGER)
 _MONTHLY_REPORT_READERS = roles(SUPERVISOR, MANAGER, COMPANY)
 _MONTHLY_REPORT_REBUILDERS = roles(MANAGER)
 
+# URLs mounted only when a setting is on (URL name -> setting): not stale when off.
+URLS_BEHIND_SETTINGS: dict[str, str] = {"bench_floor": "BENCH_FLOOR_VIEW"}
+
 URLS: dict[str, frozenset[str]] = {
     # --- public and account pages
     "healthz": PUBLIC,
@@ -221,6 +224,8 @@ URLS: dict[str, frozenset[str]] = {
     "password_reset": PUBLIC,
     "password_reset_confirm": PUBLIC,
     "home": AUTHENTICATED,  # staff dashboard; residents are sent to the portal
+    # the benchmark floor (make bench): mounted only when settings.BENCH_FLOOR_VIEW is on
+    "bench_floor": AUTHENTICATED,
     "staff:notifications": AUTHENTICATED,  # one's own notifications only
     "staff:notifications_read": AUTHENTICATED,
     # performance (servicecenter/views_performance.py): the KPI readers see everyone of their

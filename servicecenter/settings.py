@@ -451,6 +451,10 @@ PAYMENT_ORDER_EXPIRES_MINUTES = int(os.environ.get("PAYMENT_ORDER_EXPIRES_MINUTE
 # The sweep asks the gateway about orders pending longer than this (a lost notification).
 PAYMENT_QUERY_AFTER_MINUTES = int(os.environ.get("PAYMENT_QUERY_AFTER_MINUTES", "5"))
 
+# `make bench` measures every page as a ratio to a floor view (/bench/floor/: authenticates the
+# user and runs one query). Mounted only when this is on; off in production, where it is a 404.
+BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -108,6 +109,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+@login_required
+def bench_floor(request: HttpRequest) -> HttpResponse:
+    """The benchmark's floor: what every signed-in page costs at least (session, user, one query).
+    Mounted at /bench/floor/ only when settings.BENCH_FLOOR_VIEW is on (`make bench` turns it on)."""
+    exists = get_user_model().objects.filter(pk=request.user.pk).exists()
+    return HttpResponse("ok" if exists else "no", content_type="text/plain")
 
 
 @login_required
