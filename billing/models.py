@@ -1024,7 +1024,7 @@ class UnitArrears(models.Model):
     )
     as_of = models.DateField(_("as of"))
     open_bills = models.PositiveIntegerField(_("unpaid bills"), default=0)
-    overdue_bills = models.PositiveIntegerField(_("overdue bills"), default=0)
+    overdue_bill_count = models.PositiveIntegerField(_("overdue bills"), default=0)
     oldest_due_date = models.DateField(_("oldest due date"), null=True, blank=True)
     total_outstanding = models.DecimalField(_("outstanding"), default=ZERO, **MONEY)
     total_arrears = models.DecimalField(_("arrears"), default=ZERO, **MONEY)
@@ -1047,7 +1047,7 @@ class UnitArrears(models.Model):
         "not_yet_due": "total_not_yet_due",
         "current_arrears": "current_year_arrears",
         "old_arrears": "earlier_years_arrears",
-        "overdue_bills": "overdue_bills",
+        "overdue_bills": "overdue_bill_count",
         "d0_30": "band_d0_30",
         "d31_90": "band_d31_90",
         "d91_180": "band_d91_180",

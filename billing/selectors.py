@@ -141,7 +141,7 @@ def arrears_report(*, estate, today: date) -> ArrearsReport:
             owing.values("unit__building_id")
             .annotate(
                 **{key: Sum(name) for key, name in UnitArrears.REPORT_FIELDS.items()},
-                units=Count("pk", filter=Q(overdue_bills__gt=0)),
+                units=Count("pk", filter=Q(overdue_bill_count__gt=0)),
             )
             .order_by()
         )
@@ -194,7 +194,7 @@ def arrears_by_unit(
     arrears summary when it is current for `today`, else from the unpaid bills."""
     if summary_is_current(estate=estate, today=today):
         owing = UnitArrears.objects.filter(estate=estate)
-        owing = owing.filter(overdue_bills__gt=0) if overdue_only else owing.filter(open_bills__gt=0)
+        owing = owing.filter(overdue_bill_count__gt=0) if overdue_only else owing.filter(open_bills__gt=0)
         if building_id:
             owing = owing.filter(unit__building_id=building_id)
         # With any bill overdue, the oldest unpaid bill is an overdue one: its due date is the

@@ -43,7 +43,7 @@ def fill_summary(apps, schema_editor):
         "total_not_yet_due": total(due_date__gte=today),
         "current_year_arrears": total(due_date__lt=today, period__gte=year_start),
         "earlier_years_arrears": total(due_date__lt=today, period__lt=year_start),
-        "overdue_bills": Count("pk", filter=Q(due_date__lt=today)),
+        "overdue_bill_count": Count("pk", filter=Q(due_date__lt=today)),
         "open_bills": Count("pk"),
         "oldest_due_date": Min("due_date"),
     }
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
                 ),
                 ("as_of", models.DateField(verbose_name="as of")),
                 ("open_bills", models.PositiveIntegerField(default=0, verbose_name="unpaid bills")),
-                ("overdue_bills", models.PositiveIntegerField(default=0, verbose_name="overdue bills")),
+                ("overdue_bill_count", models.PositiveIntegerField(default=0, verbose_name="overdue bills")),
                 ("oldest_due_date", models.DateField(blank=True, null=True, verbose_name="oldest due date")),
                 (
                     "total_outstanding",
