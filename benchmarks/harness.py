@@ -81,7 +81,8 @@ class Bench:
         queries: list[int] = []
         for i in range(self.warmup + repeat):
             body = data_factory(i) if data_factory else data
-            kwargs = dict(extra)
+            # A callable header value is called with the sample's index (a fresh Idempotency-Key each).
+            kwargs = {key: value(i) if callable(value) else value for key, value in extra.items()}
             if body is not None:
                 kwargs["data"] = body
                 if method != "get" and "content_type" not in kwargs:
