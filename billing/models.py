@@ -1022,6 +1022,10 @@ class UnitArrears(models.Model):
     unit = models.OneToOneField(
         "residents.Unit", on_delete=models.PROTECT, related_name="arrears_summary", verbose_name=_("unit")
     )
+    # The unit's building, copied: the report sums per building without joining 50k units.
+    building = models.ForeignKey(
+        "residents.Building", on_delete=models.PROTECT, related_name="+", verbose_name=_("building")
+    )
     as_of = models.DateField(_("as of"))
     open_bills = models.PositiveIntegerField(_("unpaid bills"), default=0)
     overdue_bill_count = models.PositiveIntegerField(_("overdue bills"), default=0)

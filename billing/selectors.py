@@ -138,13 +138,15 @@ def arrears_report(*, estate, today: date) -> ArrearsReport:
     if summary_is_current(estate=estate, today=today):
         owing = UnitArrears.objects.filter(estate=estate, open_bills__gt=0)
         rows = list(
-            owing.values("unit__building_id")
+            owing.values("building_id")
             .annotate(
                 **{key: Sum(name) for key, name in UnitArrears.REPORT_FIELDS.items()},
                 units=Count("pk", filter=Q(overdue_bill_count__gt=0)),
             )
             .order_by()
         )
+        for row in rows:
+            row["unit__building_id"] = row.pop("building_id")
         units_in_arrears = {row["unit__building_id"]: row.pop("units") for row in rows}
     else:
         unpaid = Bill.objects.unpaid().filter(estate=estate)
@@ -196,7 +198,7 @@ def arrears_by_unit(
         owing = UnitArrears.objects.filter(estate=estate)
         owing = owing.filter(overdue_bill_count__gt=0) if overdue_only else owing.filter(open_bills__gt=0)
         if building_id:
-            owing = owing.filter(unit__building_id=building_id)
+            owing = owing.filter(building_id=building_id)
         # With any bill overdue, the oldest unpaid bill is an overdue one: its due date is the
         # oldest overdue date too.
         return owing.values(

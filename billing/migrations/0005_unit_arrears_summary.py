@@ -61,14 +61,23 @@ def fill_summary(apps, schema_editor):
         )
         found = {row.pop("unit_id"): row for row in rows}
         batch = []
-        for unit_id in Unit.objects.filter(estate_id=estate_id).order_by("pk").values_list("pk", flat=True):
+        for unit_id, building_id in (
+            Unit.objects.filter(estate_id=estate_id).order_by("pk").values_list("pk", "building_id")
+        ):
             row = found.get(unit_id, {})
             values = {
                 key: (value.quantize(Decimal("0.01"), ROUND_HALF_UP) if isinstance(value, Decimal) else value)
                 for key, value in row.items()
             }
             batch.append(
-                UnitArrears(estate_id=estate_id, unit_id=unit_id, as_of=today, refreshed_at=now, **values)
+                UnitArrears(
+                    estate_id=estate_id,
+                    building_id=building_id,
+                    unit_id=unit_id,
+                    as_of=today,
+                    refreshed_at=now,
+                    **values,
+                )
             )
             if len(batch) >= 2000:
                 UnitArrears.objects.bulk_create(batch)
@@ -212,6 +221,15 @@ class Migration(migrations.Migration):
                         related_name="+",
                         to="residents.estate",
                         verbose_name="estate",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.building",
+                        verbose_name="building",
                     ),
                 ),
                 (

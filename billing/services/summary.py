@@ -70,23 +70,29 @@ def refresh_unit_arrears(unit_ids: Iterable[int], *, now: datetime | None = None
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            estates = dict(
-                Unit.objects.select_for_update()
+            places = {
+                unit_id: (estate_id, building_id)
+                for unit_id, estate_id, building_id in Unit.objects.select_for_update()
                 .filter(pk__in=chunk)
                 .order_by("pk")
-                .values_list("pk", "estate_id")
-            )
-            values = compute_unit_arrears(list(estates), today=today)
+                .values_list("pk", "estate_id", "building_id")
+            }
+            values = compute_unit_arrears(list(places), today=today)
             UnitArrears.objects.bulk_create(
                 [
                     UnitArrears(
-                        estate_id=estates[unit_id], unit_id=unit_id, as_of=today, refreshed_at=now, **row
+                        estate_id=places[unit_id][0],
+                        building_id=places[unit_id][1],
+                        unit_id=unit_id,
+                        as_of=today,
+                        refreshed_at=now,
+                        **row,
                     )
                     for unit_id, row in values.items()
                 ],
                 update_conflicts=True,
                 unique_fields=["unit"],
-                update_fields=["estate", "as_of", "refreshed_at", *UnitArrears.COMPUTED_FIELDS],
+                update_fields=["estate", "building", "as_of", "refreshed_at", *UnitArrears.COMPUTED_FIELDS],
                 batch_size=BATCH,
             )
     return len(ids)
@@ -138,6 +144,7 @@ def check_unit_arrears(
     for start in range(0, len(unit_ids), BATCH):
         chunk = unit_ids[start : start + BATCH]
         stored = {row.unit_id: row for row in UnitArrears.objects.filter(unit_id__in=chunk)}
+        buildings = dict(Unit.objects.filter(pk__in=chunk).values_list("pk", "building_id"))
         by_day: dict[date, list[int]] = {}
         for unit_id in chunk:
             row = stored.get(unit_id)
@@ -150,6 +157,8 @@ def check_unit_arrears(
                     for name, value in expected.items()
                     if row is None or getattr(row, name) != value
                 ]
+                if row is not None and row.building_id != buildings[unit_id]:
+                    diffs.append(("building_id", row.building_id, buildings[unit_id]))
                 if row is None and not expected["open_bills"]:
                     diffs = []  # no row and nothing owed: nothing to correct
                 if diffs:

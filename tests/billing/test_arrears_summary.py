@@ -273,3 +273,20 @@ def test_check_arrears_finds_a_tampered_row_and_fixes_it(unit_a, unit_a2, users,
     assert UnitArrears.objects.get(unit=unit_a2).total_outstanding == D("20.00")
     call_command("check_arrears")  # repaired: the next check is clean
     assert "0 differ" in capsys.readouterr().out
+
+
+def test_the_migration_fills_every_unit_as_the_services_would(
+    estate_a, unit_a, unit_a2, unit_b, arrears_data
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("billing.migrations.0005_unit_arrears_summary")
+    migration.fill_summary(apps, None)
+    today = timezone.localdate()
+    assert UnitArrears.objects.count() == 4  # every unit, owing or not
+    assert set(UnitArrears.objects.values_list("as_of", flat=True)) == {today}
+    assert services.check_unit_arrears().differences == {}
+    assert UnitArrears.objects.get(unit=arrears_data).building_id == arrears_data.building_id
+    assert selectors.summary_is_current(estate=estate_a, today=today)
