@@ -1065,11 +1065,17 @@ class UnitArrears(models.Model):
         verbose_name = _("unit arrears")
         verbose_name_plural = _("unit arrears")
         indexes = [
-            # The report reads one estate's owing units, largest arrears first.
+            # The per-unit list: one estate's units in arrears, largest first.
             models.Index(
                 fields=["estate", "-total_arrears"],
+                condition=Q(overdue_bill_count__gt=0),
+                name="unit_arrears_overdue_idx",
+            ),
+            # Whether any owing unit of the estate is dated another day (two range probes).
+            models.Index(
+                fields=["estate", "as_of"],
                 condition=Q(open_bills__gt=0),
-                name="unit_arrears_owing_idx",
+                name="unit_arrears_owing_as_of_idx",
             ),
         ]
         constraints = [

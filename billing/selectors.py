@@ -119,7 +119,11 @@ def summary_is_current(*, estate, today: date) -> bool:
     that they give the same figures either way (two small queries)."""
     if not ArrearsSnapshot.objects.filter(estate=estate, as_of=today).exists():
         return False
-    return not UnitArrears.objects.filter(estate=estate, open_bills__gt=0).exclude(as_of=today).exists()
+    return not (
+        UnitArrears.objects.filter(estate=estate, open_bills__gt=0)
+        .filter(Q(as_of__lt=today) | Q(as_of__gt=today))
+        .exists()
+    )
 
 
 def _summary_values(*, overdue_only: bool = False) -> dict:
@@ -132,6 +136,22 @@ def _summary_values(*, overdue_only: bool = False) -> dict:
     return values
 
 
+def _summary_sums() -> dict:
+    """The report's sums over summary rows. Most units owe only bills not yet due (this month's):
+    their arrears columns are all zero, so those columns are summed over overdue units alone,
+    which spares PostgreSQL nine NUMERIC additions for most of 50k rows."""
+    overdue = Q(overdue_bill_count__gt=0)
+    sums = {}
+    for key, name in UnitArrears.REPORT_FIELDS.items():
+        if key in ("outstanding", "not_yet_due"):
+            sums[key] = Sum(name)
+        elif key == "overdue_bills":
+            sums[key] = Coalesce(Sum(name, filter=overdue), Value(0))
+        else:
+            sums[key] = Coalesce(Sum(name, filter=overdue), Value(ZERO), output_field=MONEY_FIELD)
+    return sums
+
+
 def arrears_report(*, estate, today: date) -> ArrearsReport:
     """One row per building and the estate's totals, their sum: from the arrears summary when it
     is current for `today` (issue #16), else from the unpaid bills."""
@@ -139,10 +159,7 @@ def arrears_report(*, estate, today: date) -> ArrearsReport:
         owing = UnitArrears.objects.filter(estate=estate, open_bills__gt=0)
         rows = list(
             owing.values("building_id")
-            .annotate(
-                **{key: Sum(name) for key, name in UnitArrears.REPORT_FIELDS.items()},
-                units=Count("pk", filter=Q(overdue_bill_count__gt=0)),
-            )
+            .annotate(**_summary_sums(), units=Count("pk", filter=Q(overdue_bill_count__gt=0)))
             .order_by()
         )
         for row in rows:

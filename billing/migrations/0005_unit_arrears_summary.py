@@ -247,10 +247,15 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "unit arrears",
                 "indexes": [
                     models.Index(
-                        condition=models.Q(("open_bills__gt", 0)),
+                        condition=models.Q(("overdue_bill_count__gt", 0)),
                         fields=["estate", "-total_arrears"],
-                        name="unit_arrears_owing_idx",
-                    )
+                        name="unit_arrears_overdue_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("open_bills__gt", 0)),
+                        fields=["estate", "as_of"],
+                        name="unit_arrears_owing_as_of_idx",
+                    ),
                 ],
                 "constraints": [
                     models.CheckConstraint(
