@@ -1004,6 +1004,111 @@ class DepositMovement(models.Model):
         return f"{self.account} {self.get_kind_display()} {self.amount}"
 
 
+# --- The arrears summary -----------------------------------------------------------------------
+
+
+class UnitArrears(models.Model):
+    """What one unit owes, as of a date: a cache of its unpaid bills for the arrears report, which
+    otherwise sums a million bills on every request (issue #16). Never edited by hand: every
+    service that changes what a unit owes recomputes the unit's row from the bills in the same
+    transaction (`services.refresh_unit_arrears`); the ageing bands move with the date, so the
+    nightly sweep recomputes every unit for the new day and stamps the estate
+    (`ArrearsSnapshot`). The report reads these rows only when the estate's stamp and every owing
+    row are of the day asked for; `manage.py check_arrears` compares them with the bills."""
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    unit = models.OneToOneField(
+        "residents.Unit", on_delete=models.PROTECT, related_name="arrears_summary", verbose_name=_("unit")
+    )
+    # The unit's building, copied: the report sums per building without joining 50k units.
+    building = models.ForeignKey(
+        "residents.Building", on_delete=models.PROTECT, related_name="+", verbose_name=_("building")
+    )
+    as_of = models.DateField(_("as of"))
+    open_bills = models.PositiveIntegerField(_("unpaid bills"), default=0)
+    overdue_bill_count = models.PositiveIntegerField(_("overdue bills"), default=0)
+    oldest_due_date = models.DateField(_("oldest due date"), null=True, blank=True)
+    total_outstanding = models.DecimalField(_("outstanding"), default=ZERO, **MONEY)
+    total_arrears = models.DecimalField(_("arrears"), default=ZERO, **MONEY)
+    total_not_yet_due = models.DecimalField(_("not yet due"), default=ZERO, **MONEY)
+    current_year_arrears = models.DecimalField(_("arrears of this year"), default=ZERO, **MONEY)
+    earlier_years_arrears = models.DecimalField(_("arrears of earlier years"), default=ZERO, **MONEY)
+    band_d0_30 = models.DecimalField(_("1–30 days overdue"), default=ZERO, **MONEY)
+    band_d31_90 = models.DecimalField(_("31–90 days overdue"), default=ZERO, **MONEY)
+    band_d91_180 = models.DecimalField(_("91–180 days overdue"), default=ZERO, **MONEY)
+    band_d181_365 = models.DecimalField(_("181–365 days overdue"), default=ZERO, **MONEY)
+    band_over_365 = models.DecimalField(_("over 365 days overdue"), default=ZERO, **MONEY)
+    refreshed_at = models.DateTimeField(_("recomputed at"))
+
+    objects = EstateScopedQuerySet.as_manager()
+
+    # The summary's columns, named by the keys of the arrears report (`selectors.arrears_aggregates`).
+    REPORT_FIELDS = {
+        "outstanding": "total_outstanding",
+        "arrears": "total_arrears",
+        "not_yet_due": "total_not_yet_due",
+        "current_arrears": "current_year_arrears",
+        "old_arrears": "earlier_years_arrears",
+        "overdue_bills": "overdue_bill_count",
+        "d0_30": "band_d0_30",
+        "d31_90": "band_d31_90",
+        "d91_180": "band_d91_180",
+        "d181_365": "band_d181_365",
+        "over_365": "band_over_365",
+    }
+    # What `refresh_unit_arrears` writes and `check_arrears` compares.
+    COMPUTED_FIELDS = (*REPORT_FIELDS.values(), "open_bills", "oldest_due_date")
+
+    class Meta:
+        verbose_name = _("unit arrears")
+        verbose_name_plural = _("unit arrears")
+        indexes = [
+            # The per-unit list: one estate's units in arrears, largest first.
+            models.Index(
+                fields=["estate", "-total_arrears"],
+                condition=Q(overdue_bill_count__gt=0),
+                name="unit_arrears_overdue_idx",
+            ),
+            # Whether any owing unit of the estate is dated another day (two range probes).
+            models.Index(
+                fields=["estate", "as_of"],
+                condition=Q(open_bills__gt=0),
+                name="unit_arrears_owing_as_of_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_outstanding__gte=0)
+                & Q(total_arrears__gte=0)
+                & Q(total_arrears__lte=F("total_outstanding")),
+                name="unit_arrears_amounts_sane",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.as_of}: {self.total_arrears}"
+
+
+class ArrearsSnapshot(models.Model):
+    """The day for which the nightly sweep last recomputed every unit of the estate. Bills written
+    outside the services (an import, a data fix) are only in the summary after such a sweep."""
+
+    estate = models.OneToOneField(
+        "residents.Estate", on_delete=models.PROTECT, related_name="+", verbose_name=_("estate")
+    )
+    as_of = models.DateField(_("as of"))
+    refreshed_at = models.DateTimeField(_("recomputed at"))
+
+    class Meta:
+        verbose_name = _("arrears snapshot")
+        verbose_name_plural = _("arrears snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.as_of}"
+
+
 # --- Reminders --------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from billing.models import (
     Allocation,
+    ArrearsSnapshot,
     Bill,
     BillEvent,
     ChargeItem,
@@ -35,6 +36,7 @@ from billing.models import (
     PaymentReversal,
     PrepaidMovement,
     Reminder,
+    UnitArrears,
 )
 from residents.models import Building, Occupancy, Unit, resident_bill_unit_ids
 from residents.selectors import parse_archive_query
@@ -110,38 +112,96 @@ class ArrearsReport:
     buildings: list[dict]
 
 
-def arrears_report(*, estate, today: date) -> ArrearsReport:
-    """One row per building and the estate's totals, their sum (three queries).
-
-    The aggregate groups by building id alone and counts units in arrears in a query of its own:
-    grouping by the building's text columns together with COUNT(DISTINCT unit) made PostgreSQL
-    sort every unpaid bill of the estate (hundreds of thousands of wide rows) before grouping."""
-    unpaid = Bill.objects.unpaid().filter(estate=estate)
-    rows = list(unpaid.values("unit__building_id").annotate(**arrears_aggregates(today)).order_by())
-    units_in_arrears = dict(
-        Unit.objects.filter(
-            pk__in=unpaid.filter(due_date__lt=today).values("unit_id"),
-        )
-        .values("building_id")
-        .annotate(units=Count("pk"))
-        .values_list("building_id", "units")
+def summary_is_current(*, estate, today: date) -> bool:
+    """Whether the estate's arrears summary holds `today`'s figures: the nightly sweep stamped the
+    estate for `today`, and every unit that owes was recomputed for `today` (a service given an
+    earlier or later `now` dates its row so). Otherwise the reports sum the bills themselves, so
+    that they give the same figures either way (two small queries)."""
+    if not ArrearsSnapshot.objects.filter(estate=estate, as_of=today).exists():
+        return False
+    return not (
+        UnitArrears.objects.filter(estate=estate, open_bills__gt=0)
+        .filter(Q(as_of__lt=today) | Q(as_of__gt=today))
+        .exists()
     )
+
+
+def _summary_values(*, overdue_only: bool = False) -> dict:
+    """The summary's columns under the names of `arrears_aggregates`. Restricted to overdue bills,
+    a unit's outstanding is its arrears and nothing is not yet due, as when the bills are summed."""
+    values = {key: F(name) for key, name in UnitArrears.REPORT_FIELDS.items()}
+    if overdue_only:
+        values["outstanding"] = F("total_arrears")
+        values["not_yet_due"] = Value(ZERO, output_field=MONEY_FIELD)
+    return values
+
+
+def _summary_sums() -> dict:
+    """The report's sums over summary rows. Most units owe only bills not yet due (this month's):
+    their arrears columns are all zero, so those columns are summed over overdue units alone,
+    which spares PostgreSQL nine NUMERIC additions for most of 50k rows."""
+    overdue = Q(overdue_bill_count__gt=0)
+    sums = {}
+    for key, name in UnitArrears.REPORT_FIELDS.items():
+        if key in ("outstanding", "not_yet_due"):
+            sums[key] = Sum(name)
+        elif key == "overdue_bills":
+            sums[key] = Coalesce(Sum(name, filter=overdue), Value(0))
+        else:
+            sums[key] = Coalesce(Sum(name, filter=overdue), Value(ZERO), output_field=MONEY_FIELD)
+    return sums
+
+
+def arrears_report(*, estate, today: date) -> ArrearsReport:
+    """One row per building and the estate's totals, their sum: from the arrears summary when it
+    is current for `today` (issue #16), else from the unpaid bills."""
+    if summary_is_current(estate=estate, today=today):
+        owing = UnitArrears.objects.filter(estate=estate, open_bills__gt=0)
+        rows = list(
+            owing.values("building_id")
+            .annotate(**_summary_sums(), units=Count("pk", filter=Q(overdue_bill_count__gt=0)))
+            .order_by()
+        )
+        for row in rows:
+            row["unit__building_id"] = row.pop("building_id")
+        units_in_arrears = {row["unit__building_id"]: row.pop("units") for row in rows}
+    else:
+        unpaid = Bill.objects.unpaid().filter(estate=estate)
+        rows = list(unpaid.values("unit__building_id").annotate(**arrears_aggregates(today)).order_by())
+        units_in_arrears = dict(
+            Unit.objects.filter(
+                pk__in=unpaid.filter(due_date__lt=today).values("unit_id"),
+            )
+            .values("building_id")
+            .annotate(units=Count("pk"))
+            .values_list("building_id", "units")
+        )
+    return _building_rows(rows, units_in_arrears, today=today)
+
+
+def _building_rows(rows: list[dict], units_in_arrears: dict, *, today: date) -> ArrearsReport:
+    # The aggregate groups by building id alone and counts units in arrears apart: grouping by the
+    # building's text columns together with COUNT(DISTINCT unit) made PostgreSQL sort every unpaid
+    # bill of the estate (hundreds of thousands of wide rows) before grouping.
     names = {
         b.pk: (b.code, b.name)
         for b in Building.objects.filter(pk__in=[row["unit__building_id"] for row in rows]).only(
             "code", "name"
         )
     }
+    keys = [*arrears_aggregates(today)]
+    buildings = []
     for row in rows:
         code, name = names[row["unit__building_id"]]
-        row.update(
+        # The same keys in the same order whichever way the figures were read.
+        building = {"unit__building_id": row["unit__building_id"], **{key: row[key] for key in keys}}
+        building.update(
             unit__building__code=code,
             unit__building__name=name,
             units=units_in_arrears.get(row["unit__building_id"], 0),
         )
-    rows.sort(key=lambda row: row["unit__building__code"])
-    buildings = [money_values(b) for b in rows]
-    keys = [*arrears_aggregates(today)]
+        buildings.append(money_values(building))
+    buildings.sort(key=lambda row: row["unit__building__code"])
     totals = {key: sum((b[key] for b in buildings), ZERO if key != "overdue_bills" else 0) for key in keys}
     return ArrearsReport(as_of=today, totals=totals, buildings=buildings)
 
@@ -149,7 +209,22 @@ def arrears_report(*, estate, today: date) -> ArrearsReport:
 def arrears_by_unit(
     *, estate, today: date, building_id: int | None = None, overdue_only: bool = True
 ) -> QuerySet:
-    """One row per unit with arrears, largest first (a values() queryset, paginate it)."""
+    """One row per unit with arrears, largest first (a values() queryset, paginate it): from the
+    arrears summary when it is current for `today`, else from the unpaid bills."""
+    if summary_is_current(estate=estate, today=today):
+        owing = UnitArrears.objects.filter(estate=estate)
+        owing = owing.filter(overdue_bill_count__gt=0) if overdue_only else owing.filter(open_bills__gt=0)
+        if building_id:
+            owing = owing.filter(building_id=building_id)
+        # With any bill overdue, the oldest unpaid bill is an overdue one: its due date is the
+        # oldest overdue date too.
+        return owing.values(
+            "unit_id",
+            "unit__code",
+            "unit__building__code",
+            **_summary_values(overdue_only=overdue_only),
+            oldest_due=F("oldest_due_date"),
+        ).order_by("-arrears", "unit__code")
     unpaid = Bill.objects.unpaid().filter(estate=estate)
     if building_id:
         unpaid = unpaid.filter(unit__building_id=building_id)

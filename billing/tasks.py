@@ -21,6 +21,13 @@ def generate_monthly_bills() -> int:
 
 
 @shared_task
+def refresh_arrears_summary() -> int:
+    """Nightly, just after midnight: every unit's arrears recomputed for the new day (the ageing
+    bands move with the date); until it has run, the arrears report sums the bills itself."""
+    return services.refresh_all_unit_arrears(now=timezone.now())
+
+
+@shared_task
 def run_reminder_ladder() -> int:
     """Daily: every overdue bill owed its next reminder step, found from the bills and the
     reminders already written, so a lost run is made up by the next day's."""

@@ -62,6 +62,11 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.generate_monthly_bills",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Just after midnight: the ageing bands of the arrears summary move with the date.
+    "billing-refresh-arrears-summary": {
+        "task": "billing.tasks.refresh_arrears_summary",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "billing-reminder-ladder": {
         "task": "billing.tasks.run_reminder_ladder",
         "schedule": crontab(hour=9, minute=0),

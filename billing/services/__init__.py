@@ -7,12 +7,14 @@ which re-exports every public name:
   settling step, idempotency keys, the late-fee charge item, the status aliases.
 - `rates`: tariffs and charge enrollments.
 - `meters`: meter readings (one or in bulk) and meter replacement.
+- `summary`: the per-unit arrears summary, recomputed from the bills by every service that
+  changes what a unit owes, swept nightly and checked against the bills (`check_arrears`).
 - `payments`: receipts, payments and their allocation, the prepaid balance, voids and refunds.
 - `bills`: the monthly bill run, late fees, one-off and paid-service bills, bill corrections.
 - `deposits`: deposits received, refunded and deducted.
 - `arrears`: fee-collection calls, their outcomes and the reminder ladder.
 
-Import order (a submodule imports only those before it): _common < rates, meters < payments <
+Import order (a submodule imports only those before it): _common < rates, meters, summary < payments <
 bills, deposits < arrears.
 
 Lock order (to avoid deadlocks between concurrent payments, voids and the prepaid sweep):
@@ -80,8 +82,16 @@ from billing.services.payments import (
     void_payment,
 )
 from billing.services.rates import change_enrollment, check_enrollment, enroll_unit, set_charge_rate
+from billing.services.summary import (
+    ArrearsCheck,
+    check_unit_arrears,
+    compute_unit_arrears,
+    refresh_all_unit_arrears,
+    refresh_unit_arrears,
+)
 
 __all__ = [
+    "ArrearsCheck",
     "BATCH",
     "BILL_ALLOWED",
     "BulkReadingResult",
@@ -100,6 +110,8 @@ __all__ = [
     "call_for_fee",
     "change_enrollment",
     "check_enrollment",
+    "check_unit_arrears",
+    "compute_unit_arrears",
     "clean_amount",
     "compute_amount",
     "create_one_off_bill",
@@ -123,6 +135,8 @@ __all__ = [
     "record_payment",
     "refund_deposit",
     "refund_payment",
+    "refresh_all_unit_arrears",
+    "refresh_unit_arrears",
     "refund_prepaid_balance",
     "reissue_bill",
     "replace_meter",

@@ -27,6 +27,7 @@ from billing.models import (
 )
 from billing.services._common import BATCH, BillStatus, _require_reason, clean_amount, late_fee_item
 from billing.services.payments import apply_prepaid_balances
+from billing.services.summary import refresh_unit_arrears
 from billing.workflows import BILL
 from residents.models import Estate, Unit
 from servicecenter.exceptions import DomainError
@@ -211,9 +212,10 @@ def generate_bills(
         Bill.objects.bulk_create(new_bills[start_index : start_index + BATCH], ignore_conflicts=True)
     if new_bills:
         result.created = Bill.objects.filter(estate=estate, period=period, is_recurring=True).count() - before
+        refresh_unit_arrears({bill.unit_id for bill in new_bills}, now=now)
     if policy.late_fees_enabled:
         result.late_fee_bills = _assess_late_fees(
-            estate=estate, policy=policy, period=period, issue_date=issue_date, due=due, actor=actor
+            estate=estate, policy=policy, period=period, issue_date=issue_date, due=due, actor=actor, now=now
         )
     result.units_prepaid_applied = apply_prepaid_balances(estate=estate, actor=actor, now=now)
     return result
@@ -236,7 +238,7 @@ def generate_due_bills(*, now: datetime | None = None) -> dict[Estate, Generatio
 
 
 def _assess_late_fees(
-    *, estate, policy: BillingPolicy, period: date, issue_date: date, due: date, actor
+    *, estate, policy: BillingPolicy, period: date, issue_date: date, due: date, actor, now: datetime
 ) -> int:
     """Charge on `period`'s late-fee bill what each overdue bill accrued in the previous month and
     was not charged yet (a payment charges the days up to the day it is taken: `latefees.late_fee`
@@ -322,6 +324,7 @@ def _assess_late_fees(
         ignore_conflicts=True,
         batch_size=BATCH,
     )
+    refresh_unit_arrears(per_unit, now=now)
     return len(per_unit)
 
 
@@ -375,6 +378,7 @@ def create_one_off_bill(
         return Bill.objects.exclude(status=BillStatus.VOID).get(
             estate_id=unit.estate_id, source_reference=source_reference
         )
+    refresh_unit_arrears([bill.unit_id], now=now)
     return bill
 
 
@@ -466,6 +470,7 @@ def _void(*, bill: Bill, action: str, user, actor, note: str, now: datetime) -> 
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     BILL.check(bill, action, user, now=now)
     BILL.transition(bill, action, actor=actor, note=note, now=now)
+    refresh_unit_arrears([bill.unit_id], now=now)
     return bill
 
 
@@ -488,9 +493,12 @@ def write_off_bill(*, bill: Bill, actor, reason: str, now: datetime | None = Non
     now = now or timezone.now()
     BILL.check(bill, "write_off", actor, now=now)
     reason = _require_reason(reason)
+    # The unit first (the lock order of the payment services): the summary refresh takes it.
+    Unit.objects.select_for_update().filter(pk=bill.unit_id).first()
     bill = Bill.objects.select_for_update().get(pk=bill.pk)
     BILL.check(bill, "write_off", actor, now=now)
     BILL.transition(bill, "write_off", actor=actor, note=reason, now=now)
+    refresh_unit_arrears([bill.unit_id], now=now)
     return bill
 
 
@@ -521,4 +529,5 @@ def reissue_bill(*, bill: Bill, amount, actor, reason: str, now: datetime | None
         replaces=original,
         created_by=actor,
     )
+    refresh_unit_arrears([replacement.unit_id], now=now)
     return replacement

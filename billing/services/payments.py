@@ -44,6 +44,7 @@ from billing.services._common import (
     clean_amount,
     late_fee_item,
 )
+from billing.services.summary import refresh_unit_arrears
 from billing.workflows import PAYMENT
 from residents.models import Estate, Unit
 from servicecenter.exceptions import DomainError, TransitionError
@@ -247,6 +248,7 @@ def record_payment(
             )
         )
     PrepaidMovement.objects.bulk_create(movements)
+    refresh_unit_arrears([unit.pk], now=now)
     if record is not None:
         record.payment = payment
         record.save(update_fields=["payment"])
@@ -407,6 +409,7 @@ def apply_prepaid_balances(
             )
         _save_allocations(allocations, events)
         PrepaidMovement.objects.bulk_create(movements, batch_size=BATCH)
+        refresh_unit_arrears([unit_id for unit_id, _bills, _spend in plans], now=now)
     return len(plans)
 
 
@@ -475,6 +478,7 @@ def _reverse_payment(
         back.save()
     _save_bill_totals(list(bills.values()))
     BillEvent.objects.bulk_create(events)
+    refresh_unit_arrears([payment.unit_id], now=now)
     source = payment.get_status_display()
     try:
         with transaction.atomic():
