@@ -7,6 +7,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from servicecenter import usercache
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -105,13 +107,22 @@ def _url_of(url_name: str) -> str | None:
         return None
 
 
-def nav_for(user) -> list[dict]:
-    permissions = user.get_all_permissions() if user.is_active else set()
+def nav_for(user) -> tuple[dict, ...]:
+    """The menu items the user may open: built once per permission set and language in this
+    process, and shared by every user who has that set (read-only)."""
+    if not user.is_active:
+        return ()
+    permissions = frozenset(user.get_all_permissions())
+    key = (permissions, user.is_superuser, usercache.current_language())
+    return usercache.remember_shared("menu", key, lambda: _build_nav(permissions, user.is_superuser))
+
+
+def _build_nav(permissions: frozenset[str], is_superuser: bool) -> tuple[dict, ...]:
     items = []
     for item in STAFF_NAV:
-        if item.permission and not (user.is_superuser or item.permission in permissions):
+        if item.permission and not (is_superuser or item.permission in permissions):
             continue
         url = _url_of(item.url_name)
         if url is not None:
-            items.append({"label": item.label, "url": url, "url_name": item.url_name})
-    return items
+            items.append({"label": str(item.label), "url": url, "url_name": item.url_name})
+    return tuple(items)
