@@ -79,7 +79,16 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, refusing tokens older than API_TOKEN_TTL_DAYS with a 401."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        # DRF's, loading the user's stamp in the same query (issue #16: permissions and scope are
+        # then kept in process memory for API calls too).
+        model = self.get_model()
+        token = model.objects.select_related("user__access_stamp").filter(key=key).first()
+        if token is None:
+            raise AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("User inactive or deleted."))
+        usercache.attach_stamp(token.user)
+        user = token.user
         if token_is_expired(token):
             raise AuthenticationFailed(_("The API token has expired. Ask for a new one at /api/auth/token/."))
         return user, token

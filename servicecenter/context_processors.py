@@ -1,5 +1,5 @@
 from servicecenter import usercache
-from servicecenter.navigation import nav_for
+from servicecenter.navigation import nav_for, nav_html_for
 from servicecenter.scoping import access_for
 
 
@@ -18,8 +18,14 @@ def navigation(request):
             user, lambda: Notification.objects.filter(recipient=user).unread().count()
         )
 
+    def nav_html() -> str:
+        match = getattr(request, "resolver_match", None)
+        return nav_html_for(user, match.view_name if match else None)
+
     return {
         "nav_items": nav_for(user),
+        # The menu drawn once per permission set and language (base.html).
+        "nav_html": nav_html,
         "is_staff_member": True,
         # Read lazily: pages that never render the bell never run the query.
         "unread_notifications": unread_notifications,
