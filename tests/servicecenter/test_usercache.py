@@ -266,3 +266,16 @@ def test_a_staff_page_does_not_touch_the_shared_cache(frontdesk, monkeypatch):
     for name in ("get", "set", "get_many", "set_many", "add", "incr"):
         monkeypatch.setattr(cache, name, refuse)
     assert client.get(reverse("tickets:list")).status_code == 200
+
+
+def test_the_cached_menu_marks_the_current_page_only(frontdesk):
+    _user, client = frontdesk
+    tickets, my_work = reverse("tickets:list"), reverse("tickets:my_work")
+    client.get(tickets)
+    on_tickets = client.get(tickets).content.decode()
+    assert f'<li><a href="{tickets}" aria-current="page">' in on_tickets
+    assert on_tickets.count('aria-current="page"') == 1
+    on_my_work = client.get(my_work).content.decode()
+    assert f'<li><a href="{tickets}">' in on_my_work
+    assert f'<li><a href="{my_work}" aria-current="page">' in on_my_work
+    assert on_my_work.count('aria-current="page"') == 1
