@@ -1,6 +1,6 @@
 """Log in with a mobile number instead of the username (issue #14).
 
-Django's ModelBackend (before this one in AUTHENTICATION_BACKENDS) tries the text as a username;
+The stamped ModelBackend (before this one in AUTHENTICATION_BACKENDS) tries the text as a username;
 this backend then tries it as the mobile of a person in the archive. A mobile shared by the
 logins of several people (a household with one phone) names nobody: it is refused, and those
 people log in with their usernames. axes still counts every failure under the text typed, per
@@ -10,12 +10,12 @@ username and per IP, because it sits first in AUTHENTICATION_BACKENDS and listen
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import ModelBackend
 
 from residents.services_access import mobile_digits
+from servicecenter.authentication import StampedModelBackend
 
 
-class MobileBackend(ModelBackend):
+class MobileBackend(StampedModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)

@@ -10,6 +10,10 @@ class ServicecenterConfig(AppConfig):
         from servicecenter import checks, login_throttle  # noqa: F401  (register system checks)
 
         self._connect_token_revocation()
+        from servicecenter.usercache import connect_auth_signals
+
+        # Roles and permissions are cached per user stamp; the auth models bump it (issue #16).
+        connect_auth_signals()
         self._register_report_sources()
 
     def _register_report_sources(self) -> None:

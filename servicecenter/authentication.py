@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +21,48 @@ from rest_framework import authentication
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+
+from servicecenter import usercache
+
+# --- The session's user, with its stamp (issue #16) -------------------------------------------
+
+
+class StampedModelBackend(ModelBackend):
+    """Django's ModelBackend, loading the session's user with its stamp in the same query, and
+    keeping the user's permissions in process memory while the stamp holds (`usercache`)."""
+
+    def get_user(self, user_id):
+        user = get_user_model()._default_manager.select_related("access_stamp").filter(pk=user_id).first()
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        usercache.attach_stamp(user)
+        return user
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if (
+            obj is not None
+            or not user_obj.is_active
+            or user_obj.is_anonymous
+            or hasattr(user_obj, "_perm_cache")
+            or usercache.stamp_of(user_obj) is None
+        ):
+            return super().get_all_permissions(user_obj, obj)
+
+        def compute():
+            super(StampedModelBackend, self).get_all_permissions(user_obj)
+            # Frozen: one set is shared by every request of this user in this process.
+            return (
+                frozenset(user_obj._user_perm_cache),
+                frozenset(user_obj._group_perm_cache),
+                frozenset(user_obj._perm_cache),
+            )
+
+        own, group, every = usercache.remember(user_obj, "permissions", compute)
+        # ModelBackend's own per-object caches: has_perm, get_user_permissions and
+        # get_group_permissions read them without asking again.
+        user_obj._user_perm_cache, user_obj._group_perm_cache, user_obj._perm_cache = own, group, every
+        return every
+
 
 # --- API tokens -------------------------------------------------------------------------------
 
@@ -35,7 +79,16 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF's token authentication, refusing tokens older than API_TOKEN_TTL_DAYS with a 401."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        # DRF's, loading the user's stamp in the same query (issue #16: permissions and scope are
+        # then kept in process memory for API calls too).
+        model = self.get_model()
+        token = model.objects.select_related("user__access_stamp").filter(key=key).first()
+        if token is None:
+            raise AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("User inactive or deleted."))
+        usercache.attach_stamp(token.user)
+        user = token.user
         if token_is_expired(token):
             raise AuthenticationFailed(_("The API token has expired. Ask for a new one at /api/auth/token/."))
         return user, token

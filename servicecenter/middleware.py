@@ -7,8 +7,11 @@ from functools import wraps
 
 from csp.constants import UNSAFE_INLINE
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 from rest_framework.renderers import BrowsableAPIRenderer
 
 
@@ -66,3 +69,26 @@ class BrowsableApiStylesMiddleware:
             update["style-src"] = [*update.get("style-src", []), UNSAFE_INLINE]
             response._csp_update = update
         return response
+
+
+# Sessions opened before issue #16 name Django's ModelBackend, which AUTHENTICATION_BACKENDS no
+# longer lists; Django would log those users out. They name the stamped backend from now on.
+_RENAMED_BACKENDS = {
+    "django.contrib.auth.backends.ModelBackend": "servicecenter.authentication.StampedModelBackend"
+}
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, moving a session that names a renamed backend over to its successor when the
+    user is first read (still lazily: a request that never reads the user never loads the session)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user_of(request))
+
+
+def _user_of(request: HttpRequest):
+    renamed = _RENAMED_BACKENDS.get(request.session.get(BACKEND_SESSION_KEY))
+    if renamed is not None:
+        request.session[BACKEND_SESSION_KEY] = renamed
+    return auth_middleware.get_user(request)

@@ -4,8 +4,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from servicecenter import usercache
 
 
 @dataclass(frozen=True)
@@ -105,13 +109,48 @@ def _url_of(url_name: str) -> str | None:
         return None
 
 
-def nav_for(user) -> list[dict]:
-    permissions = user.get_all_permissions() if user.is_active else set()
+def _menu_key(user) -> tuple:
+    return (frozenset(user.get_all_permissions()), user.is_superuser, usercache.current_language())
+
+
+def nav_for(user) -> tuple[dict, ...]:
+    """The menu items the user may open: built once per permission set and language in this
+    process, and shared by every user who has that set (read-only)."""
+    if not user.is_active:
+        return ()
+    key = _menu_key(user)
+    return usercache.remember_shared("menu", key, lambda: _build_nav(key[0], key[1]))
+
+
+def nav_html_for(user, current_url_name: str | None) -> str:
+    """The menu's list items as HTML, drawn once per permission set and language (every staff
+    page draws the menu); only the current page's mark is set per request."""
+    if not user.is_active:
+        return ""
+    key = _menu_key(user)
+    fragments = usercache.remember_shared("menu_html", key, lambda: _draw_nav(nav_for(user)))
+    return mark_safe(  # noqa: S308  (fragments built by format_html)
+        "".join(current if url_name == current_url_name else plain for url_name, plain, current in fragments)
+    )
+
+
+def _draw_nav(items: tuple[dict, ...]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (
+            item["url_name"],
+            format_html('<li><a href="{}">{}</a></li>', item["url"], item["label"]),
+            format_html('<li><a href="{}" aria-current="page">{}</a></li>', item["url"], item["label"]),
+        )
+        for item in items
+    )
+
+
+def _build_nav(permissions: frozenset[str], is_superuser: bool) -> tuple[dict, ...]:
     items = []
     for item in STAFF_NAV:
-        if item.permission and not (user.is_superuser or item.permission in permissions):
+        if item.permission and not (is_superuser or item.permission in permissions):
             continue
         url = _url_of(item.url_name)
         if url is not None:
-            items.append({"label": item.label, "url": url, "url_name": item.url_name})
-    return items
+            items.append({"label": str(item.label), "url": url, "url_name": item.url_name})
+    return tuple(items)

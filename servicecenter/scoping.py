@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from servicecenter import usercache
+
 _CACHE_ATTR = "_servicecenter_access"
 
 
@@ -66,12 +68,20 @@ def _staff_reach(user) -> StaffReach | None:
 
 
 def access_for(user) -> Access:
-    """The user's reach, computed once per request object and cached on the user."""
+    """The user's reach, computed once per request object and cached on the user, and kept in
+    process memory while the user's stamp holds (`servicecenter.usercache`)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Access()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    # Across requests, while the user's stamp holds (any change of role or reach bumps it).
+    access = usercache.remember(user, "access", lambda: _compute_access(user))
+    setattr(user, _CACHE_ATTR, access)
+    return access
+
+
+def _compute_access(user) -> Access:
     reach = _staff_reach(user)
     if user.is_superuser or user.has_perm("staff.view_all_estates"):
         access = Access(all_estates=True, is_staff_member=True)
@@ -84,7 +94,6 @@ def access_for(user) -> Access:
         )
     else:
         access = Access(is_resident=user.groups.filter(name="resident").exists())
-    setattr(user, _CACHE_ATTR, access)
     return access
 
 

@@ -39,7 +39,20 @@ class StaffConfig(AppConfig):
 
         # The archive texts activation and reset codes to people without a login yet.
         register_sms_sender(queue_secret_sms)
+        self._bump_stamps_on_reach_changes()
         from django.db.models.signals import post_save
 
         post_save.connect(_seed_new_estate, sender="residents.Estate", dispatch_uid="staff.seed_new_estate")
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="staff.sync_roles")
+
+    def _bump_stamps_on_reach_changes(self) -> None:
+        # Where a staff member works is cached per request stamp (servicecenter.usercache): a
+        # profile saved or deleted, or its estates changed from either side, bumps its user's stamp.
+        from servicecenter.usercache import bump_access_on_m2m, bump_access_on_save
+        from staff.models import StaffProfile
+
+        def users_of_profiles(profile_ids):
+            return StaffProfile.objects.filter(pk__in=list(profile_ids)).values_list("user_id", flat=True)
+
+        bump_access_on_save(StaffProfile, lambda profile: [profile.user_id], uid="staff_profile")
+        bump_access_on_m2m(StaffProfile.estates, users_of_profiles, uid="staff_profile_estates")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicecenter.roles import HOUSEKEEPER, MANAGER, SUPERVISOR
+from servicecenter.usercache import bump_bell
 from servicecenter.validators import normalize_phone
 from staff.channels import backend_for
 from staff.models import Notification, OutboundMessage, StaffProfile, Team, Zone, ZoneBuilding
@@ -106,6 +107,8 @@ def notify(
             )
         OutboundMessage.objects.bulk_create(outbound)
     if created:
+        # The bell of each recipient: one query for all of them, whatever their number.
+        bump_bell(n.recipient_id for n in created)
         from servicecenter.tasking import enqueue_after_commit
 
         # A shortcut: the minute sweep delivers the same rows if this message is lost.
@@ -360,7 +363,10 @@ def mark_notifications_read(*, user, ids: Iterable[int] | None = None, now: date
     qs = Notification.objects.filter(recipient=user).unread()
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=now or timezone.now())
+    marked = qs.update(read_at=now or timezone.now())
+    if marked:
+        bump_bell([user.pk])
+    return marked
 
 
 def purge_read_notifications(*, older_than_days: int = 180, now: datetime | None = None) -> int:

@@ -69,7 +69,7 @@ def page_as(browser, live_server):
         if user is not None:
             session = SessionStore()
             session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[BACKEND_SESSION_KEY] = "servicecenter.authentication.StampedModelBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
             cookies.append(
