@@ -288,7 +288,6 @@ def run(bench) -> None:
     )
 
     cashier = bench.client_for(clerk)
-    run_id = uuid.uuid4().hex[:12]  # payment keys unique across --reuse runs
     history = Unit.objects.get(pk=history_unit_id)
     bench.note(
         f"cashier unit {history.code}: {Bill.objects.filter(unit=history).count()} bills, "
