@@ -43,7 +43,9 @@ class UnitFactory(factory.django.DjangoModelFactory):
     building = factory.SubFactory(BuildingFactory)
     estate = factory.LazyAttribute(lambda o: o.building.estate)
     entrance = "1"
-    number = factory.Sequence(lambda n: f"{(n % 18) + 1}{(n % 4) + 1:02d}{'' if n < 72 else n}")
+    # Floors 1-18 and doors 01-04 repeat together every 36 units; after that the sequence number keeps
+    # each unit's number unique in its building.
+    number = factory.Sequence(lambda n: f"{(n % 18) + 1}{(n % 4) + 1:02d}{'' if n < 36 else n}")
     code = factory.LazyAttribute(
         lambda o: unit_code(building_code=o.building.code, entrance=o.entrance, number=o.number)
     )
