@@ -223,6 +223,14 @@ def _recreate_database(url: str) -> None:
     admin.close()
 
 
+def _flush_redis(url: str) -> None:
+    """The load test's own Redis database: the cache's rate-limit counters and the broker's queues
+    of the last run would otherwise carry over into the new one."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def site_environment(*, database_url: str, redis_url: str, port: int) -> dict:
     """The production settings on loopback: DEBUG off, no HTTPS redirect, no secure-only cookies."""
     return {
@@ -328,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.reuse:
             print(f"re-creating {database_url}", flush=True)
             _recreate_database(database_url)
+            _flush_redis(redis_url)
             _manage(env, "migrate", "--noinput", "-v", "0")
             _manage(env, "seed_demo", "--password", "demo12345")
         subprocess.run(
