@@ -156,7 +156,7 @@ class StaffUser(DeskBase):
         _claimed["staff"] += 1
         self.role = row["role"]
         self.units = CREDENTIALS.get("units") or []
-        self.tickets: list[int] = []
+        self.tickets: list[tuple[int, int | None]] = []  # (id, team), newest first
         return row["username"]
 
     def on_start(self) -> None:
@@ -193,7 +193,8 @@ class StaffUser(DeskBase):
             key=True,
         )
         if response.status_code == 201:
-            self.tickets = [response.json()["id"], *self.tickets][:20]
+            data = response.json()
+            self.tickets = [(data["id"], data.get("team")), *self.tickets][:20]
 
     @task(3)
     def search(self) -> None:
@@ -216,7 +217,7 @@ class StaffUser(DeskBase):
         if self.role == "clerk":
             self.get("/billing/payments/", "payment list")
         elif self.tickets:
-            self.get(f"/tickets/{random.choice(self.tickets)}/", "ticket detail")
+            self.get(f"/tickets/{random.choice(self.tickets)[0]}/", "ticket detail")
         else:
             self.get("/tickets/my-work/", "my work")
 
@@ -226,8 +227,12 @@ class StaffUser(DeskBase):
             return self.take_payment()
         if not self.tickets:
             return self.list_tickets()
-        pk = self.tickets.pop()
-        if self.role == "supervisor":
+        pk, team = self.tickets.pop()
+        if self.role == "supervisor" and team:
+            # Dispatch to the category's team, then work it: new → assigned → in progress → resolved.
+            assigned = self.api("POST", f"/api/tickets/{pk}/assign/", "api: ticket assign", {"team": team})
+            if assigned.status_code != 200:
+                return
             started = self.api("POST", f"/api/tickets/{pk}/start/", "api: ticket start", {"note": ""})
             if started.status_code == 200:
                 self.api(
