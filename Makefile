@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= demo12345
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate seed lint format bench messages clean browsers assets
+.PHONY: run test setup migrate seed lint format bench loadtest messages clean browsers assets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ messages: setup
 
 bench: setup
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# Gunicorn, a Celery worker and beat on loopback under a mixed Locust load (loadtest/run.py says how).
+loadtest: setup
+	$(PY) -m loadtest.run $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
