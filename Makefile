@@ -30,12 +30,14 @@ run: seed
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) -m servicecenter.devserver --host $(HOST) --port $(PORT)
 
-# Two passes: the isolated tests spread over TEST_WORKERS processes (each with its own test
-# database), then the tests that start servers, workers and browsers of their own, one at a time.
+# Three passes: the isolated tests spread over TEST_WORKERS processes (each with its own test
+# database); the browser journeys, also spread (each worker has its own live server and Chromium);
+# then the tests that start and stop Redis, workers and servers of their own, one at a time.
 TEST_WORKERS ?= 2
 test: setup
 	$(PY) -m pytest -n $(TEST_WORKERS) -m "not browser and not faults and not broker" $(PYTEST_ARGS)
-	$(PY) -m pytest -m "browser or faults or broker" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "browser and not faults and not broker" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "faults or broker" $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
