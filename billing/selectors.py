@@ -186,11 +186,20 @@ def unit_account(*, unit: Unit, today: date, payments: int = 10, bills: int | No
         .order_by("due_date", "period", "pk")
     )
     open_bills = list(open_qs[:bills] if bills else open_qs)
-    totals = money_values(
-        Bill.objects.unpaid()
-        .filter(unit=unit)
-        .aggregate(outstanding=_sum(OUTSTANDING), overdue=_sum(OUTSTANDING, due_date__lt=today))
-    )
+    if bills and len(open_bills) >= bills:
+        totals = money_values(
+            Bill.objects.unpaid()
+            .filter(unit=unit)
+            .aggregate(outstanding=_sum(OUTSTANDING), overdue=_sum(OUTSTANDING, due_date__lt=today))
+        )
+    else:
+        # Every unpaid bill is in the list: the totals need no second query.
+        totals = {
+            "outstanding": to_money(sum((b.amount - b.amount_paid for b in open_bills), ZERO)),
+            "overdue": to_money(
+                sum((b.amount - b.amount_paid for b in open_bills if b.due_date < today), ZERO)
+            ),
+        }
     balance = to_money(PrepaidMovement.objects.filter(unit=unit).aggregate(total=_sum("amount"))["total"])
     recent = list(
         Payment.objects.filter(unit=unit)

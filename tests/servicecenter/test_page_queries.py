@@ -55,3 +55,22 @@ def test_portal_unit_ids_only_inside_a_portal_request(resident, unit_a, unit_a2)
     assert theirs.pk != mine.pk
     forget_access(resident)
     assert portal_unit_ids(resident) is None
+
+
+@pytest.mark.django_db
+def test_unit_page_runs_fixed_queries_whatever_the_unit_holds(
+    client_as, users, unit_a, django_assert_max_num_queries
+):
+    for _ in range(3):
+        OccupancyFactory(unit=unit_a, role=Occupancy.Role.TENANT)
+    for month in range(1, 7):
+        BillFactory(unit=unit_a, period=date(2025, month, 1))
+    TicketFactory.create_batch(4, unit=unit_a)
+    client = client_as(users["manager"])
+    url = reverse("residents:unit_detail", args=[unit_a.pk])
+    client.get(url)
+    with django_assert_max_num_queries(20):
+        page = client.get(url)
+    assert page.status_code == 200
+    # Six open bills of 100.00 each, totalled from the list the panel already holds.
+    assert "600.00" in page.content.decode()
