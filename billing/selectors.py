@@ -261,11 +261,20 @@ def unit_account(*, unit: Unit, today: date, payments: int = 10, bills: int | No
         .order_by("due_date", "period", "pk")
     )
     open_bills = list(open_qs[:bills] if bills else open_qs)
-    totals = money_values(
-        Bill.objects.unpaid()
-        .filter(unit=unit)
-        .aggregate(outstanding=_sum(OUTSTANDING), overdue=_sum(OUTSTANDING, due_date__lt=today))
-    )
+    if bills and len(open_bills) >= bills:
+        totals = money_values(
+            Bill.objects.unpaid()
+            .filter(unit=unit)
+            .aggregate(outstanding=_sum(OUTSTANDING), overdue=_sum(OUTSTANDING, due_date__lt=today))
+        )
+    else:
+        # Every unpaid bill is in the list: the totals need no second query.
+        totals = {
+            "outstanding": to_money(sum((b.amount - b.amount_paid for b in open_bills), ZERO)),
+            "overdue": to_money(
+                sum((b.amount - b.amount_paid for b in open_bills if b.due_date < today), ZERO)
+            ),
+        }
     balance = to_money(PrepaidMovement.objects.filter(unit=unit).aggregate(total=_sum("amount"))["total"])
     recent = list(
         Payment.objects.filter(unit=unit)
@@ -327,16 +336,27 @@ def unit_panel_context(request, unit: Unit) -> dict:
     return {"account": account, "today": timezone.localdate()}
 
 
+PORTAL_PANEL_BILLS = 5
+
+
 def portal_panel_context(request, user) -> dict:
     bills = Bill.objects.visible_to(user).unpaid()
-    totals = money_values(bills.aggregate(outstanding=_sum(OUTSTANDING), count=Count("pk")))
+    # One query for most residents: the first bills, and the totals from them when that is all.
+    shown = list(
+        bills.select_related("charge_item", "unit").order_by("due_date", "pk")[: PORTAL_PANEL_BILLS + 1]
+    )
+    if len(shown) > PORTAL_PANEL_BILLS:
+        totals = money_values(bills.aggregate(outstanding=_sum(OUTSTANDING), count=Count("pk")))
+    else:
+        totals = {
+            "outstanding": to_money(sum((b.amount - b.amount_paid for b in shown), ZERO)),
+            "count": len(shown),
+        }
     # A tenant or household member the owner has not granted the bills gets no fee panel at all,
     # not an empty one that reads as "nothing to pay". Open bills already prove the grant.
     sees_bills = bool(totals["count"]) or resident_sees_bills(user)
     return {
-        "open_bills": list(bills.select_related("charge_item", "unit").order_by("due_date", "pk")[:5])
-        if totals["count"]
-        else [],
+        "open_bills": shown[:PORTAL_PANEL_BILLS],
         "outstanding": totals["outstanding"],
         "open_count": totals["count"],
         "today": timezone.localdate(),

@@ -360,8 +360,24 @@ VIOLATION = Workflow(
 # --- a complaint ticket under a violation check (tickets may not import renovations) -------------
 
 
+_OPEN_CHECK_ATTR = "_has_open_violation_check"
+
+
 def _no_violation_check_open(ticket, user, now) -> bool:
+    prefetched = getattr(ticket, _OPEN_CHECK_ATTR, None)
+    if prefetched is not None:
+        return not prefetched
     return not Violation.objects.filter(ticket_id=ticket.pk, status__in=Violation.UNRESOLVED).exists()
+
+
+def _prefetch_open_violation_checks(tickets: list) -> None:
+    checked = set(
+        Violation.objects.filter(
+            ticket_id__in=[t.pk for t in tickets], status__in=Violation.UNRESOLVED
+        ).values_list("ticket_id", flat=True)
+    )
+    for ticket in tickets:
+        setattr(ticket, _OPEN_CHECK_ATTR, ticket.pk in checked)
 
 
 COMPLAINT_UNDER_VIOLATION_CHECK = Guard(
@@ -372,6 +388,7 @@ COMPLAINT_UNDER_VIOLATION_CHECK = Guard(
         "violation (rectified, escalated or no violation found)."
     ),
     code="violation_check_open",
+    prefetch=_prefetch_open_violation_checks,
 )
 
 

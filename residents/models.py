@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from servicecenter.crypto import decrypt_text, encrypt_text, keyed_hash
-from servicecenter.scoping import ScopedQuerySet, access_for
+from servicecenter.scoping import ScopedQuerySet, access_for, portal_unit_ids
 from servicecenter.validators import (
     mask_id_number,
     mask_mobile,
@@ -21,7 +21,11 @@ from servicecenter.validators import (
 
 
 def resident_unit_ids(user):
-    """Subquery of the ids of the units the user currently occupies (any occupancy role)."""
+    """The ids of the units the user currently occupies (any occupancy role): in a portal request
+    the ids `portal_page` read once, elsewhere a subquery. Use it after `__in=` only."""
+    unit_ids = portal_unit_ids(user)
+    if unit_ids is not None:
+        return unit_ids
     return Occupancy.objects.current().filter(person__user=user).values("unit_id")
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from servicecenter.money import MoneyError, parse_money
@@ -83,3 +85,50 @@ class IdFilter(django_filters.NumberFilter):
     desk list), for every `?unit=`, `?estate=` and the like."""
 
     field_class = IdFormField
+
+
+class _ListedChoiceIterator(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.objects():
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.objects()) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.objects())
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField for a short list (the user's estates) read once per form: the options,
+    the select's `required` check and the chosen value all use the same rows, where Django's field
+    runs a query (a server-side cursor on PostgreSQL) for each."""
+
+    iterator = _ListedChoiceIterator
+
+    def _set_queryset(self, queryset):
+        self._objects = None
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def objects(self) -> list:
+        if getattr(self, "_objects", None) is None:
+            self._objects = [] if self.queryset is None else list(self.queryset)
+        return self._objects
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        if isinstance(value, self.queryset.model):
+            value = getattr(value, key)
+        for obj in self.objects():
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )

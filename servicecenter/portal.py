@@ -28,6 +28,13 @@ def has_current_occupancy(user) -> bool:
     return occupancy.objects.current().filter(person__user=user).exists()
 
 
+def current_unit_ids(user) -> tuple[int, ...]:
+    """The ids of the units the user occupies today (any role), in one query."""
+    occupancy = apps.get_model("residents", "Occupancy")
+    ids = occupancy.objects.current().filter(person__user=user).values_list("unit_id", flat=True)
+    return tuple(sorted(set(ids)))
+
+
 # provider(user) -> bool: "this user has business in the portal" (one cheap query).
 PortalBusinessProvider = Callable[[object], bool]
 _business_providers: list[PortalBusinessProvider] = []
@@ -38,9 +45,10 @@ def register_portal_business(provider: PortalBusinessProvider) -> None:
         _business_providers.append(provider)
 
 
-def has_portal_business(user) -> bool:
-    """A current occupancy, or anything a registered app vouches for (a move-in still open)."""
-    if has_current_occupancy(user):
+def has_portal_business(user, *, unit_ids: tuple[int, ...] | None = None) -> bool:
+    """A current occupancy, or anything a registered app vouches for (a move-in still open).
+    `unit_ids`: the user's current units when the caller has read them already."""
+    if unit_ids if unit_ids is not None else has_current_occupancy(user):
         return True
     return any(provider(user) for provider in _business_providers)
 
@@ -54,9 +62,10 @@ def portal_page(view: Callable) -> Callable:
 
     @wraps(view)
     def resident_only(request: HttpRequest, *args, **kwargs):
-        if not has_portal_business(request.user):
+        unit_ids = current_unit_ids(request.user)
+        if not has_portal_business(request.user, unit_ids=unit_ids):
             raise Http404(_("The resident portal is for residents of a unit."))
-        enter_portal(request.user)
+        enter_portal(request.user, unit_ids=unit_ids)
         return view(request, *args, **kwargs)
 
     resident_only.portal_page = True

@@ -36,6 +36,9 @@ class Access:
     # narrows to the units and people of the tickets assigned to them or to their team.
     own_work_only: bool = False
     team_ids: frozenset[int] = field(default_factory=frozenset)
+    # In the portal, the units the resident occupies today, read once by `portal_page`: every
+    # panel's `for_resident` then filters by these ids instead of repeating the occupancy subquery.
+    unit_ids: tuple[int, ...] | None = None
 
     @property
     def sees_nothing(self) -> bool:
@@ -97,12 +100,19 @@ def _compute_access(user) -> Access:
     return access
 
 
-def enter_portal(user) -> None:
+def enter_portal(user, *, unit_ids: tuple[int, ...] | None = None) -> None:
     """For the rest of this request the user is only a resident: every `visible_to` answers with
     `for_resident` (their current occupancies), even for a staff member who also lives in an
     estate. Called by `servicecenter.portal.portal_page`; request.user is loaded per request, so
     this never outlives the request."""
-    setattr(user, _CACHE_ATTR, Access(is_resident=True))
+    setattr(user, _CACHE_ATTR, Access(is_resident=True, unit_ids=unit_ids))
+
+
+def portal_unit_ids(user) -> tuple[int, ...] | None:
+    """The ids of the units a portal request's resident occupies today, or None outside the
+    portal (callers then fall back to a subquery)."""
+    access = getattr(user, _CACHE_ATTR, None)
+    return access.unit_ids if access is not None else None
 
 
 def forget_access(user) -> None:

@@ -145,12 +145,13 @@ def _table(rows: list[performance.PerformanceRow]) -> list[dict]:
 def _chosen(request: HttpRequest) -> tuple[MetricsForm, Estate | None, date | None]:
     today = timezone.localdate()
     data = request.GET.copy()
+    # One form, whose estates are read once: the default estate is the first of them, written into
+    # the form's data before it is validated (validation runs on the first `is_valid`).
     form = MetricsForm(data, user=request.user)
     if not data.get("estate"):
-        first = form.fields["estate"].queryset.first()
-        data["estate"] = first.pk if first else ""
+        estates = form.fields["estate"].objects()
+        data["estate"] = estates[0].pk if estates else ""
     data.setdefault("month", f"{today:%Y-%m}")
-    form = MetricsForm(data, user=request.user)
     if form.is_valid():
         return form, form.cleaned_data["estate"], month_start(form.cleaned_data["month"])
     return form, None, None

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents.models import Estate, Person, Unit
-from servicecenter.forms import MoneyFormField, MonthFormField
+from servicecenter.forms import ListedModelChoiceField, MoneyFormField, MonthFormField
 from staff.models import Team
 from tickets.models import Callback, CallbackReview, PublicLocation, ReplyChannel, RootCause, Ticket
 from tickets.selectors import active_categories, assignable_users
@@ -344,7 +344,7 @@ class ReviewForm(forms.Form):
 
 
 class MetricsForm(forms.Form):
-    estate = forms.ModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), empty_label=None)
+    estate = ListedModelChoiceField(label=_("Estate"), queryset=Estate.objects.none(), empty_label=None)
     month = MonthFormField(
         label=_("Month"),
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),

@@ -47,7 +47,7 @@ from tickets.forms import (
     TicketCreateForm,
 )
 from tickets.models import Callback, CallbackReview, ReplyChannel, Ticket, TicketAttachment, TicketEvent
-from tickets.permissions import available_actions, may
+from tickets.permissions import available_actions, label_actions, may
 
 PAGE_SIZE = 25
 # A phone screen: the most urgent work first, not everything at once.
@@ -158,8 +158,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
             )[:MY_WORK_QUEUE]
         )
     selectors.label_cards([*mine, *queue])
+    label_actions(request.user, [*mine, *queue])
     for ticket in [*mine, *queue]:
-        ticket.actions = available_actions(request.user, ticket)
         ticket.may_call = services.may_call_reporter(request.user, ticket)
     return render(request, "tickets/my_work.html", {"mine": mine, "queue": queue})
 

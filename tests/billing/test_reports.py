@@ -180,6 +180,19 @@ def test_unit_account_runs_fixed_queries(unit_a, users, django_assert_num_querie
         services.record_payment(
             idempotency_key=new_key(), unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         account = selectors.unit_account(unit=unit_a, today=TODAY)
     assert account.outstanding == Decimal("95.00") and len(account.recent_payments) == 5
+
+
+@pytest.mark.parametrize("shown", [3, 20])
+def test_unit_account_totals_cover_bills_not_shown(unit_a, shown):
+    """The unit page shows the first bills only; its totals are over every unpaid bill, summed in
+    the database when some are left out and from the list when it holds them all."""
+    for month in range(1, 6):
+        make_bill(unit_a, "10.25", period=date(2024, month, 1))
+    make_bill(unit_a, "7.00", period=date(2099, 1, 1))
+    account = selectors.unit_account(unit=unit_a, today=TODAY, bills=shown)
+    assert len(account.open_bills) == min(shown, 6)
+    assert account.outstanding == Decimal("58.25")
+    assert account.overdue == Decimal("51.25")

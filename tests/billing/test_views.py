@@ -260,6 +260,20 @@ def test_portal_panel_lists_open_bills(rf, resident, unit_a, unit_a2, django_ass
     assert "12.34" in html and "56.78" not in html
 
 
+@pytest.mark.parametrize("count", [2, 7])
+def test_portal_panel_totals_every_open_bill_but_lists_five(rf, resident, unit_a, count):
+    from billing.selectors import portal_panel_context
+
+    for month in range(1, count + 1):
+        make_bill(unit_a, "10.10", period=date(2024, month, 1))
+    request = rf.get("/portal/")
+    request.user = resident
+    context = portal_panel_context(request, resident)
+    assert context["open_count"] == count and context["sees_bills"]
+    assert context["outstanding"] == Decimal("10.10") * count
+    assert len(context["open_bills"]) == min(count, 5)
+
+
 def test_unit_page_panel(rf, users, unit_a, django_assert_max_num_queries):
     from billing.selectors import unit_panel_context
     from servicecenter.panels import _UNIT_PANELS

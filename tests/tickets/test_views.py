@@ -390,6 +390,27 @@ def test_my_work_lists_mine_and_the_team_queue(client_as, technician, technician
     assert reverse("tickets:action", args=[mine.pk, "resolve"]) in html
 
 
+def test_my_work_asks_the_guards_once_for_all_cards(
+    client_as, technician, unit_a, maintenance, django_assert_max_num_queries
+):
+    from tests.renovations.factories import ViolationFactory
+
+    mine = TicketFactory.create_batch(
+        6, unit=unit_a, team=maintenance, assignee=technician, status=S.IN_PROGRESS
+    )
+    TicketFactory.create_batch(6, unit=unit_a, team=maintenance, status=S.NEW)
+    # A complaint under a violation check is resolved with the violation, never from the card.
+    checked = mine[0]
+    ViolationFactory(unit=unit_a, ticket=checked)
+    client = client_as(technician)
+    client.get(reverse("tickets:my_work"))
+    with django_assert_max_num_queries(11):
+        html = client.get(reverse("tickets:my_work")).content.decode()
+    assert reverse("tickets:action", args=[checked.pk, "resolve"]) not in html
+    assert reverse("tickets:action", args=[mine[1].pk, "resolve"]) in html
+    assert html.count('name="note"') == 5
+
+
 def test_technician_takes_from_the_queue(client_as, technician, unit_a, maintenance):
     ticket = TicketFactory(unit=unit_a, team=maintenance, status=S.NEW)
     client_as(technician).post(reverse("tickets:action", args=[ticket.pk, "take"]))
