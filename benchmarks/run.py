@@ -23,7 +23,8 @@ APPS = ["residents", "tickets", "suggestions", "billing", "renovations", "dashbo
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/servicecenter_bench"
 
 
-def _recreate_database(url: str) -> None:
+def recreate_database(url: str) -> None:
+    """Drop and create the PostgreSQL database named by `url` (the bench's and the load test's own)."""
     import psycopg2
     from dj_database_url import parse
     from psycopg2 import sql
@@ -64,7 +65,7 @@ def main() -> int:
         print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
         return 2
     if not args.reuse:
-        _recreate_database(url)
+        recreate_database(url)
 
     import django
 

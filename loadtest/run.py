@@ -27,6 +27,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from benchmarks.run import recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "loadtest"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/servicecenter_load"
@@ -201,28 +203,6 @@ def build_report(out: Path) -> tuple[dict, str]:
 # --- the site and the load --------------------------------------------------------------------
 
 
-def _recreate_database(url: str) -> None:
-    import psycopg2
-    from dj_database_url import parse
-    from psycopg2 import sql
-
-    config = parse(url)
-    admin = psycopg2.connect(
-        dbname="postgres",
-        user=config["USER"],
-        password=config["PASSWORD"],
-        host=config["HOST"],
-        port=config["PORT"] or 5432,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"]))
-        )
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-    admin.close()
-
-
 def _flush_redis(url: str) -> None:
     """The load test's own Redis database: the cache's rate-limit counters and the broker's queues
     of the last run would otherwise carry over into the new one."""
@@ -335,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.reuse:
             print(f"re-creating {database_url}", flush=True)
-            _recreate_database(database_url)
+            recreate_database(database_url)
             _flush_redis(redis_url)
             _manage(env, "migrate", "--noinput", "-v", "0")
             _manage(env, "seed_demo", "--password", "demo12345")

@@ -50,6 +50,9 @@ def _start(tmp_path: Path) -> subprocess.Popen:
     env = dict(
         os.environ,
         DATABASE_URL=f"sqlite:///{tmp_path / 'dev.sqlite3'}",
+        # Its own var/: the filesystem broker's folders and beat's schedule of another run (tasks
+        # queued and never consumed) would otherwise reach this worker, which has no tables.
+        VAR_DIR=str(tmp_path / "var"),
         REDIS_URL="",  # the filesystem broker: no Redis needed to start
         DJANGO_SETTINGS_MODULE="servicecenter.settings",
     )
