@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_heat_table_and_acknowledging_a_repeat(page_as, live_server, users, unit_a):
-    earlier = TicketFactory(unit=unit_a, created_at=timezone.now() - timedelta(days=3))
-    TicketFactory(unit=unit_a, category=earlier.category, created_at=timezone.now() - timedelta(hours=2))
+    # Both on one day four days ago (09:00 and 11:00 local): one month's column of the heat table
+    # whatever the hour the test runs (on the 1st, "3 days ago" and "2 hours ago" straddle months).
+    day = timezone.localtime(timezone.now() - timedelta(days=4)).replace(hour=9, minute=0, second=0)
+    earlier = TicketFactory(unit=unit_a, created_at=day)
+    TicketFactory(unit=unit_a, category=earlier.category, created_at=day + timedelta(hours=2))
     services_repeats.detect_repeat_repairs()
     repeat = RepeatRepair.objects.get()
 
