@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.gateway import PaymentGateway
 from billing.gateway.simulator import SimulatorGateway, signed_notification
 from billing.models import Bill, Payment, PaymentOrder, PaymentOrderEvent, PrepaidMovement, SimulatorCharge
 from billing.services import online, prepaid_balance, record_payment
@@ -317,3 +318,20 @@ def test_order_page_offers_the_refund_only_when_the_workflow_does(client, client
     client.post(NOTIFY, signed_notification(paid_charge(order)))
     assert refund in client_as(users["manager"]).get(url).content.decode()
     assert refund not in client_as(users["clerk"]).get(url).content.decode()  # no refund permission
+
+
+class GatewayWithoutRefunds(PaymentGateway):
+    """An adapter that forgot `refund` (and the rest): loading it must fail, not the first refund."""
+
+    code = "incomplete"
+    payment_method = "wechat"
+
+    def create_order(self, request):
+        raise AssertionError("never called")
+
+
+def test_an_adapter_missing_a_method_is_refused_when_it_is_loaded():
+    from billing.gateway import _load
+
+    with pytest.raises(TypeError, match="abstract"):
+        _load(f"{__name__}.GatewayWithoutRefunds")
