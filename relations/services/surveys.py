@@ -152,8 +152,13 @@ def _lock(survey: Survey) -> Survey:
     return Survey.objects.select_for_update(of=("self",)).select_related("estate").get(pk=survey.pk)
 
 
+def questions_editable(survey: Survey) -> bool:
+    """Questions change only while the survey is a draft: once open, answers refer to them."""
+    return survey.status == Survey.Status.DRAFT
+
+
 def _require_draft(survey: Survey) -> None:
-    if survey.status != Survey.Status.DRAFT:
+    if not questions_editable(survey):
         raise DomainError(
             _("Only a draft survey can be changed; an open or closed one keeps its questions."),
             code="survey_not_draft",

@@ -90,6 +90,8 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "survey": survey,
             "questions": list(survey.questions.order_by("position", "pk")),
             "actions": SURVEY.available(survey, request.user),
+            "may_edit_questions": services.questions_editable(survey)
+            and request.user.has_perm(services.CHANGE),
             "results": selectors.survey_results(survey) if show_results else None,
             "comparison": selectors.survey_comparison(survey) if show_results else None,
             "events": survey.events.select_related("actor"),
@@ -140,7 +142,7 @@ def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "relations/surveys/survey_questions.html",
-        {"survey": survey, "formset": formset, "is_draft": survey.status == Survey.Status.DRAFT},
+        {"survey": survey, "formset": formset, "is_draft": services.questions_editable(survey)},
         status=status,
     )
 

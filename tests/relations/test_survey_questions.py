@@ -178,3 +178,18 @@ def test_desk_page_refuses_others(client_as, estate_a, estate_b, users):
     assert client_as(users["supervisor"]).get(url).status_code == 403
     other_manager = make_staff("manager", estate_b, username="manager-b")
     assert client_as(other_manager).get(url).status_code == 404
+
+
+def test_the_survey_page_links_to_the_question_editor_only_while_a_draft(client_as, estate_a, users):
+    client = client_as(users["manager"])
+    editable = draft(estate_a, users["manager"])
+    opened = open_survey(estate_a, users["manager"])
+    detail = "relations:survey_detail"
+    assert (
+        'data-testid="survey-edit-questions"'
+        in client.get(reverse(detail, args=[editable.pk])).content.decode()
+    )
+    assert (
+        'data-testid="survey-edit-questions"'
+        not in client.get(reverse(detail, args=[opened.pk])).content.decode()
+    )
