@@ -7,6 +7,12 @@ after `manage.py seed_demo`, inside a configured Django (`loadtest.run` does bot
 
 One password hash is made and stored on every account: hashing is slow on purpose (PBKDF2), and
 460 of them would take minutes.
+
+Most load users start from a session opened here (`open_sessions`), as people who logged in earlier
+in the week do: 460 logins through the form within two minutes are 460 PBKDF2 hashes (about half a
+second of CPU each at Django's million iterations), which no real morning brings and which would
+measure the hash instead of the site. A share of the users (`--form-logins`) still log in through
+the form, so the login is measured too.
 """
 
 from __future__ import annotations
@@ -101,6 +107,27 @@ def _user(user_model, username: str, hashed: str, group, *, full_name: str):
     return user
 
 
+def open_sessions(usernames: list[str]) -> dict[str, str]:
+    """A logged-in session for each user, as `django.contrib.auth.login` would store it (user,
+    backend, session auth hash); returns {username: session key}."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    backend = "servicecenter.authentication.StampedModelBackend"
+    keys = {}
+    for user in get_user_model().objects.filter(username__in=usernames):
+        session = store_class()
+        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys[user.username] = session.session_key
+    return keys
+
+
 def write_credentials(data: dict, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -120,6 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     django.setup()
     data = make_accounts(staff=args.staff, residents=args.residents, password=args.password)
+    data["sessions"] = open_sessions([row["username"] for row in data["staff"] + data["residents"]])
     write_credentials(data, args.out)
     print(f"{len(data['staff'])} staff, {len(data['residents'])} residents → {args.out}")
 

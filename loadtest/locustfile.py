@@ -6,7 +6,8 @@ Run by `loadtest.run` (which starts the site and writes the credentials file); b
         --credentials var/loadtest/credentials.json --rate 70 --steady-seconds 600 \
         --steps 90,110,130,160,200 --step-seconds 60 --out-dir var/loadtest
 
-Each user logs in once through the real login form (CSRF token and all), then works at a pace
+One user in `--form-logins` logs in through the real login form (CSRF token and all); the others
+start from a session `loadtest.accounts` opened for them (see there why). Then each works at a pace
 that makes the whole mix total `--rate` requests per second (`--staff-share` of them from the
 staff). Every request counts towards the pace, so a task of four requests waits four times as
 long. The shape spawns everyone gradually (password hashing is slow on purpose), resets the
@@ -17,12 +18,14 @@ each phase it writes the phase's statistics as a Locust stats CSV (`<phase>_stat
 from __future__ import annotations
 
 import csv
+import http.cookiejar
 import json
 import random
 import re
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from locust import LoadTestShape, events, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -32,7 +35,7 @@ from loadtest.forms import html_form
 
 PACE = {"rps": 70.0}  # the current total target; the shape raises it step by step
 CREDENTIALS: dict = {}
-_claimed = {"staff": 0, "residents": 0}
+_claimed = {"staff": 0, "residents": 0, "all": 0}
 
 
 @events.init_command_line_parser.add_listener
@@ -50,6 +53,9 @@ def _options(parser):
     group.add_argument("--spawn", type=float, default=4.0, help="users started per second (logins are slow)")
     group.add_argument("--staff-share", type=float, default=0.4, help="share of the requests made by staff")
     group.add_argument("--out-dir", default="var/loadtest")
+    group.add_argument(
+        "--form-logins", type=int, default=10, help="one user in N logs in through the form (0: none)"
+    )
 
 
 @events.init.add_listener
@@ -78,7 +84,13 @@ class DeskBase(FastHttpUser):
         self._made = 0
         self._woke = time.monotonic()
         self._first = True
-        self.login(self.claim())
+        username = self.claim()
+        _claimed["all"] += 1
+        every = self.environment.parsed_options.form_logins
+        session = CREDENTIALS.get("sessions", {}).get(username)
+        by_form = not session or (every and _claimed["all"] % every == 1 % every)
+        if not (by_form and self.login(username)) and session:
+            self.resume(session)  # a login lost to a timeout is counted, and the user still works
 
     # --- pacing ---------------------------------------------------------------------------------
 
@@ -139,17 +151,43 @@ class DeskBase(FastHttpUser):
         data = json.dumps(body) if body is not None else None
         return self.call(method, path, name, data=data, headers=headers, expect=expect)
 
-    def login(self, username: str) -> None:
+    def resume(self, session_key: str) -> None:
+        """Carry on a session opened earlier; the first page sets the CSRF cookie, as in a browser."""
+        self.client.cookiejar.set_cookie(
+            http.cookiejar.Cookie(
+                version=0,
+                name="sessionid",
+                value=session_key,
+                port=None,
+                port_specified=False,
+                domain=urlsplit(self.host).hostname,
+                domain_specified=False,
+                domain_initial_dot=False,
+                path="/",
+                path_specified=True,
+                secure=False,
+                expires=None,
+                discard=True,
+                comment=None,
+                comment_url=None,
+                rest={},
+            )
+        )
+        self.get(self.landing, "landing page")
+
+    def login(self, username: str) -> bool:
         page = self.get("/accounts/login/", "login page")
         form = html_form(page.text or "", with_field="username") or {"fields": {}}
         fields = {**form["fields"], "username": username, "password": CREDENTIALS["password"]}
-        self.post_form("/accounts/login/", "login (POST)", fields)
+        response = self.post_form("/accounts/login/", "login (POST)", fields)
+        return response.status_code == 302 and "/accounts/login/" not in response.headers.get("Location", "")
 
 
 class StaffUser(DeskBase):
     """The desk: registers tickets, searches the archive, works the list, acts, takes payments."""
 
     fixed_count = 60
+    landing = "/tickets/"
 
     def claim(self) -> str:
         row = CREDENTIALS["staff"][_claimed["staff"] % len(CREDENTIALS["staff"])]
@@ -262,6 +300,7 @@ class ResidentUser(DeskBase):
     """The portal on a phone: home, bills, report a repair, pay in the simulator."""
 
     fixed_count = 400
+    landing = "/portal/"
 
     def claim(self) -> str:
         row = CREDENTIALS["residents"][_claimed["residents"] % len(CREDENTIALS["residents"])]
