@@ -8,9 +8,11 @@
 It drops and re-creates the load database (LOADTEST_DATABASE_URL, default servicecenter_load on
 127.0.0.1), migrates, seeds the demo, makes the accounts (loadtest.accounts), collects the static
 files, starts gunicorn (DEBUG off), a Celery worker and beat on REDIS_URL, waits for /healthz,
-runs Locust headless, stops everything it started (also on Ctrl-C), and prints per endpoint
-p50/p95/p99, the totals, the aims met or not and the knee (the first step whose p95 passes
-500 ms). Results: var/loadtest/ (results.json, results.md, Locust's CSV files, the server logs).
+runs Locust headless, stops everything it started (also on Ctrl-C), checks the load database
+(`check_ledger`, `check_tickets`: issue #16 wants zero differences after the load) and prints per
+endpoint p50/p95/p99, the totals, the aims met or not, the knee (the first step whose p95 passes
+500 ms) and the checks. It exits non-zero when a check finds a difference. Results: var/loadtest/
+(results.json, results.md, checks.json, Locust's CSV files, the server logs).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,6 +40,9 @@ READ_P95_MS = 300
 WRITE_P95_MS = 500
 KNEE_P95_MS = 500
 KNEE_AIM_RPS = 120
+# The consistency checks run on the load database after the load: (name, management command).
+CHECKS = (("ledger", "check_ledger"), ("ticket", "check_tickets"))
+CHECK_LINE = re.compile(r"^(?P<name>\w+) check: (?P<count>\d+) differences", re.MULTILINE)
 
 
 # --- the report (pure: tested on a sample CSV) ------------------------------------------------
@@ -128,6 +134,36 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def read_check(name: str, returncode: int, output: str) -> dict:
+    """One check's result from its command's output: the differences it counted (None when it did
+    not get to count, e.g. it crashed), its exit code and the lines it printed."""
+    counted = [m for m in CHECK_LINE.finditer(output) if m["name"] == name]
+    differences = int(counted[-1]["count"]) if counted else None
+    return {
+        "name": name,
+        "returncode": returncode,
+        "differences": differences,
+        "ok": returncode == 0 and differences == 0,
+        "output": output.strip(),
+    }
+
+
+def format_checks(checks: list[dict]) -> list[str]:
+    """The report's section on the checks: "ledger check: 0 differences", or what was found."""
+    md = ["## Consistency after the load", ""]
+    for check in checks:
+        if check["differences"] is None:
+            md.append(f"- {check['name']} check: **did not run** (exit {check['returncode']})")
+        elif check["ok"]:
+            md.append(f"- {check['name']} check: 0 differences")
+        else:
+            md.append(f"- {check['name']} check: **{check['differences']} differences**")
+        if not check["ok"] and check["output"]:
+            md += ["", "```", check["output"], "```", ""]
+    md.append("")
+    return md
+
+
 def build_report(out: Path) -> tuple[dict, str]:
     """Read the phases' CSV files from `out`; return the results and their Markdown."""
     phases = (
@@ -135,7 +171,7 @@ def build_report(out: Path) -> tuple[dict, str]:
         if (out / "phases.json").exists()
         else []
     )
-    results: dict = {"phases": [], "steady": None, "steps": [], "knee": None}
+    results: dict = {"phases": [], "steady": None, "steps": [], "knee": None, "checks": None}
     md = ["# Load test results", ""]
     for phase in phases:
         path = out / f"{phase['phase']}_stats.csv"
@@ -197,6 +233,9 @@ def build_report(out: Path) -> tuple[dict, str]:
         met = knee_rps is not None and knee_rps >= KNEE_AIM_RPS
         md.append(f"Knee aim (≥ {KNEE_AIM_RPS} req/s): **{'met' if met else 'not met'}**")
         md.append("")
+    if (out / "checks.json").exists():
+        results["checks"] = json.loads((out / "checks.json").read_text(encoding="utf-8"))
+        md += format_checks(results["checks"])
     return results, "\n".join(md)
 
 
@@ -237,6 +276,24 @@ def site_environment(*, database_url: str, redis_url: str, port: int) -> dict:
 
 def _manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def run_checks(env: dict) -> list[dict]:
+    """Run the consistency checks on the load database (the site stopped: nothing writes) and
+    keep their results in checks.json for the report (and `--report-only`)."""
+    checks = []
+    for name, command in CHECKS:
+        print(f"running {command}", flush=True)
+        done = subprocess.run(
+            [sys.executable, "manage.py", command, "--show", "50"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        checks.append(read_check(name, done.returncode, done.stdout + done.stderr))
+    (OUT / "checks.json").write_text(json.dumps(checks, indent=1, ensure_ascii=False), encoding="utf-8")
+    return checks
 
 
 def _start(name: str, command: list[str], env: dict, started: list) -> subprocess.Popen:
@@ -305,8 +362,10 @@ def main(argv: list[str] | None = None) -> int:
     for old in OUT.glob("*_stats.csv"):
         old.unlink()
     (OUT / "phases.json").unlink(missing_ok=True)
+    (OUT / "checks.json").unlink(missing_ok=True)
 
     started: list = []
+    finished = False
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt
@@ -422,10 +481,14 @@ def main(argv: list[str] | None = None) -> int:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited with {process.returncode} during the run")
             time.sleep(2)
+        finished = True
     except KeyboardInterrupt:
         print("interrupted: stopping", flush=True)
     finally:
         _stop_all(started)
+    if finished:
+        # After the servers stopped (the worker and beat too): the database is quiet.
+        run_checks(env)
     return _report()
 
 
@@ -438,7 +501,12 @@ def _report() -> int:
     (OUT / "results.md").write_text(md, encoding="utf-8")
     print("\n" + md)
     print(f"written: {OUT / 'results.json'}, {OUT / 'results.md'}")
-    return 0
+    return report_exit_code(results)
+
+
+def report_exit_code(results: dict) -> int:
+    """Non-zero when a consistency check found a difference or could not run."""
+    return 0 if all(check["ok"] for check in results.get("checks") or []) else 1
 
 
 if __name__ == "__main__":

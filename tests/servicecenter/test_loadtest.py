@@ -11,7 +11,15 @@ from django.contrib.auth import get_user_model
 
 from loadtest.accounts import make_accounts, write_credentials
 from loadtest.forms import html_form
-from loadtest.run import build_report, find_knee, format_table, read_stats_csv, summarize
+from loadtest.run import (
+    build_report,
+    find_knee,
+    format_table,
+    read_check,
+    read_stats_csv,
+    report_exit_code,
+    summarize,
+)
 from residents.models import Person
 from staff.models import StaffProfile
 from tests.factories import OccupancyFactory, TeamFactory
@@ -134,6 +142,85 @@ def test_the_report_of_a_run_writes_steady_and_steps(tmp_path):
     assert results["steps"][0]["p95"] == 700.0
     assert results["knee"] == {"knee_rps": None, "broke_at": "step_090"}
     assert "Aims" in md and "**not met**" in md and "below the first step" in md
+
+
+def test_the_checks_after_the_load_are_read_from_their_output():
+    clean = read_check("ledger", 0, "ledger check: 0 differences\n")
+    assert clean == {
+        "name": "ledger",
+        "returncode": 0,
+        "differences": 0,
+        "ok": True,
+        "output": "ledger check: 0 differences",
+    }
+    broken = read_check(
+        "ticket",
+        1,
+        "ticket 7 (closed): no registration or status event\nticket check: 1 differences in 1 tickets\n"
+        "CommandError: 1 tickets' status chains are invalid",
+    )
+    assert (broken["differences"], broken["ok"]) == (1, False)
+    crashed = read_check("ledger", 1, "Traceback …\nOperationalError: no such table")
+    assert (crashed["differences"], crashed["ok"]) == (None, False)
+    # A zero count is not enough: the command must also have exited cleanly.
+    assert read_check("ledger", 2, "ledger check: 0 differences")["ok"] is False
+
+
+def test_the_report_shows_the_checks_and_fails_on_a_difference(tmp_path):
+    (tmp_path / "steady_stats.csv").write_text(STEADY, encoding="utf-8")
+    (tmp_path / "phases.json").write_text(
+        json.dumps([{"phase": "steady", "target_rps": 70, "seconds": 600}]), encoding="utf-8"
+    )
+    results, md = build_report(tmp_path)
+    assert results["checks"] is None and "Consistency" not in md
+    assert report_exit_code(results) == 0  # a run from before the checks: nothing to fail on
+
+    clean = [
+        read_check("ledger", 0, "ledger check: 0 differences"),
+        read_check("ticket", 0, "ticket check: 0 differences"),
+    ]
+    (tmp_path / "checks.json").write_text(json.dumps(clean), encoding="utf-8")
+    results, md = build_report(tmp_path)
+    assert "- ledger check: 0 differences" in md and "- ticket check: 0 differences" in md
+    assert report_exit_code(results) == 0
+
+    dirty = [
+        clean[0],
+        read_check(
+            "ticket",
+            1,
+            "ticket 7 (closed): no registration or status event\nticket check: 1 differences in 1 tickets",
+        ),
+    ]
+    (tmp_path / "checks.json").write_text(json.dumps(dirty), encoding="utf-8")
+    results, md = build_report(tmp_path)
+    assert "- ticket check: **1 differences**" in md
+    assert "ticket 7 (closed): no registration or status event" in md
+    assert report_exit_code(results) == 1
+
+    (tmp_path / "checks.json").write_text(
+        json.dumps([read_check("ledger", 1, "Traceback")]), encoding="utf-8"
+    )
+    results, md = build_report(tmp_path)
+    assert "- ledger check: **did not run** (exit 1)" in md and report_exit_code(results) == 1
+
+
+def test_report_only_prints_the_last_runs_report_with_its_checks(tmp_path, monkeypatch):
+    import loadtest.run as run
+
+    (tmp_path / "steady_stats.csv").write_text(STEADY, encoding="utf-8")
+    (tmp_path / "phases.json").write_text(
+        json.dumps([{"phase": "steady", "target_rps": 70, "seconds": 600}]), encoding="utf-8"
+    )
+    (tmp_path / "checks.json").write_text(
+        json.dumps([read_check("ledger", 1, "ledger check: 3 differences")]), encoding="utf-8"
+    )
+    monkeypatch.setattr(run, "OUT", tmp_path)
+    assert run.main(["--report-only"]) == 1
+    assert "**3 differences**" in (tmp_path / "results.md").read_text(encoding="utf-8")
+    assert (
+        json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["checks"][0]["differences"] == 3
+    )
 
 
 def test_forms_are_read_as_a_browser_submits_them():
