@@ -129,10 +129,16 @@ def payments_reversed_wrongly(estate_ids: Sequence[int] | None = None) -> QueryS
 
 
 def _with_effective_allocations(estate_ids: Sequence[int] | None) -> QuerySet:
+    """Each bill with `allocated`: what settles it, the allocations of payments that still count
+    plus a deposit deduction (a deduction's revenue bill is settled by the money held, with no
+    payment of its own: billing.services.deposits)."""
     effective = Allocation.objects.filter(bill=OuterRef("pk")).filter(
         ~Exists(PaymentReversal.objects.filter(payment=OuterRef("payment")))
     )
-    return _scoped(Bill.objects.all(), estate_ids).annotate(allocated=_sum_of(effective, "bill"))
+    deducted = DepositMovement.objects.filter(bill=OuterRef("pk"), kind=DepositMovement.Kind.DEDUCTION)
+    return _scoped(Bill.objects.all(), estate_ids).annotate(
+        allocated=_sum_of(effective, "bill") + _sum_of(deducted, "bill")
+    )
 
 
 def bills_over_allocated(estate_ids: Sequence[int] | None = None) -> QuerySet:

@@ -210,3 +210,29 @@ def test_the_queries_do_not_grow_with_the_differences(ledger, unit_a, capsys, dj
     code, out = run_check(capsys, "--show", "5")
     assert "  … and 7 more" in out
     assert code == 1
+
+
+def test_a_deposit_deduction_settles_its_bill_without_an_allocation(unit_a2, users, capsys):
+    held = services.receive_deposit(
+        idempotency_key=new_key(),
+        unit=unit_a2,
+        purpose="renovation",
+        amount="500.00",
+        method="cash",
+        actor=users["clerk"],
+        reference="renovation:2",
+        now=NOW,
+    )
+    services.refund_deposit(
+        idempotency_key=new_key(),
+        account=held.account,
+        actor=users["manager"],
+        method="cash",
+        deductions=[("120.00", "damaged corridor wall")],
+    )
+    revenue = Bill.objects.get(deposit_deduction__isnull=False)
+    assert revenue.status == "paid" and not revenue.allocations.exists()
+    assert check_ledger().differences == 0
+
+    Bill.objects.filter(pk=revenue.pk).update(amount_paid=F("amount") - 1)  # paid total out of step
+    assert run_check(capsys)[0] == 1
