@@ -364,6 +364,20 @@ def portal_panel_context(request, user) -> dict:
     }
 
 
+def portal_bills_summary(user) -> dict:
+    """The top of the portal's bills page: what the resident has to pay and on how many open bills
+    (the panel's figures, without its list), and whether they see bills at all. One query; two for
+    someone with no open bill."""
+    totals = money_values(
+        Bill.objects.visible_to(user).unpaid().aggregate(outstanding=_sum(OUTSTANDING), count=Count("pk"))
+    )
+    return {
+        "outstanding": totals["outstanding"],
+        "open_count": totals["count"],
+        "sees_bills": bool(totals["count"]) or resident_sees_bills(user),
+    }
+
+
 def resident_sees_bills(user) -> bool:
     """Whether the resident may see the bills of any unit they occupy today."""
     return Unit.objects.filter(pk__in=resident_bill_unit_ids(user)).exists()
