@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Min, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -340,18 +353,22 @@ PORTAL_PANEL_BILLS = 5
 
 
 def portal_panel_context(request, user) -> dict:
-    bills = Bill.objects.visible_to(user).unpaid()
-    # One query for most residents: the first bills, and the totals from them when that is all.
+    # One query: the first bills, each row carrying the totals of all the open bills (window
+    # aggregates are computed before the LIMIT), however many there are.
     shown = list(
-        bills.select_related("charge_item", "unit").order_by("due_date", "pk")[: PORTAL_PANEL_BILLS + 1]
+        Bill.objects.visible_to(user)
+        .unpaid()
+        .select_related("charge_item", "unit")
+        .annotate(
+            open_outstanding=Window(Sum(OUTSTANDING, output_field=MONEY_FIELD)),
+            open_count=Window(Count("pk")),
+        )
+        .order_by("due_date", "pk")[:PORTAL_PANEL_BILLS]
     )
-    if len(shown) > PORTAL_PANEL_BILLS:
-        totals = money_values(bills.aggregate(outstanding=_sum(OUTSTANDING), count=Count("pk")))
-    else:
-        totals = {
-            "outstanding": to_money(sum((b.amount - b.amount_paid for b in shown), ZERO)),
-            "count": len(shown),
-        }
+    totals = {
+        "outstanding": to_money(shown[0].open_outstanding) if shown else ZERO,
+        "count": shown[0].open_count if shown else 0,
+    }
     # A tenant or household member the owner has not granted the bills gets no fee panel at all,
     # not an empty one that reads as "nothing to pay". Open bills already prove the grant.
     sees_bills = bool(totals["count"]) or resident_sees_bills(user)
@@ -361,6 +378,20 @@ def portal_panel_context(request, user) -> dict:
         "open_count": totals["count"],
         "today": timezone.localdate(),
         "sees_bills": sees_bills,
+    }
+
+
+def portal_bills_summary(user) -> dict:
+    """The top of the portal's bills page: what the resident has to pay and on how many open bills
+    (the panel's figures, without its list), and whether they see bills at all. One query; two for
+    someone with no open bill."""
+    totals = money_values(
+        Bill.objects.visible_to(user).unpaid().aggregate(outstanding=_sum(OUTSTANDING), count=Count("pk"))
+    )
+    return {
+        "outstanding": totals["outstanding"],
+        "open_count": totals["count"],
+        "sees_bills": bool(totals["count"]) or resident_sees_bills(user),
     }
 
 

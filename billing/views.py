@@ -658,8 +658,10 @@ def portal_bills(request: HttpRequest) -> HttpResponse:
     bills = Bill.objects.visible_to(request.user).select_related("unit", "charge_item")
     show = request.GET.get("show", "open")
     bills = bills.unpaid() if show == "open" else bills.exclude(status=Bill.Status.VOID)
-    page = paginate(request, bills.order_by("-period", "due_date", "pk"), per_page=20)
-    summary = selectors.portal_panel_context(request, request.user)
+    summary = selectors.portal_bills_summary(request.user)
+    # The open bills are the rows the summary counted: no second COUNT for the pages.
+    count = summary["open_count"] if show == "open" else None
+    page = paginate(request, bills.order_by("-period", "due_date", "pk"), per_page=20, count=count)
     return render(
         request,
         "portal/billing_bills.html",

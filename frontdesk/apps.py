@@ -18,10 +18,17 @@ class FrontdeskConfig(AppConfig):
             permission="frontdesk.view_keycustody",
         )
         register_portal_panel(
-            order=40, template="frontdesk/_portal_parcels.html", context=log_panels.portal_parcels_context
+            order=40,
+            template="frontdesk/_portal_parcels.html",
+            context=log_panels.portal_parcels_context,
+            probe=log_panels.portal_parcels_probe,
         )
         register_portal_panel(
-            order=45, template="frontdesk/_portal_invoices_panel.html", context=panels.portal_invoices_context
+            order=45,
+            template="frontdesk/_portal_invoices_panel.html",
+            context=panels.portal_invoices_context,
+            probe=panels.portal_invoices_probe,
+            empty=panels.portal_invoices_empty,
         )
         register_desk_tile(
             order=10,

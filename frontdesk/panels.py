@@ -28,6 +28,16 @@ def portal_invoices_context(request, user) -> dict:
     return {"open_requests": open_requests}
 
 
+def portal_invoices_probe(user) -> list:
+    from frontdesk.models import InvoiceRequest
+
+    return [InvoiceRequest.objects.visible_to(user).open()]
+
+
+def portal_invoices_empty() -> dict:
+    return {"open_requests": []}
+
+
 # --- the desk's tiles: one count query each --------------------------------------------------------
 
 

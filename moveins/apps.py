@@ -31,7 +31,10 @@ class MoveinsConfig(AppConfig):
             permission="moveins.view_movein",
         )
         register_portal_panel(
-            order=15, template="portal/moveins_panel.html", context=panels.portal_move_ins_context
+            order=15,
+            template="portal/moveins_panel.html",
+            context=panels.portal_move_ins_context,
+            probe=panels.portal_move_ins_probe,
         )
         register_portal_business(panels.has_pending_move_in)
         register_desk_tile(

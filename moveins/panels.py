@@ -26,6 +26,12 @@ def portal_move_ins_context(request, user) -> dict:
     }
 
 
+def portal_move_ins_probe(user) -> list:
+    from moveins.models import MoveIn
+
+    return [MoveIn.objects.visible_to(user).filter(owner__user=user)]
+
+
 def has_pending_move_in(user) -> bool:
     """An owner whose unit is not handed over yet has a move-in to follow in the portal (one
     query; registered with `servicecenter.portal.register_portal_business`)."""

@@ -21,6 +21,16 @@ def portal_notices_context(request, user) -> dict:
     return {"notices": notices_for_resident(user=user, limit=PANEL_SIZE), "events": list(events[:3])}
 
 
+def portal_notices_probe(user) -> list:
+    """What the panel would show, unsliced: without a row in either, it shows nothing."""
+    from relations.models import CommunityEvent, Notice
+
+    return [
+        Notice.objects.visible_to(user),
+        CommunityEvent.objects.visible_to(user).filter(starts_at__gte=timezone.now()),
+    ]
+
+
 def published_notices_count(user) -> int:
     from relations.models import Notice
 
@@ -31,7 +41,10 @@ def register() -> None:
     from servicecenter.panels import register_desk_tile, register_portal_panel
 
     register_portal_panel(
-        order=5, template="relations/notices/_portal_panel.html", context=portal_notices_context
+        order=5,
+        template="relations/notices/_portal_panel.html",
+        context=portal_notices_context,
+        probe=portal_notices_probe,
     )
     register_desk_tile(
         order=80,

@@ -39,5 +39,9 @@ class RenovationsConfig(AppConfig):
             permission="renovations.view_renovation",
         )
         register_portal_panel(
-            order=30, template="renovations/portal/_panel.html", context=panels.portal_renovations_context
+            order=30,
+            template="renovations/portal/_panel.html",
+            context=panels.portal_renovations_context,
+            probe=panels.portal_renovations_probe,
+            empty=panels.portal_renovations_empty,
         )

@@ -21,3 +21,13 @@ def portal_renovations_context(request, user) -> dict:
     from renovations.page_selectors import renovations_for_portal
 
     return {"renovations": renovations_for_portal(user=user)[:3]}
+
+
+def portal_renovations_probe(user) -> list:
+    from renovations.models import Renovation
+
+    return [Renovation.objects.visible_to(user)]
+
+
+def portal_renovations_empty() -> dict:
+    return {"renovations": []}

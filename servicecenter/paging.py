@@ -128,13 +128,17 @@ def light_page(queryset, number, *, per_page: int = 25, count: bool = True) -> L
 # --- desk pages -------------------------------------------------------------------------------
 
 
-def paginate(request: HttpRequest, object_list, *, per_page: int) -> Page:
+def paginate(request: HttpRequest, object_list, *, per_page: int, count: int | None = None) -> Page:
     """One page of a desk list, counted by Django's Paginator. A malformed page number or one past
     the end is the 404 page (Django's ListView convention): such links are typed or tampered
-    with, never produced by the page's own links, which drop `page` when a filter changes."""
+    with, never produced by the page's own links, which drop `page` when a filter changes.
+    `count`: the number of rows of `object_list` when the page has counted them already."""
     try:
         number = page_number(request.GET.get("page"))
-        return Paginator(object_list, per_page).page(number)
+        paginator = Paginator(object_list, per_page)
+        if count is not None:
+            paginator.count = count  # a cached_property: set, it is not counted again
+        return paginator.page(number)
     except (InvalidPageNumber, EmptyPage) as error:
         raise Http404(getattr(error, "message", _("That page does not exist."))) from None
 

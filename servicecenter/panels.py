@@ -5,6 +5,14 @@ An app registers a panel in its AppConfig.ready():
     register_unit_panel(order=20, template="tickets/_unit_tickets.html", context=unit_ticket_context)
 
 `context(request, unit)` returns the panel's template context; it must run a fixed number of queries.
+
+Most residents have nothing in most of the portal home's panels (no parcel waiting, no move-in, no
+survey open), yet each panel asked would be a query. So a portal panel may also give a `probe`:
+`probe(user)` returns the querysets (unsliced) whose rows the panel would show. The home asks every
+panel's probes in one statement (`rows_exist`) and asks a panel for its context only when one of its
+probes found a row; otherwise the panel is rendered with `empty()` (the context its `context` would
+return with nothing found) or, without `empty`, left out: its template shows nothing then. A probe
+reads through the same `visible_to` as the panel, so it cannot see more than the panel would.
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.template.loader import render_to_string
 
 
@@ -21,6 +31,8 @@ class Panel:
     template: str
     context: Callable
     permission: str | None = None
+    probe: Callable | None = None  # probe(user) -> list[QuerySet]
+    empty: Callable | None = None  # empty() -> the context when the probes found nothing
 
 
 _UNIT_PANELS: list[Panel] = []
@@ -33,8 +45,16 @@ def register_unit_panel(
     _register(_UNIT_PANELS, Panel(order, template, context, permission))
 
 
-def register_portal_panel(*, order: int, template: str, context: Callable) -> None:
-    _register(_PORTAL_PANELS, Panel(order, template, context))
+def register_portal_panel(
+    *,
+    order: int,
+    template: str,
+    context: Callable,
+    probe: Callable | None = None,
+    empty: Callable | None = None,
+) -> None:
+    """`context(request, user)` is called only when `probe` is None or found a row (module docstring)."""
+    _register(_PORTAL_PANELS, Panel(order, template, context, probe=probe, empty=empty))
 
 
 def _register(registry: list[Panel], panel: Panel) -> None:
@@ -43,12 +63,46 @@ def _register(registry: list[Panel], panel: Panel) -> None:
         registry.sort(key=lambda p: p.order)
 
 
+def rows_exist(querysets: list) -> list[bool]:
+    """Whether each queryset has a row, in one statement per database (`SELECT EXISTS(...), ...`)."""
+    found = [False] * len(querysets)
+    by_alias: dict[str, list[tuple[int, str, tuple]]] = {}
+    for index, queryset in enumerate(querysets):
+        alias = queryset.db
+        try:
+            sql, params = queryset.query.exists().get_compiler(using=alias).as_sql()
+        except EmptyResultSet:  # .none(), or an empty `__in`: no row, no SQL
+            continue
+        by_alias.setdefault(alias, []).append((index, sql, tuple(params)))
+    for alias, parts in by_alias.items():
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(f"EXISTS({sql})" for _index, sql, _params in parts),
+                [param for _index, _sql, params in parts for param in params],
+            )
+            answers = cursor.fetchone()
+        for (index, _sql, _params), answer in zip(parts, answers, strict=True):
+            found[index] = bool(answer)
+    return found
+
+
 def render_panels(registry: list[Panel], request, obj) -> list[str]:
-    return [
-        render_to_string(panel.template, panel.context(request, obj), request=request)
-        for panel in registry
-        if panel.permission is None or request.user.has_perm(panel.permission)
+    panels = [
+        panel for panel in registry if panel.permission is None or request.user.has_perm(panel.permission)
     ]
+    probes = [(panel, panel.probe(obj)) for panel in panels if panel.probe is not None]
+    found = iter(rows_exist([queryset for _panel, querysets in probes for queryset in querysets]))
+    has_rows = {panel.template: any([next(found) for _qs in querysets]) for panel, querysets in probes}
+    rendered = []
+    for panel in panels:
+        if has_rows.get(panel.template, True):
+            context = panel.context(request, obj)
+        elif panel.empty is not None:
+            context = panel.empty()
+        else:
+            continue
+        rendered.append(render_to_string(panel.template, context, request=request))
+    return rendered
 
 
 def render_unit_panels(request, unit) -> list[str]:

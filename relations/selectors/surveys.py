@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Window
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from relations.models import QuestionKind, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
@@ -240,12 +240,16 @@ class OpenSurvey:
     answered: bool
 
 
+def open_surveys_of_resident_estates(user, *, today: date) -> QuerySet[Survey]:
+    """The surveys answerable today in the estates of the units the user occupies."""
+    return Survey.objects.answerable(today).filter(estate_id__in=resident_estate_ids(user))
+
+
 def open_surveys_for_resident(user, *, today: date) -> list[OpenSurvey]:
     """The surveys a resident may answer today, for the estates of the units they occupy, each
     with the unit to answer as and whether they have answered. Two queries."""
     surveys = list(
-        Survey.objects.answerable(today)
-        .filter(estate_id__in=resident_estate_ids(user))
+        open_surveys_of_resident_estates(user, today=today)
         .annotate(answered=Exists(SurveyResponse.objects.filter(survey=OuterRef("pk"), person__user=user)))
         .order_by("closes_on", "pk")
     )

@@ -231,6 +231,23 @@ def test_portal_resident_sees_own_bills_only(client_as, resident, unit_a, unit_a
     assert client.get(reverse("portal:billing_bill", args=[mine.pk])).status_code == 200
 
 
+def test_portal_bills_page_counts_the_open_bills_once(
+    client_as, resident, unit_a, unit_a2, django_assert_max_num_queries
+):
+    """The summary's count of open bills is the pages' count: session, user, units, summary, page."""
+    for month in range(1, 23):
+        make_bill(unit_a, "10.00", period=date(2024, 1, 1) + timedelta(days=31 * month))
+    make_bill(unit_a2, "99.00")  # a neighbour's: neither counted nor summed
+    client = client_as(resident)
+    client.get(reverse("portal:billing_bills"))
+    with django_assert_max_num_queries(5):
+        page = client.get(reverse("portal:billing_bills"))
+    assert page.context["page"].paginator.count == 22
+    assert page.context["summary"]["outstanding"] == Decimal("220.00")
+    assert len(client.get(reverse("portal:billing_bills") + "?page=2").context["page"].object_list) == 2
+    assert client.get(reverse("portal:billing_bills") + "?page=3").status_code == 404
+
+
 def test_portal_receipt_only_for_own_payments(client_as, users, resident, unit_a, unit_a2):
     mine = services.record_payment(
         idempotency_key=new_key(), unit=unit_a, amount="5.00", method="cash", actor=users["clerk"]

@@ -35,7 +35,7 @@ def test_portal_home_reads_the_resident_units_once(
     TicketFactory(unit=unit_b)  # another estate's ticket: never on this resident's page
     client = client_as(resident)
     client.get(reverse("portal:home"))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(9):
         page = client.get(reverse("portal:home"))
     assert page.status_code == 200
     body = page.content.decode()

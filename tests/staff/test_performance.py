@@ -238,3 +238,35 @@ def test_definitions_cover_every_column():
     defs = performance.definitions()
     assert set(defs) == set(performance.FIGURES)
     assert all(defs.values())
+
+
+def test_zone_rates_sum_each_keepers_zones_in_three_queries(
+    records, estate_a, users, django_assert_num_queries
+):
+    """Li keeps a second zone (building 9: its 500 property bill and a 500 parking bill charged, 250
+    paid in March, 50 paid and voided in March);
+    Zhou keeps a third with nothing charged. However many zones and bills: three queries."""
+    clerk = users["clerk"]
+    nine = estate_a.buildings.get(code="9")
+    make_zone(estate_a, records["li"], nine, name="九区")
+    zhou = make_staff("housekeeper", estate_a, username="zhou")
+    make_zone(estate_a, zhou, BuildingFactory(estate=estate_a, code="10", name="10栋"), name="十区")
+    outside = nine.units.get()
+    bill = make_bill(outside, "500.00", period=MARCH, code="parking")
+    billing_services.record_payment(
+        idempotency_key=new_key(), unit=outside, amount="250.00", method="cash", actor=clerk,
+        bill_ids=[bill.pk], now=at(6),
+    )  # fmt: skip
+    refunded = billing_services.record_payment(
+        idempotency_key=new_key(), unit=outside, amount="50.00", method="cash", actor=clerk,
+        bill_ids=[bill.pk], now=at(7),
+    )  # fmt: skip
+    billing_services.void_payment(
+        payment=refunded.payment, actor=users["manager"], reason="twice", now=at(7, 15)
+    )
+    with django_assert_num_queries(3):
+        rates, names = performance.zone_collection_rates(estate=estate_a, month=MARCH)
+    # Li: 200 + 250 collected of 500 (一区) + 1000 (九区) charged; the voided 50 came and went.
+    assert rates[records["li"].pk] == Decimal("30.00")
+    assert sorted(names[records["li"].pk]) == ["一区", "九区"]
+    assert rates[zhou.pk] is None  # nothing charged in the zone
