@@ -17,6 +17,7 @@ an aim in milliseconds (benchmarks/harness.py aim_for).
 from __future__ import annotations
 
 import re
+import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +29,7 @@ from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from benchmarks.harness import FLOOR_PATH, METRICS_AIM, _timed
 from servicecenter import authz
 from servicecenter.api_router import router
 from servicecenter.roles import (
@@ -236,11 +238,12 @@ def required_query(response, defaults: dict[str, object]) -> dict[str, object]:
 
 
 # The walk's time per page: a page slower than the budget allows is measured fewer times (at
-# least MIN_REPEAT), and one slower than SLOW_MS only at concurrency 1, so that one slow page
-# cannot stretch a full-size run by minutes; its ratio is far off any aim either way.
+# least MIN_REPEAT), and one slower than SLOW_RATIO times the floor only at concurrency 1 (twice
+# the loosest ratio aim: its verdict is no either way), so that a few slow pages cannot stretch a
+# full-size run by many minutes.
 PAGE_BUDGET_MS = 3000.0
 MIN_REPEAT = 3
-SLOW_MS = 500.0
+SLOW_RATIO = 2 * METRICS_AIM
 
 
 def repeat_for(bench, probe_ms: float) -> int:
@@ -251,11 +254,17 @@ def repeat_for(bench, probe_ms: float) -> int:
     return max(MIN_REPEAT, min(wanted, int(PAGE_BUDGET_MS / max(probe_ms, 1.0))))
 
 
+def floor_ms(client, times: int = 5) -> float:
+    """The floor's median now, on this machine (the walk may run alone: --only pages)."""
+    return statistics.median(_timed(client, "get", FLOOR_PATH, {}, 200) for _ in range(times))
+
+
 def measure_targets(bench, targets: list[Target], clients: dict, *, estate) -> None:
     """Measure each target with its role's client; a POST-only URL, a redirect or a file is
     skipped, a 400 on an API list is tried again with the parameters it names (the bench estate,
     this month, the last year), anything else but 200 is a failure."""
     defaults = query_defaults(estate=estate, unit=estate.units.order_by("pk").first())
+    slow_ms = SLOW_RATIO * floor_ms(next(iter(clients.values())))
     for target in targets:
         client = clients[target.role]
         query = dict(target.query)
@@ -292,12 +301,12 @@ def measure_targets(bench, targets: list[Target], clients: dict, *, estate) -> N
         if not content_type.startswith(("text/html", "application/json")):
             bench.note(f"{target.label}: a file ({content_type}), not a page")
             continue
-        if probe_ms > SLOW_MS:  # the first request may have been a cold one: ask once more
+        if probe_ms > slow_ms:  # the first request may have been a cold one: ask once more
             started = time.perf_counter()
             client.get(target.path, query)
             probe_ms = min(probe_ms, (time.perf_counter() - started) * 1000)
         repeat = repeat_for(bench, probe_ms)
-        slow = probe_ms > SLOW_MS and bench.concurrency > 1
+        slow = probe_ms > slow_ms and bench.concurrency > 1
         if slow:
             bench.note(f"{target.label}: {probe_ms:.0f} ms, measured at concurrency 1 only")
         bench.measure(
