@@ -17,13 +17,19 @@ an aim in milliseconds (benchmarks/harness.py aim_for).
 from __future__ import annotations
 
 import re
+import statistics
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from benchmarks.harness import FLOOR_PATH, METRICS_AIM, _timed
 from servicecenter import authz
 from servicecenter.api_router import router
 from servicecenter.roles import (
@@ -205,23 +211,83 @@ def discover(*, estate, roles: set[str]) -> tuple[list[Target], list[Skipped]]:
     return targets, skipped
 
 
+# Values for the query parameters an API list requires (it answers 400 naming them without).
+def query_defaults(*, estate, unit) -> dict[str, object]:
+    today = timezone.localdate()
+    year_ago = (today - timedelta(days=365)).isoformat()
+    return {
+        "estate": estate.pk,
+        "unit": unit.pk if unit is not None else None,
+        "month": f"{today:%Y-%m}",
+        "from": year_ago,
+        "to": today.isoformat(),
+        "date_from": year_ago,
+        "date_to": today.isoformat(),
+    }
+
+
+def required_query(response, defaults: dict[str, object]) -> dict[str, object]:
+    """The parameters a 400 answer names as missing or wrong, with the walk's values for them."""
+    try:
+        errors = response.json()
+    except ValueError:
+        return {}
+    if not isinstance(errors, dict):
+        return {}
+    return {name: defaults[name] for name in errors if defaults.get(name) is not None}
+
+
+# The walk's time per page: a page slower than the budget allows is measured fewer times (at
+# least MIN_REPEAT), and one slower than SLOW_RATIO times the floor only at concurrency 1 (twice
+# the loosest ratio aim: its verdict is no either way), so that a few slow pages cannot stretch a
+# full-size run by many minutes.
+PAGE_BUDGET_MS = 3000.0
+MIN_REPEAT = 3
+SLOW_RATIO = 2 * METRICS_AIM
+
+
+def repeat_for(bench, probe_ms: float) -> int:
+    """`walk_repeat` times (run.py's --walk-repeat: the walk has some 200 pages, and --repeat's
+    30 each would make it last most of an hour at full size), fewer for a page slower than the
+    budget allows."""
+    wanted = min(bench.repeat, bench.data.get("walk_repeat") or bench.repeat)
+    return max(MIN_REPEAT, min(wanted, int(PAGE_BUDGET_MS / max(probe_ms, 1.0))))
+
+
+def floor_ms(client, times: int = 5) -> float:
+    """The floor's median now, on this machine (the walk may run alone: --only pages)."""
+    return statistics.median(_timed(client, "get", FLOOR_PATH, {}, 200) for _ in range(times))
+
+
 def measure_targets(bench, targets: list[Target], clients: dict, *, estate) -> None:
-    """Measure each target with its role's client; a POST-only URL or a file is skipped, a 400
-    on an API list is tried again on the bench estate, anything else but 200 is a failure."""
+    """Measure each target with its role's client; a POST-only URL, a redirect or a file is
+    skipped, a 400 on an API list is tried again with the parameters it names (the bench estate,
+    this month, the last year), anything else but 200 is a failure."""
+    defaults = query_defaults(estate=estate, unit=estate.units.order_by("pk").first())
+    slow_ms = SLOW_RATIO * floor_ms(next(iter(clients.values())))
     for target in targets:
         client = clients[target.role]
         query = dict(target.query)
         label = f"{target.kind}: {target.label} ({target.role})"
         try:
+            started = time.perf_counter()
             probe = client.get(target.path, query)
             if probe.status_code == 400 and target.kind == "API list":
-                query["estate"] = estate.pk
+                query.update(required_query(probe, defaults) or {"estate": estate.pk})
+                started = time.perf_counter()
                 probe = client.get(target.path, query)
+            probe_ms = (time.perf_counter() - started) * 1000
         except Exception as exc:  # a 500: the test client re-raises the view's exception
             bench.fail(label, target.path, 500, f"{type(exc).__name__}: {exc}")
             continue
         if probe.status_code == 405:
             bench.note(f"{target.label}: POST only, not a page")
+            continue
+        location = probe.get("Location", "")
+        if probe.status_code in (301, 302, 303, 307, 308) and not location.startswith(
+            resolve_url(settings.LOGIN_URL)
+        ):
+            bench.note(f"{target.label}: redirects to {location}, not a page")
             continue
         if probe.status_code != 200:
             bench.fail(
@@ -235,7 +301,23 @@ def measure_targets(bench, targets: list[Target], clients: dict, *, estate) -> N
         if not content_type.startswith(("text/html", "application/json")):
             bench.note(f"{target.label}: a file ({content_type}), not a page")
             continue
-        bench.measure(label, client, "get", target.path, data=query or None)
+        if probe_ms > slow_ms:  # the first request may have been a cold one: ask once more
+            started = time.perf_counter()
+            client.get(target.path, query)
+            probe_ms = min(probe_ms, (time.perf_counter() - started) * 1000)
+        repeat = repeat_for(bench, probe_ms)
+        slow = probe_ms > slow_ms and bench.concurrency > 1
+        if slow:
+            bench.note(f"{target.label}: {probe_ms:.0f} ms, measured at concurrency 1 only")
+        bench.measure(
+            label,
+            client,
+            "get",
+            target.path,
+            data=query or None,
+            repeat=repeat,
+            concurrency=1 if slow else None,
+        )
 
 
 def _build_monthly_report(estate, actor):
@@ -271,4 +353,6 @@ def run(bench) -> None:
     for item in skipped:
         bench.note(f"skipped {item.label}: {item.reason}")
     clients = {role: bench.client_for(user) for role, user in users.items()}
+    started = time.perf_counter()
     measure_targets(bench, targets, clients, estate=estate)
+    bench.note(f"the walk took {time.perf_counter() - started:.0f} s")

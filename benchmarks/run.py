@@ -4,6 +4,7 @@
     make bench BENCH_ARGS="--scale 0.1" # a tenth of the data, for a quick look
     make bench BENCH_ARGS="--only residents,tickets --reuse"
     make bench BENCH_ARGS="--only pages --reuse"   # every page again on the data already built
+    make bench BENCH_ARGS="--only pages --reuse --walk-repeat 3"   # a quick dry run of the walk
 
 Results: var/bench/bench-<timestamp>.json and .md (a Markdown table with the aims of issue #16).
 
@@ -53,6 +54,12 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full data size")
     parser.add_argument("--repeat", type=int, default=30, help="measured requests per scenario")
     parser.add_argument(
+        "--walk-repeat",
+        type=int,
+        default=10,
+        help="measured requests per page in the walk of every page (at most --repeat)",
+    )
+    parser.add_argument(
         "--concurrency", type=int, default=8, help="threads for the concurrent figures (1: none)"
     )
     parser.add_argument("--only", default="", help="comma-separated apps to run (default: all)")
@@ -77,6 +84,7 @@ def main() -> int:
     call_command("migrate", verbosity=0, interactive=False)
     bench = Bench(scale=args.scale, repeat=args.repeat, concurrency=args.concurrency)
     bench.data["reuse"] = args.reuse
+    bench.data["walk_repeat"] = min(args.walk_repeat, args.repeat)
     wanted = [a for a in args.only.split(",") if a] or APPS
     started = time.perf_counter()
     for app in APPS:

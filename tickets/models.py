@@ -840,6 +840,8 @@ class Callback(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="callback_due_idx"),
             models.Index(fields=["assigned_to", "status", "next_attempt_at"], name="callback_mine_idx"),
             models.Index(fields=["estate", "status", "completed_at"], name="callback_completed_idx"),
+            # The callback list (API) of one estate in its default order, without a status filter.
+            models.Index(fields=["estate", "next_attempt_at", "id"], name="callback_estate_next_idx"),
         ]
 
     def __str__(self) -> str:

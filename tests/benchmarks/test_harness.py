@@ -12,9 +12,17 @@ from django.test import Client, override_settings
 from django.urls import clear_url_caches
 
 from benchmarks.harness import Aim, Bench, Row, aim_for, judge
-from benchmarks.pages import Target, discover, measure_targets, model_for
+from benchmarks.pages import (
+    MIN_REPEAT,
+    Target,
+    discover,
+    measure_targets,
+    model_for,
+    repeat_for,
+    required_query,
+)
 from servicecenter import authz
-from tests.tickets.factories import TicketFactory
+from tests.tickets.factories import CallbackFactory, TicketFactory
 from tickets.models import Ticket
 
 
@@ -163,6 +171,47 @@ def test_a_tiny_run_writes_json_and_markdown(floor_on, users, resident, unit_a, 
     text = md_path.read_text()
     assert "| ×floor c=1 |" in text and "| aim | met? |" in text
     assert "tickets:list" in text and "## Failures" in text and "/tickets/999999/" in text
+
+
+def test_a_redirect_is_a_note_and_an_api_list_gets_the_parameters_it_names(floor_on, users, resident, unit_a):
+    callback = CallbackFactory(ticket=TicketFactory(unit=unit_a))
+    bench = Bench(repeat=2, warmup=1, concurrency=1)
+    bench.section("Every page")
+    chosen = [
+        # A callback's address sends to its ticket's page: not a page of its own.
+        Target("tickets:callback_detail", "staff detail", f"/tickets/callbacks/{callback.pk}/", "frontdesk"),
+        # The warranty report requires `from` and `to` (400 without them) besides the estate.
+        Target("warranty-report-list", "API list", "/api/warranty-report/", "manager"),
+        # A role sent to the login page is a failure, not a redirect to skip.
+        Target("tickets:list", "staff page", "/tickets/", "nobody"),
+    ]
+    clients = {**_clients(bench, users, resident), "nobody": Client()}
+    measure_targets(bench, chosen, clients, estate=unit_a.estate)
+
+    rows = {row.path: row for row in bench.rows if not row.note}
+    assert set(rows) == {"/api/warranty-report/"}
+    assert rows["/api/warranty-report/"].queries > 0
+    notes = [row.label for row in bench.rows if row.note]
+    assert any(n.startswith("tickets:callback_detail: redirects to /tickets/") for n in notes)
+    assert [(f.path, f.status) for f in bench.failures] == [("/tickets/", 302)]
+
+
+def test_required_query_takes_the_names_of_the_400_answer():
+    class Answer:
+        def json(self):
+            return {"from": ["required"], "to": ["required"], "colour": ["required"]}
+
+    defaults = {"from": "2025-12-01", "to": "2026-12-01", "estate": 7, "unit": None}
+    assert required_query(Answer(), defaults) == {"from": "2025-12-01", "to": "2026-12-01"}
+
+
+def test_a_slow_page_is_measured_fewer_times():
+    bench = Bench(repeat=30)
+    assert repeat_for(bench, 20.0) == 30
+    assert repeat_for(bench, 300.0) == 10
+    assert repeat_for(bench, 5000.0) == MIN_REPEAT
+    bench.data["walk_repeat"] = 10  # run.py --walk-repeat
+    assert repeat_for(bench, 20.0) == 10
 
 
 def test_the_ratio_is_the_median_of_interleaved_pairs(floor_on, users, monkeypatch):

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from servicecenter.paging import COUNT_CAP
 from tests.factories import make_staff, make_zone
 from tests.tickets.factories import CallbackFactory, TicketFactory, category
 from tickets.models import Callback, PublicLocation, Ticket
@@ -488,6 +489,28 @@ def test_callbacks_due_filter_and_record(api_as, users, unit_a, estate_a, buildi
         format="json",
     )
     assert again.status_code == 409
+
+
+def test_callback_list_pages_without_a_full_count(api_as, users, unit_a, django_assert_max_num_queries):
+    now = timezone.now()
+    made = [
+        CallbackFactory(
+            ticket=TicketFactory(unit=unit_a, status=S.RESOLVED), due_at=now + timedelta(minutes=i)
+        )
+        for i in range(27)
+    ]
+    client = api_as(users["supervisor"])
+    client.get("/api/callbacks/")  # warm the per-user caches of the first request
+    with django_assert_max_num_queries(6) as few:
+        first = client.get("/api/callbacks/").json()
+    # Every resolution leaves a callback: the total is counted only up to the cap.
+    counts = [q["sql"] for q in few.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts and all(f"LIMIT {COUNT_CAP + 1}" in sql for sql in counts)
+    assert first["count"] == 27 and first["previous"] is None
+    assert [c["id"] for c in first["results"]] == [c.pk for c in made[:25]]
+    second = client.get(first["next"]).json()
+    assert [c["id"] for c in second["results"]] == [c.pk for c in made[25:]]
+    assert second["next"] is None
 
 
 def test_callbacks_are_scoped_and_permissioned(api_as, users, unit_b, technician, resident):

@@ -563,6 +563,8 @@ class CallbackViewSet(
         "next_attempt_at", "pk"
     )
     serializer_class = s.CallbackSerializer
+    # Every resolution leaves a callback: as many rows as tickets, so no full count either.
+    pagination_class = LightPagination
     permission_classes = [ActionPermission]
     action_permissions = {"record": ["tickets.record_callback"]}
     other_actions_need = ["tickets.view_callback"]
