@@ -230,7 +230,7 @@ class PersonAdmin(ServiceFormAdminMixin, EstateScopedAdminMixin, admin.ModelAdmi
         digits = phone_search_digits(search_term)
         if digits:
             results = results | queryset.filter(
-                phone_q("mobile", digits) | phone_q("other_phones", digits, listed=True)
+                phone_q("mobile", digits, keyed=True) | phone_q("other_phones", digits, listed=True)
             )
         number = normalize_id_number(search_term)
         if len(number) == 18:

@@ -54,21 +54,33 @@ class ArchiveQuery:
     digits: str
 
     def unit_q(self, path: str = "") -> Q:
-        """Matches a unit (at `path`, e.g. "unit__") for this query."""
+        """Matches a unit (at `path`, e.g. "unit__") for this query.
+
+        A unit found through its occupants is matched by primary key in a subquery (the people
+        found through their own index, then their occupancies), never by joining every occupancy:
+        the database starts from the few rows that match what was typed and has no duplicates to
+        remove (issue #16: the join with DISTINCT read every unit of a 50,000-unit estate).
+        """
+        by_code = Q(**{f"{path}code__istartswith": self.text})
         if self.kind in ("unit", "number"):
-            return Q(**{f"{path}code__istartswith": self.text})
+            return by_code
         if self.kind == "phone":
-            return self.person_q(f"{path}occupancies__person__")
-        return Q(**{f"{path}code__istartswith": self.text}) | Q(
-            **{f"{path}occupancies__person__name__icontains": self.text}
-        )
+            people = Person.objects.filter(self.person_q()).values("pk")
+            return Q(**{f"{path}pk__in": Occupancy.objects.filter(person__in=people).values("unit_id")})
+        # Either side may match; a union keeps both index-driven, where an OR of the two would
+        # test the occupants' names unit by unit.
+        by_occupant = Occupancy.objects.filter(person__name__icontains=self.text).values("unit_id")
+        by_code_ids = Unit.objects.filter(code__istartswith=self.text).values("pk")
+        return Q(**{f"{path}pk__in": by_code_ids.order_by().union(by_occupant.order_by())})
 
     def person_q(self, path: str = "") -> Q:
-        """Matches a person (at `path`, e.g. "person__") for this query."""
+        """Matches a person (at `path`, e.g. "person__") for this query; through a subquery on
+        occupancies for a unit code, like `unit_q`."""
         if self.kind in ("unit", "number"):
-            return Q(**{f"{path}occupancies__unit__code__istartswith": self.text})
+            units = Unit.objects.filter(code__istartswith=self.text).values("pk")
+            return Q(**{f"{path}pk__in": Occupancy.objects.filter(unit__in=units).values("person_id")})
         if self.kind == "phone":
-            return phone_q(f"{path}mobile", self.digits) | phone_q(
+            return phone_q(f"{path}mobile", self.digits, keyed=True) | phone_q(
                 f"{path}other_phones", self.digits, listed=True
             )
         return Q(**{f"{path}name__icontains": self.text})
@@ -111,14 +123,18 @@ class SearchResults:
 
 
 def search_archive(*, user, query: str, limit: int = 20) -> SearchResults:
-    """Find units and people by unit code (3-2-1101), phone (full or last four digits) or name."""
+    """Find units and people by unit code (3-2-1101), phone (full or last four digits) or name.
+
+    One query for each list, each driven by an index on what was typed: the code's prefix
+    (`residents_unit_code_upper_prefix`), the phone or its last four digits
+    (`person_mobile_last_four_idx`), a name's trigrams; `ArchiveQuery` reaches what those rows
+    link to by primary key. No DISTINCT: nothing here joins a many-valued relation.
+    """
     parsed = parse_archive_query(query)
-    units = (
-        Unit.objects.visible_to(user).select_related("estate", "building").filter(parsed.unit_q()).distinct()
-    )
-    persons = Person.objects.visible_to(user).select_related("estate").filter(parsed.person_q()).distinct()
+    units = Unit.objects.visible_to(user).select_related("estate", "building").filter(parsed.unit_q())
+    persons = Person.objects.visible_to(user).select_related("estate").filter(parsed.person_q())
     return SearchResults(
-        units=list(units.order_by("code")[:limit]), persons=list(persons.order_by("name")[:limit])
+        units=list(units.order_by("code", "pk")[:limit]), persons=list(persons.order_by("name", "pk")[:limit])
     )
 
 
