@@ -282,14 +282,15 @@ def _queries(client, url, params) -> int:
     return len(captured)
 
 
-# A past month: session, user and permissions, the targets, one read of the stored months (13
-# queries for the page, 7 for the API when written). The current month adds the glance and the
-# live figures of each estate compared (two here: 47 and 27).
+# A past month: session, user and permissions, the targets, one read of the stored months (9
+# queries for the page, 4 for the API when written). The current month adds the glance, which is
+# live (8 queries: 17 for the page, 12 for the API when written); its figures are the stored
+# snapshot, read with the closed months (issue #16: 47 and 27 when they were computed live).
 BOUNDS = {
     ("page", "past"): 16,
-    ("page", "current"): 55,
+    ("page", "current"): 20,
     ("api", "past"): 10,
-    ("api", "current"): 32,
+    ("api", "current"): 15,
 }
 
 
@@ -315,7 +316,6 @@ def test_the_dashboard_page_costs_the_same_queries_with_one_ticket_and_with_a_ye
     client.get("/dashboard/", params)
     many = _queries(client, "/dashboard/", params)
     assert many == few
-    print("QUERYCOUNT", which, few)
     with django_assert_max_num_queries(BOUNDS[("page", which)]):
         client.get("/dashboard/", params)
 
@@ -341,6 +341,5 @@ def test_the_metrics_api_costs_the_same_queries_with_one_ticket_and_with_a_years
     client.get("/api/dashboard/metrics/", params)
     many = _queries(client, "/api/dashboard/metrics/", params)
     assert many == few
-    print("QUERYCOUNT", which, few)
     with django_assert_max_num_queries(BOUNDS[("api", which)]):
         client.get("/api/dashboard/metrics/", params)
