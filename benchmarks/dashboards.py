@@ -3,7 +3,7 @@
 ≤ 40×) and a query count independent of the data size (the query count printed here is the same
 at every --scale; tests/dashboards/test_kpi_months.py asserts the bound). Closed months come from
 the stored KPI months (`dashboards.KpiMonth`), filled by the warm-up requests; the current month
-is live."""
+is a snapshot at most KPI_LIVE_MAX_AGE_SECONDS old (issue #16), the glance is live."""
 
 from __future__ import annotations
 

@@ -368,7 +368,7 @@ def trend(
     """The figures of the `months` calendar months ending with `last_month`, oldest first:
     {"months": ["2026-01", ...], "series": {code: [value or None, ...]}} (rates as floats, money
     as strings). `figures` maps months to figures already at hand (the stored closed months and
-    the live current one, `dashboards.selectors.kpi_figures`); a month missing from it is
+    the current month's snapshot, `dashboards.selectors.kpi_figures`); a month missing from it is
     computed here with `month_figures`."""
     figures = figures or {}
     labels, series = [], {kpi.code: [] for kpi in KPIS}

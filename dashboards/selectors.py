@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from dashboards.glance import Glance, today_glance
 from dashboards.models import KpiMonth
 from dashboards.roles import COMPARE
 from residents.models import Estate
-from servicecenter.periods import month_start
+from servicecenter.periods import month_ended_by, month_start
 from servicecenter.validators import parse_id
 
 # The trend charts: each groups KPIs of one unit, so a chart has one scale.
@@ -85,33 +86,65 @@ def kpi_figures(
     *, pairs: Iterable[tuple[Estate, date]], now: datetime | None = None
 ) -> dict[tuple[int, date], dict[str, object]]:
     """The figures (`kpis.month_figures`) of each (estate, month) pair, keyed by (estate id,
-    month): closed months from the store (`KpiMonth`) in one query, those not stored yet
-    computed and stored on the way (`services_kpis.freeze_kpi_months`, once per month); the
-    current month computed live. The stored figures are written to the primary even under
-    `replica_reads`: the write is idempotent, and it happens once per estate and month."""
+    month), as `kpi_figures_as_of` reads them."""
+    return kpi_figures_as_of(pairs=pairs, now=now)[0]
+
+
+def _usable(month: date, computed_at: datetime, now: datetime, current: date) -> bool:
+    if month_ended_by(month, computed_at):
+        return True  # a closed month's figures, computed after it ended
+    if month != current:
+        return False  # a snapshot of a month that has ended since: computed again
+    age = (now - computed_at).total_seconds()
+    return 0 <= age < settings.KPI_LIVE_MAX_AGE_SECONDS
+
+
+def kpi_figures_as_of(
+    *, pairs: Iterable[tuple[Estate, date]], now: datetime | None = None
+) -> tuple[dict[tuple[int, date], dict[str, object]], dict[tuple[int, date], datetime]]:
+    """The figures (`kpis.month_figures`) of each (estate, month) pair, keyed by (estate id,
+    month), and when each was computed: every stored month in one query (`KpiMonth`). A closed
+    month not stored yet (or stored before a KPI was added, or only as a snapshot taken before it
+    ended) is computed and stored on the way (`services_kpis.freeze_kpi_months`, once per
+    month); the current month is a snapshot used while younger than `KPI_LIVE_MAX_AGE_SECONDS`
+    and otherwise computed and stored again (`services_kpis.store_live_kpi_months`); a month not
+    begun is computed and not stored. The figures are written to the primary even under
+    `replica_reads`: the write is idempotent."""
     now = now or timezone.now()
+    current = month_start(timezone.localdate(now))
     pairs = list(
         {(estate.pk, month_start(month)): (estate, month_start(month)) for estate, month in pairs}.values()
     )
-    closed = [(estate, month) for estate, month in pairs if services_kpis.is_closed(month, now)]
+    storable = [(estate, month) for estate, month in pairs if month <= current]
     result: dict[tuple[int, date], dict[str, object]] = {}
-    if closed:
+    computed_at: dict[tuple[int, date], datetime] = {}
+    if storable:
         rows = KpiMonth.objects.filter(
-            estate_id__in={estate.pk for estate, _month in closed},
-            month__in={month for _estate, month in closed},
-        ).values_list("estate_id", "month", "figures")
-        wanted = {(estate.pk, month) for estate, month in closed}
-        for estate_id, month, stored in rows:
-            figures = kpis.figures_from_json(stored) if (estate_id, month) in wanted else None
+            estate_id__in={estate.pk for estate, _month in storable},
+            month__in={month for _estate, month in storable},
+        ).values_list("estate_id", "month", "figures", "computed_at")
+        wanted = {(estate.pk, month) for estate, month in storable}
+        for estate_id, month, stored, stored_at in rows:
+            if (estate_id, month) not in wanted or not _usable(month, stored_at, now, current):
+                continue
+            figures = kpis.figures_from_json(stored)
             if figures is not None:
                 result[(estate_id, month)] = figures
-        missing = [(estate, month) for estate, month in closed if (estate.pk, month) not in result]
-        if missing:
-            result.update(services_kpis.freeze_kpi_months(pairs=missing, now=now))
+                computed_at[(estate_id, month)] = stored_at
+        missing = [(estate, month) for estate, month in storable if (estate.pk, month) not in result]
+        closed = [(estate, month) for estate, month in missing if month < current]
+        live = [(estate, month) for estate, month in missing if month == current]
+        for computed in (
+            services_kpis.freeze_kpi_months(pairs=closed, now=now) if closed else {},
+            services_kpis.store_live_kpi_months(pairs=live, now=now) if live else {},
+        ):
+            result.update(computed)
+            computed_at.update(dict.fromkeys(computed, now))
     for estate, month in pairs:
         if (estate.pk, month) not in result:
             result[(estate.pk, month)] = kpis.month_figures(estate=estate, month=month, now=now)
-    return result
+            computed_at[(estate.pk, month)] = now
+    return result, computed_at
 
 
 @dataclass
@@ -123,6 +156,9 @@ class Dashboard:
     trend: dict | None = None
     comparison: list[tuple[Estate, list[kpis.KpiFigure]]] = field(default_factory=list)
     ranking: list[tuple[int, Estate, int, int]] = field(default_factory=list)
+    # When the board's figures were computed: the page and the API say "as of" (the current
+    # month is a snapshot at most KPI_LIVE_MAX_AGE_SECONDS old).
+    computed_at: datetime | None = None
 
     @property
     def is_current_month(self) -> bool:
@@ -142,10 +178,11 @@ def dashboard(
     current month (it is "now", not a month's figure); the comparison and ranking only for
     users holding `dashboards.compare_estates`, over every estate they reach.
 
-    Every figure comes from `kpi_figures`, asked once for the trend's months of the estate and
-    the chosen month of every estate compared: the closed months cost one query together, the
-    current month `month_figures` per estate (so the comparison of the current month grows with
-    the number of estates, never with the data)."""
+    Every figure comes from `kpi_figures_as_of`, asked once for the trend's months of the
+    estate and the chosen month of every estate compared: the stored months (closed, and the
+    current month's snapshots) cost one query together; a current month whose snapshot is older
+    than `KPI_LIVE_MAX_AGE_SECONDS` costs `month_figures` per estate (so it grows with the
+    number of estates, never with the data). `computed_at` is when the board was computed."""
     now = now or timezone.now()
     month = month_start(month)
     current = month == month_start(timezone.localdate(now))
@@ -154,10 +191,11 @@ def dashboard(
     targets = kpis.targets_for([e.pk for e in estates] if compare else [estate.pk])
     months = kpis.trend_months(month) if with_trend else [month]
     wanted = [(estate, m) for m in months] + [(other, month) for other in estates if other.pk != estate.pk]
-    figures = kpi_figures(pairs=wanted, now=now)
+    figures, computed_at = kpi_figures_as_of(pairs=wanted, now=now)
     result = Dashboard(
         estate=estate,
         month=month,
+        computed_at=computed_at[(estate.pk, month)],
         board=kpis.kpi_board(
             estate=estate, month=month, now=now, targets=targets, figures=figures[(estate.pk, month)]
         ),

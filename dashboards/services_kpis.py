@@ -12,7 +12,14 @@ once by `dashboards.kpis.month_figures` and read from the store afterwards.
 - `rebuild_kpi_months` (`manage.py rebuild_kpi_months`): compute stored months again on demand,
   after a correction of old data or a change of a KPI's definition.
 
-The current month (and any later one) is never stored: it is always computed live.
+- `store_live_kpi_months` / `refresh_live_kpi_months` (issue #16): the current month's figures
+  are a snapshot, stored with `computed_at` and used while younger than
+  `KPI_LIVE_MAX_AGE_SECONDS`; the read that finds it older computes it again, and so does the
+  task every few minutes for the snapshots that were asked for. The page and the API say "as of"
+  when. A snapshot taken before its month ended is never taken for the closed month's figures
+  (`servicecenter.periods.month_ended_by`): the first read after the month computes it again.
+
+A later month (not begun) is never stored.
 """
 
 from __future__ import annotations
@@ -77,6 +84,37 @@ def freeze_kpi_months(
     if rows:
         _upsert(rows)
     return computed
+
+
+def store_live_kpi_months(
+    *, pairs: Iterable[tuple[Estate, date]], now: datetime | None = None
+) -> dict[tuple[int, date], dict[str, object]]:
+    """Compute the current month's figures of the given estates and store them as a snapshot
+    taken at `now`, replacing the older one. Returns the figures as `freeze_kpi_months` does."""
+    now = now or timezone.now()
+    current = month_start(timezone.localdate(now))
+    pairs = list({estate.pk: (estate, month_start(month)) for estate, month in pairs}.values())
+    if any(month != current for _estate, month in pairs):
+        raise ValueError("Only the current month is stored as a snapshot.")
+    computed, rows = {}, []
+    for estate, month in pairs:
+        figures = kpis.month_figures(estate=estate, month=month, now=now)
+        computed[(estate.pk, month)] = figures
+        rows.append(
+            KpiMonth(estate=estate, month=month, figures=kpis.figures_to_json(figures), computed_at=now)
+        )
+    if rows:
+        _upsert(rows)
+    return computed
+
+
+def refresh_live_kpi_months(*, now: datetime | None = None) -> int:
+    """Every few minutes: compute again the current month's snapshots a read has asked for (an
+    estate nobody looks at is not computed). Returns the number of months stored."""
+    now = now or timezone.now()
+    current = month_start(timezone.localdate(now))
+    estates = [row.estate for row in KpiMonth.objects.filter(month=current).select_related("estate")]
+    return len(store_live_kpi_months(pairs=[(estate, current) for estate in estates], now=now))
 
 
 def store_kpi_month(

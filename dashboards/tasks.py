@@ -28,3 +28,11 @@ def refresh_kpi_months() -> int:
     """Every estate's stored KPI figures of the month just closed, computed again; nightly, and
     it does something only during the first `services_kpis.REFRESH_DAYS` days of a month."""
     return services_kpis.refresh_just_closed_kpi_months()
+
+
+@shared_task
+def refresh_live_kpi_months() -> int:
+    """Every few minutes: the current month's KPI snapshots that were asked for, computed again
+    before they are older than `KPI_LIVE_MAX_AGE_SECONDS`; a lost run only means the next reader
+    computes them."""
+    return services_kpis.refresh_live_kpi_months()

@@ -25,6 +25,13 @@ the record that work is due (an outbox), a message only a nudge. What re-derives
 - dashboards.tasks.build_monthly_reports: last month's report for every estate without one (one
   current version per estate and month, a unique constraint); on the 1st to the 4th, so that the
   reports are out before the 5th even if the 1st's run is lost.
+- tickets.tasks.refresh_ticket_metrics_months: the stored ticket KPIs of the month just closed,
+  computed again every night of the 1st to the 5th, as the dashboards' KPI months are.
+- tickets.tasks.refresh_live_ticket_metrics: every 4 minutes, the current month's ticket KPI
+  snapshots that were asked for, so they are computed before they are older than
+  KPI_LIVE_MAX_AGE_SECONDS (5 minutes) and a reader seldom waits; a lost run costs a reader that.
+- dashboards.tasks.refresh_live_kpi_months: every 4 minutes, the current month's KPI snapshots
+  of the dashboard (`KpiMonth`) that were asked for, likewise.
 - dashboards.tasks.refresh_kpi_months: the stored KPI figures of the month just closed, computed
   again every night of the 1st to the 5th (late callbacks and payments still land then); a lost
   run is made up by the next night, a repeated one stores the same figures.
@@ -140,5 +147,18 @@ app.conf.beat_schedule = {
     "dashboards-refresh-kpi-months": {
         "task": "dashboards.tasks.refresh_kpi_months",
         "schedule": crontab(hour=3, minute=40, day_of_month="1-5"),
+    },
+    "tickets-refresh-ticket-metrics-months": {
+        "task": "tickets.tasks.refresh_ticket_metrics_months",
+        "schedule": crontab(hour=3, minute=50, day_of_month="1-5"),
+    },
+    # Shorter than KPI_LIVE_MAX_AGE_SECONDS, so a snapshot read is younger than that.
+    "tickets-refresh-live-ticket-metrics": {
+        "task": "tickets.tasks.refresh_live_ticket_metrics",
+        "schedule": 240.0,
+    },
+    "dashboards-refresh-live-kpi-months": {
+        "task": "dashboards.tasks.refresh_live_kpi_months",
+        "schedule": 240.0,
     },
 }

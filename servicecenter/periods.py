@@ -44,6 +44,12 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def month_ended_by(month: date, moment: datetime) -> bool:
+    """Had `month`'s calendar month ended (local time) at `moment`? A stored month's figures
+    computed by then are the month's; computed earlier, they are a snapshot of a running month."""
+    return moment >= month_bounds(month)[1]
+
+
 def overlap_days(first: date, last: date, start: date | None, end: date | None) -> int:
     """Days of [first, last] inside [start, end] (open ends count as unbounded)."""
     lo = max(first, start) if start else first

@@ -417,6 +417,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# --- KPIs --------------------------------------------------------------------------------------
+# The current month's KPI figures (ticket metrics, the dashboard's board) are a snapshot used
+# while younger than this, then computed again by the next read or the refresh task (every few
+# minutes); the page and the API say "as of" when. Closed months are stored once computed.
+KPI_LIVE_MAX_AGE_SECONDS = int(os.environ.get("KPI_LIVE_MAX_AGE_SECONDS", "300"))
+
 # --- Notifications ---------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "staff.channels.LoggingBackend")
 EMAIL_CHANNEL_BACKEND = os.environ.get("EMAIL_CHANNEL_BACKEND", "staff.channels.LoggingBackend")

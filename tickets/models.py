@@ -1075,3 +1075,42 @@ class DeskPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.last_ticket_kind}"
+
+
+class TicketMetricsMonth(models.Model):
+    """One estate's ticket KPIs of one calendar month as `tickets.selectors.ticket_metrics`
+    (`by` empty) or `ticket_metrics_by` (`by` = team, assignee or zone) computed them, so that a
+    month is not aggregated again on every read (issue #16). Written only by
+    `tickets.services.metrics`. A row computed after its month ended is the month's figure (the
+    nightly refresh recomputes the month just closed during its first days, and the rebuild
+    command on demand); a row computed during its month is a snapshot, used while it is younger
+    than `KPI_LIVE_MAX_AGE_SECONDS` and computed again afterwards. `figures` holds the
+    selector's output (`TicketMetrics.as_dict`, or a list of rows with their `key`; the labels of
+    teams, people and zones are read when shown, so a renamed team shows its new name)."""
+
+    class By(models.TextChoices):
+        ESTATE = "", _("The whole estate")
+        TEAM = "team", _("Team")
+        ASSIGNEE = "assignee", _("Assignee")
+        ZONE = "zone", _("Zone")
+
+    estate = models.ForeignKey(
+        "residents.Estate", on_delete=models.CASCADE, related_name="+", verbose_name=_("estate")
+    )
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    by = models.CharField(_("grouped by"), max_length=16, choices=By.choices, blank=True)
+    figures = models.JSONField(_("figures"), default=dict, editable=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket KPIs of a month")
+        verbose_name_plural = _("ticket KPIs of months")
+        ordering = ["estate", "month", "by"]
+        constraints = [
+            models.UniqueConstraint(fields=["estate", "month", "by"], name="ticket_metrics_month_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.estate_id} {self.month:%Y-%m} {self.by or '-'}"

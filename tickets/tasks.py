@@ -49,3 +49,19 @@ def retrain_intake_suggestions() -> int:
 @shared_task
 def train_intake_suggestions(estate_id: int) -> bool:
     return services.train_suggestion_model(estate_id=estate_id) is not None
+
+
+@shared_task
+def refresh_ticket_metrics_months() -> int:
+    """Every estate's stored ticket KPIs of the month just closed, computed again in every
+    grouping; nightly, and it does something only during the first
+    `services.metrics.REFRESH_DAYS` days of a month."""
+    return services.refresh_just_closed_ticket_metrics()
+
+
+@shared_task
+def refresh_live_ticket_metrics() -> int:
+    """Every few minutes: the current month's snapshots that were asked for, computed again
+    before they are older than `KPI_LIVE_MAX_AGE_SECONDS`; a lost run only means the next
+    reader computes them."""
+    return services.refresh_live_ticket_metrics()

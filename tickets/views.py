@@ -645,13 +645,15 @@ def ticket_metrics_page(request: HttpRequest) -> HttpResponse:
             form = MetricsForm({"estate": estate.pk, "month": f"{today:%Y-%m}"}, user=request.user)
     kinds = statuses = []
     breakdowns = []
+    computed_at = None
     if form.is_bound and form.is_valid():
         estate, month = form.cleaned_data["estate"], form.cleaned_data["month"]
-        metrics = selectors.ticket_metrics(estate=estate, month=month)
+        stored = selectors.monthly_ticket_metrics(estate=estate, month=month)
+        metrics, computed_at = stored.metrics, stored.computed_at
         kinds = [(Ticket.Kind(k).label, n) for k, n in sorted(metrics.counts_by_kind.items())]
         statuses = [(Ticket.Status(k).label, n) for k, n in sorted(metrics.counts_by_status.items())]
         breakdowns = [
-            (title, selectors.ticket_metrics_by(estate=estate, month=month, by=by))
+            (title, selectors.monthly_ticket_metrics(estate=estate, month=month, by=by).rows)
             for by, title in (
                 ("team", gettext_lazy("By team")),
                 ("assignee", gettext_lazy("By staff member")),
@@ -661,7 +663,14 @@ def ticket_metrics_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/metrics.html",
-        {"form": form, "metrics": metrics, "kinds": kinds, "statuses": statuses, "breakdowns": breakdowns},
+        {
+            "form": form,
+            "metrics": metrics,
+            "computed_at": computed_at,
+            "kinds": kinds,
+            "statuses": statuses,
+            "breakdowns": breakdowns,
+        },
     )
 
 

@@ -66,6 +66,10 @@ class DashboardMetricsSerializer(serializers.Serializer):
     month = serializers.CharField(help_text="YYYY-MM")
     board = DashboardKpiFigureSerializer(many=True)
     glance = DashboardGlanceSerializer(allow_null=True, help_text="only for the current month")
+    computed_at = serializers.DateTimeField(
+        help_text="when the board's figures were computed (the current month: a snapshot at most "
+        "KPI_LIVE_MAX_AGE_SECONDS old)"
+    )
 
 
 class DashboardMetricsViewSet(viewsets.ViewSet):
@@ -95,7 +99,9 @@ class DashboardMetricsViewSet(viewsets.ViewSet):
     def list(self, request):
         """The KPIs of `dashboards.kpis.KPIS` in their order, each with its target, colour and the
         list behind it; `glance` (dashboards.glance.today_glance) is null unless `month` is the
-        current month."""
+        current month. `computed_at` says when the board's figures were computed: a closed month
+        is stored once computed, the current month is a snapshot at most
+        `KPI_LIVE_MAX_AGE_SECONDS` (5 minutes by default) old; the glance is always live."""
         if not access_for(request.user).is_staff_member:
             raise Http404(_("No such estate."))
         if not request.user.has_perm(VIEW):
@@ -112,6 +118,7 @@ class DashboardMetricsViewSet(viewsets.ViewSet):
             "month": f"{result.month:%Y-%m}",
             "board": [figure.as_dict() for figure in result.board],
             "glance": result.glance.as_dict() if result.glance else None,
+            "computed_at": result.computed_at,
         }
         response = Response(DashboardMetricsSerializer(payload).data)
         response["Cache-Control"] = "no-store"

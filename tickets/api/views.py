@@ -9,6 +9,7 @@ input a 400, a missing permission a 403.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -471,7 +472,11 @@ class TicketViewSet(
         """Rates are numbers from 0 to 1, or null when nothing is in the denominator; each is
         defined in the docstring of the function of the same name in `tickets.selectors`:
         `timely_handling_rate`, `success_rate`, `callback_rate`, `satisfaction_rate` and
-        `complaints_replied_rate` (returned as `complaints_replied_within_72h_rate`)."""
+        `complaints_replied_rate` (returned as `complaints_replied_within_72h_rate`).
+
+        `computed_at` says when the figures were computed: a closed month is stored once computed
+        (and refreshed during the first days of the next month), the current month is a snapshot
+        at most `KPI_LIVE_MAX_AGE_SECONDS` (5 minutes by default) old."""
         query = s.TicketMetricsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         estate = Estate.objects.visible_to(request.user).filter(pk=query.validated_data["estate"]).first()
@@ -479,11 +484,13 @@ class TicketViewSet(
             raise Http404(_("No such estate."))
         month = query.validated_data["month"]
         by = query.validated_data.get("by")
+        stored = selectors.monthly_ticket_metrics(estate=estate, month=month, by=by or "")
+        computed_at = timezone.localtime(stored.computed_at).isoformat()
         if by:
-            rows = selectors.ticket_metrics_by(estate=estate, month=month, by=by)
-            return Response({"by": by, "results": [row.as_dict() for row in rows]})
-        metrics = selectors.ticket_metrics(estate=estate, month=month)
-        return Response(metrics.as_dict())
+            return Response(
+                {"by": by, "computed_at": computed_at, "results": [row.as_dict() for row in stored.rows]}
+            )
+        return Response({**stored.metrics.as_dict(), "computed_at": computed_at})
 
     @extend_schema(
         summary="Suggest the category and team of a new request from its description",

@@ -21,6 +21,8 @@ which re-exports every public name:
 - `suggestions`: training the intake suggester of an estate from its finished tickets.
 
 
+- `metrics`: the stored ticket KPIs of a month (`TicketMetricsMonth`): storing, the refresh of
+  the current month's snapshots and of the month just closed, the rebuild.
 - `linking`: linking a second report of the same problem to the open ticket (a co-reporter).
 - `callbacks`: recording a callback or a rating, callback reminders, closing resolved tickets
   with no callback to wait for.
@@ -75,6 +77,12 @@ from tickets.services.lifecycle import (
     take_ticket,
 )
 from tickets.services.linking import link_report
+from tickets.services.metrics import (
+    rebuild_ticket_metrics_months,
+    refresh_just_closed_ticket_metrics,
+    refresh_live_ticket_metrics,
+    store_ticket_metrics,
+)
 from tickets.services.registration import (
     dispatch_team,
     next_ticket_number,
@@ -131,7 +139,11 @@ __all__ = [
     "register_ticket",
     "remember_ticket_kind",
     "remind_due_callbacks",
+    "rebuild_ticket_metrics_months",
+    "refresh_just_closed_ticket_metrics",
+    "refresh_live_ticket_metrics",
     "reopen_ticket",
+    "store_ticket_metrics",
     "reply_to_reporter",
     "resolve_ticket",
     "resume_ticket",

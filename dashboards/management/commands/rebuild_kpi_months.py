@@ -1,6 +1,7 @@
-"""Compute the stored KPI figures of closed months again (`dashboards.KpiMonth`): after a
-correction of old data or a change of a KPI's definition. The current month is always live and
-needs no rebuild.
+"""Compute the stored KPI figures of closed months again: the dashboard's (`dashboards.KpiMonth`)
+and the ticket KPIs of the metrics API and page in every grouping (`tickets.TicketMetricsMonth`),
+after a correction of old data or a change of a KPI's definition. The current month is a
+snapshot computed again every few minutes and needs no rebuild.
 
     manage.py rebuild_kpi_months                  # every estate, the last 12 closed months
     manage.py rebuild_kpi_months --estate E01 --months 24
@@ -10,10 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dashboards import services_kpis
 from residents.models import Estate
+from tickets import services as ticket_services
 
 
 class Command(BaseCommand):
-    help = "Compute the stored KPI figures of the last closed months again."
+    help = "Compute the stored KPI figures (dashboard and ticket KPIs) of the last closed months again."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -38,3 +40,5 @@ class Command(BaseCommand):
                 raise CommandError(f"No such estate: {', '.join(unknown)}.")
         stored = services_kpis.rebuild_kpi_months(estates=estates, months=months)
         self.stdout.write(f"{stored} estate-months computed and stored.")
+        rows = ticket_services.rebuild_ticket_metrics_months(estates=estates, months=months)
+        self.stdout.write(f"{rows} ticket KPI rows (estate, month, grouping) computed and stored.")
