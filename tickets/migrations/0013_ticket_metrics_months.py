@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('residents', '0011_household_requests'),
-        ('tickets', '0011_ticket_incidents'),
+        ('tickets', '0012_callback_estate_next_index'),
     ]
 
     operations = [
