@@ -323,13 +323,14 @@ def test_the_arrears_api_query_count_does_not_grow_with_the_units(
 
     def read():
         services.refresh_all_unit_arrears()
-        with django_assert_max_num_queries(11) as captured:
+        with django_assert_max_num_queries(8) as captured:
             data = client.get("/api/arrears/", {"estate": estate_a.pk, "page_size": 2}).json()
         # The summary is read: no query sums the bills.
         assert not [q for q in captured.captured_queries if "billing_bill" in q["sql"]]
         counts.append(len(captured.captured_queries))
         return data
 
+    client.get("/api/arrears/", {"estate": estate_a.pk})  # warms the process cache of the user's reach
     first = read()
     assert first["count"] == 3 and len(first["results"]) == 2
     for number in range(20):
