@@ -521,6 +521,14 @@ class Bill(models.Model):
                 include=["unit", "period", "amount", "amount_paid"],
                 name="bill_unpaid_due_idx",
             ),
+            # The bill list filtered to unpaid or overdue bills, newest period first: walked
+            # backwards, the due date is checked in the index, so the month's bills not yet due
+            # are skipped without visiting the table.
+            models.Index(
+                fields=["estate", "period", "due_date"],
+                condition=Q(status__in=["open", "partially_paid"]),
+                name="bill_unpaid_period_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1076,6 +1084,14 @@ class UnitArrears(models.Model):
                 fields=["estate", "as_of"],
                 condition=Q(open_bills__gt=0),
                 name="unit_arrears_owing_as_of_idx",
+            ),
+            # The estate's not-yet-due total (arrears API), summed over every owing unit from the
+            # index alone.
+            models.Index(
+                fields=["estate"],
+                include=["total_not_yet_due"],
+                condition=Q(open_bills__gt=0),
+                name="unit_arrears_owing_due_idx",
             ),
         ]
         constraints = [

@@ -165,10 +165,13 @@ def _summary_sums() -> dict:
     return sums
 
 
-def arrears_report(*, estate, today: date) -> ArrearsReport:
+def arrears_report(*, estate, today: date, from_summary: bool | None = None) -> ArrearsReport:
     """One row per building and the estate's totals, their sum: from the arrears summary when it
-    is current for `today` (issue #16), else from the unpaid bills."""
-    if summary_is_current(estate=estate, today=today):
+    is current for `today` (issue #16), else from the unpaid bills. `from_summary`: what
+    `summary_is_current` answered already in this request (asked if None)."""
+    if from_summary is None:
+        from_summary = summary_is_current(estate=estate, today=today)
+    if from_summary:
         owing = UnitArrears.objects.filter(estate=estate, open_bills__gt=0)
         rows = list(
             owing.values("building_id")
@@ -219,16 +222,76 @@ def _building_rows(rows: list[dict], units_in_arrears: dict, *, today: date) -> 
     return ArrearsReport(as_of=today, totals=totals, buildings=buildings)
 
 
+def arrears_totals(*, estate, today: date, from_summary: bool | None = None) -> dict:
+    """The estate's totals of `arrears_report` (the same keys, values and order) without its rows
+    per building. From the summary, the arrears columns are summed over the units with an overdue
+    bill alone (a few thousand rows, by the partial index), and the outstanding total is their
+    arrears plus what is not yet due (each row's outstanding is exactly that sum); only the
+    not-yet-due column is summed over every owing unit, from a covering index. Two queries."""
+    if from_summary is None:
+        from_summary = summary_is_current(estate=estate, today=today)
+    if not from_summary:
+        return arrears_report(estate=estate, today=today, from_summary=False).totals
+    keys = [*arrears_aggregates(today)]
+    overdue = money_values(
+        UnitArrears.objects.filter(estate=estate, overdue_bill_count__gt=0).aggregate(
+            **{
+                key: Coalesce(Sum(name), Value(0)) if key == "overdue_bills" else _sum(name)
+                for key, name in UnitArrears.REPORT_FIELDS.items()
+                if key not in ("outstanding", "not_yet_due")
+            }
+        )
+    )
+    not_yet_due = to_money(
+        UnitArrears.objects.filter(estate=estate, open_bills__gt=0).aggregate(
+            total=_sum("total_not_yet_due")
+        )["total"]
+    )
+    totals = {**overdue, "not_yet_due": not_yet_due, "outstanding": overdue["arrears"] + not_yet_due}
+    return {key: totals[key] for key in keys}
+
+
+def _summary_rows(*, estate, building_id: int | None, overdue_only: bool) -> QuerySet[UnitArrears]:
+    owing = UnitArrears.objects.filter(estate=estate)
+    owing = owing.filter(overdue_bill_count__gt=0) if overdue_only else owing.filter(open_bills__gt=0)
+    if building_id:
+        owing = owing.filter(building_id=building_id)
+    return owing
+
+
+def arrears_unit_count(
+    *,
+    estate,
+    today: date,
+    building_id: int | None = None,
+    overdue_only: bool = True,
+    from_summary: bool | None = None,
+) -> int:
+    """How many rows `arrears_by_unit` has. From the summary, counted without the joins the rows
+    need for the unit and building codes (every summary row has its unit and building)."""
+    if from_summary is None:
+        from_summary = summary_is_current(estate=estate, today=today)
+    if from_summary:
+        return _summary_rows(estate=estate, building_id=building_id, overdue_only=overdue_only).count()
+    return arrears_by_unit(
+        estate=estate, today=today, building_id=building_id, overdue_only=overdue_only, from_summary=False
+    ).count()
+
+
 def arrears_by_unit(
-    *, estate, today: date, building_id: int | None = None, overdue_only: bool = True
+    *,
+    estate,
+    today: date,
+    building_id: int | None = None,
+    overdue_only: bool = True,
+    from_summary: bool | None = None,
 ) -> QuerySet:
     """One row per unit with arrears, largest first (a values() queryset, paginate it): from the
     arrears summary when it is current for `today`, else from the unpaid bills."""
-    if summary_is_current(estate=estate, today=today):
-        owing = UnitArrears.objects.filter(estate=estate)
-        owing = owing.filter(overdue_bill_count__gt=0) if overdue_only else owing.filter(open_bills__gt=0)
-        if building_id:
-            owing = owing.filter(building_id=building_id)
+    if from_summary is None:
+        from_summary = summary_is_current(estate=estate, today=today)
+    if from_summary:
+        owing = _summary_rows(estate=estate, building_id=building_id, overdue_only=overdue_only)
         # With any bill overdue, the oldest unpaid bill is an overdue one: its due date is the
         # oldest overdue date too.
         return owing.values(

@@ -35,7 +35,7 @@ from residents.selectors import estates_visible_to
 from residents.services import TaskNotFound
 from servicecenter.desk import desk_page, querystring
 from servicecenter.exceptions import DomainError
-from servicecenter.paging import paginate
+from servicecenter.paging import paginate, paginate_light
 from servicecenter.periods import month_start, parse_month
 from servicecenter.portal import portal_page
 from servicecenter.validators import parse_id, parse_reasonable_date
@@ -255,7 +255,8 @@ def payment_refund(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def bill_list(request: HttpRequest) -> HttpResponse:
     filterset = BillFilter(request.GET, queryset=selectors.bills_for_list(user=request.user))
-    page = paginate(request, filterset.qs, per_page=PAGE_SIZE)
+    # A million bills: counting every match cost more than the page (issue #16); up to a cap.
+    page = paginate_light(request, filterset.qs, per_page=PAGE_SIZE)
     return render(
         request,
         "billing/bill_list.html",
@@ -363,8 +364,12 @@ def arrears(request: HttpRequest) -> HttpResponse:
     estate, estates = _chosen_estate(request)
     today = timezone.localdate()
     building_id = _int(request.GET.get("building"))
-    report = selectors.arrears_report(estate=estate, today=today)
-    units = selectors.arrears_by_unit(estate=estate, today=today, building_id=building_id)
+    # Asked once: the report and the list then read the same source.
+    from_summary = selectors.summary_is_current(estate=estate, today=today)
+    report = selectors.arrears_report(estate=estate, today=today, from_summary=from_summary)
+    units = selectors.arrears_by_unit(
+        estate=estate, today=today, building_id=building_id, from_summary=from_summary
+    )
     page = paginate(request, units, per_page=PAGE_SIZE)
     for row in page.object_list:
         selectors.money_values(row)

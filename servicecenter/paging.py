@@ -13,7 +13,9 @@ counted only up to a cap (a bounded subquery): "1000+" is all a person needs to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpRequest
@@ -123,6 +125,19 @@ def light_page(queryset, number, *, per_page: int = 25, count: bool = True) -> L
     if count:
         total = offset + len(rows) if not has_next and (rows or number == 1) else capped_count(queryset)
     return LightPage(object_list=rows, number=number, per_page=per_page, has_next=has_next, count=total)
+
+
+class CountedPaginator(Paginator):
+    """Django's Paginator with the total counted by `count()`: for a list whose rows join tables
+    that the number of rows does not depend on (a COUNT over the joined rows costs more)."""
+
+    def __init__(self, object_list, per_page, *, count: Callable[[], int], **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count()
 
 
 # --- desk pages -------------------------------------------------------------------------------

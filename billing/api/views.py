@@ -6,6 +6,8 @@ Every queryset goes through `visible_to`, so another estate's (or another reside
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +27,7 @@ from billing.workflows import BILL, PAYMENT
 from residents.models import Unit
 from residents.selectors import estates_visible_to
 from servicecenter.api import ActionPermission, ActionViewMixin, ScopedQuerysetMixin
+from servicecenter.paging import CountedPaginator
 from servicecenter.portal import has_current_occupancy
 from servicecenter.scoping import enter_portal
 from servicecenter.workflow import api_permissions
@@ -236,16 +239,25 @@ class ArrearsViewSet(BillingViewSet):
         estate = get_object_or_404(estates, pk=int(raw))
         today = timezone.localdate()
         building = request.query_params.get("building", "")
-        rows = selectors.arrears_by_unit(
-            estate=estate, today=today, building_id=int(building) if building.isdigit() else None
+        # Asked once: the rows, their count and the totals then come from the same source.
+        from_summary = selectors.summary_is_current(estate=estate, today=today)
+        which = {
+            "estate": estate,
+            "today": today,
+            "building_id": int(building) if building.isdigit() else None,
+            "from_summary": from_summary,
+        }
+        rows = selectors.arrears_by_unit(**which)
+        self.paginator.django_paginator_class = partial(
+            CountedPaginator, count=lambda: selectors.arrears_unit_count(**which)
         )
         page = self.paginate_queryset(rows)
         response = self.get_paginated_response(s.ArrearsRowSerializer(page, many=True).data)
-        report = selectors.arrears_report(estate=estate, today=today)
+        totals = selectors.arrears_totals(estate=estate, today=today, from_summary=from_summary)
         response.data["estate"] = estate.pk
         response.data["as_of"] = today.isoformat()
         response.data["summary"] = {
-            k: (f"{v:.2f}" if not isinstance(v, int) else v) for k, v in report.totals.items()
+            k: (f"{v:.2f}" if not isinstance(v, int) else v) for k, v in totals.items()
         }
         return response
 

@@ -290,3 +290,53 @@ def test_the_migration_fills_every_unit_as_the_services_would(
     assert services.check_unit_arrears().differences == {}
     assert UnitArrears.objects.get(unit=arrears_data).building_id == arrears_data.building_id
     assert selectors.summary_is_current(estate=estate_a, today=today)
+
+
+# --- The arrears API: totals and count without the per-building sums or the joins ---------------
+
+
+@pytest.mark.parametrize("summarised", [False, True])
+def test_the_totals_alone_equal_the_report_totals(estate_a, building_a, arrears_data, summarised):
+    if summarised:
+        services.refresh_all_unit_arrears(now=at(2025, 6, 15, 0, 5))
+    assert selectors.summary_is_current(estate=estate_a, today=TODAY) is summarised
+    report = selectors.arrears_report(estate=estate_a, today=TODAY)
+    totals = selectors.arrears_totals(estate=estate_a, today=TODAY)
+    assert totals == report.totals and list(totals) == list(report.totals)
+    assert totals["outstanding"] == D("339.50") and totals["overdue_bills"] == 6
+    for building_id in (None, building_a.pk):
+        for overdue_only in (True, False):
+            rows = selectors.arrears_by_unit(
+                estate=estate_a, today=TODAY, building_id=building_id, overdue_only=overdue_only
+            )
+            count = selectors.arrears_unit_count(
+                estate=estate_a, today=TODAY, building_id=building_id, overdue_only=overdue_only
+            )
+            assert count == len(list(rows)) > 0
+
+
+def test_the_arrears_api_query_count_does_not_grow_with_the_units(
+    api_as, users, estate_a, building_a, arrears_data, django_assert_max_num_queries
+):
+    client = api_as(users["manager"])
+    counts = []
+
+    def read():
+        services.refresh_all_unit_arrears()
+        with django_assert_max_num_queries(8) as captured:
+            data = client.get("/api/arrears/", {"estate": estate_a.pk, "page_size": 2}).json()
+        # The summary is read: no query sums the bills.
+        assert not [q for q in captured.captured_queries if "billing_bill" in q["sql"]]
+        counts.append(len(captured.captured_queries))
+        return data
+
+    client.get("/api/arrears/", {"estate": estate_a.pk})  # warms the process cache of the user's reach
+    first = read()
+    assert first["count"] == 3 and len(first["results"]) == 2
+    for number in range(20):
+        unit = UnitFactory(building=building_a, number=f"09{number:02d}")
+        make_bill(unit, "5.00", period=date(2025, 1, 1), due=timezone.localdate() - timedelta(days=40))
+    more = read()
+    assert more["count"] == 23 and len(more["results"]) == 2
+    assert D(more["summary"]["arrears"]) == D(first["summary"]["arrears"]) + 100
+    assert counts[0] == counts[1]

@@ -128,8 +128,48 @@ def test_bill_list_is_scoped_paginated_and_filtered(
     client = client_as(users["frontdesk"])
     with django_assert_max_num_queries(12):
         page = client.get(reverse("billing:bill_list"), {"period": "2024-03"})
-    assert page.context["page"].paginator.count == 1
-    assert client.get(reverse("billing:bill_list")).context["page"].paginator.count == 12
+    assert page.context["page"].count == 1
+    assert client.get(reverse("billing:bill_list")).context["page"].count == 12
+
+
+def test_bill_list_counts_only_up_to_the_cap_and_its_queries_do_not_grow(
+    client_as, users, unit_a, django_assert_max_num_queries
+):
+    """Issue #16: the overdue list of a million bills counts its matches only up to a cap."""
+    from servicecenter.paging import COUNT_CAP
+
+    first = make_bill(unit_a, "10.00", period=date(2024, 1, 1), due=date(2024, 1, 31))
+    make_bill(unit_a, "10.00", period=date(2099, 1, 1), due=date(2099, 1, 31), code="later")  # not due
+    client = client_as(users["supervisor"])
+
+    def overdue_page(**params):
+        with django_assert_max_num_queries(8):
+            return client.get(reverse("billing:bill_list"), {"overdue": "true", **params})
+
+    page = overdue_page()
+    assert page.context["page"].count == 1 and list(page.context["page"]) == [first]
+    assert "1 bill" in page.content.decode()
+    Bill.objects.bulk_create(
+        Bill(
+            estate_id=first.estate_id,
+            unit_id=first.unit_id,
+            charge_item_id=first.charge_item_id,
+            period=date(2020, 1, 1) + timedelta(days=day),
+            is_recurring=False,
+            amount=Decimal("1.00"),
+            issue_date=date(2020, 1, 1),
+            due_date=date(2020, 2, 1),
+        )
+        for day in range(COUNT_CAP)
+    )
+    page = overdue_page()
+    listed = page.context["page"]
+    assert listed.count is None and listed.has_next and len(listed) == 25
+    # Newest period first: the bill of 2024 before the bulk of 2020–2022.
+    assert listed.object_list[0] == first
+    assert "More than 1,000 bills" in page.content.decode()
+    assert overdue_page(page=2).context["page"].object_list[0].period < listed.object_list[-1].period
+    assert client.get(reverse("billing:bill_list"), {"overdue": "true", "page": 999}).status_code == 404
 
 
 def test_bill_detail_of_another_estate_is_404(client_as, users, unit_b):
