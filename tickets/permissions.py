@@ -27,5 +27,31 @@ def label_actions(user, tickets: list[Ticket]) -> None:
     """Set `ticket.actions` (as `available_actions`) on each of a list of tickets, with the
     guards that query settled once for the whole list."""
     TICKET.prefetch_guards(tickets)
+    user = remembering_permissions(user)
     for ticket in tickets:
         ticket.actions = available_actions(user, ticket)
+
+
+class _RememberingPermissions:
+    """The user, answering each `has_perm` once: a page of work cards asks the same few
+    permissions hundreds of times, and Django walks (and instantiates) every authentication
+    backend for each answer. Everything else is the user's own attribute."""
+
+    def __init__(self, user):
+        self._user = user
+        self._answers: dict[str, bool] = {}
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if obj is not None:
+            return self._user.has_perm(perm, obj)
+        if perm not in self._answers:
+            self._answers[perm] = self._user.has_perm(perm)
+        return self._answers[perm]
+
+    def __getattr__(self, name: str):
+        return getattr(self._user, name)
+
+
+def remembering_permissions(user):
+    """`user` for a loop over many tickets within one request (see `_RememberingPermissions`)."""
+    return user if isinstance(user, _RememberingPermissions) else _RememberingPermissions(user)

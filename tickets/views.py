@@ -47,7 +47,7 @@ from tickets.forms import (
     TicketCreateForm,
 )
 from tickets.models import Callback, CallbackReview, ReplyChannel, Ticket, TicketAttachment, TicketEvent
-from tickets.permissions import available_actions, label_actions, may
+from tickets.permissions import available_actions, label_actions, may, remembering_permissions
 
 PAGE_SIZE = 25
 # A phone screen: the most urgent work first, not everything at once.
@@ -157,11 +157,33 @@ def my_work(request: HttpRequest) -> HttpResponse:
                 "resolution_due_at"
             )[:MY_WORK_QUEUE]
         )
-    selectors.label_cards([*mine, *queue])
-    label_actions(request.user, [*mine, *queue])
-    for ticket in [*mine, *queue]:
-        ticket.may_call = services.may_call_reporter(request.user, ticket)
+    cards = [*mine, *queue]
+    user = remembering_permissions(request.user)
+    selectors.label_cards(cards)
+    label_actions(user, cards)
+    detail_url, call_url = _url_by_pk("tickets:detail"), _url_by_pk("tickets:call")
+    action_urls = {action: _url_by_pk("tickets:action", action) for action in WORK_CARD_ACTIONS}
+    for ticket in cards:
+        ticket.may_call = services.may_call_reporter(user, ticket)
+        ticket.detail_url = detail_url(ticket.pk)
+        ticket.call_url = call_url(ticket.pk) if ticket.may_call else ""
+        ticket.card_forms = [
+            (action, action_urls[action](ticket.pk)) for action in ticket.actions if action in action_urls
+        ]
     return render(request, "tickets/my_work.html", {"mine": mine, "queue": queue})
+
+
+# The actions a work card offers (the others need the ticket page's fuller forms).
+WORK_CARD_ACTIONS = ("take", "start", "resume", "hold", "resolve")
+_PK_MARKER = 2_147_483_647
+
+
+def _url_by_pk(name: str, *args) -> Callable[[int], str]:
+    """`reverse` once for a page of rows whose links differ only by the ticket's id: a `{% url %}`
+    per link and button of every card was a sixth of the my-work page."""
+    pattern = reverse(name, args=[_PK_MARKER, *args])
+    marker = str(_PK_MARKER)
+    return lambda pk: pattern.replace(marker, str(pk), 1)
 
 
 # --- registration ------------------------------------------------------------------------------

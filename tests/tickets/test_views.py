@@ -253,6 +253,23 @@ def test_ticket_page_query_count_is_fixed(client_as, users, unit_a, django_asser
         assert client.get(reverse("tickets:detail", args=[ticket.pk])).status_code == 200
 
 
+def test_ticket_page_queries_do_not_grow_with_the_timeline(
+    client_as, users, technician, unit_a, maintenance, django_assert_max_num_queries
+):
+    # Dispatched, so the team and the assignee (fetched by key beside the ticket) are there.
+    ticket = TicketFactory(unit=unit_a, team=maintenance, assignee=technician, status=S.ASSIGNED)
+    client = client_as(users["supervisor"])
+    url = reverse("tickets:detail", args=[ticket.pk])
+    client.get(url)
+    with django_assert_max_num_queries(15) as short:
+        client.get(url)
+    for n in range(25):
+        services.add_comment(ticket=ticket, actor=users["frontdesk"], body=f"第{n}次", is_public=bool(n % 2))
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        html = client.get(url).content.decode()
+    assert "第0次" in html and "第24次" in html and maintenance.name in html
+
+
 def test_ticket_of_another_estate_is_404(client_as, unit_a, estate_b):
     ticket = TicketFactory(unit=unit_a)
     outsider = make_staff("supervisor", estate_b, username="sup-b")
@@ -409,6 +426,24 @@ def test_my_work_asks_the_guards_once_for_all_cards(
     assert reverse("tickets:action", args=[checked.pk, "resolve"]) not in html
     assert reverse("tickets:action", args=[mine[1].pk, "resolve"]) in html
     assert html.count('name="note"') == 5
+
+
+def test_my_work_queries_do_not_grow_with_the_cards(
+    client_as, technician, unit_a, maintenance, django_assert_max_num_queries
+):
+    TicketFactory(unit=unit_a, team=maintenance, assignee=technician, status=S.IN_PROGRESS)
+    TicketFactory(unit=unit_a, team=maintenance, status=S.NEW)
+    client = client_as(technician)
+    client.get(reverse("tickets:my_work"))
+    with django_assert_max_num_queries(11) as few:
+        client.get(reverse("tickets:my_work"))
+    more = TicketFactory.create_batch(
+        8, unit=unit_a, team=maintenance, assignee=technician, status=S.IN_PROGRESS
+    ) + TicketFactory.create_batch(8, unit=unit_a, team=maintenance, status=S.NEW)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(reverse("tickets:my_work")).content.decode()
+    for ticket in more:
+        assert reverse("tickets:detail", args=[ticket.pk]) in html
 
 
 def test_technician_takes_from_the_queue(client_as, technician, unit_a, maintenance):
