@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("residents", "0011_household_requests"),
         ("staff", "0010_handover_and_attendance_workflows"),
-        ("tickets", "0011_ticket_incidents"),
+        ("tickets", "0013_ticket_metrics_months"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
