@@ -46,7 +46,6 @@ from tickets.models import (
     TicketCategory,
     TicketCoReporter,
     TicketEvent,
-    TicketMetricsMonth,
     TicketPolicy,
     TicketRequestKey,
 )
@@ -744,8 +743,8 @@ def ticket_metrics_by(*, estate, month: date, by: str, now: datetime | None = No
     reply_limit = timedelta(hours=policy_for(estate).complaint_reply_hours)
     rows = _ticket_figures(_cohort(estate, month), now=now, reply_limit=reply_limit, by=by)
     rows = {key: figures for key, figures in rows.items() if "total" in figures}
-    labels = _group_labels(by, [key for key in rows if key is not None])
-    unset = _unset_label(by)
+    labels = group_labels(by, [key for key in rows if key is not None])
+    unset = group_unset_label(by)
     result = [
         TicketMetricsRow(
             key=key,
@@ -757,13 +756,13 @@ def ticket_metrics_by(*, estate, month: date, by: str, now: datetime | None = No
     return sorted(result, key=lambda row: (row.key is None, row.label))
 
 
-def _unset_label(by: str) -> str:
+def group_unset_label(by: str) -> str:
     return {"team": gettext("No team"), "assignee": gettext("Nobody assigned"), "zone": gettext("No zone")}[
         by
     ]
 
 
-def _group_labels(by: str, keys: list[int]) -> dict[int, str]:
+def group_labels(by: str, keys: list[int]) -> dict[int, str]:
     if not keys:
         return {}
     if by == "team":
@@ -785,7 +784,7 @@ _METRICS_FIELDS = frozenset(TicketMetrics.__dataclass_fields__)
 
 @dataclass(frozen=True)
 class StoredTicketMetrics:
-    """What `monthly_ticket_metrics` returns: the month's figures (`metrics` when not grouped,
+    """What `tickets.services.metrics.monthly_ticket_metrics` returns: the month's figures (`metrics` when not grouped,
     `rows` when grouped) and when they were computed, which the API and the page show."""
 
     computed_at: datetime
@@ -800,7 +799,7 @@ def is_final(month: date, computed_at: datetime) -> bool:
     return month_ended_by(month, computed_at)
 
 
-def _usable(month: date, computed_at: datetime, now: datetime) -> bool:
+def stored_month_usable(month: date, computed_at: datetime, now: datetime) -> bool:
     if is_final(month, computed_at):
         return True
     if month != month_start(timezone.localdate(now)):
@@ -809,7 +808,7 @@ def _usable(month: date, computed_at: datetime, now: datetime) -> bool:
     return 0 <= age < settings.KPI_LIVE_MAX_AGE_SECONDS
 
 
-def _from_stored(figures, by: str) -> TicketMetrics | list[tuple[int | None, TicketMetrics]] | None:
+def metrics_from_stored(figures, by: str) -> TicketMetrics | list[tuple[int | None, TicketMetrics]] | None:
     """The stored figures back as the selector returned them; None when they were stored by an
     older definition (a field added or removed since), so that the month is computed again."""
     if not by:
@@ -826,53 +825,6 @@ def _from_stored(figures, by: str) -> TicketMetrics | list[tuple[int | None, Tic
             return None
         rows.append((key, TicketMetrics(**row)))
     return rows
-
-
-def monthly_ticket_metrics(
-    *, estate, month: date, by: str = "", now: datetime | None = None
-) -> StoredTicketMetrics:
-    """`ticket_metrics` (or `ticket_metrics_by` when `by` is given) of one estate and month, read
-    from the store (`TicketMetricsMonth`, one query) when it holds the month: a closed month as
-    computed after it ended, the current month as computed less than `KPI_LIVE_MAX_AGE_SECONDS`
-    ago. Otherwise computed now and stored on the way (`tickets.services.metrics`), so the next
-    read is one query again; a month not begun yet is computed and not stored. The figures are
-    the selectors' own: the store changes when they are computed, not what they mean."""
-    if by and by not in KPI_GROUPS:
-        raise ValueError(by)
-    now = now or timezone.now()
-    month = month_start(month)
-    if month > month_start(timezone.localdate(now)):
-        if by:
-            return StoredTicketMetrics(
-                computed_at=now, rows=ticket_metrics_by(estate=estate, month=month, by=by, now=now)
-            )
-        return StoredTicketMetrics(
-            computed_at=now, metrics=ticket_metrics(estate=estate, month=month, now=now)
-        )
-    stored = (
-        TicketMetricsMonth.objects.filter(estate=estate, month=month, by=by)
-        .values_list("figures", "computed_at")
-        .first()
-    )
-    figures = _from_stored(stored[0], by) if stored and _usable(month, stored[1], now) else None
-    computed_at = stored[1] if figures is not None else now
-    if figures is None:
-        # The store's writer imports this module; imported here to keep the order one way.
-        from tickets.services.metrics import store_ticket_metrics
-
-        row = store_ticket_metrics(estate=estate, month=month, by=by, now=now)
-        figures, computed_at = _from_stored(row.figures, by), row.computed_at
-    if not by:
-        return StoredTicketMetrics(computed_at=computed_at, metrics=figures)
-    unset = _unset_label(by)
-    labels = _group_labels(by, [key for key, _metrics in figures if key is not None])
-    rows = [
-        TicketMetricsRow(key=key, label=labels.get(key, unset) if key is not None else unset, metrics=metrics)
-        for key, metrics in figures
-    ]
-    return StoredTicketMetrics(
-        computed_at=computed_at, rows=sorted(rows, key=lambda row: (row.key is None, row.label))
-    )
 
 
 def timely_handling_rate(figures: dict) -> float | None:

@@ -670,12 +670,12 @@ def ticket_metrics_page(request: HttpRequest) -> HttpResponse:
     computed_at = None
     if form.is_bound and form.is_valid():
         estate, month = form.cleaned_data["estate"], form.cleaned_data["month"]
-        stored = selectors.monthly_ticket_metrics(estate=estate, month=month)
+        stored = services.monthly_ticket_metrics(estate=estate, month=month)
         metrics, computed_at = stored.metrics, stored.computed_at
         kinds = [(Ticket.Kind(k).label, n) for k, n in sorted(metrics.counts_by_kind.items())]
         statuses = [(Ticket.Status(k).label, n) for k, n in sorted(metrics.counts_by_status.items())]
         breakdowns = [
-            (title, selectors.monthly_ticket_metrics(estate=estate, month=month, by=by).rows)
+            (title, services.monthly_ticket_metrics(estate=estate, month=month, by=by).rows)
             for by, title in (
                 ("team", gettext_lazy("By team")),
                 ("assignee", gettext_lazy("By staff member")),

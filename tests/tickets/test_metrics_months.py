@@ -58,7 +58,7 @@ def late(unit, month: date, **kw) -> Ticket:
 
 
 def timely(estate, month: date, now: datetime, by: str = ""):
-    stored = selectors.monthly_ticket_metrics(estate=estate, month=month, by=by, now=now)
+    stored = services.monthly_ticket_metrics(estate=estate, month=month, by=by, now=now)
     if by:
         return {row.label: row.metrics.timely_handling_rate for row in stored.rows}
     return stored.metrics.timely_handling_rate
@@ -70,7 +70,7 @@ def timely(estate, month: date, now: datetime, by: str = ""):
 def test_a_closed_month_is_computed_once_then_read_from_the_store(unit_a):
     estate = unit_a.estate
     late(unit_a, MARCH)
-    first = selectors.monthly_ticket_metrics(estate=estate, month=MARCH, now=at(APRIL, 10, 12))
+    first = services.monthly_ticket_metrics(estate=estate, month=MARCH, now=at(APRIL, 10, 12))
     assert first.metrics.timely_handling_rate == 0.0 and first.computed_at == at(APRIL, 10, 12)
     assert first.metrics == selectors.ticket_metrics(estate=estate, month=MARCH, now=at(APRIL, 10, 12))
     row = TicketMetricsMonth.objects.get(estate=estate, month=MARCH, by="")
@@ -78,7 +78,7 @@ def test_a_closed_month_is_computed_once_then_read_from_the_store(unit_a):
 
     on_time(unit_a, MARCH)  # a correction of old data: not seen until a rebuild
     with CaptureQueriesContext(connection) as read:
-        again = selectors.monthly_ticket_metrics(estate=estate, month=MARCH, now=at(APRIL, 20, 12))
+        again = services.monthly_ticket_metrics(estate=estate, month=MARCH, now=at(APRIL, 20, 12))
     assert len(read) == 1
     assert again.metrics.timely_handling_rate == 0.0 and again.computed_at == at(APRIL, 10, 12)
     assert TicketMetricsMonth.objects.count() == 1
@@ -115,9 +115,9 @@ def test_the_current_month_is_a_snapshot_used_while_young(unit_a, settings):
     late(unit_a, APRIL)
     assert timely(estate, APRIL, taken) == 0.0
     on_time(unit_a, APRIL)
-    young = selectors.monthly_ticket_metrics(estate=estate, month=APRIL, now=taken + timedelta(seconds=299))
+    young = services.monthly_ticket_metrics(estate=estate, month=APRIL, now=taken + timedelta(seconds=299))
     assert young.metrics.timely_handling_rate == 0.0 and young.computed_at == taken
-    stale = selectors.monthly_ticket_metrics(estate=estate, month=APRIL, now=taken + timedelta(seconds=300))
+    stale = services.monthly_ticket_metrics(estate=estate, month=APRIL, now=taken + timedelta(seconds=300))
     assert stale.metrics.timely_handling_rate == 0.5 and stale.computed_at == taken + timedelta(seconds=300)
 
 

@@ -484,7 +484,7 @@ class TicketViewSet(
             raise Http404(_("No such estate."))
         month = query.validated_data["month"]
         by = query.validated_data.get("by")
-        stored = selectors.monthly_ticket_metrics(estate=estate, month=month, by=by or "")
+        stored = services.monthly_ticket_metrics(estate=estate, month=month, by=by or "")
         computed_at = timezone.localtime(stored.computed_at).isoformat()
         if by:
             return Response(

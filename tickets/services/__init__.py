@@ -78,6 +78,7 @@ from tickets.services.lifecycle import (
 )
 from tickets.services.linking import link_report
 from tickets.services.metrics import (
+    monthly_ticket_metrics,
     rebuild_ticket_metrics_months,
     refresh_just_closed_ticket_metrics,
     refresh_live_ticket_metrics,
@@ -139,6 +140,7 @@ __all__ = [
     "register_ticket",
     "remember_ticket_kind",
     "remind_due_callbacks",
+    "monthly_ticket_metrics",
     "rebuild_ticket_metrics_months",
     "refresh_just_closed_ticket_metrics",
     "refresh_live_ticket_metrics",

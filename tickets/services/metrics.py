@@ -130,3 +130,53 @@ def rebuild_ticket_metrics_months(
     wanted = [add_months(current, -back) for back in range(1, months + 1)]
     estates = list(estates) if estates is not None else list(Estate.objects.order_by("code"))
     return recompute_ticket_metrics(estates=estates, months=wanted, now=now)
+
+
+def monthly_ticket_metrics(
+    *, estate, month: date, by: str = "", now: datetime | None = None
+) -> selectors.StoredTicketMetrics:
+    """`ticket_metrics` (or `ticket_metrics_by` when `by` is given) of one estate and month, read
+    from the store (`TicketMetricsMonth`, one query) when it holds the month: a closed month as
+    computed after it ended, the current month as computed less than `KPI_LIVE_MAX_AGE_SECONDS`
+    ago. Otherwise computed now and stored on the way, so the next
+    read is one query again; a month not begun yet is computed and not stored. The figures are
+    the selectors' own: the store changes when they are computed, not what they mean."""
+    if by and by not in selectors.KPI_GROUPS:
+        raise ValueError(by)
+    now = now or timezone.now()
+    month = month_start(month)
+    if month > month_start(timezone.localdate(now)):
+        if by:
+            return selectors.StoredTicketMetrics(
+                computed_at=now, rows=selectors.ticket_metrics_by(estate=estate, month=month, by=by, now=now)
+            )
+        return selectors.StoredTicketMetrics(
+            computed_at=now, metrics=selectors.ticket_metrics(estate=estate, month=month, now=now)
+        )
+    stored = (
+        TicketMetricsMonth.objects.filter(estate=estate, month=month, by=by)
+        .values_list("figures", "computed_at")
+        .first()
+    )
+    figures = (
+        selectors.metrics_from_stored(stored[0], by)
+        if stored and selectors.stored_month_usable(month, stored[1], now)
+        else None
+    )
+    computed_at = stored[1] if figures is not None else now
+    if figures is None:
+        row = store_ticket_metrics(estate=estate, month=month, by=by, now=now)
+        figures, computed_at = selectors.metrics_from_stored(row.figures, by), row.computed_at
+    if not by:
+        return selectors.StoredTicketMetrics(computed_at=computed_at, metrics=figures)
+    unset = selectors.group_unset_label(by)
+    labels = selectors.group_labels(by, [key for key, _metrics in figures if key is not None])
+    rows = [
+        selectors.TicketMetricsRow(
+            key=key, label=labels.get(key, unset) if key is not None else unset, metrics=metrics
+        )
+        for key, metrics in figures
+    ]
+    return selectors.StoredTicketMetrics(
+        computed_at=computed_at, rows=sorted(rows, key=lambda row: (row.key is None, row.label))
+    )
