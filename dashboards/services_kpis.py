@@ -74,16 +74,7 @@ def freeze_kpi_months(
     for every month. Returns the computed figures keyed by (estate id, month), as
     `month_figures` returns them."""
     now = now or timezone.now()
-    computed, rows = {}, []
-    for estate, month in _closed_only(pairs, now):
-        figures = kpis.month_figures(estate=estate, month=month, now=now)
-        computed[(estate.pk, month)] = figures
-        rows.append(
-            KpiMonth(estate=estate, month=month, figures=kpis.figures_to_json(figures), computed_at=now)
-        )
-    if rows:
-        _upsert(rows)
-    return computed
+    return _compute_and_store(_closed_only(pairs, now), now)
 
 
 def store_live_kpi_months(
@@ -96,6 +87,13 @@ def store_live_kpi_months(
     pairs = list({estate.pk: (estate, month_start(month)) for estate, month in pairs}.values())
     if any(month != current for _estate, month in pairs):
         raise ValueError("Only the current month is stored as a snapshot.")
+    return _compute_and_store(pairs, now)
+
+
+def _compute_and_store(
+    pairs: Iterable[tuple[Estate, date]], now: datetime
+) -> dict[tuple[int, date], dict[str, object]]:
+    """Compute each (estate, month)'s figures at `now` and store them, replacing what was stored."""
     computed, rows = {}, []
     for estate, month in pairs:
         figures = kpis.month_figures(estate=estate, month=month, now=now)
